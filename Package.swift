@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "xmppscope",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "xmppscope", targets: ["xmppscope"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C libraries, each behind one system-library module that only its wrapper imports.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CPcap", providers: [.apt(["libpcap-dev"])]),
+
+        // XML framing over libxml2, the element model, namespace and condition tables.
+        .target(name: "XMPPCore", dependencies: ["CLibXML2"], swiftSettings: swiftSettings),
+        // Captures through libpcap, link/IP/TCP decoding, TCP reassembly.
+        .target(name: "XMPPCapture", dependencies: ["CPcap"], swiftSettings: swiftSettings),
+        // Sessions, iq tracking, records, JSON Lines, the pretty printer, summaries.
+        .target(
+            name: "XMPPInspect",
+            dependencies: ["XMPPCore", "XMPPCapture", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "xmppscope",
+            dependencies: [
+                "XMPPInspect", "XMPPCore", "XMPPCapture",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "XMPPCoreTests", dependencies: ["XMPPCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "XMPPCaptureTests", dependencies: ["XMPPCapture"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "XMPPInspectTests",
+            dependencies: ["XMPPInspect", "XMPPCore", "XMPPCapture"],
+            swiftSettings: swiftSettings
+        ),
+        // Real captures and real peers: ../shared/captures-public, tshark, the project's own captures.
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["XMPPInspect", "XMPPCore", "XMPPCapture"],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,31 @@
+#ifndef XMPPSCOPE_CLIBXML2_SHIM_H
+#define XMPPSCOPE_CLIBXML2_SHIM_H
+
+#include <libxml/xmlversion.h>
+/* Debian's libxml2 is built with ICU; its headers clash with Foundation's ICU types in Swift. */
+#undef LIBXML_ICU_ENABLED
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
+#include <libxml/xmlerror.h>
+
+/// Bytes of the current input consumed by the parser so far (its cursor as an absolute offset).
+static inline unsigned long xmppscope_xml_consumed(xmlParserCtxtPtr ctxt) {
+    if (ctxt == NULL || ctxt->input == NULL) return 0;
+    return (unsigned long)ctxt->input->consumed + (unsigned long)(ctxt->input->cur - ctxt->input->base);
+}
+
+/// The byte under the parser's cursor, or -1 when none is buffered.
+static inline int xmppscope_xml_current_byte(xmlParserCtxtPtr ctxt) {
+    if (ctxt == NULL || ctxt->input == NULL || ctxt->input->cur == NULL) return -1;
+    if (ctxt->input->end != NULL && ctxt->input->cur >= ctxt->input->end) return -1;
+    return (int)(*ctxt->input->cur);
+}
+
+/// libxml2's xmlFree is a global function pointer, which Swift 6 refuses to touch; wrap it.
+static inline void xmppscope_xml_free(void *p) { xmlFree(p); }
+
+/// Initialise the library once (idempotent).
+static inline void xmppscope_xml_init(void) { xmlInitParser(); }
+
+#endif
