@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Make the sample captures in captures/ from real peers: a private Prosody on
+# 127.0.0.1 and two slixmpp clients (scripts/peers/session.py), recorded with
+# tcpdump on the loopback interface.
+#
+#   scripts/make-captures.sh [OUTDIR]      (default: <repo>/captures)
+#
+# Writes OUTDIR/c2s-plain.pcap (no TLS, SASL PLAIN: everything readable) and
+# OUTDIR/c2s-starttls.pcap (STARTTLS with a throwaway self-signed certificate),
+# each with a <name>.expect.json written by the clients. Needs root (tcpdump,
+# prosody's run_as_root), prosody, tcpdump, openssl, python3 with slixmpp.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUTDIR=${1:-$REPO/captures}
+PYTHON=${PYTHON:-python3}
+DOMAIN=xmppscope.test
+PASSWORD=xmppscope-test-password
+PLAIN_PORT=15222
+TLS_PORT=15223
+SESSION_TIMEOUT=60   # seconds for one whole client scenario
+
+WORK=$(mktemp -d)
+PROSODY_PID=""
+TCPDUMP_PID=""
+
+log() { printf 'make-captures: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Stop a process we started, by PID, and reap it.
+stop_pid() {
+    local pid=$1
+    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+        kill "$pid" 2>/dev/null || true
+    fi
+    [[ -n $pid ]] && wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    stop_pid "$TCPDUMP_PID"
+    stop_pid "$PROSODY_PID"
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+for tool in prosody prosodyctl tcpdump openssl timeout "$PYTHON"; do
+    command -v "$tool" >/dev/null || die "$tool not found"
+done
+[[ $(id -u) -eq 0 ]] || die "run as root (tcpdump on lo, prosody run_as_root)"
+mkdir -p "$OUTDIR"
+
+# write_config NAME PORT TLS(yes|no): a Prosody config in $WORK/NAME.
+write_config() {
+    local dir=$WORK/$1 port=$2 tls=$3
+    mkdir -p "$dir/data"
+    local tls_module="" encryption="false" ssl_line=""
+    if [[ $tls == yes ]]; then
+        tls_module='"tls";'
+        encryption="true"
+        ssl_line="ssl = { certificate = \"$WORK/cert.pem\"; key = \"$WORK/key.pem\" }"
+    fi
+    cat >"$dir/prosody.cfg.lua" <<EOF
+-- Throwaway test server made by scripts/make-captures.sh.
+run_as_root = true
+data_path = "$dir/data"
+pidfile = "$dir/prosody.pid"
+certificates = "$dir"
+log = { debug = "$dir/prosody.log" }
+interfaces = { "127.0.0.1" }
+c2s_ports = { $port }
+c2s_direct_tls_ports = { }
+legacy_ssl_ports = { }
+modules_enabled = { $tls_module "roster"; "saslauth"; "disco"; "ping"; "vcard"; "version" }
+modules_disabled = { "s2s"; "s2s_auth_certs" }
+authentication = "internal_hashed"
+c2s_require_encryption = $encryption
+allow_unencrypted_plain_auth = true
+$ssl_line
+VirtualHost "$DOMAIN"
+EOF
+    for user in alice bob; do
+        prosodyctl --config "$dir/prosody.cfg.lua" register "$user" "$DOMAIN" "$PASSWORD" \
+            >>"$dir/prosodyctl.log" 2>&1 || die "registering $user failed: $(cat "$dir/prosodyctl.log")"
+    done
+}
+
+# Bounded waits: poll every 0.1 s, at most 20 s.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_listening() {  # PID PORT: until PORT accepts, or fail early if PID died
+    local i
+    for ((i = 0; i < 200; i++)); do
+        kill -0 "$1" 2>/dev/null || return 1
+        port_open "$2" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+wait_capturing() {  # STDERR-FILE: tcpdump says "listening on" once it captures
+    local i
+    for ((i = 0; i < 200; i++)); do
+        grep -qs "listening on" "$1" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+# Fail with the end of the server's log (the temp dir is removed on exit).
+die_with_log() {
+    local dir=$1; shift
+    log "error: $*"
+    tail -n 30 "$dir/prosody.out" "$dir/prosody.log" >&2 2>/dev/null || true
+    exit 1
+}
+
+# capture NAME PORT TLS(yes|no) SCENARIO [session.py options]
+capture() {
+    local name=$1 port=$2 tls=$3 scenario=$4; shift 4
+    local dir=$WORK/$name
+    log "$name: Prosody on 127.0.0.1:$port (TLS: $tls), scenario $scenario"
+    write_config "$name" "$port" "$tls"
+
+    prosody --config "$dir/prosody.cfg.lua" -F >"$dir/prosody.out" 2>&1 &
+    PROSODY_PID=$!
+    wait_listening "$PROSODY_PID" "$port" || die_with_log "$dir" "Prosody did not listen on $port"
+
+    # --immediate-mode: otherwise packets wait in the kernel ring (~1 s) and are lost on kill.
+    tcpdump -i lo -U --immediate-mode -Z root -w "$dir/$name.pcap" "tcp port $port" 2>"$dir/tcpdump.err" &
+    TCPDUMP_PID=$!
+    wait_capturing "$dir/tcpdump.err" || die "tcpdump did not start: $(cat "$dir/tcpdump.err")"
+
+    timeout "$SESSION_TIMEOUT" "$PYTHON" "$REPO/scripts/peers/session.py" \
+        --domain "$DOMAIN" --port "$port" --password "$PASSWORD" \
+        --scenario "$scenario" --out "$dir/$name.expect.json" "$@" \
+        || die_with_log "$dir" "$name: client scenario failed (exit $?)"
+
+    sleep 0.3   # let the last FIN/ACK reach the capture
+    stop_pid "$TCPDUMP_PID"; TCPDUMP_PID=""
+    stop_pid "$PROSODY_PID"; PROSODY_PID=""
+    [[ $(stat -c %s "$dir/$name.pcap") -gt 24 ]] || die "$name: the capture holds no packets"
+    mv "$dir/$name.pcap" "$dir/$name.expect.json" "$OUTDIR/"
+    log "$name: wrote $OUTDIR/$name.pcap ($(stat -c %s "$OUTDIR/$name.pcap") bytes) and $name.expect.json"
+}
+
+for port in "$PLAIN_PORT" "$TLS_PORT"; do
+    port_open "$port" && die "port $port on 127.0.0.1 is already in use"
+done
+
+capture c2s-plain "$PLAIN_PORT" no full
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj "/CN=$DOMAIN" -addext "subjectAltName=DNS:$DOMAIN" \
+    -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>"$WORK/openssl.err" \
+    || die "openssl: $(cat "$WORK/openssl.err")"
+capture c2s-starttls "$TLS_PORT" yes short --trust-any-cert
