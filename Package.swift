@@ -24,7 +24,7 @@ let package = Package(
         // XML framing over libxml2, the element model, namespace and condition tables.
         .target(name: "XMPPCore", dependencies: ["CLibXML2"], swiftSettings: swiftSettings),
         // Captures through libpcap, link/IP/TCP decoding, TCP reassembly.
-        .target(name: "XMPPCapture", dependencies: ["CPcap"], swiftSettings: swiftSettings),
+        .target(name: "XMPPCapture", dependencies: ["CPcap", "XMPPCore"], swiftSettings: swiftSettings),
         // Sessions, iq tracking, records, JSON Lines, the pretty printer, summaries.
         .target(
             name: "XMPPInspect",
@@ -42,7 +42,7 @@ let package = Package(
         ),
 
         .testTarget(name: "XMPPCoreTests", dependencies: ["XMPPCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "XMPPCaptureTests", dependencies: ["XMPPCapture"], swiftSettings: swiftSettings),
+        .testTarget(name: "XMPPCaptureTests", dependencies: ["XMPPCapture", "XMPPCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "XMPPInspectTests",
             dependencies: ["XMPPInspect", "XMPPCore", "XMPPCapture"],

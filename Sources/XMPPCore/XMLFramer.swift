@@ -61,6 +61,8 @@ public final class XMLFramer {
     /// Absolute offset of byte 0 of the current libxml2 context (a synthetic header sits before the real bytes).
     private var contextBase = 0
     private var contextIsSynthetic = false
+    /// Where the current context's own bytes begin.
+    private var contextStart = 0
     /// The last real stream header, replayed to give resynchronised stanzas their namespaces.
     private var lastHeaderRaw: [UInt8]?
     /// Open elements in the current context, the root included.
@@ -272,6 +274,11 @@ public final class XMLFramer {
     private func handle(_ control: Control, emit: (FramerEvent) -> Void) {
         switch control {
         case .restart(let at, let synthetic):
+            guard at > contextStart else {
+                // No progress: the same bytes would restart the same way.
+                fail(.malformed("a stream header that cannot start a stream"), at: at, emit: emit)
+                return
+            }
             dropContext()
             boundary = at
             fedEnd = at
@@ -302,9 +309,10 @@ public final class XMLFramer {
     private func fail(_ error: FramerError, emit: (FramerEvent) -> Void) {
         dropContext()
         let start = firstNonWhitespace(from: boundary) ?? boundary
+        let elementStart = firstElementTag(from: start) ?? start
         pendingError = error
         skippedStart = start
-        huntFrom = min(start + 1, windowEnd)
+        huntFrom = min(max(elementStart, min(error.position.offset, elementStart)) + 1, windowEnd)
         mode = .hunting
     }
 
@@ -356,6 +364,7 @@ public final class XMLFramer {
         depth = 0
         builders.removeAll(keepingCapacity: true)
         contextIsSynthetic = synthetic
+        contextStart = boundary
         if synthetic {
             let header = lastHeaderRaw ?? Array(
                 "<stream:stream xmlns='\(assumedContentNamespace)' xmlns:stream='\(XMPPNamespace.streams)'>".utf8
@@ -499,7 +508,7 @@ public final class XMLFramer {
 
         if depth == 1 {
             if contextIsSynthetic { return }
-            if name != "stream" || namespace != XMPPNamespace.streams {
+            if name != "stream" {
                 // A document whose root is a stanza: frame it as one.
                 control = .restart(at: firstElementTag(from: boundary) ?? boundary, synthetic: true)
                 stop()

@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A point in time with microsecond precision, as captures and the JSON Lines log carry it.
+public struct Timestamp: Sendable, Hashable, Comparable {
+    /// Microseconds since 1970-01-01T00:00:00Z.
+    public var microseconds: Int64
+
+    public init(microseconds: Int64) { self.microseconds = microseconds }
+
+    public init(seconds: Int64, microseconds: Int64) {
+        self.microseconds = seconds * 1_000_000 + microseconds
+    }
+
+    /// The current wall-clock time.
+    public static func now() -> Timestamp {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Timestamp(seconds: Int64(spec.tv_sec), microseconds: Int64(spec.tv_nsec) / 1000)
+    }
+
+    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.microseconds < rhs.microseconds }
+
+    /// Milliseconds from `earlier` to this one.
+    public func milliseconds(since earlier: Timestamp) -> Double {
+        Double(microseconds - earlier.microseconds) / 1000
+    }
+
+    /// RFC 3339 in UTC with microseconds: `2026-11-25T02:13:14.123456Z`.
+    public var rfc3339: String {
+        var seconds = time_t(microseconds.floorDivided(by: 1_000_000))
+        let fraction = microseconds - Int64(seconds) * 1_000_000
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))"
+            + "T\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))"
+            + ".\(pad(Int(fraction), 6))Z"
+    }
+
+    /// `HH:MM:SS.uuuuuu` in UTC, for terminal output.
+    public var timeOfDay: String {
+        let full = rfc3339
+        let start = full.index(full.startIndex, offsetBy: 11)
+        return String(full[start..<full.index(before: full.endIndex)])
+    }
+
+    private func pad(_ value: Int, _ width: Int) -> String {
+        let digits = String(value)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
+}
+
+extension Int64 {
+    func floorDivided(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
+    }
+}
+
+/// Which way bytes went on a connection.
+public enum Direction: String, Sendable, Hashable, CaseIterable {
+    /// Sent by the side that opened the TCP connection (the client, the initiating server).
+    case c2s
+    /// Sent by the side that accepted it.
+    case s2c
+
+    public var opposite: Direction { self == .c2s ? .s2c : .c2s }
+}
