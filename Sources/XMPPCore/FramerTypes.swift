@@ -92,6 +92,9 @@ public enum FramerErrorKind: Sendable, Hashable {
     case cutByGap(missing: Int)
     /// The data ended inside an element.
     case unfinished
+    /// The stream was joined after it began (a capture started mid-connection): the bytes before
+    /// the first stanza start could not be framed.
+    case joinedMidStream
     /// An attribute name one letter off `xmlns` (`cmlns`, `xmnls`): the payload is not in the namespace meant.
     case misspeltNamespaceDeclaration(attribute: String, element: String)
 }
@@ -121,6 +124,7 @@ public struct FramerError: Error, Sendable, Hashable, CustomStringConvertible {
     public var condition: String {
         switch kind {
         case .malformed, .unfinished, .cutByGap: return "not-well-formed"
+        case .joinedMidStream: return "joined-mid-stream"
         case .namespace, .misspeltNamespaceDeclaration: return "invalid-namespace"
         case .restricted: return "restricted-xml"
         case .stanzaTooLarge, .tooDeep: return "policy-violation"
@@ -152,6 +156,8 @@ public struct FramerError: Error, Sendable, Hashable, CustomStringConvertible {
             return "element cut by \(missing) bytes missing from the capture"
         case .unfinished:
             return "the data ended inside an element"
+        case .joinedMidStream:
+            return "the capture began after this stream did: bytes before the first stanza start were skipped"
         case .misspeltNamespaceDeclaration(let attribute, let element):
             return "attribute '\(attribute)' on <\(element)> looks like a misspelt 'xmlns': the element is not in the namespace meant"
         }

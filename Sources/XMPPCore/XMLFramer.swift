@@ -141,6 +141,16 @@ public final class XMLFramer {
         pendingError = nil
     }
 
+    /// Starts looking for the next stanza start without reporting an error: for a stream joined
+    /// after it began (a capture that started mid-connection).
+    public func resynchronize() {
+        guard case .awaitingStart = mode, windowEnd == windowStart else { return }
+        huntFrom = windowStart
+        skippedStart = windowStart
+        pendingError = FramerError(kind: .joinedMidStream, position: StreamPosition(offset: windowStart, line: 1, column: 1))
+        mode = .hunting
+    }
+
     /// Stops decoding: every byte from now on is counted as opaque (TLS or compression began).
     public func switchToOpaque() {
         if case .opaque = mode { return }
@@ -320,6 +330,7 @@ public final class XMLFramer {
     private func finishPendingError(upTo end: Int, emit: (FramerEvent) -> Void) {
         guard var error = pendingError else { return }
         pendingError = nil
+        if error.kind == .joinedMidStream && error.skippedCount == 0 && end <= skippedStart { return }
         let from = max(skippedStart, windowStart)
         if end > from {
             let room = FramerError.keptSkippedBytes - error.skipped.count

@@ -1,0 +1,64 @@
+extension Element {
+    /// The element as XML text, with namespace declarations as they were written.
+    public var xmlString: String {
+        var output = ""
+        write(to: &output)
+        return output
+    }
+
+    func write(to output: inout String) {
+        output += "<" + qualifiedName
+        for declaration in namespaceDeclarations {
+            output += declaration.prefix.map { " xmlns:\($0)='" } ?? " xmlns='"
+            output += declaration.uri.escapedForXMLAttribute + "'"
+        }
+        for attribute in attributes {
+            output += " " + attribute.qualifiedName + "='" + attribute.value.escapedForXMLAttribute + "'"
+        }
+        if children.isEmpty {
+            output += "/>"
+            return
+        }
+        output += ">"
+        for child in children {
+            switch child {
+            case .element(let element): element.write(to: &output)
+            case .text(let text): output += text.escapedForXMLText
+            }
+        }
+        output += "</" + qualifiedName + ">"
+    }
+}
+
+extension String {
+    /// Escapes `&`, `<` and `>` for XML character data.
+    public var escapedForXMLText: String {
+        guard contains(where: { $0 == "&" || $0 == "<" || $0 == ">" }) else { return self }
+        var result = ""
+        for character in self {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            default: result.append(character)
+            }
+        }
+        return result
+    }
+
+    /// Escapes for a single-quoted XML attribute value.
+    public var escapedForXMLAttribute: String {
+        guard contains(where: { $0 == "&" || $0 == "<" || $0 == "'" || $0 == "\"" }) else { return self }
+        var result = ""
+        for character in self {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case "'": result += "&apos;"
+            case "\"": result += "&quot;"
+            default: result.append(character)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,296 @@
+public import XMPPCore
+public import XMPPCapture
+
+/// Options for turning traffic into records.
+public struct InspectorOptions: Sendable {
+    public var limits: FramerLimits
+    /// Keep credentials in `xml` instead of redacting them.
+    public var showSecrets: Bool
+
+    public init(limits: FramerLimits = .default, showSecrets: Bool = false) {
+        self.limits = limits
+        self.showSecrets = showSecrets
+    }
+}
+
+/// What the inspector knows about a connection, for summaries.
+public struct ConnectionDescription: Sendable {
+    public var id: Int
+    public var client: String
+    public var server: String
+    /// The stream's content namespace once a header was seen (`jabber:client`, …).
+    public var streamNamespace: String?
+    public var isXMPP: Bool
+    public var closeReason: String?
+    public var tlsStarted: Bool
+    public var joinedMidStream: Bool
+}
+
+/// Turns the bytes of XMPP connections into ``Record``s: detects XMPP by content, frames each
+/// direction, pairs iqs, decodes errors, redacts credentials, and follows STARTTLS.
+///
+/// Feed it from a ``TCPConnectionTracker`` (it is the tracker's delegate), or with raw stream text
+/// through ``feedRaw(_:direction:at:)``.
+public final class Inspector: TCPStreamDelegate {
+    public let options: InspectorOptions
+    private let sink: (Record) -> Void
+    private var sessions: [Int: Session] = [:]
+    private var seq = 0
+    /// Every connection seen, XMPP or not, in id order of creation.
+    public private(set) var connections: [ConnectionDescription] = []
+    private var connectionIndex: [Int: Int] = [:]
+
+    /// `sink` receives every record, in order.
+    public init(options: InspectorOptions = InspectorOptions(), sink: @escaping (Record) -> Void) {
+        self.options = options
+        self.sink = sink
+    }
+
+    // MARK: TCPStreamDelegate
+
+    public func connectionOpened(_ connection: TCPConnectionInfo) {
+        sessions[connection.id] = Session(id: connection.id, limits: options.limits, joinedMidStream: !connection.sawHandshake)
+        connectionIndex[connection.id] = connections.count
+        connections.append(ConnectionDescription(
+            id: connection.id, client: connection.client.description, server: connection.server.description,
+            streamNamespace: nil, isXMPP: false, closeReason: nil, tlsStarted: false,
+            joinedMidStream: !connection.sawHandshake
+        ))
+    }
+
+    public func connection(_ id: Int, received bytes: UnsafeRawBufferPointer, direction: Direction, at time: Timestamp) {
+        guard let session = sessions[id] else { return }
+        switch session.verdict {
+        case .other:
+            return
+        case .xmpp:
+            feed(session, bytes, direction, time)
+        case .undecided:
+            session.pending.append((direction, Array(bytes.bindMemory(to: UInt8.self)), time))
+            session.pendingBytes[direction == .c2s ? 0 : 1].append(contentsOf: bytes.bindMemory(to: UInt8.self))
+            decide(session, final: false)
+        }
+    }
+
+    public func connection(_ id: Int, missing count: Int, direction: Direction, at time: Timestamp) {
+        guard let session = sessions[id] else { return }
+        if session.verdict == .undecided { decide(session, final: true) }
+        guard session.verdict == .xmpp else { return }
+        var record = makeRecord(session, direction, time, .gap)
+        record.byteCount = count
+        record.offset = session.framer(direction).totalBytes
+        emit(record)
+        session.framer(direction).gap(missing: count) { event in handle(event, session, direction, time) }
+    }
+
+    public func connectionClosed(_ id: Int, reason: TCPCloseReason, at time: Timestamp) {
+        guard let session = sessions.removeValue(forKey: id) else { return }
+        if session.verdict == .undecided { decide(session, final: true) }
+        if let index = connectionIndex[id] { connections[index].closeReason = reason.rawValue }
+        guard session.verdict == .xmpp else { return }
+        finish(session, at: time)
+    }
+
+    /// The capture ended: closes every connection still open.
+    public func finishAll(at time: Timestamp) {
+        for id in sessions.keys.sorted() { connectionClosed(id, reason: .endOfCapture, at: time) }
+    }
+
+    // MARK: Raw stream text
+
+    /// Feeds raw XMPP stream text (an XML console dump, a file of stanzas) as connection 0.
+    public func feedRaw(_ bytes: UnsafeRawBufferPointer, direction: Direction = .c2s, at time: Timestamp) {
+        let session = rawSession()
+        feed(session, bytes, direction, time)
+    }
+
+    /// The raw stream ended.
+    public func finishRaw(at time: Timestamp) {
+        guard let session = sessions.removeValue(forKey: 0) else { return }
+        finish(session, at: time)
+    }
+
+    private func rawSession() -> Session {
+        if let session = sessions[0] { return session }
+        let session = Session(id: 0, limits: options.limits, joinedMidStream: false)
+        session.verdict = .xmpp
+        sessions[0] = session
+        connectionIndex[0] = connections.count
+        connections.append(ConnectionDescription(
+            id: 0, client: "input", server: "-", streamNamespace: nil, isXMPP: true,
+            closeReason: nil, tlsStarted: false, joinedMidStream: false
+        ))
+        return session
+    }
+
+    // MARK: Sessions
+
+    private func decide(_ session: Session, final: Bool) {
+        let verdicts = session.pendingBytes.map(XMPPDetector.classify)
+        if verdicts.contains(.xmpp) {
+            session.verdict = .xmpp
+        } else if verdicts.contains(.other) || final {
+            session.verdict = .other
+        } else {
+            return
+        }
+        if session.verdict == .xmpp {
+            if let index = connectionIndex[session.id] { connections[index].isXMPP = true }
+            if session.joinedMidStream {
+                session.c2s.resynchronize()
+                session.s2c.resynchronize()
+            }
+            let pending = session.pending
+            session.pending = []
+            for (direction, bytes, time) in pending {
+                bytes.withUnsafeBytes { feed(session, $0, direction, time) }
+            }
+        }
+        session.pending = []
+        session.pendingBytes = [[], []]
+    }
+
+    private func feed(_ session: Session, _ bytes: UnsafeRawBufferPointer, _ direction: Direction, _ time: Timestamp) {
+        session.framer(direction).feed(bytes) { event in handle(event, session, direction, time) }
+    }
+
+    private func finish(_ session: Session, at time: Timestamp) {
+        for direction in Direction.allCases {
+            session.framer(direction).finish { event in handle(event, session, direction, time) }
+        }
+        for request in session.tracker.drain() {
+            var followUp = request
+            followUp.unanswered = true
+            sink(followUp)
+        }
+        if let start = session.tlsStart {
+            var record = makeRecord(session, start.direction, start.time, .tlsStart)
+            record.kind = "tls"
+            record.encryptedBytes = (session.c2s.opaqueBytes, session.s2c.opaqueBytes)
+            emit(record)
+        }
+    }
+
+    private func handle(_ event: FramerEvent, _ session: Session, _ direction: Direction, _ time: Timestamp) {
+        switch event {
+        case .streamOpened(let header):
+            var record = makeRecord(session, direction, time, .streamOpen)
+            record.kind = header.element.name
+            record.id = header.element[attribute: "id"]
+            record.from = header.element[attribute: "from"]
+            record.to = header.element[attribute: "to"]
+            record.namespaces = [header.contentNamespace, header.element.namespace].compactMap { $0 }
+            record.xml = String(decoding: header.raw, as: UTF8.self)
+            record.size = header.raw.count
+            record.offset = header.offset
+            record.element = header.element
+            if let namespace = header.contentNamespace, let index = connectionIndex[session.id] {
+                connections[index].streamNamespace = namespace
+            }
+            emit(record)
+
+        case .element(let framed):
+            handleElement(framed, session, direction, time)
+
+        case .streamClosed(let offset):
+            var record = makeRecord(session, direction, time, .streamClose)
+            record.kind = "stream"
+            record.xml = "</stream:stream>"
+            record.size = 16
+            record.offset = offset
+            emit(record)
+
+        case .error(let error):
+            var record = makeRecord(session, direction, time, .parseError)
+            record.error = ErrorInfo(source: .parse, condition: error.condition, text: error.message)
+            record.position = error.position
+            record.offset = error.position.offset
+            record.byteCount = error.skippedCount
+            record.size = error.skippedCount
+            if !error.skipped.isEmpty { record.xml = String(decoding: error.skipped, as: UTF8.self) }
+            emit(record)
+        }
+    }
+
+    private func handleElement(_ framed: FramedElement, _ session: Session, _ direction: Direction, _ time: Timestamp) {
+        let element = framed.element
+        let isStanza = (element.name == "iq" || element.name == "message" || element.name == "presence")
+            && element.namespace.map(XMPPNamespace.stanzaContent.contains) == true
+        let isStreamError = element.name == "error" && element.namespace == XMPPNamespace.streams
+        var record = makeRecord(session, direction, time, isStanza ? .stanza : (isStreamError ? .streamError : .nonza))
+        record.kind = element.name
+        record.type = element[attribute: "type"]
+        record.id = element[attribute: "id"]
+        record.from = element[attribute: "from"]
+        record.to = element[attribute: "to"]
+        var namespaces = element.namespacesInUse
+        if isStanza { namespaces.removeFirst() }
+        record.namespaces = namespaces
+        record.size = framed.raw.count
+        record.offset = framed.offset
+        record.error = ErrorDecoder.decode(element)
+        if !options.showSecrets, let redacted = Redactor.redact(element) {
+            record.element = redacted
+            record.xml = redacted.xmlString
+            record.redacted = true
+        } else {
+            record.element = element
+            record.xml = String(decoding: framed.raw, as: UTF8.self)
+        }
+
+        if record.isRequest {
+            for evicted in session.tracker.request(record) {
+                var followUp = evicted
+                followUp.unanswered = true
+                sink(followUp)
+            }
+        } else if record.isResponse {
+            if let request = session.tracker.response(record) {
+                record.requestSeq = request.seq
+                record.rttMilliseconds = time.milliseconds(since: request.timestamp)
+            } else {
+                record.unmatchedResponse = true
+            }
+        }
+        emit(record)
+
+        if element.name == "proceed" && element.namespace == XMPPNamespace.tls {
+            // Both sides switch to TLS after the server's <proceed/>: the framer that saw it already stopped.
+            session.framer(direction.opposite).switchToOpaque()
+            session.tlsStart = (direction, time)
+            if let index = connectionIndex[session.id] { connections[index].tlsStarted = true }
+        } else if element.name == "compressed" && element.namespace == XMPPNamespace.compress {
+            session.framer(direction.opposite).switchToOpaque()
+        }
+    }
+
+    private func makeRecord(_ session: Session, _ direction: Direction, _ time: Timestamp, _ event: Record.Event) -> Record {
+        seq += 1
+        return Record(seq: seq, timestamp: time, connection: session.id, direction: direction, event: event)
+    }
+
+    private func emit(_ record: Record) { sink(record) }
+}
+
+/// Per-connection state.
+private final class Session {
+    enum Verdict { case undecided, xmpp, other }
+    let id: Int
+    let joinedMidStream: Bool
+    var verdict: Verdict = .undecided
+    var pending: [(Direction, [UInt8], Timestamp)] = []
+    var pendingBytes: [[UInt8]] = [[], []]
+    let c2s: XMLFramer
+    let s2c: XMLFramer
+    var tracker = IQTracker()
+    var tlsStart: (direction: Direction, time: Timestamp)?
+
+    init(id: Int, limits: FramerLimits, joinedMidStream: Bool) {
+        self.id = id
+        self.joinedMidStream = joinedMidStream
+        c2s = XMLFramer(limits: limits)
+        s2c = XMLFramer(limits: limits)
+    }
+
+    func framer(_ direction: Direction) -> XMLFramer { direction == .c2s ? c2s : s2c }
+}

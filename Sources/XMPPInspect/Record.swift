@@ -1,0 +1,99 @@
+public import XMPPCore
+
+/// One thing that happened on a connection: what the printer shows, filters select and the
+/// JSON Lines log holds (docs/log-format.md).
+public struct Record: Sendable {
+    /// What kind of record this is (`event` in the log).
+    public enum Event: String, Sendable, Hashable, CaseIterable {
+        case stanza
+        case nonza
+        case streamOpen = "stream-open"
+        case streamClose = "stream-close"
+        case streamError = "stream-error"
+        case tlsStart = "tls-start"
+        case parseError = "parse-error"
+        case gap
+    }
+
+    /// 1-based, in the order records are produced. A follow-up record (an unanswered request
+    /// reported at the connection's end) repeats the seq of the record it completes.
+    public var seq: Int
+    public var timestamp: Timestamp
+    public var connection: Int
+    public var direction: Direction
+    public var event: Event
+    /// The element's local name (`iq`, `message`, `features`, `auth`), or `stream` for stream events.
+    public var kind: String?
+    public var type: String?
+    public var id: String?
+    public var from: String?
+    public var to: String?
+    /// Payload namespaces (for stanzas, those below the stanza; for nonzas, its own first).
+    public var namespaces: [String] = []
+    /// The XML as sent (redacted where it holds credentials).
+    public var xml: String?
+    /// Bytes on the wire.
+    public var size = 0
+    /// Where it starts in its direction's byte stream.
+    public var offset: Int?
+    /// The parsed element (stanzas, nonzas, stream headers).
+    public var element: Element?
+
+    /// iq responses: round trip in milliseconds and the request's seq.
+    public var rttMilliseconds: Double?
+    public var requestSeq: Int?
+    /// iq requests: the response's seq (filled in on the in-memory record only when known).
+    public var unanswered = false
+    /// An iq response that matched no request.
+    public var unmatchedResponse = false
+    public var error: ErrorInfo?
+    /// parse-error: where.
+    public var position: StreamPosition?
+    /// gap: bytes missing; parse-error: bytes skipped.
+    public var byteCount: Int?
+    /// tls-start: bytes that stayed encrypted, per direction.
+    public var encryptedBytes: (c2s: Int, s2c: Int)?
+    /// Whether credentials were removed from `xml`.
+    public var redacted = false
+    /// stream-close on a capture: how the TCP connection ended (`fin`, `reset`, `end-of-capture`).
+    public var note: String?
+
+    public init(seq: Int, timestamp: Timestamp, connection: Int, direction: Direction, event: Event) {
+        self.seq = seq
+        self.timestamp = timestamp
+        self.connection = connection
+        self.direction = direction
+        self.event = event
+    }
+
+    /// Whether this is an iq get or set.
+    public var isRequest: Bool { event == .stanza && kind == "iq" && (type == "get" || type == "set") }
+    /// Whether this is an iq result or error.
+    public var isResponse: Bool { event == .stanza && kind == "iq" && (type == "result" || type == "error") }
+}
+
+/// An error carried by a record: a stanza, stream or SASL error, or a decoding error.
+public struct ErrorInfo: Sendable, Hashable {
+    /// Where the error comes from.
+    public enum Source: String, Sendable, Hashable { case stanza, stream, sasl, tls, parse }
+    public var source: Source
+    /// Stanza errors: `cancel`, `modify`, `auth`, `wait`, `continue`.
+    public var type: String?
+    /// The defined condition (`item-not-found`), or derived from a legacy `code`.
+    public var condition: String?
+    public var text: String?
+    /// A legacy (pre-RFC 3920) numeric `code`.
+    public var code: String?
+    /// An application-specific condition element, as `{namespace}name`.
+    public var applicationCondition: String?
+
+    public init(source: Source, type: String? = nil, condition: String? = nil, text: String? = nil,
+                code: String? = nil, applicationCondition: String? = nil) {
+        self.source = source
+        self.type = type
+        self.condition = condition
+        self.text = text
+        self.code = code
+        self.applicationCondition = applicationCondition
+    }
+}

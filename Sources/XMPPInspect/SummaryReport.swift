@@ -1,0 +1,128 @@
+import XMPPCore
+
+/// Per-connection totals: stanzas by kind/type/direction, iq round trips, errors, unanswered.
+public final class SummaryReport: RecordSink {
+    /// Totals for one connection.
+    public struct ConnectionTotals: Sendable {
+        /// "kind type" → [c2s count, s2c count].
+        public var stanzas: [String: [Int]] = [:]
+        public var roundTrips: [Double] = []
+        public var unanswered = 0
+        public var unmatchedResponses = 0
+        /// "source condition" → count.
+        public var errors: [String: Int] = [:]
+        public var parseErrors = 0
+        public var gaps = 0
+        public var missingBytes = 0
+        public var encryptedBytes: (c2s: Int, s2c: Int)?
+        public var streams = 0
+    }
+
+    public private(set) var totals: [Int: ConnectionTotals] = [:]
+    private let output: BufferedOutput?
+    /// Supplies the connections' descriptions when the report is written.
+    public var connections: () -> [ConnectionDescription] = { [] }
+    /// Extra lines about the input (packets read, skipped).
+    public var inputLines: () -> [String] = { [] }
+
+    public init(output: BufferedOutput?) { self.output = output }
+
+    public func consume(_ record: Record) {
+        var entry = totals[record.connection] ?? ConnectionTotals()
+        defer { totals[record.connection] = entry }
+        if record.unanswered {
+            entry.unanswered += 1
+            return
+        }
+        switch record.event {
+        case .stanza, .nonza, .streamError:
+            let key = record.event == .nonza ? "nonza \(record.kind ?? "?")" : "\(record.kind ?? "?") \(record.type ?? "-")"
+            var counts = entry.stanzas[key] ?? [0, 0]
+            counts[record.direction == .c2s ? 0 : 1] += 1
+            entry.stanzas[key] = counts
+            if let rtt = record.rttMilliseconds { entry.roundTrips.append(rtt) }
+            if record.unmatchedResponse { entry.unmatchedResponses += 1 }
+            if let error = record.error {
+                entry.errors["\(error.source.rawValue) \(error.condition ?? "(no condition)")", default: 0] += 1
+            }
+        case .streamOpen: entry.streams += 1
+        case .parseError: entry.parseErrors += 1
+        case .gap:
+            entry.gaps += 1
+            entry.missingBytes += record.byteCount ?? 0
+        case .tlsStart: entry.encryptedBytes = record.encryptedBytes
+        case .streamClose: break
+        }
+    }
+
+    public func finish() {
+        guard let output else { return }
+        output.write(render())
+        output.flush()
+    }
+
+    /// The nearest-rank percentile of sorted values.
+    public static func percentile(_ sorted: [Double], _ p: Double) -> Double? {
+        guard !sorted.isEmpty else { return nil }
+        let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
+        return sorted[max(0, min(sorted.count - 1, rank - 1))]
+    }
+
+    /// The report as text.
+    public func render() -> String {
+        var text = ""
+        let all = connections()
+        let xmpp = all.filter(\.isXMPP)
+        for connection in xmpp {
+            let entry = totals[connection.id] ?? ConnectionTotals()
+            text += "#\(connection.id)  \(connection.client) → \(connection.server)"
+            text += "  \(connection.streamNamespace ?? "stream namespace unknown")"
+            if let reason = connection.closeReason { text += "  closed: \(reason)" }
+            if connection.joinedMidStream { text += "  (capture began mid-connection)" }
+            text += "\n"
+            let rows = entry.stanzas.sorted { $0.key < $1.key }
+            if !rows.isEmpty {
+                let width = rows.map(\.key.count).max() ?? 0
+                text += "    " + "".padding(width) + "     c2s    s2c\n"
+                for (key, counts) in rows {
+                    text += "    " + key.padding(width) + "  " + String(counts[0]).leftPadding(6) + " " + String(counts[1]).leftPadding(6) + "\n"
+                }
+            }
+            let sorted = entry.roundTrips.sorted()
+            text += "    iq pairs: \(sorted.count)"
+            if let p50 = SummaryReport.percentile(sorted, 50), let p99 = SummaryReport.percentile(sorted, 99), let max = sorted.last {
+                text += "  rtt p50 \(format(p50)) ms, p99 \(format(p99)) ms, max \(format(max)) ms"
+            }
+            text += "; unanswered: \(entry.unanswered); responses without request: \(entry.unmatchedResponses)\n"
+            if !entry.errors.isEmpty {
+                text += "    errors: " + entry.errors.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ") + "\n"
+            }
+            if entry.parseErrors > 0 || entry.gaps > 0 {
+                text += "    parse errors: \(entry.parseErrors); gaps: \(entry.gaps) (\(entry.missingBytes) B missing)\n"
+            }
+            if let encrypted = entry.encryptedBytes {
+                text += "    TLS began: \(encrypted.c2s) B c2s and \(encrypted.s2c) B s2c stayed encrypted\n"
+            }
+        }
+        let other = all.count - xmpp.count
+        var totalsLine = "\(all.count) connection\(all.count == 1 ? "" : "s"): \(xmpp.count) XMPP, \(other) other (counted, not decoded)"
+        let stanzaCount = totals.values.reduce(0) { sum, entry in
+            sum + entry.stanzas.filter { !$0.key.hasPrefix("nonza") }.values.reduce(0) { $0 + $1[0] + $1[1] }
+        }
+        totalsLine += "; \(stanzaCount) stanzas"
+        text += totalsLine + "\n"
+        for line in inputLines() { text += line + "\n" }
+        return text
+    }
+
+    private func format(_ value: Double) -> String {
+        let hundredths = Int((value * 100).rounded())
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+    func leftPadding(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}

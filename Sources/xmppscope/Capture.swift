@@ -1,0 +1,95 @@
+import ArgumentParser
+import Dispatch
+import Logging
+import XMPPCore
+import XMPPCapture
+import XMPPInspect
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `xmppscope capture -i IFACE`
+struct Capture: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Decode XMPP live from a network interface (libpcap), until Ctrl-C.",
+        discussion: """
+            Needs root or CAP_NET_RAW. Connections already open when the capture starts are decoded
+            from their next stanza on. Example:
+              xmppscope capture -i lo --port 5222
+            """
+    )
+
+    @Option(name: [.customShort("i"), .long], help: "The interface to capture on (lo, eth0, any).")
+    var interface: String
+
+    @Option(name: .long, help: "Only TCP traffic on this port (a BPF filter 'tcp port N').")
+    var port: Int?
+
+    @Option(name: .long, help: "A BPF capture filter, instead of --port.")
+    var filter: String?
+
+    @Option(name: .long, help: "Stop after this many seconds.")
+    var duration: Double?
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if port != nil && filter != nil { throw ValidationError("Give --port or --filter, not both.") }
+        if let port, !(1...65535).contains(port) { throw ValidationError("--port must be between 1 and 65535.") }
+        if let duration, duration <= 0 { throw ValidationError("--duration must be positive.") }
+    }
+
+    func run() throws {
+        output.bootstrapLogging()
+        let logger = Logger(label: "xmppscope.capture")
+        let bpf = filter ?? port.map { "tcp port \($0)" } ?? "tcp"
+        let source: PcapSource
+        do {
+            source = try PcapSource(interface: interface, filter: bpf)
+        } catch {
+            FileHandleStandardError.write("error: \(error)\n")
+            throw ExitCode(1)
+        }
+        let stopper = PcapStopper(source)
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let signals = [SIGINT, SIGTERM].map { number in
+            let signalSource = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            signalSource.setEventHandler { stopper.stop() }
+            signalSource.resume()
+            return signalSource
+        }
+        if let duration {
+            DispatchQueue.global().asyncAfter(deadline: .now() + duration) { stopper.stop() }
+        }
+        logger.notice("capturing on \(interface) with filter '\(bpf)'; Ctrl-C to stop")
+
+        let stdout = BufferedOutput()
+        let sink = output.makeSink(output: stdout)
+        let flushEachRecord = !output.summary
+        let inspector = Inspector(options: output.inspectorOptions) { record in
+            sink.consume(record)
+            if flushEachRecord { stdout.flush() }
+        }
+        let outcome = ReplayPipeline.run(source, into: inspector)
+        if let summary = sink as? SummaryReport {
+            summary.connections = { inspector.connections }
+            summary.inputLines = { outcome.statistics?.summaryLines ?? [] }
+        }
+        sink.finish()
+        stdout.flush()
+        signals.forEach { $0.cancel() }
+        if let failure = outcome.captureError {
+            logger.error("\(failure)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Writes straight to standard error.
+enum FileHandleStandardError {
+    static func write(_ text: String) {
+        var text = text
+        text.withUTF8 { _ = Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Logging
+import XMPPCore
+import XMPPInspect
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How records are shown; shared by `replay` and `capture`.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Write JSON Lines, one record a line (docs/log-format.md).")
+    var json = false
+
+    @Flag(name: .long, help: "Print only per-connection totals: stanzas by kind/type/direction, iq round trips, errors, unanswered.")
+    var summary = false
+
+    @Flag(name: .customLong("no-color"), help: "No colour (also when NO_COLOR is set or output is not a terminal).")
+    var noColor = false
+
+    @Flag(name: .long, help: "Show long text nodes whole instead of trimming them.")
+    var full = false
+
+    @Flag(name: .customLong("show-secrets"), help: "Keep SASL payloads and passwords instead of redacting them.")
+    var showSecrets = false
+
+    @Option(name: .customLong("max-stanza-size"), help: "Largest stanza decoded, in bytes.")
+    var maxStanzaSize = FramerLimits.default.maxStanzaBytes
+
+    @Option(name: .customLong("max-depth"), help: "Deepest element nesting decoded inside a stanza.")
+    var maxDepth = FramerLimits.default.maxDepth
+
+    @Option(name: .customLong("log-level"), help: "Diagnostics on standard error: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "notice"
+
+    func validate() throws {
+        if json && summary { throw ValidationError("--json and --summary do not go together: pick one.") }
+        if maxStanzaSize < 64 { throw ValidationError("--max-stanza-size must be at least 64 bytes.") }
+        if maxDepth < 1 { throw ValidationError("--max-depth must be at least 1.") }
+        if Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
+        }
+    }
+
+    var inspectorOptions: InspectorOptions {
+        InspectorOptions(limits: FramerLimits(maxStanzaBytes: maxStanzaSize, maxDepth: maxDepth), showSecrets: showSecrets)
+    }
+
+    var colorEnabled: Bool {
+        !noColor && getenv("NO_COLOR").map { String(cString: $0).isEmpty } ?? true && isatty(STDOUT_FILENO) == 1
+    }
+
+    /// The sink the options ask for, writing to standard output.
+    func makeSink(output: BufferedOutput) -> any RecordSink {
+        if json { return JSONLinesWriter(output: output) }
+        if summary { return SummaryReport(output: output) }
+        return PrettyPrinter(output: output, style: colorEnabled ? .ansi : .plain, showFullText: full)
+    }
+
+    func bootstrapLogging() {
+        let level = Logger.Level(rawValue: logLevel) ?? .notice
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
