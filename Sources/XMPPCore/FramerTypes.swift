@@ -68,10 +68,12 @@ public enum RestrictedConstruct: Sendable, Hashable {
 
     var description: String {
         switch self {
-        case .documentTypeDeclaration(let name): return "a DOCTYPE declaration (<!DOCTYPE \(name)>)"
+        case .documentTypeDeclaration(let name):
+            return name.isEmpty ? "a DOCTYPE or ENTITY declaration" : "a DOCTYPE declaration (<!DOCTYPE \(name)>)"
         case .entityReference(let name): return "a reference to an undeclared entity (&\(name);)"
         case .comment: return "an XML comment"
-        case .processingInstruction(let target): return "a processing instruction (<?\(target)?>)"
+        case .processingInstruction(let target):
+            return target.isEmpty ? "a processing instruction" : "a processing instruction (<?\(target)?>)"
         }
     }
 }

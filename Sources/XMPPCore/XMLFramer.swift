@@ -179,7 +179,7 @@ public final class XMLFramer {
                 )))
             }
         case .opaque:
-            break
+            return
         }
         dropContext()
         countNewlines(before: windowEnd)
@@ -319,11 +319,28 @@ public final class XMLFramer {
     private func fail(_ error: FramerError, emit: (FramerEvent) -> Void) {
         dropContext()
         let start = firstNonWhitespace(from: boundary) ?? boundary
-        let elementStart = firstElementTag(from: start) ?? start
+        let itemStart = firstTag(from: start) ?? start
+        var error = error
+        if case .malformed = error.kind, let construct = restrictedConstruct(at: itemStart) {
+            // libxml2 rejects a DOCTYPE, comment or PI between stanzas as plain malformed XML.
+            error.kind = .restricted(construct)
+        }
         pendingError = error
         skippedStart = start
-        huntFrom = min(max(elementStart, min(error.position.offset, elementStart)) + 1, windowEnd)
+        huntFrom = min(itemStart + 1, windowEnd)
         mode = .hunting
+    }
+
+    /// The RFC 6120 §11.1 construct that starts at `offset`, if one does.
+    private func restrictedConstruct(at offset: Int) -> RestrictedConstruct? {
+        func starts(_ token: String) -> Bool {
+            for (index, expected) in token.utf8.enumerated() where byte(at: offset + index) != expected { return false }
+            return true
+        }
+        if starts("<!DOCTYPE") || starts("<!ENTITY") { return .documentTypeDeclaration(name: "") }
+        if starts("<!--") { return .comment }
+        if starts("<?") && !starts("<?xml") { return .processingInstruction(target: "") }
+        return nil
     }
 
     /// Emits the pending error with the bytes skipped up to `end`.
