@@ -172,7 +172,7 @@ public struct FramerError: Error, Sendable, Hashable, CustomStringConvertible {
 public enum FramerEvent: Sendable, Hashable {
     case streamOpened(StreamHeader)
     case element(FramedElement)
-    /// `</stream:stream>`, at this offset.
-    case streamClosed(offset: Int)
+    /// `</stream:stream>` (as written), at this offset.
+    case streamClosed(offset: Int, raw: [UInt8])
     case error(FramerError)
 }

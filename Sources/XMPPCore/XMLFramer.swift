@@ -216,7 +216,7 @@ public final class XMLFramer {
                 case .streamStart: mode = .awaitingStart(synthetic: false)
                 case .stanzaStart: mode = .awaitingStart(synthetic: true)
                 case .streamClose(let length):
-                    emit(.streamClosed(offset: point))
+                    emit(.streamClosed(offset: point, raw: Array("</stream:stream>".utf8)))
                     boundary = point + length
                     fedEnd = boundary
                     mode = .awaitingStart(synthetic: nil)
@@ -587,8 +587,11 @@ public final class XMLFramer {
         depth -= 1
         if depth == 0 {
             // </stream:stream>
-            collected.append(.streamClosed(offset: firstTag(from: boundary) ?? boundary))
-            control = .closed(at: contextCursor())
+            let start = firstTag(from: boundary) ?? boundary
+            let end = contextCursor()
+            let raw = end > start ? Array(window[(start - windowStart)..<(min(end, windowEnd) - windowStart)]) : []
+            collected.append(.streamClosed(offset: start, raw: raw))
+            control = .closed(at: end)
             stop()
             return
         }

@@ -16,7 +16,14 @@ public struct IQTracker {
     public let capacity: Int
     private var order: [Key] = []
 
-    public init(capacity: Int = 10_000) { self.capacity = capacity }
+    /// Whether responses pair with requests sent the same way: for raw text, where both sides'
+    /// stanzas arrive as one stream and the direction is unknown.
+    public let pairsWithinDirection: Bool
+
+    public init(capacity: Int = 10_000, pairsWithinDirection: Bool = false) {
+        self.capacity = capacity
+        self.pairsWithinDirection = pairsWithinDirection
+    }
 
     /// Remembers a request. Returns requests evicted as unanswered because too many were open.
     public mutating func request(_ record: Record) -> [Record] {
@@ -38,7 +45,7 @@ public struct IQTracker {
 
     /// The request `response` answers, removed from the open set; nil when none matches.
     public mutating func response(_ response: Record) -> Record? {
-        let key = Key(direction: response.direction.opposite, id: response.id ?? "")
+        let key = Key(direction: pairsWithinDirection ? response.direction : response.direction.opposite, id: response.id ?? "")
         guard var list = open[key] else { return nil }
         guard let index = list.firstIndex(where: { IQTracker.addressesMatch(request: $0, response: response) }) else {
             return nil

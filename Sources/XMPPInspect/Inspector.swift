@@ -66,7 +66,7 @@ public final class Inspector: TCPStreamDelegate {
         case .xmpp:
             feed(session, bytes, direction, time)
         case .undecided:
-            session.pending.append((direction, Array(bytes.bindMemory(to: UInt8.self)), time))
+            session.pending.append((direction, Array(bytes.bindMemory(to: UInt8.self)), 0, time))
             session.pendingBytes[direction == .c2s ? 0 : 1].append(contentsOf: bytes.bindMemory(to: UInt8.self))
             decide(session, final: false)
         }
@@ -74,8 +74,15 @@ public final class Inspector: TCPStreamDelegate {
 
     public func connection(_ id: Int, missing count: Int, direction: Direction, at time: Timestamp) {
         guard let session = sessions[id] else { return }
-        if session.verdict == .undecided { decide(session, final: true) }
+        if session.verdict == .undecided {
+            session.pending.append((direction, nil, count, time))
+            return
+        }
         guard session.verdict == .xmpp else { return }
+        reportGap(session, count, direction, time)
+    }
+
+    private func reportGap(_ session: Session, _ count: Int, _ direction: Direction, _ time: Timestamp) {
         var record = makeRecord(session, direction, time, .gap)
         record.byteCount = count
         record.offset = session.framer(direction).totalBytes
@@ -98,10 +105,13 @@ public final class Inspector: TCPStreamDelegate {
 
     // MARK: Raw stream text
 
-    /// Feeds raw XMPP stream text (an XML console dump, a file of stanzas) as connection 0.
-    public func feedRaw(_ bytes: UnsafeRawBufferPointer, direction: Direction = .c2s, at time: Timestamp) {
-        let session = rawSession()
-        feed(session, bytes, direction, time)
+    /// Feeds raw XMPP stream text as connection 0. With a `direction`, the text is one side of
+    /// a conversation (iqs pair across directions, with round trips). Without one it is an XML
+    /// console dump or a file of stanzas holding both sides: it is shown as `c2s`, iqs pair by id
+    /// and address within it, and no round trip is reported (the text has no timing).
+    public func feedRaw(_ bytes: UnsafeRawBufferPointer, direction: Direction? = nil, at time: Timestamp) {
+        let session = rawSession(undirected: direction == nil)
+        feed(session, bytes, direction ?? .c2s, time)
     }
 
     /// The raw stream ended.
@@ -110,9 +120,9 @@ public final class Inspector: TCPStreamDelegate {
         finish(session, at: time)
     }
 
-    private func rawSession() -> Session {
+    private func rawSession(undirected: Bool) -> Session {
         if let session = sessions[0] { return session }
-        let session = Session(id: 0, limits: options.limits, joinedMidStream: false)
+        let session = Session(id: 0, limits: options.limits, joinedMidStream: false, isUndirectedText: undirected)
         session.verdict = .xmpp
         sessions[0] = session
         connectionIndex[0] = connections.count
@@ -142,8 +152,12 @@ public final class Inspector: TCPStreamDelegate {
             }
             let pending = session.pending
             session.pending = []
-            for (direction, bytes, time) in pending {
-                bytes.withUnsafeBytes { feed(session, $0, direction, time) }
+            for (direction, bytes, missing, time) in pending {
+                if let bytes {
+                    bytes.withUnsafeBytes { feed(session, $0, direction, time) }
+                } else {
+                    reportGap(session, missing, direction, time)
+                }
             }
         }
         session.pending = []
@@ -177,6 +191,7 @@ public final class Inspector: TCPStreamDelegate {
             var record = makeRecord(session, direction, time, .streamOpen)
             record.kind = header.element.name
             record.id = header.element[attribute: "id"]
+            record.type = header.element[attribute: "type"]
             record.from = header.element[attribute: "from"]
             record.to = header.element[attribute: "to"]
             record.namespaces = [header.contentNamespace, header.element.namespace].compactMap { $0 }
@@ -192,11 +207,11 @@ public final class Inspector: TCPStreamDelegate {
         case .element(let framed):
             handleElement(framed, session, direction, time)
 
-        case .streamClosed(let offset):
+        case .streamClosed(let offset, let raw):
             var record = makeRecord(session, direction, time, .streamClose)
             record.kind = "stream"
-            record.xml = "</stream:stream>"
-            record.size = 16
+            record.xml = String(decoding: raw, as: UTF8.self)
+            record.size = raw.count
             record.offset = offset
             emit(record)
 
@@ -207,7 +222,14 @@ public final class Inspector: TCPStreamDelegate {
             record.offset = error.position.offset
             record.byteCount = error.skippedCount
             record.size = error.skippedCount
-            if !error.skipped.isEmpty { record.xml = String(decoding: error.skipped, as: UTF8.self) }
+            if !error.skipped.isEmpty {
+                let text = String(decoding: error.skipped, as: UTF8.self)
+                if !options.showSecrets && Redactor.mayHoldSecrets(text) {
+                    record.redacted = true
+                } else {
+                    record.xml = text
+                }
+            }
             emit(record)
         }
     }
@@ -247,7 +269,7 @@ public final class Inspector: TCPStreamDelegate {
         } else if record.isResponse {
             if let request = session.tracker.response(record) {
                 record.requestSeq = request.seq
-                record.rttMilliseconds = time.milliseconds(since: request.timestamp)
+                if !session.isUndirectedText { record.rttMilliseconds = time.milliseconds(since: request.timestamp) }
             } else {
                 record.unmatchedResponse = true
             }
@@ -278,16 +300,22 @@ private final class Session {
     let id: Int
     let joinedMidStream: Bool
     var verdict: Verdict = .undecided
-    var pending: [(Direction, [UInt8], Timestamp)] = []
+    /// Bytes (or gaps, as nil) held until the connection is recognised.
+    var pending: [(Direction, [UInt8]?, Int, Timestamp)] = []
     var pendingBytes: [[UInt8]] = [[], []]
     let c2s: XMLFramer
     let s2c: XMLFramer
     var tracker = IQTracker()
     var tlsStart: (direction: Direction, time: Timestamp)?
 
-    init(id: Int, limits: FramerLimits, joinedMidStream: Bool) {
+    /// Raw text holding both sides in one stream, with no timing.
+    let isUndirectedText: Bool
+
+    init(id: Int, limits: FramerLimits, joinedMidStream: Bool, isUndirectedText: Bool = false) {
         self.id = id
         self.joinedMidStream = joinedMidStream
+        self.isUndirectedText = isUndirectedText
+        tracker = IQTracker(pairsWithinDirection: isUndirectedText)
         c2s = XMLFramer(limits: limits)
         s2c = XMLFramer(limits: limits)
     }

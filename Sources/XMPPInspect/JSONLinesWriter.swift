@@ -97,10 +97,6 @@ public final class JSONLinesWriter {
             out.append(UInt8(ascii: "}"))
         }
         if record.redacted { out.append(contentsOf: #","redacted":true"#.utf8) }
-        if let note = record.note {
-            out.append(contentsOf: #","note":"#.utf8)
-            appendString(note, to: &out)
-        }
         out.append(contentsOf: #","xml":"#.utf8)
         appendString(record.xml, to: &out)
         out.append(UInt8(ascii: "}"))

@@ -42,7 +42,7 @@ public struct Record: Sendable {
     /// iq responses: round trip in milliseconds and the request's seq.
     public var rttMilliseconds: Double?
     public var requestSeq: Int?
-    /// iq requests: the response's seq (filled in on the in-memory record only when known).
+    /// A request never answered: the follow-up record written at the connection's end.
     public var unanswered = false
     /// An iq response that matched no request.
     public var unmatchedResponse = false
@@ -55,8 +55,6 @@ public struct Record: Sendable {
     public var encryptedBytes: (c2s: Int, s2c: Int)?
     /// Whether credentials were removed from `xml`.
     public var redacted = false
-    /// stream-close on a capture: how the TCP connection ended (`fin`, `reset`, `end-of-capture`).
-    public var note: String?
 
     public init(seq: Int, timestamp: Timestamp, connection: Int, direction: Direction, event: Event) {
         self.seq = seq

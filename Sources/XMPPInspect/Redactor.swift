@@ -37,4 +37,10 @@ public enum Redactor {
     }
 
     static func placeholder(for secret: String) -> String { "[redacted \(secret.utf8.count) bytes]" }
+
+    /// Whether undecodable bytes may hold credentials (a broken `<auth>`, a register password):
+    /// such bytes are not shown without `--show-secrets`.
+    public static func mayHoldSecrets(_ text: String) -> Bool {
+        ["<auth", "<response", "<password", "<digest", "<token", registerNamespace, authNamespace].contains { text.contains($0) }
+    }
 }

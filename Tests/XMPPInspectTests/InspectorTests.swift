@@ -75,7 +75,7 @@ struct InspectorTests {
 
     @Test("passwords in jabber:iq:register and jabber:iq:auth are redacted")
     func registerPasswords() {
-        let parts: [(Direction, String)] = [
+        let parts: [(Direction?, String)] = [
             (.c2s, clientOpen),
             (.c2s, "<iq type='set' id='reg'><query xmlns='jabber:iq:register'><username>bill</username><password>Calliope</password></query></iq>"),
             (.c2s, "<iq type='set' id='auth'><query xmlns='jabber:iq:auth'><username>bill</username><password>Calliope</password><resource>r</resource></query></iq>"),
@@ -118,5 +118,36 @@ struct InspectorTests {
             if let rtt = record.rttMilliseconds { #expect(abs((object["rtt_ms"] as? Double ?? -1) - rtt) < 0.001) }
         }
         #expect(records.contains { $0.event == .parseError })
+    }
+
+    @Test("an XML console dump (both sides in one text) still pairs iqs, with no round trip to report")
+    func consoleDumpPairing() {
+        let records = inspectText([(nil,
+            "<iq type='get' id='v1' to='x.test'><query xmlns='jabber:iq:version'/></iq>\n"
+            + "<iq type='result' id='v1' from='x.test'><query xmlns='jabber:iq:version'><name>P</name></query></iq>\n"
+            + "<iq type='get' id='never'><ping xmlns='urn:xmpp:ping'/></iq>")])
+        let stanzas = records.stanzas
+        #expect(stanzas[1].requestSeq == stanzas[0].seq)
+        #expect(stanzas[1].rttMilliseconds == nil)
+        #expect(records.filter(\.unanswered).map(\.id) == ["never"])
+    }
+
+    @Test("bytes skipped around a broken <auth> are not shown unless asked")
+    func noSecretsInParseErrors() {
+        let broken: [(Direction?, String)] = [(.c2s, clientOpen + "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGFsaWNlAHNlY3JldA==</aut><presence/>")]
+        let error = inspectText(broken).first { $0.event == .parseError }
+        #expect(error?.redacted == true)
+        #expect(error?.xml == nil)
+        #expect((error?.byteCount ?? 0) > 0)
+        let shown = inspectText(broken, options: InspectorOptions(showSecrets: true)).first { $0.event == .parseError }
+        #expect(shown?.xml?.contains("AGFsaWNlAHNlY3JldA==") == true)
+    }
+
+    @Test("stream-close carries the bytes as written")
+    func streamCloseBytes() {
+        let records = inspectText([(.c2s, "<s:stream xmlns='jabber:client' xmlns:s='http://etherx.jabber.org/streams'><presence/></s:stream >")])
+        let close = records.first { $0.event == .streamClose }
+        #expect(close?.xml == "</s:stream >")
+        #expect(close?.size == 12)
     }
 }

@@ -15,8 +15,8 @@ func replayRecords(_ path: String, options: InspectorOptions = InspectorOptions(
     return records
 }
 
-/// Feeds raw stream text (one direction per call) and returns the records.
-func inspectText(_ parts: [(Direction, String)], options: InspectorOptions = InspectorOptions()) -> [Record] {
+/// Feeds raw stream text (one direction per call; nil for an undirected console dump) and returns the records.
+func inspectText(_ parts: [(Direction?, String)], options: InspectorOptions = InspectorOptions()) -> [Record] {
     var records: [Record] = []
     let inspector = Inspector(options: options) { records.append($0) }
     var time = Timestamp(seconds: 1_700_000_000, microseconds: 0)
