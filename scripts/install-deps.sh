@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what xmppscope needs on Debian, only what is missing:
+#   build:  libxml2-dev, libpcap-dev (the C libraries behind CLibXML2 and CPcap)
+#   tests:  tshark (second opinion on captures), tcpdump, prosody, openssl, jq, slixmpp (PyPI)
+# Swift itself must already be installed (see README).
+set -euo pipefail
+
+packages=(libxml2-dev libpcap-dev tshark tcpdump prosody openssl jq)
+[[ ${1:-} == --build-only ]] && packages=(libxml2-dev libpcap-dev)
+
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+    echo "install-deps: installing ${missing[*]}" >&2
+    sudo=""
+    [[ $(id -u) -ne 0 ]] && sudo="sudo"
+    $sudo apt-get update -qq
+    # tshark asks whether non-root users may capture; prosody may try to start a service: neither matters here.
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [[ ${1:-} != --build-only ]] && ! python3 -c 'import slixmpp' 2>/dev/null; then
+    echo "install-deps: installing slixmpp (PyPI)" >&2
+    python3 -m pip install --quiet slixmpp==1.17.0 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages slixmpp==1.17.0
+fi

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Integration against real peers, all on 127.0.0.1:
+#  1. `xmppscope capture -i lo` runs while scripts/make-captures.sh drives a fresh Prosody and two
+#     slixmpp clients (and records its own pcaps with tcpdump);
+#  2. the fresh captures are checked against what the clients saw (swift test, OwnCapturesTests);
+#  3. the live capture's stanzas equal the replay of the fresh pcap, every iq paired;
+#  4. the command line's errors: a truncated capture, a missing file.
+# Processes it starts are stopped by PID. Prints "N passed, M failed".
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+passed=0
+failed=0
+check() {  # DESCRIPTION COMMAND...
+    local description=$1; shift
+    if "$@"; then passed=$((passed + 1)); echo "ok: $description"
+    else failed=$((failed + 1)); echo "FAILED: $description"; fi
+}
+
+swift build --product xmppscope >/dev/null
+bin=.build/debug/xmppscope
+work=$(mktemp -d)
+capture_pid=""
+cleanup() {
+    if [[ -n $capture_pid ]] && kill -0 "$capture_pid" 2>/dev/null; then kill -INT "$capture_pid"; wait "$capture_pid" || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# 1. Live capture while real peers talk.
+"$bin" capture -i lo --port 15222 --json --duration 120 >"$work/live.jsonl" 2>"$work/live.err" &
+capture_pid=$!
+sleep 2
+check "capture is running on lo" kill -0 "$capture_pid"
+scripts/make-captures.sh "$work/captures"
+sleep 1
+kill -INT "$capture_pid"
+wait "$capture_pid" || true
+capture_pid=""
+
+# 2. Fresh captures against what the clients saw.
+check "fresh captures match the clients' view" \
+    env XMPPSCOPE_EXTRA_CAPTURES="$work/captures" swift test --skip-build --filter OwnCapturesTests
+
+# 3. Live equals replay.
+stanzas() { jq -c 'select(.event=="stanza" and (.unanswered|not)) | [.dir,.kind,.type,.id]' "$1" | sort; }
+"$bin" replay "$work/captures/c2s-plain.pcap" --json >"$work/replay.jsonl"
+check "live capture saw stanzas" test "$(stanzas "$work/live.jsonl" | wc -l)" -gt 50
+check "live capture and replay give the same stanzas" diff <(stanzas "$work/live.jsonl") <(stanzas "$work/replay.jsonl")
+check "every iq paired live" test "$(jq -c 'select(.unanswered or .unmatched_response)' "$work/live.jsonl" | wc -l)" -eq 0
+check "live rtt measured on responses" test "$(jq -c 'select(.rtt_ms != null)' "$work/live.jsonl" | wc -l)" -gt 10
+check "no credentials in the live log" bash -c "! grep -q xmppscope-test-password '$work/live.jsonl' && ! grep -q \"\$(printf '\\0alice\\0xmppscope-test-password' | base64)\" '$work/live.jsonl'"
+
+# 4. Errors a user sees.
+head -c 20000 "$work/captures/c2s-plain.pcap" >"$work/cut.pcap"
+set +e
+"$bin" replay "$work/cut.pcap" --json >"$work/cut.jsonl" 2>"$work/cut.err"; status=$?
+set -e
+check "truncated capture exits 2" test "$status" -eq 2
+check "truncated capture names the packet" grep -q "packet [0-9]* is damaged or cut short" "$work/cut.err"
+check "truncated capture still decodes what it can" test "$(jq -c 'select(.event=="stanza")' "$work/cut.jsonl" | wc -l)" -gt 5
+set +e
+"$bin" replay "$work/does-not-exist.pcap" 2>"$work/missing.err"; status=$?
+set -e
+check "missing file exits 1 with a message" bash -c "[[ $status -eq 1 ]] && grep -q 'cannot read' '$work/missing.err'"
+
+echo "integration: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
