@@ -5,9 +5,10 @@ internal import CLibXML2
 ///
 /// The framer keeps the bytes of the element being parsed so each one comes out with its exact
 /// raw bytes and offset. It handles stream restarts (a new `<?xml?>` or `<stream:stream>` after
-/// STARTTLS or SASL), refuses what RFC 6120 §11.1 forbids, enforces ``FramerLimits``, and after any
-/// error resynchronises at the next stanza start it can find. After a `<proceed/>` (TLS) or
-/// `<compressed/>` it stops decoding and counts the remaining bytes as ``opaqueBytes``.
+/// STARTTLS or SASL), refuses what RFC 6120 §11.1 forbids, checks UTF-8, enforces
+/// ``FramerLimits``, and after any error resynchronises at the next stanza start it can find.
+/// After a `<proceed/>` (TLS) or `<compressed/>` it stops decoding and counts the remaining bytes
+/// as ``opaqueBytes``. Memory stays bounded by the stanza limit whatever it is fed.
 ///
 /// Not thread-safe: one framer per direction, fed from one place.
 public final class XMLFramer {
@@ -21,7 +22,9 @@ public final class XMLFramer {
     /// Whether decoding stopped for TLS or compression.
     public var isOpaque: Bool { if case .opaque = mode { return true } else { return false } }
     /// Every byte fed or skipped, counting gaps.
-    public var totalBytes: Int { windowStart + window.count }
+    public var totalBytes: Int { windowEnd }
+    /// Bytes held right now (for tests of bounded memory).
+    var bufferedByteCount: Int { window.count }
 
     // MARK: Bytes kept
 
@@ -29,13 +32,16 @@ public final class XMLFramer {
     private var window: [UInt8] = []
     private var windowStart = 0
     private var windowEnd: Int { windowStart + window.count }
+    /// Bytes before this offset are no longer needed; they are dropped when that is worth a copy.
+    private var releasable = 0
     /// The end of the last complete top-level item: everything before it has been reported.
     private var boundary = 0
     /// How far bytes have been handed to the current libxml2 context.
     private var fedEnd = 0
-    /// `\n` count and last `\n` offset before `windowStart`, for line:column.
+    /// `\n` count and last `\n` offset before `windowStart`, and a cache of the last position asked for.
     private var linesBeforeWindow = 0
     private var lastNewlineBeforeWindow = -1
+    private var positionCache = (offset: 0, line: 1, lastNewline: -1)
 
     // MARK: Parser state
 
@@ -56,6 +62,12 @@ public final class XMLFramer {
         case opaque(at: Int)
     }
 
+    /// An element past a limit, parsed to its end without being kept.
+    private struct Discard {
+        var error: FramerError
+        var start: Int
+    }
+
     private var mode: Mode = .awaitingStart(synthetic: nil)
     private var context: xmlParserCtxtPtr?
     /// Absolute offset of byte 0 of the current libxml2 context (a synthetic header sits before the real bytes).
@@ -68,12 +80,16 @@ public final class XMLFramer {
     /// Open elements in the current context, the root included.
     private var depth = 0
     private var builders: [ElementBuilder] = []
+    /// The `<` of the top-level element being parsed.
+    private var itemStart: Int?
+    private var discard: Discard?
     private var collected: [FramerEvent] = []
     private var control: Control?
     /// The error waiting for the resynchronisation point, and where its skipped bytes start.
     private var pendingError: FramerError?
     private var skippedStart = 0
     private var huntFrom = 0
+    private var lastResynchronisationPoint = -1
     /// libxml2 interns names in its dictionary: convert each pointer to a String once.
     private var names: [UnsafePointer<xmlChar>: String] = [:]
 
@@ -94,9 +110,7 @@ public final class XMLFramer {
         guard !bytes.isEmpty else { return }
         if case .opaque = mode {
             opaqueBytes += bytes.count
-            windowStart += bytes.count
-            boundary = windowStart
-            fedEnd = windowStart
+            skip(to: windowEnd + bytes.count)
             return
         }
         window.append(contentsOf: bytes.bindMemory(to: UInt8.self))
@@ -113,32 +127,22 @@ public final class XMLFramer {
     /// next stanza start after them.
     public func gap(missing: Int, emit: (FramerEvent) -> Void) {
         if case .opaque = mode {
-            windowStart = windowEnd + missing
-            window.removeAll(keepingCapacity: true)
-            boundary = windowStart
-            fedEnd = windowStart
+            skip(to: windowEnd + missing)
             return
         }
         if case .hunting = mode {
             finishPendingError(upTo: windowEnd, emit: emit)
-        } else if let start = firstNonWhitespace(from: boundary) {
-            let kept = window[(start - windowStart)...]
-            emit(.error(FramerError(
-                kind: .cutByGap(missing: missing),
-                position: position(at: windowEnd),
-                skipped: Array(kept.prefix(FramerError.keptSkippedBytes)),
-                skippedCount: kept.count
-            )))
+        } else if let discard {
+            emitError(discard.error, from: discard.start, to: windowEnd, emit: emit)
+        } else if let start = unfinishedElementStart() {
+            emitError(FramerError(kind: .cutByGap(missing: missing), position: position(at: windowEnd)),
+                      from: start, to: windowEnd, emit: emit)
         }
         dropContext()
-        countNewlines(before: windowEnd)
-        windowStart = windowEnd + missing
-        window.removeAll(keepingCapacity: true)
-        boundary = windowStart
-        fedEnd = windowStart
+        skip(to: windowEnd + missing)
         huntFrom = windowStart
-        mode = .hunting
         pendingError = nil
+        mode = .hunting
     }
 
     /// Starts looking for the next stanza start without reporting an error: for a stream joined
@@ -156,10 +160,7 @@ public final class XMLFramer {
         if case .opaque = mode { return }
         dropContext()
         opaqueBytes += windowEnd - max(boundary, windowStart)
-        windowStart = windowEnd
-        window.removeAll(keepingCapacity: true)
-        boundary = windowStart
-        fedEnd = windowStart
+        skip(to: windowEnd)
         mode = .opaque
     }
 
@@ -169,25 +170,26 @@ public final class XMLFramer {
         case .hunting:
             finishPendingError(upTo: windowEnd, emit: emit)
         case .parsing, .awaitingStart:
-            if let start = firstNonWhitespace(from: boundary) {
-                let kept = window[(start - windowStart)...]
-                emit(.error(FramerError(
-                    kind: .unfinished,
-                    position: position(at: windowEnd),
-                    skipped: Array(kept.prefix(FramerError.keptSkippedBytes)),
-                    skippedCount: kept.count
-                )))
+            if let discard {
+                emitError(discard.error, from: discard.start, to: windowEnd, emit: emit)
+            } else if let start = unfinishedElementStart() {
+                emitError(FramerError(kind: .unfinished, position: position(at: windowEnd)), from: start, to: windowEnd, emit: emit)
             }
         case .opaque:
             return
         }
         dropContext()
-        countNewlines(before: windowEnd)
-        windowStart = windowEnd
-        window.removeAll(keepingCapacity: true)
-        boundary = windowStart
-        fedEnd = windowStart
+        skip(to: windowEnd)
         mode = .awaitingStart(synthetic: nil)
+    }
+
+    /// Where the element the data stops inside begins: the open top-level element, the stream
+    /// header in progress, or the last tag begun. Trailing text outside any element is not one.
+    private func unfinishedElementStart() -> Int? {
+        if !builders.isEmpty, let itemStart { return itemStart }
+        if context != nil && depth == 0 { return contextStart }
+        if context == nil, let start = firstNonWhitespace(from: boundary) { return start }
+        return lastTag(from: boundary, before: windowEnd)
     }
 
     // MARK: The loop
@@ -197,26 +199,26 @@ public final class XMLFramer {
             switch mode {
             case .opaque:
                 opaqueBytes += windowEnd - max(boundary, windowStart)
-                compact(upTo: windowEnd)
-                boundary = windowEnd
-                fedEnd = windowEnd
+                skip(to: windowEnd)
                 return
 
             case .hunting:
-                guard let (point, kind) = findResynchronisationPoint(from: huntFrom) else {
-                    // Keep a short tail: a stanza start may be split across chunks.
-                    huntFrom = max(huntFrom, windowEnd - ResynchronisationPoint.longestToken)
+                let (found, resume) = findResynchronisationPoint(from: huntFrom)
+                guard let (point, kind) = found else {
+                    huntFrom = resume
                     keepSkippedBytes(upTo: huntFrom)
                     return
                 }
                 finishPendingError(upTo: point, emit: emit)
+                lastResynchronisationPoint = point
                 boundary = point
                 fedEnd = point
+                release(upTo: point)
                 switch kind {
                 case .streamStart: mode = .awaitingStart(synthetic: false)
                 case .stanzaStart: mode = .awaitingStart(synthetic: true)
                 case .streamClose(let length):
-                    emit(.streamClosed(offset: point, raw: Array("</stream:stream>".utf8)))
+                    emit(.streamClosed(offset: point, raw: Array(window[(point - windowStart)..<(point + length - windowStart)])))
                     boundary = point + length
                     fedEnd = boundary
                     mode = .awaitingStart(synthetic: nil)
@@ -224,9 +226,7 @@ public final class XMLFramer {
 
             case .awaitingStart(let decided):
                 guard let start = firstNonWhitespace(from: boundary) else {
-                    compact(upTo: windowEnd)
-                    boundary = windowEnd
-                    fedEnd = windowEnd
+                    skip(to: windowEnd)
                     return
                 }
                 let synthetic: Bool
@@ -238,40 +238,68 @@ public final class XMLFramer {
                 }
                 boundary = start
                 fedEnd = start
-                compact(upTo: start)
+                release(upTo: start)
                 startContext(synthetic: synthetic)
                 mode = .parsing
 
             case .parsing:
                 if fedEnd >= windowEnd { return }
-                parseAvailableBytes()
-                for event in collected { emit(event) }
-                collected.removeAll(keepingCapacity: true)
-                if let control {
-                    self.control = nil
-                    handle(control, emit: emit)
-                } else if !builders.isEmpty || depth == 0 {
-                    if fedEnd - boundary > limits.maxStanzaBytes {
-                        fail(.stanzaTooLarge(limit: limits.maxStanzaBytes), at: fedEnd, emit: emit)
-                    } else {
-                        compactIfWorthIt()
-                    }
-                } else {
-                    // Between top-level elements: whatever libxml2 consumed is done with.
-                    let cursor = contextCursor()
-                    if cursor > boundary {
-                        boundary = cursor
-                        compactIfWorthIt()
-                    }
+                let itemInProgress = discard == nil ? currentItemStart() : nil
+                if let start = itemInProgress, fedEnd - start >= limits.maxStanzaBytes {
+                    exceeded(.stanzaTooLarge(limit: limits.maxStanzaBytes), at: fedEnd)
+                    handlePendingControl(emit)
+                    continue
                 }
+                var end = windowEnd
+                if discard == nil { end = min(end, (itemInProgress ?? fedEnd) + limits.maxStanzaBytes) }
+                let (validEnd, invalid) = validateCharacters(from: fedEnd, to: end)
+                if validEnd > fedEnd {
+                    parse(upTo: validEnd)
+                    for event in collected { emit(event) }
+                    collected.removeAll(keepingCapacity: true)
+                    if handlePendingControl(emit) { continue }
+                    afterParse()
+                }
+                if fedEnd == validEnd, let invalid {
+                    fail(FramerError(kind: .malformed(invalid.message), position: position(at: invalid.offset)), emit: emit)
+                    continue
+                }
+                if validEnd == fedEnd && validEnd < end { return }  // a UTF-8 sequence not yet complete
             }
         }
     }
 
-    /// Hands the next bytes to libxml2, never more than the stanza limit allows past `boundary`.
-    private func parseAvailableBytes() {
-        let allowedEnd = boundary + limits.maxStanzaBytes + 1
-        let end = min(windowEnd, max(allowedEnd, fedEnd + 1))
+    /// Handles a control a callback set; returns whether there was one.
+    @discardableResult
+    private func handlePendingControl(_ emit: (FramerEvent) -> Void) -> Bool {
+        guard let control else { return false }
+        self.control = nil
+        handle(control, emit: emit)
+        return true
+    }
+
+    /// After libxml2 consumed bytes with no control raised: between top-level elements, what it
+    /// consumed is done with; while discarding, nothing is kept.
+    private func afterParse() {
+        if discard != nil {
+            release(upTo: min(fedEnd, contextCursor()))
+        } else if depth == 1 && builders.isEmpty {
+            let cursor = contextCursor()
+            if cursor > boundary { boundary = cursor }
+            release(upTo: boundary)
+        } else {
+            release(upTo: boundary)
+        }
+    }
+
+    /// The `<` of the top-level element (or stream header) in progress, if one is.
+    private func currentItemStart() -> Int? {
+        if !builders.isEmpty { return itemStart }
+        if depth == 0 { return contextStart }
+        return firstTag(from: max(boundary, contextCursor()))
+    }
+
+    private func parse(upTo end: Int) {
         let count = end - fedEnd
         let from = fedEnd - windowStart
         fedEnd = end
@@ -286,7 +314,7 @@ public final class XMLFramer {
         case .restart(let at, let synthetic):
             guard at > contextStart else {
                 // No progress: the same bytes would restart the same way.
-                fail(.malformed("a stream header that cannot start a stream"), at: at, emit: emit)
+                fail(FramerError(kind: .malformed("a stream header that cannot start a stream"), position: position(at: at)), emit: emit)
                 return
             }
             dropContext()
@@ -297,85 +325,115 @@ public final class XMLFramer {
             dropContext()
             boundary = at
             fedEnd = at
-            compact(upTo: at)
+            release(upTo: at)
             mode = .awaitingStart(synthetic: nil)
         case .failed(let error):
             fail(error, emit: emit)
         case .opaque(let at):
             dropContext()
             opaqueBytes += windowEnd - at
-            compact(upTo: windowEnd)
-            boundary = windowEnd
-            fedEnd = windowEnd
+            skip(to: windowEnd)
             mode = .opaque
         }
     }
 
-    private func fail(_ kind: FramerErrorKind, at offset: Int, emit: (FramerEvent) -> Void) {
-        fail(FramerError(kind: kind, position: position(at: offset)), emit: emit)
+    /// A limit was passed: inside an element's content, parse on to its end without keeping it;
+    /// in a start tag (which libxml2 must hold whole), give up on it and hunt.
+    private func exceeded(_ kind: FramerErrorKind, at offset: Int) {
+        let error = FramerError(kind: kind, position: position(at: offset))
+        if !builders.isEmpty, let start = itemStart {
+            discard = Discard(error: error, start: start)
+            builders.removeAll(keepingCapacity: true)
+        } else if control == nil {
+            control = .failed(error)
+        }
     }
 
-    /// Drops the current element and hunts for the next stanza start after its first byte.
+    /// Drops the current element and hunts for the next stanza start after it.
     private func fail(_ error: FramerError, emit: (FramerEvent) -> Void) {
+        let cursor = context == nil ? fedEnd : contextCursor()
+        let openItem = builders.isEmpty ? nil : itemStart
         dropContext()
-        let start = firstNonWhitespace(from: boundary) ?? boundary
-        let itemStart = firstTag(from: start) ?? start
         var error = error
-        if case .malformed = error.kind, let construct = restrictedConstruct(at: itemStart) {
+        if let discard {
+            // The element past a limit broke before its end: report the limit, hunt after the break.
+            self.discard = nil
+            pendingError = discard.error
+            skippedStart = discard.start
+            huntFrom = min(max(cursor, error.position.offset), windowEnd)
+            mode = .hunting
+            return
+        }
+        let start = firstNonWhitespace(from: boundary) ?? boundary
+        // The broken element: the one open, else the last tag begun before the error (bytes that
+        // are here in any chunking), else the error's own position (text between stanzas is not
+        // part of any element).
+        var elementStart = max(start, min(error.position.offset, windowEnd))
+        var huntStart = elementStart
+        if let openItem {
+            elementStart = openItem
+            huntStart = openItem + 1
+        } else if let tag = lastTag(from: start, before: error.position.offset) {
+            elementStart = tag
+            huntStart = tag + 1
+        } else if elementStart == lastResynchronisationPoint {
+            huntStart = elementStart + 1  // the same point failed again: move on
+        }
+        if case .malformed = error.kind, let construct = restrictedConstruct(at: elementStart) {
             // libxml2 rejects a DOCTYPE, comment or PI between stanzas as plain malformed XML.
             error.kind = .restricted(construct)
         }
         pendingError = error
-        skippedStart = start
-        huntFrom = min(itemStart + 1, windowEnd)
+        skippedStart = elementStart
+        huntFrom = min(huntStart, windowEnd)
         mode = .hunting
     }
 
     /// The RFC 6120 §11.1 construct that starts at `offset`, if one does.
     private func restrictedConstruct(at offset: Int) -> RestrictedConstruct? {
-        func starts(_ token: String) -> Bool {
-            for (index, expected) in token.utf8.enumerated() where byte(at: offset + index) != expected { return false }
-            return true
-        }
-        if starts("<!DOCTYPE") || starts("<!ENTITY") { return .documentTypeDeclaration(name: "") }
-        if starts("<!--") { return .comment }
-        if starts("<?") && !starts("<?xml") { return .processingInstruction(target: "") }
+        if starts(with: "<!DOCTYPE", at: offset) || starts(with: "<!ENTITY", at: offset) { return .documentTypeDeclaration(name: "") }
+        if starts(with: "<!--", at: offset) { return .comment }
+        if starts(with: "<?", at: offset) && !starts(with: "<?xml", at: offset) { return .processingInstruction(target: "") }
         return nil
+    }
+
+    /// Emits an error with the bytes from `start` to `end` as skipped.
+    private func emitError(_ error: FramerError, from start: Int, to end: Int, emit: (FramerEvent) -> Void) {
+        var error = error
+        appendSkipped(&error, from: start, to: end)
+        emit(.error(error))
+    }
+
+    private func appendSkipped(_ error: inout FramerError, from start: Int, to end: Int) {
+        guard end > start else { return }
+        let kept = max(start, windowStart)
+        let room = FramerError.keptSkippedBytes - error.skipped.count
+        if room > 0 && end > kept {
+            error.skipped += window[(kept - windowStart)..<(min(end, kept + room) - windowStart)]
+        }
+        error.skippedCount += end - start
     }
 
     /// Emits the pending error with the bytes skipped up to `end`.
     private func finishPendingError(upTo end: Int, emit: (FramerEvent) -> Void) {
         guard var error = pendingError else { return }
         pendingError = nil
-        if error.kind == .joinedMidStream && error.skippedCount == 0 && end <= skippedStart { return }
-        let from = max(skippedStart, windowStart)
-        if end > from {
-            let room = FramerError.keptSkippedBytes - error.skipped.count
-            if room > 0 {
-                error.skipped += window[(from - windowStart)..<(min(end, from + room) - windowStart)]
-            }
-            error.skippedCount += end - from
-        }
+        appendSkipped(&error, from: skippedStart, to: end)
         skippedStart = end
+        if error.kind == .joinedMidStream && error.skippedCount == 0 { return }
         emit(.error(error))
     }
 
-    /// While hunting through a long stretch of garbage, keep at most what an error displays.
+    /// While hunting, keep at most what an error displays, and let the rest go.
     private func keepSkippedBytes(upTo end: Int) {
-        guard pendingError != nil, end - windowStart > 64 * 1024 else { return }
-        let from = max(skippedStart, windowStart)
-        if end > from, var error = pendingError {
-            let room = FramerError.keptSkippedBytes - error.skipped.count
-            if room > 0 {
-                error.skipped += window[(from - windowStart)..<(min(end, from + room) - windowStart)]
-            }
-            error.skippedCount += end - from
+        if var error = pendingError, end > skippedStart {
+            appendSkipped(&error, from: skippedStart, to: end)
             pendingError = error
             skippedStart = end
         }
-        compact(upTo: end)
-        boundary = end
-        fedEnd = end
+        boundary = max(boundary, end)
+        fedEnd = max(fedEnd, end)
+        release(upTo: end)
     }
 
     // MARK: libxml2 contexts
@@ -389,34 +447,41 @@ public final class XMLFramer {
         }
         _ = xmlCtxtUseOptions(context, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_IGNORE_ENC.rawValue))
         self.context = context
-        depth = 0
-        builders.removeAll(keepingCapacity: true)
         contextIsSynthetic = synthetic
         contextStart = boundary
-        if synthetic {
-            let header = lastHeaderRaw ?? Array(
-                "<stream:stream xmlns='\(assumedContentNamespace)' xmlns:stream='\(XMPPNamespace.streams)'>".utf8
-            )
-            contextBase = boundary - header.count
-            header.withUnsafeBufferPointer { buffer in
-                let pointer = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
-                _ = xmlParseChunk(context, pointer, Int32(buffer.count), 0)
-            }
-            // The header's own events are not reported.
-            collected.removeAll(keepingCapacity: true)
-            if case .failed = control { control = nil }
-        } else {
+        guard synthetic else {
             contextBase = boundary
+            return
+        }
+        let header = lastHeaderRaw ?? defaultHeader
+        contextBase = boundary - header.count
+        header.withUnsafeBufferPointer { buffer in
+            let pointer = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
+            _ = xmlParseChunk(context, pointer, Int32(buffer.count), 0)
+        }
+        // The header's own events are not reported.
+        collected.removeAll(keepingCapacity: true)
+        if control != nil || depth != 1 {
+            // The remembered header does not open a usable stream: fall back to the default one.
+            control = nil
+            lastHeaderRaw = nil
+            startContext(synthetic: true)
         }
     }
 
+    private var defaultHeader: [UInt8] {
+        Array("<stream:stream xmlns='\(assumedContentNamespace)' xmlns:stream='\(XMPPNamespace.streams)'>".utf8)
+    }
+
     private func dropContext() {
+        discard = nil
+        itemStart = nil
+        depth = 0
+        builders.removeAll(keepingCapacity: true)
         guard let context else { return }
         xmlFreeParserCtxt(context)
         self.context = nil
         names.removeAll(keepingCapacity: true)
-        depth = 0
-        builders.removeAll(keepingCapacity: true)
     }
 
     private func contextCursor() -> Int {
@@ -427,12 +492,81 @@ public final class XMLFramer {
         xmlStopParser(context)
     }
 
+    // MARK: Characters
+
+    /// A byte that is not UTF-8 or not an XML character, with a message.
+    private struct InvalidCharacter {
+        var offset: Int
+        var message: String
+    }
+
+    /// Checks bytes from `from` to about `to`: returns how far they are complete, valid UTF-8 XML
+    /// characters (a sequence may end up to three bytes past `to`), and the first invalid one.
+    /// A sequence cut at the end of the data is left for the next call.
+    private func validateCharacters(from: Int, to: Int) -> (Int, InvalidCharacter?) {
+        window.withUnsafeBufferPointer { buffer in
+            let base = windowStart
+            var index = from - base
+            let end = to - base
+            while index < end {
+                // Eight plain printable ASCII bytes at a time.
+                if index + 8 <= end {
+                    let word = UnsafeRawPointer(buffer.baseAddress! + index).loadUnaligned(as: UInt64.self)
+                    let lowBytes = (word &- 0x2020_2020_2020_2020) & ~word & 0x8080_8080_8080_8080
+                    if word & 0x8080_8080_8080_8080 == 0 && lowBytes == 0 {
+                        index += 8
+                        continue
+                    }
+                }
+                let byte = buffer[index]
+                if byte < 0x80 {
+                    if byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D {
+                        let name = byte == 0 ? "a NUL byte" : "control character 0x\(String(byte, radix: 16))"
+                        return (index + base, InvalidCharacter(offset: index + base, message: "\(name) is not allowed in XML"))
+                    }
+                    index += 1
+                    continue
+                }
+                let length: Int
+                var lowest: UInt8 = 0x80, highest: UInt8 = 0xBF
+                switch byte {
+                case 0xC2...0xDF: length = 2
+                case 0xE0: length = 3; lowest = 0xA0
+                case 0xE1...0xEC, 0xEE...0xEF: length = 3
+                case 0xED: length = 3; highest = 0x9F
+                case 0xF0: length = 4; lowest = 0x90
+                case 0xF1...0xF3: length = 4
+                case 0xF4: length = 4; highest = 0x8F
+                default:
+                    return (index + base, InvalidCharacter(offset: index + base, message: "invalid UTF-8 (byte 0x\(String(byte, radix: 16)))"))
+                }
+                for next in 1..<length {
+                    // A sequence may run past `to`; one cut at the end of the data waits for more.
+                    guard index + next < buffer.count else { return (index + base, nil) }
+                    let continuation = buffer[index + next]
+                    let low = next == 1 ? lowest : 0x80
+                    let high = next == 1 ? highest : 0xBF
+                    guard continuation >= low && continuation <= high else {
+                        return (index + base, InvalidCharacter(offset: index + base, message: "invalid UTF-8 (byte 0x\(String(byte, radix: 16)) followed by 0x\(String(continuation, radix: 16)))"))
+                    }
+                }
+                index += length
+            }
+            return (to, nil)
+        }
+    }
+
     // MARK: Byte helpers
 
     private func byte(at offset: Int) -> UInt8? {
         let index = offset - windowStart
         guard index >= 0, index < window.count else { return nil }
         return window[index]
+    }
+
+    private func starts(with token: String, at offset: Int) -> Bool {
+        for (index, expected) in token.utf8.enumerated() where byte(at: offset + index) != expected { return false }
+        return true
     }
 
     private func firstNonWhitespace(from offset: Int) -> Int? {
@@ -446,11 +580,56 @@ public final class XMLFramer {
         return nil
     }
 
+    /// The first `<` at or after `offset`.
+    private func firstTag(from offset: Int) -> Int? {
+        var index = max(offset, windowStart) - windowStart
+        while index < window.count {
+            if window[index] == UInt8(ascii: "<") { return index + windowStart }
+            index += 1
+        }
+        return nil
+    }
+
+    /// The last `<` in `[from, before)`.
+    private func lastTag(from: Int, before: Int) -> Int? {
+        var index = min(before, windowEnd) - 1
+        while index >= max(from, windowStart) {
+            if window[index - windowStart] == UInt8(ascii: "<") { return index }
+            index -= 1
+        }
+        return nil
+    }
+
+    /// The first `<` at or after `offset` that opens an element (skipping `<?…?>` and `<!…>`).
+    private func firstElementTag(from offset: Int) -> Int? {
+        var index = max(offset, windowStart)
+        while let candidate = firstTag(from: index) {
+            if let next = byte(at: candidate + 1), next != UInt8(ascii: "?"), next != UInt8(ascii: "!") { return candidate }
+            index = candidate + 1
+        }
+        return nil
+    }
+
+    /// The `<` that opens the tag ending at `offset` (attribute values cannot hold a `<`).
+    private func tagStart(before offset: Int) -> Int? {
+        let lower = max(boundary, contextStart, windowStart)
+        var index = min(offset, windowEnd) - 1
+        while index >= lower {
+            if window[index - windowStart] == UInt8(ascii: "<") { return index }
+            index -= 1
+        }
+        return nil
+    }
+
     /// Whether the bytes at `offset` open a stream (`<?xml` or a tag named `…stream`); nil until
     /// enough bytes are in to tell.
     private func startsStream(at offset: Int) -> Bool? {
-        let bytes = window[(offset - windowStart)...]
-        guard bytes.first == UInt8(ascii: "<") else { return false }
+        var bytes = window[(offset - windowStart)...]
+        let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+        if bytes.count < 3 && byteOrderMark.starts(with: bytes) { return nil }
+        if bytes.starts(with: byteOrderMark) { bytes = bytes.dropFirst(3) }
+        guard let first = bytes.first else { return nil }
+        guard first == UInt8(ascii: "<") else { return false }
         var name: [UInt8] = []
         for byte in bytes.dropFirst() {
             switch byte {
@@ -465,25 +644,45 @@ public final class XMLFramer {
         return nil
     }
 
-    private func compactIfWorthIt() {
-        let droppable = boundary - windowStart
-        if droppable >= 4096 && droppable * 2 >= window.count {
-            compact(upTo: boundary)
+    /// Moves past everything before `offset` (which may be beyond what was fed: a gap).
+    private func skip(to offset: Int) {
+        if offset >= windowEnd {
+            countNewlines(before: windowEnd)
+            window.removeAll(keepingCapacity: true)
+            windowStart = offset
+            releasable = offset
+        } else {
+            release(upTo: offset)
         }
+        boundary = max(boundary, offset)
+        fedEnd = max(fedEnd, offset)
     }
 
-    /// Drops bytes before `offset`, keeping the line count.
-    private func compact(upTo offset: Int) {
-        let count = min(offset, windowEnd) - windowStart
-        guard count > 0 else { return }
-        countNewlines(before: windowStart + count)
-        window.removeFirst(count)
-        windowStart += count
+    /// Marks bytes before `offset` as no longer needed; drops them when that is worth a copy.
+    private func release(upTo offset: Int) {
+        releasable = max(releasable, min(offset, windowEnd))
+        let droppable = releasable - windowStart
+        guard droppable >= 4096 && droppable * 2 >= window.count else { return }
+        countNewlines(before: releasable)
+        window.removeFirst(droppable)
+        windowStart = releasable
     }
 
     private func countNewlines(before offset: Int) {
         let count = min(offset, windowEnd) - windowStart
         guard count > 0 else { return }
+        if positionCache.offset >= windowStart && positionCache.offset <= windowStart + count {
+            // Continue from the cached position instead of from the window's start.
+            linesBeforeWindow = positionCache.line - 1
+            lastNewlineBeforeWindow = positionCache.lastNewline
+            window.withUnsafeBufferPointer { buffer in
+                for index in (positionCache.offset - windowStart)..<count where buffer[index] == 0x0A {
+                    linesBeforeWindow += 1
+                    lastNewlineBeforeWindow = windowStart + index
+                }
+            }
+            return
+        }
         window.withUnsafeBufferPointer { buffer in
             for index in 0..<count where buffer[index] == 0x0A {
                 linesBeforeWindow += 1
@@ -494,31 +693,36 @@ public final class XMLFramer {
 
     /// Line and column of an offset inside the window (or at its end).
     func position(at offset: Int) -> StreamPosition {
-        var line = linesBeforeWindow + 1
-        var lastNewline = lastNewlineBeforeWindow
-        let end = min(max(offset, windowStart), windowEnd) - windowStart
+        let target = min(max(offset, windowStart), windowEnd)
+        var (from, line, lastNewline) = (windowStart, linesBeforeWindow + 1, lastNewlineBeforeWindow)
+        if positionCache.offset >= windowStart && positionCache.offset <= target {
+            (from, line, lastNewline) = positionCache
+        }
         window.withUnsafeBufferPointer { buffer in
-            for index in 0..<end where buffer[index] == 0x0A {
+            for index in (from - windowStart)..<(target - windowStart) where buffer[index] == 0x0A {
                 line += 1
                 lastNewline = windowStart + index
             }
         }
+        positionCache = (target, line, lastNewline)
         return StreamPosition(offset: offset, line: line, column: offset - lastNewline)
     }
 
     // MARK: Resynchronisation
 
-    private func findResynchronisationPoint(from offset: Int) -> (Int, ResynchronisationPoint)? {
+    /// The next place decoding can start again, or (when there is none yet) where to look next time.
+    private func findResynchronisationPoint(from offset: Int) -> ((Int, ResynchronisationPoint)?, Int) {
         var index = max(offset, windowStart) - windowStart
         return window.withUnsafeBufferPointer { buffer in
             while index < buffer.count {
                 guard buffer[index] == UInt8(ascii: "<") else { index += 1; continue }
                 switch ResynchronisationPoint.match(buffer, at: index) {
-                case .some(let point): return (index + windowStart, point)
-                case .none: index += 1
+                case .found(let point): return ((index + windowStart, point), index + windowStart)
+                case .needMoreBytes: return (nil, index + windowStart)
+                case .no: index += 1
                 }
             }
-            return nil
+            return (nil, windowEnd)
         }
     }
 
@@ -530,42 +734,39 @@ public final class XMLFramer {
         attributeCount: Int, attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
     ) {
         if control != nil { return }
+        depth += 1
+        if discard != nil { return }
         let name = interned(localName) ?? ""
         let namespace = interned(uri)
-        depth += 1
 
         if depth == 1 {
             if contextIsSynthetic { return }
             if name != "stream" {
                 // A document whose root is a stanza: frame it as one.
-                control = .restart(at: firstElementTag(from: boundary) ?? boundary, synthetic: true)
-                stop()
+                restart(at: firstElementTag(from: boundary) ?? boundary, synthetic: true)
                 return
             }
-            let declarations = namespaceDeclarations(namespaceCount, namespaces)
             let end = tagEnd()
             let header = Element(
                 name: name, prefix: interned(prefix), namespace: namespace,
                 attributes: makeAttributes(attributeCount, attributes),
-                namespaceDeclarations: declarations
+                namespaceDeclarations: namespaceDeclarations(namespaceCount, namespaces)
             )
-            let raw = Array(window[(boundary - windowStart)..<(end - windowStart)])
-            lastHeaderRaw = raw
-            collected.append(.streamOpened(StreamHeader(element: header, raw: raw, offset: boundary)))
+            let raw = Array(window[(contextStart - windowStart)..<(end - windowStart)])
+            if !raw.ends(with: Array("/>".utf8)) { lastHeaderRaw = raw }
+            collected.append(.streamOpened(StreamHeader(element: header, raw: raw, offset: contextStart)))
             boundary = end
             return
         }
 
-        if depth == 2 && name == "stream" && namespace == XMPPNamespace.streams {
-            // A new stream header without a close or an XML declaration: a restart.
-            control = .restart(at: boundary, synthetic: false)
-            stop()
-            return
-        }
-        if depth - 1 > limits.maxDepth {
-            control = .failed(FramerError(kind: .tooDeep(limit: limits.maxDepth), position: position(at: contextCursor())))
-            stop()
-            return
+        if depth == 2 {
+            let start = tagStart(before: contextCursor()) ?? boundary
+            if name == "stream" && namespace == XMPPNamespace.streams {
+                // A new stream header without a close or an XML declaration: a restart.
+                restart(at: start, synthetic: false)
+                return
+            }
+            itemStart = start
         }
         let attributes = makeAttributes(attributeCount, attributes)
         for attribute in attributes where attribute.prefix == nil && attribute.name.isMisspeltXMLNS {
@@ -580,19 +781,29 @@ public final class XMLFramer {
             attributes: attributes,
             namespaceDeclarations: namespaceDeclarations(namespaceCount, namespaces)
         )))
+        if depth - 1 > limits.maxDepth {
+            exceeded(.tooDeep(limit: limits.maxDepth), at: contextCursor())
+        }
     }
 
     fileprivate func endElement() {
         if control != nil { return }
         depth -= 1
+        if let discard {
+            if depth == 1 {
+                // The element past a limit is over: report it, with what it spanned.
+                let end = contextCursor()
+                var error = discard.error
+                appendSkipped(&error, from: discard.start, to: end)
+                collected.append(.error(error))
+                self.discard = nil
+                itemStart = nil
+                boundary = end
+            }
+            return
+        }
         if depth == 0 {
-            // </stream:stream>
-            let start = firstTag(from: boundary) ?? boundary
-            let end = contextCursor()
-            let raw = end > start ? Array(window[(start - windowStart)..<(min(end, windowEnd) - windowStart)]) : []
-            collected.append(.streamClosed(offset: start, raw: raw))
-            control = .closed(at: end)
-            stop()
+            closeStream()
             return
         }
         guard var finished = builders.popLast() else { return }
@@ -604,9 +815,10 @@ public final class XMLFramer {
         }
         // A complete top-level element.
         let end = contextCursor()
-        let start = firstTag(from: boundary) ?? boundary
+        let start = itemStart ?? boundary
         let raw = Array(window[(start - windowStart)..<(min(end, windowEnd) - windowStart)])
         collected.append(.element(FramedElement(element: finished.element, raw: raw, offset: start)))
+        itemStart = nil
         boundary = end
         let element = finished.element
         if (element.name == "proceed" && element.namespace == XMPPNamespace.tls)
@@ -616,13 +828,41 @@ public final class XMLFramer {
         }
     }
 
+    /// `</stream:stream>`, or the end of a self-closing `<stream:stream/>`.
+    private func closeStream() {
+        let end = contextCursor()
+        let start = tagStart(before: end) ?? boundary
+        if starts(with: "</", at: start) {
+            collected.append(.streamClosed(offset: start, raw: Array(window[(start - windowStart)..<(end - windowStart)])))
+        } else {
+            collected.append(.streamClosed(offset: end, raw: []))
+        }
+        control = .closed(at: end)
+        stop()
+    }
+
+    private func restart(at offset: Int, synthetic: Bool) {
+        // libxml2 reported namespace problems of the restarting tag already; the new context will again.
+        collected.removeAll { event in
+            if case .error(let error) = event { return error.isRecoverable && error.position.offset >= offset }
+            return false
+        }
+        control = .restart(at: offset, synthetic: synthetic)
+        stop()
+    }
+
     fileprivate func characters(_ bytes: UnsafePointer<xmlChar>?, count: Int) {
-        guard control == nil, let bytes, count > 0, let last = builders.indices.last else { return }
+        guard control == nil, discard == nil, let bytes, count > 0 else { return }
+        guard let last = builders.indices.last else {
+            // Text or CDATA between top-level elements is done with once reported.
+            if depth == 1 { boundary = max(boundary, contextCursor()) }
+            return
+        }
         builders[last].pendingText.append(contentsOf: UnsafeBufferPointer(start: bytes, count: count))
     }
 
     fileprivate func refuse(_ construct: RestrictedConstruct) {
-        guard control == nil else { return }
+        guard control == nil, discard == nil else { return }
         control = .failed(FramerError(kind: .restricted(construct), position: position(at: contextCursor())))
         stop()
     }
@@ -631,21 +871,23 @@ public final class XMLFramer {
         let level = error.pointee.level
         let code = error.pointee.code
         if level == XML_ERR_WARNING || code == Int32(XML_ERR_USER_STOP.rawValue) { return }
+        guard control == nil else { return }
         let message = error.pointee.message.map { String(cString: $0) }?
             .trimmingTrailingNewlines() ?? "libxml2 error \(code)"
         if level == XML_ERR_ERROR {
             // Recoverable (namespace errors): report and go on.
-            guard control == nil else { return }
-            collected.append(.error(FramerError(kind: .namespace(message), position: position(at: contextCursor()))))
+            if discard == nil {
+                collected.append(.error(FramerError(kind: .namespace(message), position: position(at: contextCursor()))))
+            }
             return
         }
-        guard control == nil else { return }
-        if depth == 1 && builders.isEmpty, let start = firstTag(from: boundary), startsXMLDeclaration(at: start) {
+        if depth == 1 && builders.isEmpty && discard == nil,
+           let start = lastTag(from: boundary, before: contextCursor()), starts(with: "<?xml", at: start) {
             // `<?xml` after a stream's content: the peer restarted the stream (after SASL, say).
-            control = .restart(at: start, synthetic: false)
-        } else {
-            control = .failed(FramerError(kind: .malformed(message), position: position(at: contextCursor())))
+            restart(at: start, synthetic: false)
+            return
         }
+        control = .failed(FramerError(kind: .malformed(message), position: position(at: contextCursor())))
         stop()
     }
 
@@ -701,35 +943,6 @@ public final class XMLFramer {
         case UInt8(ascii: "/"): return cursor + 2
         default: return cursor
         }
-    }
-
-    /// The first `<` at or after `offset` that opens a tag (not a declaration or PI).
-    private func firstTag(from offset: Int) -> Int? {
-        var index = max(offset, windowStart)
-        while let candidate = firstNonWhitespace(from: index) {
-            guard byte(at: candidate) == UInt8(ascii: "<") else { index = candidate + 1; continue }
-            return candidate
-        }
-        return nil
-    }
-
-    /// The first `<` at or after `offset` that opens an element (skipping `<?…?>` and `<!…>`).
-    private func firstElementTag(from offset: Int) -> Int? {
-        var index = max(offset, windowStart)
-        while index < windowEnd {
-            if byte(at: index) == UInt8(ascii: "<"), let next = byte(at: index + 1),
-               next != UInt8(ascii: "?"), next != UInt8(ascii: "!") {
-                return index
-            }
-            index += 1
-        }
-        return nil
-    }
-
-    private func startsXMLDeclaration(at offset: Int) -> Bool {
-        let token = Array("<?xml".utf8)
-        for (index, expected) in token.enumerated() where byte(at: offset + index) != expected { return false }
-        return true
     }
 
     // MARK: The SAX handler
@@ -804,42 +1017,58 @@ enum ResynchronisationPoint {
     case stanzaStart
     case streamClose(length: Int)
 
+    enum Match {
+        case found(ResynchronisationPoint)
+        case needMoreBytes
+        case no
+    }
+
     /// Names that open a top-level element in XMPP (stanzas and common nonzas).
-    private static let stanzaNames: [[UInt8]] = [
+    private static let stanzaNames: Set<[UInt8]> = Set([
         "iq", "message", "presence", "auth", "success", "failure", "challenge", "response", "abort",
         "proceed", "starttls", "handshake", "route", "xdb", "enable", "enabled", "resume", "resumed",
         "failed", "compress", "compressed",
-    ].map { Array($0.utf8) }
-    private static let prefixes: [[UInt8]] = ["stream:", "db:"].map { Array($0.utf8) }
-    private static let streamClose = Array("</stream:stream>".utf8)
-    private static let xmlDeclaration = Array("<?xml".utf8)
-    private static let streamOpen = Array("<stream:stream".utf8)
-    static let longestToken = 24
+    ].map { Array($0.utf8) })
+    private static let streamName = Array("stream:stream".utf8)
+    private static let longestName = 32
 
-    /// The kind of point at `index` (which holds a `<`), if it is one.
-    static func match(_ buffer: UnsafeBufferPointer<UInt8>, at index: Int) -> ResynchronisationPoint? {
-        func has(_ token: [UInt8], at position: Int) -> Bool {
-            guard position + token.count <= buffer.count else { return false }
-            for (offset, byte) in token.enumerated() where buffer[position + offset] != byte { return false }
+    /// What the `<` at `index` opens, read up to the end of its name.
+    static func match(_ buffer: UnsafeBufferPointer<UInt8>, at index: Int) -> Match {
+        var position = index + 1
+        let closing = position < buffer.count && buffer[position] == UInt8(ascii: "/")
+        if closing { position += 1 }
+        let nameStart = position
+        while position < buffer.count, isNameByte(buffer[position]) {
+            position += 1
+            if position - nameStart > longestName { return .no }
+        }
+        guard position < buffer.count else { return .needMoreBytes }
+        let name = Array(buffer[nameStart..<position])
+        let delimiter = buffer[position]
+        let delimited = delimiter == 0x20 || delimiter == 0x09 || delimiter == 0x0A || delimiter == 0x0D
+            || delimiter == UInt8(ascii: ">") || delimiter == UInt8(ascii: "/")
+        if closing {
+            guard name == streamName else { return .no }
+            var end = position
+            while end < buffer.count, [0x20, 0x09, 0x0A, 0x0D].contains(buffer[end]) { end += 1 }
+            guard end < buffer.count else { return .needMoreBytes }
+            return buffer[end] == UInt8(ascii: ">") ? .found(.streamClose(length: end + 1 - index)) : .no
+        }
+        if name == Array("?xml".utf8) { return delimited ? .found(.streamStart) : .no }
+        guard delimited else { return .no }
+        if name == streamName { return .found(.streamStart) }
+        if name.starts(with: Array("stream:".utf8)) || name.starts(with: Array("db:".utf8)) { return .found(.stanzaStart) }
+        return stanzaNames.contains(name) ? .found(.stanzaStart) : .no
+    }
+
+    private static func isNameByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: ":"), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "?"):
             return true
+        default:
+            return byte >= 0x80
         }
-        func delimited(_ position: Int) -> Bool {
-            guard position < buffer.count else { return false }
-            switch buffer[position] {
-            case 0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: ">"), UInt8(ascii: "/"): return true
-            default: return false
-            }
-        }
-        if has(xmlDeclaration, at: index) { return delimited(index + 5) ? .streamStart : nil }
-        if has(streamOpen, at: index) { return delimited(index + streamOpen.count) ? .streamStart : nil }
-        if has(streamClose, at: index) { return .streamClose(length: streamClose.count) }
-        for prefix in prefixes where has(prefix, at: index + 1) {
-            return .stanzaStart
-        }
-        for name in stanzaNames where has(name, at: index + 1) && delimited(index + 1 + name.count) {
-            return .stanzaStart
-        }
-        return nil
     }
 }
 
@@ -850,8 +1079,8 @@ extension String {
         return result
     }
 
-    /// Attribute values from libxml2's SAX2 callback keep predefined entities and character
-    /// references escaped (libxml2 only decodes them with XML_PARSE_NOENT, which must stay off).
+    /// Attribute values from libxml2's SAX2 callback keep `&` as `&#38;` (libxml2 decodes other
+    /// references itself; XML_PARSE_NOENT, which would change that, must stay off).
     func unescapingXMLEntities() -> String {
         guard contains("&") else { return self }
         var result = ""
