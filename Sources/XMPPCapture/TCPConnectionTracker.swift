@@ -105,8 +105,15 @@ public final class TCPConnectionTracker {
             }
             if open[backward] != nil { close(backward, reason: .endOfCapture, at: segment.timestamp, delegate: delegate) }
             recentlyClosed[forward] = nil
+            recentlyClosed[backward] = nil
             let connection = create(forward, segment: segment, handshake: true, delegate: delegate)
             connection.c2s.start(synSequence: segment.sequence)
+            if segment.payloadLength > 0 {
+                // TCP Fast Open: data in the SYN.
+                let id = connection.info.id
+                connection.c2s.receive(sequence: segment.sequence &+ 1, payload: segment.payload, length: segment.payloadLength,
+                                       fin: false, at: segment.timestamp) { chunk, time in Self.forward(chunk, id, .c2s, time, delegate) }
+            }
             return
         }
 
@@ -139,12 +146,8 @@ public final class TCPConnectionTracker {
         connection.lastSeen = segment.timestamp
         let id = connection.info.id
         let time = segment.timestamp
-        func deliver(_ chunk: ReassembledChunk, _ direction: Direction) {
-            switch chunk {
-            case .data(let bytes): delegate.connection(id, received: bytes, direction: direction, at: time)
-            case .gap(let count): delegate.connection(id, missing: count, direction: direction, at: time)
-            }
-        }
+        let deliverC2S: TCPReassembler.Deliver = { chunk, time in Self.forward(chunk, id, .c2s, time, delegate) }
+        let deliverS2C: TCPReassembler.Deliver = { chunk, time in Self.forward(chunk, id, .s2c, time, delegate) }
 
         if flags.contains(.syn) {
             if direction == .s2c { connection.s2c.start(synSequence: segment.sequence) }
@@ -154,17 +157,28 @@ public final class TCPConnectionTracker {
             close(key, reason: .reset, at: time, delegate: delegate)
             return
         }
+        // The acknowledgement speaks of the other direction's bytes, sent before this segment:
+        // apply it first, so a request held behind a hole comes out before its response.
         if direction == .c2s {
+            if flags.contains(.ack) { connection.s2c.acknowledged(segment.acknowledgement, at: time, deliver: deliverS2C) }
             connection.c2s.receive(sequence: segment.sequence, payload: segment.payload, length: segment.payloadLength,
-                                   fin: flags.contains(.fin)) { deliver($0, .c2s) }
-            if flags.contains(.ack) { connection.s2c.acknowledged(segment.acknowledgement) { deliver($0, .s2c) } }
+                                   fin: flags.contains(.fin), at: time, deliver: deliverC2S)
         } else {
+            if flags.contains(.ack) { connection.c2s.acknowledged(segment.acknowledgement, at: time, deliver: deliverC2S) }
             connection.s2c.receive(sequence: segment.sequence, payload: segment.payload, length: segment.payloadLength,
-                                   fin: flags.contains(.fin)) { deliver($0, .s2c) }
-            if flags.contains(.ack) { connection.c2s.acknowledged(segment.acknowledgement) { deliver($0, .c2s) } }
+                                   fin: flags.contains(.fin), at: time, deliver: deliverS2C)
         }
         if connection.c2s.isFinished && connection.s2c.isFinished {
             close(key, reason: .fin, at: time, delegate: delegate)
+        }
+    }
+
+    private static func forward(
+        _ chunk: ReassembledChunk, _ id: Int, _ direction: Direction, _ time: Timestamp, _ delegate: some TCPStreamDelegate
+    ) {
+        switch chunk {
+        case .data(let bytes): delegate.connection(id, received: bytes, direction: direction, at: time)
+        case .gap(let count): delegate.connection(id, missing: count, direction: direction, at: time)
         }
     }
 
@@ -191,18 +205,8 @@ public final class TCPConnectionTracker {
     private func close(_ key: Key, reason: TCPCloseReason, at time: Timestamp, delegate: some TCPStreamDelegate) {
         guard let connection = open.removeValue(forKey: key) else { return }
         let id = connection.info.id
-        connection.c2s.flush { chunk in
-            switch chunk {
-            case .data(let bytes): delegate.connection(id, received: bytes, direction: .c2s, at: time)
-            case .gap(let count): delegate.connection(id, missing: count, direction: .c2s, at: time)
-            }
-        }
-        connection.s2c.flush { chunk in
-            switch chunk {
-            case .data(let bytes): delegate.connection(id, received: bytes, direction: .s2c, at: time)
-            case .gap(let count): delegate.connection(id, missing: count, direction: .s2c, at: time)
-            }
-        }
+        connection.c2s.flush(at: time) { chunk, time in Self.forward(chunk, id, .c2s, time, delegate) }
+        connection.s2c.flush(at: time) { chunk, time in Self.forward(chunk, id, .s2c, time, delegate) }
         statistics.retransmissions += connection.c2s.retransmissions + connection.s2c.retransmissions
         statistics.missingBytes += connection.c2s.missingBytes + connection.s2c.missingBytes
         statistics.outOfWindow += connection.c2s.outOfWindow + connection.s2c.outOfWindow

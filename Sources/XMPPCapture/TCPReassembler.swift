@@ -1,3 +1,5 @@
+public import XMPPCore
+
 /// What reassembly hands on for one direction: bytes in order, or a hole.
 public enum ReassembledChunk {
     /// The next bytes; valid only during the callback.
@@ -26,7 +28,12 @@ public struct TCPReassembler {
         var offset: Int64
         var bytes: [UInt8]
         var length: Int
+        /// When it was captured: its bytes are handed on with this time, not the time they became in order.
+        var timestamp: Timestamp
     }
+
+    /// Receives each chunk with the capture time of the segment it came in.
+    public typealias Deliver = (ReassembledChunk, Timestamp) -> Void
 
     public let limits: Limits
     /// Whether the first sequence number is known (from a SYN or the first segment seen).
@@ -68,8 +75,8 @@ public struct TCPReassembler {
 
     /// Takes a segment: `payload` is what was captured, `length` what the header says was sent.
     public mutating func receive(
-        sequence: UInt32, payload: UnsafeRawBufferPointer, length: Int, fin: Bool,
-        deliver: (ReassembledChunk) -> Void
+        sequence: UInt32, payload: UnsafeRawBufferPointer, length: Int, fin: Bool, at timestamp: Timestamp,
+        deliver: Deliver
     ) {
         if !isStarted {
             guard length > 0 || fin else { return }
@@ -78,58 +85,62 @@ public struct TCPReassembler {
             nextOffset = 0
         }
         let start = offset(of: sequence)
-        if fin { finOffset = start + Int64(length) }
-        guard length > 0 else { return }
         if start - nextOffset > TCPReassembler.window || nextOffset - start > TCPReassembler.window {
             outOfWindow += 1
             return
         }
+        if fin { finOffset = start + Int64(length) }
+        guard length > 0 else { return }
         let end = start + Int64(length)
         if end <= nextOffset {
             retransmissions += 1
             return
         }
         if start <= nextOffset {
-            emit(offset: start, captured: payload, length: length, deliver: deliver)
+            emit(offset: start, captured: payload, length: length, at: timestamp, deliver: deliver)
             drainHeld(deliver: deliver)
             return
         }
-        hold(HeldSegment(offset: start, bytes: Array(payload.bindMemory(to: UInt8.self)), length: length))
+        hold(HeldSegment(offset: start, bytes: Array(payload.bindMemory(to: UInt8.self)), length: length, timestamp: timestamp))
         while heldBytes > limits.maxHeldBytes || held.count > limits.maxHeldSegments {
-            skipToFirstHeld(deliver: deliver)
+            skipToFirstHeld(at: timestamp, deliver: deliver)
         }
     }
 
     /// The other side acknowledged everything before `acknowledgement`: a hole before that point
     /// will not be filled by a retransmission.
-    public mutating func acknowledged(_ acknowledgement: UInt32, deliver: (ReassembledChunk) -> Void) {
-        guard isStarted, let first = held.first else { return }
-        let acked = offset(of: acknowledgement)
+    public mutating func acknowledged(_ acknowledgement: UInt32, at timestamp: Timestamp, deliver: Deliver) {
+        guard isStarted else { return }
+        var acked = offset(of: acknowledgement)
         guard acked > nextOffset, acked - nextOffset < TCPReassembler.window else { return }
-        let holeEnd = min(acked, first.offset)
-        report(gap: Int(holeEnd - nextOffset), deliver: deliver)
+        // A FIN takes a sequence number but carries no byte.
+        if let finOffset { acked = min(acked, finOffset) }
+        let holeEnd = min(acked, held.first?.offset ?? acked)
+        report(gap: Int(holeEnd - nextOffset), at: timestamp, deliver: deliver)
         drainHeld(deliver: deliver)
     }
 
-    /// The connection ended: delivers everything held, with gaps for the holes.
-    public mutating func flush(deliver: (ReassembledChunk) -> Void) {
-        while !held.isEmpty { skipToFirstHeld(deliver: deliver) }
+    /// The connection ended: delivers everything held, with gaps for the holes, and a gap for
+    /// bytes before a FIN that never came.
+    public mutating func flush(at timestamp: Timestamp, deliver: Deliver) {
+        while !held.isEmpty { skipToFirstHeld(at: timestamp, deliver: deliver) }
+        if let finOffset, finOffset > nextOffset { report(gap: Int(finOffset - nextOffset), at: timestamp, deliver: deliver) }
     }
 
     // MARK: Internals
 
     private mutating func emit(
-        offset start: Int64, captured: UnsafeRawBufferPointer, length: Int, deliver: (ReassembledChunk) -> Void
+        offset start: Int64, captured: UnsafeRawBufferPointer, length: Int, at timestamp: Timestamp, deliver: Deliver
     ) {
         let skip = Int(nextOffset - start)
         if skip < captured.count {
-            deliver(.data(UnsafeRawBufferPointer(rebasing: captured[skip...])))
+            deliver(.data(UnsafeRawBufferPointer(rebasing: captured[skip...])), timestamp)
         }
         let missing = length - max(captured.count, skip)
         nextOffset = start + Int64(length)
         if missing > 0 {
             missingBytes += missing
-            deliver(.gap(missing))
+            deliver(.gap(missing), timestamp)
         }
     }
 
@@ -141,7 +152,11 @@ public struct TCPReassembler {
             if held[middle].offset < segment.offset { low = middle + 1 } else { high = middle }
         }
         if low < held.count && held[low].offset == segment.offset {
-            if held[low].length >= segment.length { retransmissions += 1; return }
+            let kept = held[low]
+            if kept.length > segment.length || (kept.length == segment.length && kept.bytes.count >= segment.bytes.count) {
+                retransmissions += 1
+                return
+            }
             heldBytes -= held[low].bytes.count
             held[low] = segment
         } else {
@@ -150,7 +165,7 @@ public struct TCPReassembler {
         heldBytes += segment.bytes.count
     }
 
-    private mutating func drainHeld(deliver: (ReassembledChunk) -> Void) {
+    private mutating func drainHeld(deliver: Deliver) {
         while let first = held.first, first.offset <= nextOffset {
             held.removeFirst()
             heldBytes -= first.bytes.count
@@ -159,21 +174,21 @@ public struct TCPReassembler {
                 continue
             }
             first.bytes.withUnsafeBytes { bytes in
-                emit(offset: first.offset, captured: bytes, length: first.length, deliver: deliver)
+                emit(offset: first.offset, captured: bytes, length: first.length, at: first.timestamp, deliver: deliver)
             }
         }
     }
 
-    private mutating func skipToFirstHeld(deliver: (ReassembledChunk) -> Void) {
+    private mutating func skipToFirstHeld(at timestamp: Timestamp, deliver: Deliver) {
         guard let first = held.first else { return }
-        if first.offset > nextOffset { report(gap: Int(first.offset - nextOffset), deliver: deliver) }
+        if first.offset > nextOffset { report(gap: Int(first.offset - nextOffset), at: first.timestamp, deliver: deliver) }
         drainHeld(deliver: deliver)
     }
 
-    private mutating func report(gap: Int, deliver: (ReassembledChunk) -> Void) {
+    private mutating func report(gap: Int, at timestamp: Timestamp, deliver: Deliver) {
         guard gap > 0 else { return }
         missingBytes += gap
         nextOffset += Int64(gap)
-        deliver(.gap(gap))
+        deliver(.gap(gap), timestamp)
     }
 }

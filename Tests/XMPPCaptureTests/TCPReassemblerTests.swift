@@ -1,5 +1,6 @@
 import Testing
 import XMPPCapture
+import XMPPCore
 
 /// Drives one direction's reassembler and records what comes out, bytes as text.
 private struct Harness {
@@ -13,7 +14,8 @@ private struct Harness {
     mutating func send(_ sequence: UInt32, _ text: String, claimed: Int? = nil, fin: Bool = false) {
         var collected: [String] = []
         Array(text.utf8).withUnsafeBytes { bytes in
-            reassembler.receive(sequence: sequence, payload: bytes, length: claimed ?? bytes.count, fin: fin) { chunk in
+            reassembler.receive(sequence: sequence, payload: bytes, length: claimed ?? bytes.count, fin: fin,
+                                at: Timestamp(microseconds: Int64(sequence))) { chunk, _ in
                 collected.append(Harness.describe(chunk))
             }
         }
@@ -22,13 +24,13 @@ private struct Harness {
 
     mutating func ack(_ acknowledgement: UInt32) {
         var collected: [String] = []
-        reassembler.acknowledged(acknowledgement) { collected.append(Harness.describe($0)) }
+        reassembler.acknowledged(acknowledgement, at: Timestamp(microseconds: 0)) { chunk, _ in collected.append(Harness.describe(chunk)) }
         output += collected
     }
 
     mutating func flush() {
         var collected: [String] = []
-        reassembler.flush { collected.append(Harness.describe($0)) }
+        reassembler.flush(at: Timestamp(microseconds: 0)) { chunk, _ in collected.append(Harness.describe(chunk)) }
         output += collected
     }
 
@@ -149,5 +151,53 @@ struct TCPReassemblerTests {
         harness.send(5011, "<iq/>", fin: true)
         #expect(harness.text == "<presence/><iq/>")
         #expect(harness.reassembler.isFinished)
+    }
+
+    @Test("bytes lost before a FIN are a gap: when acknowledged, or at the end")
+    func lostTail() {
+        var acked = Harness(synSequence: 999)
+        acked.send(1000, String(repeating: "a", count: 100))
+        acked.send(1200, "", fin: true)
+        acked.ack(1201)
+        #expect(acked.text == String(repeating: "a", count: 100) + "[gap 100]")
+        #expect(acked.reassembler.isFinished)
+
+        var flushed = Harness(synSequence: 999)
+        flushed.send(1000, "abc")
+        flushed.send(1010, "", fin: true)
+        flushed.flush()
+        #expect(flushed.text == "abc[gap 7]")
+    }
+
+    @Test("a full retransmission replaces a snaplen-cut copy held out of order")
+    func fullerCopyWins() {
+        var harness = Harness(synSequence: 0)
+        harness.send(1, "a")
+        harness.send(5, "ef", claimed: 4)
+        harness.send(5, "efgh")
+        harness.send(2, "bcd")
+        #expect(harness.text == "abcdefgh")
+    }
+
+    @Test("a FIN far outside the window does not end the direction")
+    func bogusFin() {
+        var harness = Harness(synSequence: 0)
+        harness.send(1, "ok")
+        harness.send(1 &+ (1 << 31), "", fin: true)
+        #expect(!harness.reassembler.isFinished)
+    }
+
+    @Test("a held segment comes out with the time it was captured")
+    func heldSegmentsKeepTheirTime() {
+        var reassembler = TCPReassembler()
+        reassembler.start(synSequence: 0)
+        var times: [Int64] = []
+        Array("bb".utf8).withUnsafeBytes { bytes in
+            reassembler.receive(sequence: 3, payload: bytes, length: 2, fin: false, at: Timestamp(microseconds: 20)) { _, time in times.append(time.microseconds) }
+        }
+        Array("aa".utf8).withUnsafeBytes { bytes in
+            reassembler.receive(sequence: 1, payload: bytes, length: 2, fin: false, at: Timestamp(microseconds: 30)) { _, time in times.append(time.microseconds) }
+        }
+        #expect(times == [30, 20])
     }
 }
