@@ -31,13 +31,21 @@ public struct Timestamp: Sendable, Hashable, Comparable {
 
     /// RFC 3339 in UTC with microseconds: `2026-11-25T02:13:14.123456Z`.
     public var rfc3339: String {
-        var seconds = time_t(microseconds.floorDivided(by: 1_000_000))
-        let fraction = microseconds - Int64(seconds) * 1_000_000
+        let seconds = microseconds.floorDivided(by: 1_000_000)
+        let fraction = microseconds - seconds * 1_000_000
+        return Timestamp.secondsPrefix(seconds) + "." + Timestamp.pad(Int(fraction), 6) + "Z"
+    }
+
+    /// Whole seconds since the epoch (rounded down).
+    public var wholeSeconds: Int64 { microseconds.floorDivided(by: 1_000_000) }
+
+    /// `YYYY-MM-DDTHH:MM:SS` (UTC) of a second since the epoch.
+    public static func secondsPrefix(_ seconds: Int64) -> String {
+        var time = time_t(seconds)
         var parts = tm()
-        gmtime_r(&seconds, &parts)
+        gmtime_r(&time, &parts)
         return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))"
             + "T\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))"
-            + ".\(pad(Int(fraction), 6))Z"
     }
 
     /// `HH:MM:SS.uuuuuu` in UTC, for terminal output.
@@ -47,7 +55,7 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         return String(full[start..<full.index(before: full.endIndex)])
     }
 
-    private func pad(_ value: Int, _ width: Int) -> String {
+    private static func pad(_ value: Int, _ width: Int) -> String {
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }

@@ -12,8 +12,19 @@ internal import CLibXML2
 ///
 /// Not thread-safe: one framer per direction, fed from one place.
 public final class XMLFramer {
+    /// How much of each top-level element the framer builds.
+    public enum Content: Sendable {
+        /// The whole tree: every child, attribute and text node.
+        case full
+        /// The top-level element with its attributes, and the namespaces below it; the tree is
+        /// built on demand by ``FramedElement/completeElement()``. Several times cheaper.
+        case topLevel
+    }
+
     /// The limits in force.
     public let limits: FramerLimits
+    /// How much of each element is built.
+    public let content: Content
     /// The content namespace assumed when a stream is joined after its header (mid-capture).
     public let assumedContentNamespace: String
 
@@ -80,8 +91,10 @@ public final class XMLFramer {
     /// Open elements in the current context, the root included.
     private var depth = 0
     private var builders: [ElementBuilder] = []
-    /// The `<` of the top-level element being parsed.
+    /// The `<` of the top-level element being parsed, and the namespaces in it so far.
     private var itemStart: Int?
+    private var itemNamespaces: [String] = []
+    private var itemNamespacePointers: [UnsafePointer<xmlChar>?] = []
     private var discard: Discard?
     private var collected: [FramerEvent] = []
     private var control: Control?
@@ -93,10 +106,24 @@ public final class XMLFramer {
     /// libxml2 interns names in its dictionary: convert each pointer to a String once.
     private var names: [UnsafePointer<xmlChar>: String] = [:]
 
-    public init(limits: FramerLimits = .default, assumedContentNamespace: String = XMPPNamespace.client) {
+    public init(limits: FramerLimits = .default, content: Content = .full,
+                assumedContentNamespace: String = XMPPNamespace.client) {
         self.limits = limits
+        self.content = content
         self.assumedContentNamespace = assumedContentNamespace
         xmppscope_xml_init()
+    }
+
+    /// Parses one top-level element's bytes under a stream header: the whole tree.
+    static func parseElement(_ raw: [UInt8], header: [UInt8]) -> Element? {
+        let framer = XMLFramer(limits: FramerLimits(maxStanzaBytes: max(raw.count + 1, 64), maxDepth: .max))
+        var element: Element?
+        let collect: (FramerEvent) -> Void = { event in
+            if case .element(let framed) = event, element == nil { element = framed.element }
+        }
+        framer.feed(header.isEmpty ? framer.defaultHeader : header, emit: collect)
+        framer.feed(raw, emit: collect)
+        return element
     }
 
     deinit {
@@ -469,7 +496,7 @@ public final class XMLFramer {
         }
     }
 
-    private var defaultHeader: [UInt8] {
+    var defaultHeader: [UInt8] {
         Array("<stream:stream xmlns='\(assumedContentNamespace)' xmlns:stream='\(XMPPNamespace.streams)'>".utf8)
     }
 
@@ -767,22 +794,41 @@ public final class XMLFramer {
                 return
             }
             itemStart = start
+            itemNamespaces.removeAll(keepingCapacity: true)
+            itemNamespacePointers.removeAll(keepingCapacity: true)
         }
+        if !itemNamespacePointers.contains(uri) {
+            itemNamespacePointers.append(uri)
+            if let namespace { itemNamespaces.append(namespace) }
+        }
+        checkForMisspeltNamespaceDeclarations(attributeCount, attributes, element: name)
+        if depth - 1 > limits.maxDepth {
+            exceeded(.tooDeep(limit: limits.maxDepth), at: contextCursor())
+            return
+        }
+        if content == .topLevel && depth > 2 { return }
         let attributes = makeAttributes(attributeCount, attributes)
-        for attribute in attributes where attribute.prefix == nil && attribute.name.isMisspeltXMLNS {
-            collected.append(.error(FramerError(
-                kind: .misspeltNamespaceDeclaration(attribute: attribute.name, element: name),
-                position: position(at: contextCursor())
-            )))
-        }
         if let parent = builders.indices.last { builders[parent].flushText() }
         builders.append(ElementBuilder(element: Element(
             name: name, prefix: interned(prefix), namespace: namespace,
             attributes: attributes,
             namespaceDeclarations: namespaceDeclarations(namespaceCount, namespaces)
         )))
-        if depth - 1 > limits.maxDepth {
-            exceeded(.tooDeep(limit: limits.maxDepth), at: contextCursor())
+    }
+
+    /// Flags `cmlns=`-style attributes: looks at the names only, without building strings.
+    private func checkForMisspeltNamespaceDeclarations(
+        _ count: Int, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, element: String
+    ) {
+        guard count > 0, let attributes else { return }
+        for index in 0..<count where attributes[5 * index + 1] == nil {
+            guard let localName = attributes[5 * index], String.mayBeMisspeltXMLNS(localName) else { continue }
+            let name = String(cString: localName)
+            guard name.isMisspeltXMLNS else { continue }
+            collected.append(.error(FramerError(
+                kind: .misspeltNamespaceDeclaration(attribute: name, element: element),
+                position: position(at: contextCursor())
+            )))
         }
     }
 
@@ -806,6 +852,7 @@ public final class XMLFramer {
             closeStream()
             return
         }
+        if content == .topLevel && depth > 1 { return }
         guard var finished = builders.popLast() else { return }
         finished.flushText()
         if let parent = builders.indices.last {
@@ -817,7 +864,10 @@ public final class XMLFramer {
         let end = contextCursor()
         let start = itemStart ?? boundary
         let raw = Array(window[(start - windowStart)..<(min(end, windowEnd) - windowStart)])
-        collected.append(.element(FramedElement(element: finished.element, raw: raw, offset: start)))
+        collected.append(.element(FramedElement(
+            element: finished.element, raw: raw, offset: start, namespaces: itemNamespaces,
+            isComplete: content == .full, header: content == .full ? [] : (lastHeaderRaw ?? [])
+        )))
         itemStart = nil
         boundary = end
         let element = finished.element
@@ -858,6 +908,7 @@ public final class XMLFramer {
             if depth == 1 { boundary = max(boundary, contextCursor()) }
             return
         }
+        if content == .topLevel && depth > 2 { return }
         builders[last].pendingText.append(contentsOf: UnsafeBufferPointer(start: bytes, count: count))
     }
 
@@ -924,12 +975,13 @@ public final class XMLFramer {
         for index in 0..<count {
             let base = 5 * index
             guard let start = attributes[base + 3], let end = attributes[base + 4] else { continue }
-            let value = String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
+            let bytes = UnsafeBufferPointer(start: start, count: end - start)
+            let value = String(decoding: bytes, as: UTF8.self)
             result.append(Attribute(
                 name: interned(attributes[base]) ?? "",
                 prefix: interned(attributes[base + 1]),
                 namespace: interned(attributes[base + 2]),
-                value: value.unescapingXMLEntities()
+                value: bytes.contains(UInt8(ascii: "&")) ? value.unescapingXMLEntities() : value
             ))
         }
         return result
@@ -1108,6 +1160,21 @@ extension String {
         }
         result += rest
         return result
+    }
+
+    /// A cheap first look at a C string: four to six bytes, at least three of them from `xmlns`.
+    static func mayBeMisspeltXMLNS(_ name: UnsafePointer<UInt8>) -> Bool {
+        var length = 0
+        var matches = 0
+        while name[length] != 0 {
+            switch name[length] {
+            case UInt8(ascii: "x"), UInt8(ascii: "m"), UInt8(ascii: "l"), UInt8(ascii: "n"), UInt8(ascii: "s"): matches += 1
+            default: break
+            }
+            length += 1
+            if length > 6 { return false }
+        }
+        return length >= 4 && matches >= 3
     }
 
     /// `cmlns`, `xmnls`, `xlmns`: one edit from `xmlns`, but not `xmlns`.

@@ -6,10 +6,14 @@ public struct InspectorOptions: Sendable {
     public var limits: FramerLimits
     /// Keep credentials in `xml` instead of redacting them.
     public var showSecrets: Bool
+    /// Give every stanza record its whole element tree (the printer needs it; the log does not,
+    /// and building trees only where needed is several times faster).
+    public var keepsElements: Bool
 
-    public init(limits: FramerLimits = .default, showSecrets: Bool = false) {
+    public init(limits: FramerLimits = .default, showSecrets: Bool = false, keepsElements: Bool = true) {
         self.limits = limits
         self.showSecrets = showSecrets
+        self.keepsElements = keepsElements
     }
 }
 
@@ -49,7 +53,7 @@ public final class Inspector: TCPStreamDelegate {
     // MARK: TCPStreamDelegate
 
     public func connectionOpened(_ connection: TCPConnectionInfo) {
-        sessions[connection.id] = Session(id: connection.id, limits: options.limits, joinedMidStream: !connection.sawHandshake)
+        sessions[connection.id] = Session(id: connection.id, options: options, joinedMidStream: !connection.sawHandshake)
         connectionIndex[connection.id] = connections.count
         connections.append(ConnectionDescription(
             id: connection.id, client: connection.client.description, server: connection.server.description,
@@ -122,7 +126,7 @@ public final class Inspector: TCPStreamDelegate {
 
     private func rawSession(undirected: Bool) -> Session {
         if let session = sessions[0] { return session }
-        let session = Session(id: 0, limits: options.limits, joinedMidStream: false, isUndirectedText: undirected)
+        let session = Session(id: 0, options: options, joinedMidStream: false, isUndirectedText: undirected)
         session.verdict = .xmpp
         sessions[0] = session
         connectionIndex[0] = connections.count
@@ -195,7 +199,7 @@ public final class Inspector: TCPStreamDelegate {
             record.from = header.element[attribute: "from"]
             record.to = header.element[attribute: "to"]
             record.namespaces = [header.contentNamespace, header.element.namespace].compactMap { $0 }
-            record.xml = String(decoding: header.raw, as: UTF8.self)
+            record.xmlBytes = header.raw
             record.size = header.raw.count
             record.offset = header.offset
             record.element = header.element
@@ -210,7 +214,7 @@ public final class Inspector: TCPStreamDelegate {
         case .streamClosed(let offset, let raw):
             var record = makeRecord(session, direction, time, .streamClose)
             record.kind = "stream"
-            record.xml = String(decoding: raw, as: UTF8.self)
+            record.xmlBytes = raw
             record.size = raw.count
             record.offset = offset
             emit(record)
@@ -223,6 +227,7 @@ public final class Inspector: TCPStreamDelegate {
             record.byteCount = error.skippedCount
             record.size = error.skippedCount
             if !error.skipped.isEmpty {
+                // Skipped bytes may not be UTF-8: decoding repairs them for the log.
                 let text = String(decoding: error.skipped, as: UTF8.self)
                 if !options.showSecrets && Redactor.mayHoldSecrets(text) {
                     record.redacted = true
@@ -235,29 +240,33 @@ public final class Inspector: TCPStreamDelegate {
     }
 
     private func handleElement(_ framed: FramedElement, _ session: Session, _ direction: Direction, _ time: Timestamp) {
-        let element = framed.element
-        let isStanza = (element.name == "iq" || element.name == "message" || element.name == "presence")
-            && element.namespace.map(XMPPNamespace.stanzaContent.contains) == true
-        let isStreamError = element.name == "error" && element.namespace == XMPPNamespace.streams
+        let top = framed.element
+        let isStanza = (top.name == "iq" || top.name == "message" || top.name == "presence")
+            && top.namespace.map(XMPPNamespace.stanzaContent.contains) == true
+        let isStreamError = top.name == "error" && top.namespace == XMPPNamespace.streams
         var record = makeRecord(session, direction, time, isStanza ? .stanza : (isStreamError ? .streamError : .nonza))
-        record.kind = element.name
-        record.type = element[attribute: "type"]
-        record.id = element[attribute: "id"]
-        record.from = element[attribute: "from"]
-        record.to = element[attribute: "to"]
-        var namespaces = element.namespacesInUse
-        if isStanza { namespaces.removeFirst() }
-        record.namespaces = namespaces
+        record.kind = top.name
+        record.type = top[attribute: "type"]
+        record.id = top[attribute: "id"]
+        record.from = top[attribute: "from"]
+        record.to = top[attribute: "to"]
+        record.namespaces = isStanza ? Array(framed.namespaces.dropFirst()) : framed.namespaces
         record.size = framed.raw.count
         record.offset = framed.offset
-        record.error = ErrorDecoder.decode(element)
-        if !options.showSecrets, let redacted = Redactor.redact(element) {
-            record.element = redacted
-            record.xml = redacted.xmlString
-            record.redacted = true
-        } else {
+        record.xmlBytes = framed.raw
+
+        // The whole tree only where it is needed: the printer, errors, credentials.
+        let mayCarryError = record.type == "error" || isStreamError || top.name == "failure"
+        let mayHoldSecrets = !options.showSecrets && Redactor.mayHoldSecrets(name: top.name, namespaces: framed.namespaces)
+        if options.keepsElements || mayCarryError || mayHoldSecrets {
+            let element = framed.completeElement()
             record.element = element
-            record.xml = String(decoding: framed.raw, as: UTF8.self)
+            if mayCarryError { record.error = ErrorDecoder.decode(element) }
+            if mayHoldSecrets, let redacted = Redactor.redact(element) {
+                record.element = redacted
+                record.xml = redacted.xmlString
+                record.redacted = true
+            }
         }
 
         if record.isRequest {
@@ -276,12 +285,12 @@ public final class Inspector: TCPStreamDelegate {
         }
         emit(record)
 
-        if element.name == "proceed" && element.namespace == XMPPNamespace.tls {
+        if top.name == "proceed" && top.namespace == XMPPNamespace.tls {
             // Both sides switch to TLS after the server's <proceed/>: the framer that saw it already stopped.
             session.framer(direction.opposite).switchToOpaque()
             session.tlsStart = (direction, time)
             if let index = connectionIndex[session.id] { connections[index].tlsStarted = true }
-        } else if element.name == "compressed" && element.namespace == XMPPNamespace.compress {
+        } else if top.name == "compressed" && top.namespace == XMPPNamespace.compress {
             session.framer(direction.opposite).switchToOpaque()
         }
     }
@@ -311,13 +320,14 @@ private final class Session {
     /// Raw text holding both sides in one stream, with no timing.
     let isUndirectedText: Bool
 
-    init(id: Int, limits: FramerLimits, joinedMidStream: Bool, isUndirectedText: Bool = false) {
+    init(id: Int, options: InspectorOptions, joinedMidStream: Bool, isUndirectedText: Bool = false) {
         self.id = id
         self.joinedMidStream = joinedMidStream
         self.isUndirectedText = isUndirectedText
         tracker = IQTracker(pairsWithinDirection: isUndirectedText)
-        c2s = XMLFramer(limits: limits)
-        s2c = XMLFramer(limits: limits)
+        let content: XMLFramer.Content = options.keepsElements ? .full : .topLevel
+        c2s = XMLFramer(limits: options.limits, content: content)
+        s2c = XMLFramer(limits: options.limits, content: content)
     }
 
     func framer(_ direction: Direction) -> XMLFramer { direction == .c2s ? c2s : s2c }

@@ -8,9 +8,14 @@ public final class JSONLinesWriter {
 
     public init(output: BufferedOutput) { self.output = output }
 
+    /// The `YYYY-MM-DDTHH:MM:SS` of the last second written: records come in bursts.
+    private var cachedSecond: (seconds: Int64, prefix: [UInt8]) = (.min, [])
+
     public func write(_ record: Record) {
+        let seconds = record.timestamp.wholeSeconds
+        if seconds != cachedSecond.seconds { cachedSecond = (seconds, Array(Timestamp.secondsPrefix(seconds).utf8)) }
         output.withBuffer { buffer in
-            JSONLinesWriter.encode(record, into: &buffer)
+            JSONLinesWriter.encode(record, into: &buffer, secondsPrefix: cachedSecond.prefix)
             buffer.append(0x0A)
         }
     }
@@ -18,11 +23,23 @@ public final class JSONLinesWriter {
     public func flush() { output.flush() }
 
     /// One record as a JSON object (no newline).
-    public static func encode(_ record: Record, into out: inout [UInt8]) {
+    public static func encode(_ record: Record, into out: inout [UInt8], secondsPrefix: [UInt8]? = nil) {
         out.append(contentsOf: #"{"v":1,"seq":"#.utf8)
         appendInteger(record.seq, to: &out)
         out.append(contentsOf: #","ts":""#.utf8)
-        out.append(contentsOf: record.timestamp.rfc3339.utf8)
+        if let secondsPrefix {
+            out.append(contentsOf: secondsPrefix)
+            out.append(UInt8(ascii: "."))
+            let fraction = Int(record.timestamp.microseconds - record.timestamp.wholeSeconds * 1_000_000)
+            var divisor = 100_000
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(fraction / divisor % 10))
+                divisor /= 10
+            }
+            out.append(UInt8(ascii: "Z"))
+        } else {
+            out.append(contentsOf: record.timestamp.rfc3339.utf8)
+        }
         out.append(contentsOf: #"","conn":"#.utf8)
         appendInteger(record.connection, to: &out)
         out.append(contentsOf: #","dir":""#.utf8)
@@ -98,7 +115,11 @@ public final class JSONLinesWriter {
         }
         if record.redacted { out.append(contentsOf: #","redacted":true"#.utf8) }
         out.append(contentsOf: #","xml":"#.utf8)
-        appendString(record.xml, to: &out)
+        if let bytes = record.xmlBytes {
+            bytes.withUnsafeBufferPointer { appendEscaped($0, to: &out) }
+        } else {
+            out.append(contentsOf: "null".utf8)
+        }
         out.append(UInt8(ascii: "}"))
     }
 
@@ -140,28 +161,31 @@ public final class JSONLinesWriter {
             out.append(contentsOf: "null".utf8)
             return
         }
+        value.withUTF8 { appendEscaped($0, to: &out) }
+    }
+
+    /// A JSON string of UTF-8 bytes (which must be valid UTF-8).
+    static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        value.withUTF8 { bytes in
-            var runStart = 0
-            for index in 0..<bytes.count {
-                let byte = bytes[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                if runStart < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
-                runStart = index + 1
-                switch byte {
-                case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
-                case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
-                case 0x0A: out.append(contentsOf: #"\n"#.utf8)
-                case 0x0D: out.append(contentsOf: #"\r"#.utf8)
-                case 0x09: out.append(contentsOf: #"\t"#.utf8)
-                default:
-                    out.append(contentsOf: #"\u00"#.utf8)
-                    out.append(hex[Int(byte >> 4)])
-                    out.append(hex[Int(byte & 0x0F)])
-                }
+        var runStart = 0
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            if runStart < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
+            runStart = index + 1
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
+            case 0x0A: out.append(contentsOf: #"\n"#.utf8)
+            case 0x0D: out.append(contentsOf: #"\r"#.utf8)
+            case 0x09: out.append(contentsOf: #"\t"#.utf8)
+            default:
+                out.append(contentsOf: #"\u00"#.utf8)
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0x0F)])
             }
-            if runStart < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
         }
+        if runStart < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
         out.append(UInt8(ascii: "\""))
     }
 }

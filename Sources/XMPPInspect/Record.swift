@@ -30,8 +30,13 @@ public struct Record: Sendable {
     public var to: String?
     /// Payload namespaces (for stanzas, those below the stanza; for nonzas, its own first).
     public var namespaces: [String] = []
-    /// The XML as sent (redacted where it holds credentials).
-    public var xml: String?
+    /// The XML as sent (redacted where it holds credentials), as UTF-8.
+    public var xmlBytes: [UInt8]?
+    /// ``xmlBytes`` as text.
+    public var xml: String? {
+        get { xmlBytes.map { String(decoding: $0, as: UTF8.self) } }
+        set { xmlBytes = newValue.map { Array($0.utf8) } }
+    }
     /// Bytes on the wire.
     public var size = 0
     /// Where it starts in its direction's byte stream.

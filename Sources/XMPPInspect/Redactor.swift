@@ -38,6 +38,12 @@ public enum Redactor {
 
     static func placeholder(for secret: String) -> String { "[redacted \(secret.utf8.count) bytes]" }
 
+    /// Whether a top-level element may hold credentials, from its name and namespaces alone.
+    public static func mayHoldSecrets(name: String, namespaces: [String]) -> Bool {
+        if (name == "auth" || name == "response") && namespaces.first == XMPPNamespace.sasl { return true }
+        return name == "iq" && (namespaces.contains(registerNamespace) || namespaces.contains(authNamespace))
+    }
+
     /// Whether undecodable bytes may hold credentials (a broken `<auth>`, a register password):
     /// such bytes are not shown without `--show-secrets`.
     public static func mayHoldSecrets(_ text: String) -> Bool {

@@ -42,7 +42,11 @@ struct OutputOptions: ParsableArguments {
     }
 
     var inspectorOptions: InspectorOptions {
-        InspectorOptions(limits: FramerLimits(maxStanzaBytes: maxStanzaSize, maxDepth: maxDepth), showSecrets: showSecrets)
+        InspectorOptions(
+            limits: FramerLimits(maxStanzaBytes: maxStanzaSize, maxDepth: maxDepth),
+            showSecrets: showSecrets,
+            keepsElements: !(json || summary)
+        )
     }
 
     var colorEnabled: Bool {

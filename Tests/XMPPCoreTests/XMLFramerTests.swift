@@ -107,3 +107,31 @@ struct XMLFramerTests {
         #expect(events.elements[0].offset == 22)
     }
 }
+
+@Suite("XML framer: top-level content")
+struct TopLevelContentTests {
+    @Test("top-level framing keeps the namespaces and rebuilds the same tree on demand")
+    func sameTree() {
+        let bytes = Array(("<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
+            + "<iq type='result' id='d'><query xmlns='http://jabber.org/protocol/disco#info'><identity category='server'/>"
+            + "<x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE'><value>urn:x</value></field></x></query></iq>"
+            + "<message to='a@b'><body>hi &amp; bye</body><x:y xmlns:x='urn:x'/></message>").utf8)
+        let full = XMLFramer(content: .full)
+        let lean = XMLFramer(content: .topLevel)
+        var fullElements: [FramedElement] = []
+        var leanElements: [FramedElement] = []
+        full.feed(bytes) { if case .element(let element) = $0 { fullElements.append(element) } }
+        lean.feed(bytes) { if case .element(let element) = $0 { leanElements.append(element) } }
+        #expect(fullElements.count == 2)
+        #expect(leanElements.count == 2)
+        for (whole, top) in zip(fullElements, leanElements) {
+            #expect(top.raw == whole.raw)
+            #expect(top.namespaces == whole.namespaces)
+            #expect(top.namespaces == whole.element.namespacesInUse)
+            #expect(!top.isComplete)
+            #expect(top.element.children.isEmpty)
+            #expect(top.element.attributes == whole.element.attributes)
+            #expect(top.completeElement() == whole.element)
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+import Testing
+import XMPPCore
+import XMPPInspect
+
+/// `--json` and `--summary` frame with top-level elements only and build trees on demand; the
+/// log must not change by a byte.
+@Suite("Lean framing gives the same log")
+struct LeanModeTests {
+    static let captures = TsharkCrossCheckTests.captures
+
+    static func jsonLines(_ path: String, keepsElements: Bool) throws -> [UInt8] {
+        var output: [UInt8] = []
+        let inspector = Inspector(options: InspectorOptions(keepsElements: keepsElements)) { record in
+            JSONLinesWriter.encode(record, into: &output)
+            output.append(0x0A)
+        }
+        _ = try ReplayPipeline.replay(path: path, into: inspector)
+        return output
+    }
+
+    @Test("identical JSON Lines with and without whole trees", arguments: captures)
+    func identical(capture: String) throws {
+        let full = try Self.jsonLines(capture, keepsElements: true)
+        let lean = try Self.jsonLines(capture, keepsElements: false)
+        #expect(!full.isEmpty)
+        #expect(full == lean)
+    }
+}
