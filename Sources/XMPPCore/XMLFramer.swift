@@ -1,4 +1,7 @@
 internal import CLibXML2
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Turns one direction of an XMPP stream into stream headers, stanzas and nonzas, whatever the
 /// chunking of the bytes, over libxml2's push (SAX2) parser.
@@ -103,8 +106,9 @@ public final class XMLFramer {
     private var skippedStart = 0
     private var huntFrom = 0
     private var lastResynchronisationPoint = -1
-    /// libxml2 interns names in its dictionary: convert each pointer to a String once.
-    private var names: [UnsafePointer<xmlChar>: String] = [:]
+    /// libxml2 interns names in its dictionary: each pointer is converted to a String once, kept
+    /// in a small direct-mapped table (a hash table costs more than the conversion it saves).
+    private var names = [(pointer: UnsafePointer<xmlChar>?, name: String)](repeating: (nil, ""), count: 512)
 
     public init(limits: FramerLimits = .default, content: Content = .full,
                 assumedContentNamespace: String = XMPPNamespace.client) {
@@ -508,7 +512,8 @@ public final class XMLFramer {
         guard let context else { return }
         xmlFreeParserCtxt(context)
         self.context = nil
-        names.removeAll(keepingCapacity: true)
+        // The dictionary goes with the context: its pointers may be reused.
+        for index in names.indices { names[index].pointer = nil }
     }
 
     private func contextCursor() -> Int {
@@ -702,19 +707,31 @@ public final class XMLFramer {
             // Continue from the cached position instead of from the window's start.
             linesBeforeWindow = positionCache.line - 1
             lastNewlineBeforeWindow = positionCache.lastNewline
-            window.withUnsafeBufferPointer { buffer in
-                for index in (positionCache.offset - windowStart)..<count where buffer[index] == 0x0A {
-                    linesBeforeWindow += 1
-                    lastNewlineBeforeWindow = windowStart + index
-                }
-            }
+            let (lines, last) = XMLFramer.newlines(in: (positionCache.offset - windowStart)..<count, of: window)
+            linesBeforeWindow += lines
+            if let last { lastNewlineBeforeWindow = windowStart + last }
             return
         }
-        window.withUnsafeBufferPointer { buffer in
-            for index in 0..<count where buffer[index] == 0x0A {
-                linesBeforeWindow += 1
-                lastNewlineBeforeWindow = windowStart + index
+        let (lines, last) = XMLFramer.newlines(in: 0..<count, of: window)
+        linesBeforeWindow += lines
+        if let last { lastNewlineBeforeWindow = windowStart + last }
+    }
+
+    /// How many `\n` are in `range` of `bytes`, and the index of the last one (memchr-fast).
+    private static func newlines(in range: Range<Int>, of bytes: [UInt8]) -> (Int, Int?) {
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress, !range.isEmpty else { return (0, nil) }
+            var count = 0
+            var last: Int?
+            var index = range.lowerBound
+            while index < range.upperBound,
+                  let found = memchr(base + index, 0x0A, range.upperBound - index) {
+                let position = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                count += 1
+                last = position
+                index = position + 1
             }
+            return (count, last)
         }
     }
 
@@ -725,12 +742,9 @@ public final class XMLFramer {
         if positionCache.offset >= windowStart && positionCache.offset <= target {
             (from, line, lastNewline) = positionCache
         }
-        window.withUnsafeBufferPointer { buffer in
-            for index in (from - windowStart)..<(target - windowStart) where buffer[index] == 0x0A {
-                line += 1
-                lastNewline = windowStart + index
-            }
-        }
+        let (lines, last) = XMLFramer.newlines(in: (from - windowStart)..<(target - windowStart), of: window)
+        line += lines
+        if let last { lastNewline = windowStart + last }
         positionCache = (target, line, lastNewline)
         return StreamPosition(offset: offset, line: line, column: offset - lastNewline)
     }
@@ -946,9 +960,10 @@ public final class XMLFramer {
 
     private func interned(_ pointer: UnsafePointer<xmlChar>?) -> String? {
         guard let pointer else { return nil }
-        if let name = names[pointer] { return name }
+        let slot = Int(truncatingIfNeeded: UInt(bitPattern: pointer) >> 3) & (names.count - 1)
+        if names[slot].pointer == pointer { return names[slot].name }
         let name = String(cString: pointer)
-        names[pointer] = name
+        names[slot] = (pointer, name)
         return name
     }
 

@@ -168,8 +168,25 @@ public final class JSONLinesWriter {
     static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var runStart = 0
-        for index in 0..<bytes.count {
+        var index = 0
+        while index < bytes.count {
+            // Eight bytes at a time while none needs escaping (no control byte, '"' or '\\').
+            if index + 8 <= bytes.count {
+                let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                let highs: UInt64 = 0x8080_8080_8080_8080
+                let control = (word &- 0x2020_2020_2020_2020) & ~word & highs
+                let quotes = word ^ (ones &* 0x22)
+                let backslashes = word ^ (ones &* 0x5C)
+                let hasQuote = (quotes &- ones) & ~quotes & highs
+                let hasBackslash = (backslashes &- ones) & ~backslashes & highs
+                if control | hasQuote | hasBackslash == 0 {
+                    index += 8
+                    continue
+                }
+            }
             let byte = bytes[index]
+            defer { index += 1 }
             guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
             if runStart < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
             runStart = index + 1
