@@ -777,6 +777,16 @@ public final class XMLFramer {
         if control != nil { return }
         depth += 1
         if discard != nil { return }
+        if content == .topLevel && depth > 2 {
+            // Below the top: only its namespace (and a misspelt xmlns) matter.
+            if !itemNamespacePointers.contains(uri) {
+                itemNamespacePointers.append(uri)
+                if let namespace = interned(uri) { itemNamespaces.append(namespace) }
+            }
+            if attributeCount > 0 { checkForMisspeltNamespaceDeclarations(attributeCount, attributes, localName: localName) }
+            if depth - 1 > limits.maxDepth { exceeded(.tooDeep(limit: limits.maxDepth), at: contextCursor()) }
+            return
+        }
         let name = interned(localName) ?? ""
         let namespace = interned(uri)
 
@@ -815,12 +825,11 @@ public final class XMLFramer {
             itemNamespacePointers.append(uri)
             if let namespace { itemNamespaces.append(namespace) }
         }
-        checkForMisspeltNamespaceDeclarations(attributeCount, attributes, element: name)
+        checkForMisspeltNamespaceDeclarations(attributeCount, attributes, localName: localName)
         if depth - 1 > limits.maxDepth {
             exceeded(.tooDeep(limit: limits.maxDepth), at: contextCursor())
             return
         }
-        if content == .topLevel && depth > 2 { return }
         let attributes = makeAttributes(attributeCount, attributes)
         if let parent = builders.indices.last { builders[parent].flushText() }
         builders.append(ElementBuilder(element: Element(
@@ -832,15 +841,15 @@ public final class XMLFramer {
 
     /// Flags `cmlns=`-style attributes: looks at the names only, without building strings.
     private func checkForMisspeltNamespaceDeclarations(
-        _ count: Int, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, element: String
+        _ count: Int, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, localName: UnsafePointer<xmlChar>?
     ) {
         guard count > 0, let attributes else { return }
         for index in 0..<count where attributes[5 * index + 1] == nil {
-            guard let localName = attributes[5 * index], String.mayBeMisspeltXMLNS(localName) else { continue }
-            let name = String(cString: localName)
+            guard let attributeName = attributes[5 * index], String.mayBeMisspeltXMLNS(attributeName) else { continue }
+            let name = String(cString: attributeName)
             guard name.isMisspeltXMLNS else { continue }
             collected.append(.error(FramerError(
-                kind: .misspeltNamespaceDeclaration(attribute: name, element: element),
+                kind: .misspeltNamespaceDeclaration(attribute: name, element: interned(localName) ?? ""),
                 position: position(at: contextCursor())
             )))
         }

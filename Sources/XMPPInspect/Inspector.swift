@@ -250,7 +250,11 @@ public final class Inspector: TCPStreamDelegate {
         record.id = top[attribute: "id"]
         record.from = top[attribute: "from"]
         record.to = top[attribute: "to"]
-        record.namespaces = isStanza ? Array(framed.namespaces.dropFirst()) : framed.namespaces
+        if isStanza {
+            if framed.namespaces.count > 1 { record.namespaces = Array(framed.namespaces.dropFirst()) }
+        } else {
+            record.namespaces = framed.namespaces
+        }
         record.size = framed.raw.count
         record.offset = framed.offset
         record.xmlBytes = framed.raw
