@@ -142,4 +142,9 @@ public enum XMPPNamespace {
 
     /// Namespaces in which `iq`, `message` and `presence` are stanzas.
     public static let stanzaContent: Set<String> = [client, server, componentAccept, componentConnect]
+
+    /// Whether `iq`, `message` and `presence` in `namespace` are stanzas (cheaper than the set).
+    public static func isStanzaContent(_ namespace: String?) -> Bool {
+        namespace == client || namespace == server || namespace == componentAccept || namespace == componentConnect
+    }
 }

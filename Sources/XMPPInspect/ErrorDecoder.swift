@@ -13,8 +13,7 @@ public enum ErrorDecoder {
         if element.name == "failure" && element.namespace == XMPPNamespace.tls {
             return ErrorInfo(source: .tls, condition: "failure", text: "the server refused STARTTLS")
         }
-        guard element[attribute: "type"] == "error",
-              let namespace = element.namespace, XMPPNamespace.stanzaContent.contains(namespace) else { return nil }
+        guard element[attribute: "type"] == "error", XMPPNamespace.isStanzaContent(element.namespace) else { return nil }
         guard let error = element.firstChild("error") else {
             return ErrorInfo(source: .stanza, text: "type='error' without an <error/> child")
         }

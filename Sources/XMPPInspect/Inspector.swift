@@ -28,6 +28,8 @@ public struct ConnectionDescription: Sendable {
     public var closeReason: String?
     public var tlsStarted: Bool
     public var joinedMidStream: Bool
+    /// Whether any payload byte was seen (refused or empty connections carry none).
+    public var carriedPayload = false
 }
 
 /// Turns the bytes of XMPP connections into ``Record``s: detects XMPP by content, frames each
@@ -64,6 +66,10 @@ public final class Inspector: TCPStreamDelegate {
 
     public func connection(_ id: Int, received bytes: UnsafeRawBufferPointer, direction: Direction, at time: Timestamp) {
         guard let session = sessions[id] else { return }
+        if !session.carriedPayload, let index = connectionIndex[id] {
+            session.carriedPayload = true
+            connections[index].carriedPayload = true
+        }
         switch session.verdict {
         case .other:
             return
@@ -242,7 +248,7 @@ public final class Inspector: TCPStreamDelegate {
     private func handleElement(_ framed: FramedElement, _ session: Session, _ direction: Direction, _ time: Timestamp) {
         let top = framed.element
         let isStanza = (top.name == "iq" || top.name == "message" || top.name == "presence")
-            && top.namespace.map(XMPPNamespace.stanzaContent.contains) == true
+            && XMPPNamespace.isStanzaContent(top.namespace)
         let isStreamError = top.name == "error" && top.namespace == XMPPNamespace.streams
         var record = makeRecord(session, direction, time, isStanza ? .stanza : (isStreamError ? .streamError : .nonza))
         record.kind = top.name
@@ -313,6 +319,7 @@ private final class Session {
     let id: Int
     let joinedMidStream: Bool
     var verdict: Verdict = .undecided
+    var carriedPayload = false
     /// Bytes (or gaps, as nil) held until the connection is recognised.
     var pending: [(Direction, [UInt8]?, Int, Timestamp)] = []
     var pendingBytes: [[UInt8]] = [[], []]

@@ -104,8 +104,10 @@ public final class SummaryReport: RecordSink {
                 text += "    TLS began: \(encrypted.c2s) B c2s and \(encrypted.s2c) B s2c stayed encrypted\n"
             }
         }
-        let other = all.count - xmpp.count
-        var totalsLine = "\(all.count) connection\(all.count == 1 ? "" : "s"): \(xmpp.count) XMPP, \(other) other (counted, not decoded)"
+        let empty = all.filter { !$0.isXMPP && !$0.carriedPayload }.count
+        let other = all.count - xmpp.count - empty
+        var totalsLine = "\(all.count) TCP connection\(all.count == 1 ? "" : "s"): \(xmpp.count) XMPP, "
+            + "\(other) other with payload (counted, not decoded), \(empty) without payload"
         let stanzaCount = totals.values.reduce(0) { sum, entry in
             sum + entry.stanzas.filter { !$0.key.hasPrefix("nonza") }.values.reduce(0) { $0 + $1[0] + $1[1] }
         }
