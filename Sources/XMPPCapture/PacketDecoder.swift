@@ -13,6 +13,19 @@ public struct TCPSegment {
     public var payload: UnsafeRawBufferPointer
     /// The payload length the IP header claims: more than `payload.count` when the snapshot length cut the packet.
     public var payloadLength: Int
+
+    public init(packet: Int, timestamp: Timestamp, source: Endpoint, destination: Endpoint, sequence: UInt32,
+                acknowledgement: UInt32, flags: TCPFlags, payload: UnsafeRawBufferPointer, payloadLength: Int? = nil) {
+        self.packet = packet
+        self.timestamp = timestamp
+        self.source = source
+        self.destination = destination
+        self.sequence = sequence
+        self.acknowledgement = acknowledgement
+        self.flags = flags
+        self.payload = payload
+        self.payloadLength = payloadLength ?? payload.count
+    }
 }
 
 /// TCP header flags.

@@ -110,6 +110,8 @@ public enum FramerErrorKind: Sendable, Hashable {
     /// The stream was joined after it began (a capture started mid-connection): the bytes before
     /// the first stanza start could not be framed.
     case joinedMidStream
+    /// Bytes after a gap, before the next stanza start, could not be framed.
+    case afterGap
     /// An attribute name one letter off `xmlns` (`cmlns`, `xmnls`): the payload is not in the namespace meant.
     case misspeltNamespaceDeclaration(attribute: String, element: String)
 }
@@ -139,7 +141,7 @@ public struct FramerError: Error, Sendable, Hashable, CustomStringConvertible {
     public var condition: String {
         switch kind {
         case .malformed, .unfinished, .cutByGap: return "not-well-formed"
-        case .joinedMidStream: return "joined-mid-stream"
+        case .joinedMidStream, .afterGap: return "joined-mid-stream"
         case .namespace, .misspeltNamespaceDeclaration: return "invalid-namespace"
         case .restricted: return "restricted-xml"
         case .stanzaTooLarge, .tooDeep: return "policy-violation"
@@ -173,6 +175,8 @@ public struct FramerError: Error, Sendable, Hashable, CustomStringConvertible {
             return "the data ended inside an element"
         case .joinedMidStream:
             return "the capture began after this stream did: bytes before the first stanza start were skipped"
+        case .afterGap:
+            return "bytes after a gap in the capture, before the next stanza start, were skipped"
         case .misspeltNamespaceDeclaration(let attribute, let element):
             return "attribute '\(attribute)' on <\(element)> looks like a misspelt 'xmlns': the element is not in the namespace meant"
         }

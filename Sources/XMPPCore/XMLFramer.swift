@@ -172,7 +172,8 @@ public final class XMLFramer {
         dropContext()
         skip(to: windowEnd + missing)
         huntFrom = windowStart
-        pendingError = nil
+        skippedStart = windowStart
+        pendingError = FramerError(kind: .afterGap, position: position(at: windowStart))
         mode = .hunting
     }
 
@@ -451,7 +452,7 @@ public final class XMLFramer {
         pendingError = nil
         appendSkipped(&error, from: skippedStart, to: end)
         skippedStart = end
-        if error.kind == .joinedMidStream && error.skippedCount == 0 { return }
+        if (error.kind == .joinedMidStream || error.kind == .afterGap) && error.skippedCount == 0 { return }
         emit(.error(error))
     }
 

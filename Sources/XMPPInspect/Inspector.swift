@@ -93,6 +93,7 @@ public final class Inspector: TCPStreamDelegate {
     }
 
     private func reportGap(_ session: Session, _ count: Int, _ direction: Direction, _ time: Timestamp) {
+        let time = session.advanceClock(direction, to: time)
         var record = makeRecord(session, direction, time, .gap)
         record.byteCount = count
         record.offset = session.framer(direction).totalBytes
@@ -175,6 +176,7 @@ public final class Inspector: TCPStreamDelegate {
     }
 
     private func feed(_ session: Session, _ bytes: UnsafeRawBufferPointer, _ direction: Direction, _ time: Timestamp) {
+        let time = session.advanceClock(direction, to: time)
         session.framer(direction).feed(bytes) { event in handle(event, session, direction, time) }
     }
 
@@ -327,6 +329,18 @@ private final class Session {
     let s2c: XMLFramer
     var tracker = IQTracker()
     var tlsStart: (direction: Direction, time: Timestamp)?
+    /// Per direction, the latest capture time of bytes handed on: an element is complete only when
+    /// its last byte is in, and a held out-of-order segment may have been captured earlier.
+    private var clocks = (c2s: Timestamp(microseconds: .min), s2c: Timestamp(microseconds: .min))
+
+    func advanceClock(_ direction: Direction, to time: Timestamp) -> Timestamp {
+        if direction == .c2s {
+            clocks.c2s = max(clocks.c2s, time)
+            return clocks.c2s
+        }
+        clocks.s2c = max(clocks.s2c, time)
+        return clocks.s2c
+    }
 
     /// Raw text holding both sides in one stream, with no timing.
     let isUndirectedText: Bool

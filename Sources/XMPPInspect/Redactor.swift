@@ -47,6 +47,8 @@ public enum Redactor {
     /// Whether undecodable bytes may hold credentials (a broken `<auth>`, a register password):
     /// such bytes are not shown without `--show-secrets`.
     public static func mayHoldSecrets(_ text: String) -> Bool {
-        ["<auth", "<response", "<password", "<digest", "<token", registerNamespace, authNamespace].contains { text.contains($0) }
+        // Broad on purpose: the bytes may start inside an element (`…==</auth>`) or use a prefix
+        // (`<sasl:auth>`); hiding an innocent fragment costs little, showing a password a lot.
+        ["auth", "response", "password", "digest", "token", "hash", registerNamespace].contains { text.contains($0) }
     }
 }

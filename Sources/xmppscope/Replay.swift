@@ -29,7 +29,10 @@ struct Replay: ParsableCommand {
         let logger = Logger(label: "xmppscope.replay")
         let stdout = BufferedOutput()
         let sink = output.makeSink(output: stdout)
-        let inspector = Inspector(options: output.inspectorOptions) { sink.consume($0) }
+        // Encoding and writing run on a second thread; a summary is cheap and needs the inspector's
+        // connections at the end, so it stays here.
+        let writer: any RecordSink = sink is SummaryReport ? sink : ThreadedRecordSink(sink)
+        let inspector = Inspector(options: output.inspectorOptions) { writer.consume($0) }
         let outcome: ReplayPipeline.Outcome
         do {
             outcome = try ReplayPipeline.replay(path: file, into: inspector)
@@ -41,7 +44,7 @@ struct Replay: ParsableCommand {
             summary.connections = { inspector.connections }
             summary.inputLines = { outcome.statistics?.summaryLines ?? ["\(outcome.bytes) bytes of XMPP text"] }
         }
-        sink.finish()
+        writer.finish()
         stdout.flush()
         if let statistics = outcome.statistics {
             logger.debug("read \(statistics.packets) packets, \(statistics.connections) TCP connections")
