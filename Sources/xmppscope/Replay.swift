@@ -29,10 +29,14 @@ struct Replay: ParsableCommand {
         let logger = Logger(label: "xmppscope.replay")
         let stdout = BufferedOutput()
         let sink = output.makeSink(output: stdout)
-        // Encoding and writing run on a second thread; a summary is cheap and needs the inspector's
-        // connections at the end, so it stays here.
-        let writer: any RecordSink = sink is SummaryReport ? sink : ThreadedRecordSink(sink)
-        let inspector = Inspector(options: output.inspectorOptions) { writer.consume($0) }
+        // Records are built, encoded and written on a second thread while this one frames. A
+        // summary is cheap and reads the connections at the end, so it stays on this thread.
+        let inspector: Inspector
+        if sink is SummaryReport {
+            inspector = Inspector(options: output.inspectorOptions) { sink.consume($0) }
+        } else {
+            inspector = Inspector.threaded(options: output.inspectorOptions, sink: { sink.consume($0) }, finish: { sink.finish() })
+        }
         let outcome: ReplayPipeline.Outcome
         do {
             outcome = try ReplayPipeline.replay(path: file, into: inspector)
@@ -43,8 +47,8 @@ struct Replay: ParsableCommand {
         if let summary = sink as? SummaryReport {
             summary.connections = { inspector.connections }
             summary.inputLines = { outcome.statistics?.summaryLines ?? ["\(outcome.bytes) bytes of XMPP text"] }
+            summary.finish()
         }
-        writer.finish()
         stdout.flush()
         if let statistics = outcome.statistics {
             logger.debug("read \(statistics.packets) packets, \(statistics.connections) TCP connections")

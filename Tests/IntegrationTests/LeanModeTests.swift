@@ -19,6 +19,24 @@ struct LeanModeTests {
         return output
     }
 
+    /// The same through ``Inspector/threaded(options:sink:finish:)``: records built on a second thread.
+    static func threadedJSONLines(_ path: String) throws -> [UInt8] {
+        let output = OutputBox()
+        let inspector = Inspector.threaded(options: InspectorOptions(keepsElements: false), sink: { record in
+            JSONLinesWriter.encode(record, into: &output.bytes)
+            output.bytes.append(0x0A)
+        }, finish: {})
+        _ = try ReplayPipeline.replay(path: path, into: inspector)
+        return output.bytes
+    }
+
+    final class OutputBox: @unchecked Sendable { var bytes: [UInt8] = [] }
+
+    @Test("identical JSON Lines when records are built on a second thread", arguments: captures)
+    func threadedIdentical(capture: String) throws {
+        #expect(try Self.threadedJSONLines(capture) == Self.jsonLines(capture, keepsElements: true))
+    }
+
     @Test("identical JSON Lines with and without whole trees", arguments: captures)
     func identical(capture: String) throws {
         let full = try Self.jsonLines(capture, keepsElements: true)
