@@ -18,7 +18,7 @@ final class WorkerQueue<Item: Sendable>: @unchecked Sendable {
     // Producer side only:
     private var batch: [Item] = []
 
-    init(name: String, batchSize: Int = 512, maxQueuedBatches: Int = 16,
+    init(name: String, batchSize: Int = 512, maxQueuedBatches: Int = 4,
          process: @escaping ([Item]) -> Void, finish: @escaping () -> Void) {
         self.batchSize = batchSize
         self.maxQueuedBatches = maxQueuedBatches
