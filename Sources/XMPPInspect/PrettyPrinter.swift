@@ -79,9 +79,9 @@ public final class PrettyPrinter: RecordSink {
             line += style.dim + "  \(record.size) B" + style.reset
             if record.unanswered {
                 line += "  " + style.yellow + "⚠ unanswered (sent as #\(record.seq))" + style.reset
-            } else if let rtt = record.rttMilliseconds, let request = record.requestSeq {
-                line += "  " + style.green + "↩ " + formatMilliseconds(rtt) + style.reset
-                    + style.dim + " (answers #\(request))" + style.reset
+            } else if let request = record.requestSeq {
+                if let rtt = record.rttMilliseconds { line += "  " + style.green + "↩ " + formatMilliseconds(rtt) + style.reset }
+                line += style.dim + " (answers #\(request))" + style.reset
             } else if record.unmatchedResponse {
                 line += "  " + style.yellow + "↩ no matching request" + style.reset
             }
