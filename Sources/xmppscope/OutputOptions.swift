@@ -49,8 +49,10 @@ struct OutputOptions: ParsableArguments {
         )
     }
 
+    /// Colour on a terminal, unless --no-color or a non-empty NO_COLOR (no-color.org) says otherwise.
     var colorEnabled: Bool {
-        !noColor && getenv("NO_COLOR").map { String(cString: $0).isEmpty } ?? true && isatty(STDOUT_FILENO) == 1
+        let noColorEnvironment = getenv("NO_COLOR").map { !String(cString: $0).isEmpty } ?? false
+        return !noColor && !noColorEnvironment && isatty(STDOUT_FILENO) == 1
     }
 
     /// The sink the options ask for, writing to standard output.
