@@ -64,5 +64,12 @@ set +e
 set -e
 check "missing file exits 1 with a message" bash -c "[[ $status -eq 1 ]] && grep -q 'cannot read' '$work/missing.err'"
 
+# 5. Colour only on a terminal (script(1) gives the command a pseudo-terminal), never with NO_COLOR or --no-color.
+on_tty() { script -qec "$1" /dev/null; }
+check "colour on a terminal" bash -c "$(declare -f on_tty); on_tty 'NO_COLOR= $bin replay captures/c2s-plain.pcap' | grep -q \$'\\e\\['"
+check "no colour with NO_COLOR" bash -c "$(declare -f on_tty); ! on_tty 'NO_COLOR=1 $bin replay captures/c2s-plain.pcap' | grep -q \$'\\e\\['"
+check "no colour with --no-color" bash -c "$(declare -f on_tty); ! on_tty '$bin replay captures/c2s-plain.pcap --no-color' | grep -q \$'\\e\\['"
+check "no colour into a pipe" bash -c "! NO_COLOR= $bin replay captures/c2s-plain.pcap | grep -q \$'\\e\\['"
+
 echo "integration: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
