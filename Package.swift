@@ -23,6 +23,7 @@ let package = Package(
         // C libraries, each behind one system-library module that only its wrapper imports.
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CPcap", providers: [.apt(["libpcap-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // XML framing over libxml2, the element model, namespace and condition tables.
         .target(name: "XMPPCore", dependencies: ["CLibXML2"], swiftSettings: swiftSettings),
@@ -31,7 +32,7 @@ let package = Package(
         // Sessions, iq tracking, records, JSON Lines, the pretty printer, summaries.
         .target(
             name: "XMPPInspect",
-            dependencies: ["XMPPCore", "XMPPCapture", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["XMPPCore", "XMPPCapture", "CZlib", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

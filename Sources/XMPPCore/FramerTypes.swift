@@ -50,6 +50,14 @@ public struct StreamHeader: Sendable, Hashable {
     }
 }
 
+extension Element {
+    /// Parses one top-level element's XML (a stanza as logged) in a `jabber:client` stream; nil
+    /// when it is not well-formed.
+    public static func parse(_ xml: [UInt8]) -> Element? {
+        XMLFramer.parseElement(xml, header: [])
+    }
+}
+
 /// A complete top-level element: a stanza (`iq`, `message`, `presence`) or a nonza.
 public struct FramedElement: Sendable, Hashable {
     /// The element; with ``XMLFramer/Content/topLevel`` only the element itself, no children.

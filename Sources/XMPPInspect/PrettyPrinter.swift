@@ -40,7 +40,8 @@ public final class PrettyPrinter: RecordSink {
         var text = headerLine(record) + "\n"
         switch record.event {
         case .stanza, .nonza, .streamError:
-            if let element = record.element {
+            // Records read back from a log carry the XML only.
+            if let element = record.element ?? record.xmlBytes.flatMap(Element.parse) {
                 if let error = record.error { text += errorLine(error) }
                 if !record.unanswered { text += renderElement(element, depth: 1, parentNamespace: element.namespace) }
             }

@@ -65,14 +65,14 @@ struct Capture: ParsableCommand {
         logger.notice("capturing on \(interface) with filter '\(bpf)'; Ctrl-C to stop")
 
         let stdout = BufferedOutput()
-        let sink = output.makeSink(output: stdout)
+        let (screen, sink) = try output.makePipeline(output: stdout)
         let flushEachRecord = !output.summary
         let inspector = Inspector(options: output.inspectorOptions) { record in
             sink.consume(record)
             if flushEachRecord { stdout.flush() }
         }
         let outcome = ReplayPipeline.run(source, into: inspector)
-        if let summary = sink as? SummaryReport {
+        if let summary = screen as? SummaryReport {
             summary.connections = { inspector.connections }
             summary.inputLines = { outcome.statistics?.summaryLines ?? [] }
         }

@@ -32,6 +32,15 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "Diagnostics on standard error: trace, debug, info, notice, warning, error.")
     var logLevel: String = "notice"
 
+    @Option(name: [.customShort("f"), .customLong("filter")], help: "Show only records this filter matches; @NAME for a named filter ('xmppscope help filters').")
+    var filter: String?
+
+    @Option(name: .customLong("log"), help: "Also write every shown record as JSON Lines to this file.")
+    var log: String?
+
+    @Option(name: .customLong("filters"), help: "Another folder of named filters (NAME.filter).")
+    var filtersDirectory: String?
+
     func validate() throws {
         if json && summary { throw ValidationError("--json and --summary do not go together: pick one.") }
         if maxStanzaSize < 64 { throw ValidationError("--max-stanza-size must be at least 64 bytes.") }
@@ -60,6 +69,28 @@ struct OutputOptions: ParsableArguments {
         if json { return JSONLinesWriter(output: output) }
         if summary { return SummaryReport(output: output) }
         return PrettyPrinter(output: output, style: colorEnabled ? .ansi : .plain, showFullText: full)
+    }
+
+    /// The screen sink, with `--log` beside it and `--filter` in front; exits with a message on a bad filter or log path.
+    func makePipeline(output: BufferedOutput) throws -> (screen: any RecordSink, pipeline: any RecordSink) {
+        let screen = makeSink(output: output)
+        var pipeline: any RecordSink = screen
+        if let log {
+            guard let file = BufferedOutput(path: log) else {
+                FileHandleStandardError.write("error: cannot write the log \(log)\n")
+                throw ExitCode(1)
+            }
+            pipeline = TeeSink([screen, JSONLinesWriter(output: file)])
+        }
+        if let filter {
+            do {
+                pipeline = FilteringSink(filter: try NamedFilters.resolve(filter, extra: filtersDirectory), target: pipeline)
+            } catch {
+                FileHandleStandardError.write("\(error)\n")
+                throw ExitCode(1)
+            }
+        }
+        return (screen, pipeline)
     }
 
     func bootstrapLogging() {

@@ -28,11 +28,11 @@ struct Replay: ParsableCommand {
         output.bootstrapLogging()
         let logger = Logger(label: "xmppscope.replay")
         let stdout = BufferedOutput()
-        let sink = output.makeSink(output: stdout)
+        let (screen, sink) = try output.makePipeline(output: stdout)
         // Records are built, encoded and written on a second thread while this one frames. A
         // summary is cheap and reads the connections at the end, so it stays on this thread.
         let inspector: Inspector
-        if sink is SummaryReport {
+        if screen is SummaryReport {
             inspector = Inspector(options: output.inspectorOptions) { sink.consume($0) }
         } else {
             inspector = Inspector.threaded(options: output.inspectorOptions, sink: { sink.consume($0) }, finish: { sink.finish() })
@@ -44,10 +44,10 @@ struct Replay: ParsableCommand {
             FileHandleStandardError.write("error: \(error)\n")
             throw ExitCode(1)
         }
-        if let summary = sink as? SummaryReport {
+        if let summary = screen as? SummaryReport {
             summary.connections = { inspector.connections }
             summary.inputLines = { outcome.statistics?.summaryLines ?? ["\(outcome.bytes) bytes of XMPP text"] }
-            summary.finish()
+            sink.finish()
         }
         stdout.flush()
         if let statistics = outcome.statistics {

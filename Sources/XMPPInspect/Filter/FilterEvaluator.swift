@@ -1,0 +1,215 @@
+import XMPPCore
+
+/// A compiled filter: tests records.
+public struct RecordFilter: Sendable {
+    public let expression: FilterExpression
+    public let source: String
+    /// Whether testing needs element trees (text fields and paths), which a log record rebuilds.
+    public let needsElements: Bool
+
+    /// Parses `source`; throws a ``FilterError`` with the column of the problem.
+    public init(_ source: String) throws(FilterError) {
+        self.source = source
+        expression = try FilterParser.parse(source)
+        needsElements = RecordFilter.usesElements(expression)
+    }
+
+    /// Whether `record` matches.
+    public func matches(_ record: Record) -> Bool {
+        var context = Context(record: record)
+        return context.evaluate(expression)
+    }
+
+    private static func usesElements(_ expression: FilterExpression) -> Bool {
+        switch expression {
+        case .and(let a, let b), .or(let a, let b): return usesElements(a) || usesElements(b)
+        case .not(let a): return usesElements(a)
+        case .flag: return false
+        case .exists(let operand), .compare(let operand, _, _), .member(let operand, _):
+            switch operand {
+            case .path: return true
+            case .field(let field): return [.body, .subject, .thread, .show].contains(field)
+            }
+        }
+    }
+}
+
+/// Evaluation of one record; the element tree is rebuilt from `xml` at most once, when needed.
+private struct Context {
+    let record: Record
+    private var parsed: Element??
+
+    init(record: Record) { self.record = record }
+
+    mutating func element() -> Element? {
+        if let parsed { return parsed }
+        let element = record.element ?? record.xmlBytes.flatMap(Element.parse)
+        parsed = .some(element)
+        return element
+    }
+
+    mutating func evaluate(_ expression: FilterExpression) -> Bool {
+        switch expression {
+        case .and(let a, let b): return evaluate(a) && evaluate(b)
+        case .or(let a, let b): return evaluate(a) || evaluate(b)
+        case .not(let a): return !evaluate(a)
+        case .flag(let flag): return test(flag)
+        case .exists(let operand): return !values(of: operand).isEmpty
+        case .compare(let operand, let op, let value):
+            let found = values(of: operand)
+            guard !found.isEmpty else { return false }
+            if op == .notEqual { return !found.contains { compare($0, .equal, value, operand) } }
+            return found.contains { compare($0, op, value, operand) }
+        case .member(let operand, let set):
+            let found = values(of: operand)
+            return found.contains { candidate in set.contains { compare(candidate, .equal, $0, operand) } }
+        }
+    }
+
+    private func test(_ flag: FilterFlag) -> Bool {
+        switch flag {
+        case .iq, .message, .presence: return record.event == .stanza && record.kind == flag.rawValue
+        case .nonza: return record.event == .nonza
+        case .stream: return [.streamOpen, .streamClose, .streamError].contains(record.event)
+        case .error: return record.error != nil || record.type == "error"
+        case .unanswered: return record.unanswered
+        case .request: return record.isRequest && !record.unanswered
+        case .response: return record.isResponse
+        case .gap: return record.event == .gap
+        case .tls: return record.event == .tlsStart
+        case .parseError: return record.event == .parseError
+        }
+    }
+
+    /// A field's value(s): several for `ns` and paths, none when absent.
+    private mutating func values(of operand: FilterOperand) -> [FieldValue] {
+        switch operand {
+        case .path(let steps, let attribute):
+            guard let root = element() else { return [] }
+            var level = [root]
+            for step in steps {
+                level = level.flatMap { $0.elements.filter { step == "*" || $0.name == step } }
+            }
+            if let attribute {
+                let holders = steps.isEmpty ? [root] : level
+                return holders.compactMap { element in
+                    element.attributes.first { $0.name == attribute || $0.qualifiedName == attribute }.map { .text($0.value) }
+                }
+            }
+            return level.map { .text($0.text) }
+        case .field(let field):
+            return fieldValues(field)
+        }
+    }
+
+    private mutating func fieldValues(_ field: FilterField) -> [FieldValue] {
+        func text(_ value: String?) -> [FieldValue] { value.map { [.text($0)] } ?? [] }
+        switch field {
+        case .type: return text(record.type)
+        case .id: return text(record.id)
+        case .from: return text(record.from)
+        case .to: return text(record.to)
+        case .fromBare: return text(record.from.map(JID.bare))
+        case .fromDomain: return text(record.from.map(JID.domain))
+        case .fromResource: return text(record.from.flatMap(JID.resource))
+        case .toBare: return text(record.to.map(JID.bare))
+        case .toDomain: return text(record.to.map(JID.domain))
+        case .toResource: return text(record.to.flatMap(JID.resource))
+        case .dir: return [.text(record.direction.rawValue)]
+        case .conn: return [.number(Double(record.connection))]
+        case .seq: return [.number(Double(record.seq))]
+        case .size: return [.number(Double(record.size))]
+        case .rtt: return record.rttMilliseconds.map { [.number($0)] } ?? []
+        case .ts: return [.text(record.timestamp.rfc3339)]
+        case .kind: return text(record.kind)
+        case .event: return [.text(record.event.rawValue)]
+        case .ns: return record.namespaces.map { .namespace($0) }
+        case .errorType: return text(record.error?.type)
+        case .errorCondition: return text(record.error?.condition)
+        case .errorText: return text(record.error?.text)
+        case .body, .subject, .thread, .show:
+            guard record.event == .stanza, let element = element() else { return [] }
+            return element.elements.filter { $0.name == field.rawValue }.map { .text($0.text) }
+        }
+    }
+
+    private func compare(_ found: FieldValue, _ op: FilterOperator, _ value: FilterValue, _ operand: FilterOperand) -> Bool {
+        switch (found, value) {
+        case (.number(let number), .number(let target)):
+            switch op {
+            case .equal: return number == target
+            case .notEqual: return number != target
+            case .less: return number < target
+            case .lessOrEqual: return number <= target
+            case .greater: return number > target
+            case .greaterOrEqual: return number >= target
+            case .contains, .matches: return compareText(formatNumber(number), op, formatNumber(target))
+            }
+        case (.number(let number), .string(let target)):
+            return compareText(formatNumber(number), op, target)
+        case (.text(let text), .string(let target)):
+            return compareText(text, op, target)
+        case (.text(let text), .number(let target)):
+            if let number = Double(text) { return compare(.number(number), op, value, operand) }
+            return compareText(text, op, formatNumber(target))
+        case (.namespace(let namespace), _):
+            let target: String
+            switch value {
+            case .string(let string): target = string
+            case .number(let number): target = formatNumber(number)
+            }
+            if op == .equal || op == .notEqual { return NamespaceAliases.matches(namespace, target) }
+            return compareText(namespace, op, target)
+        }
+    }
+
+    private func compareText(_ text: String, _ op: FilterOperator, _ target: String) -> Bool {
+        switch op {
+        case .equal: return text == target
+        case .notEqual: return text != target
+        case .less: return text < target
+        case .lessOrEqual: return text <= target
+        case .greater: return text > target
+        case .greaterOrEqual: return text >= target
+        case .contains: return text.contains(target)
+        case .matches: return (try? Regex(target)).map { text.contains($0) } ?? false
+        }
+    }
+
+    private func formatNumber(_ number: Double) -> String {
+        number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
+    }
+}
+
+/// A value a field yields.
+private enum FieldValue {
+    case text(String)
+    case number(Double)
+    case namespace(String)
+}
+
+/// `ns == roster`, `ns == disco#info`, `ns == XEP-0030`: a namespace by URI, registry label or spec.
+enum NamespaceAliases {
+    static func matches(_ namespace: String, _ target: String) -> Bool {
+        if namespace == target { return true }
+        guard let info = NamespaceRegistry.info(for: namespace) else { return false }
+        if info.label == target || info.spec == target { return true }
+        // "XEP-30", "xep-0030", "RFC6121" are accepted for the spec.
+        let normalized = target.uppercased().replacingOccurrences(of: " ", with: "")
+        let spec = info.spec.uppercased().replacingOccurrences(of: " ", with: "")
+        if normalized == spec { return true }
+        if normalized.hasPrefix("XEP-"), let number = Int(normalized.dropFirst(4)), spec == "XEP-" + fourDigits(number) { return true }
+        return false
+    }
+}
+
+private func fourDigits(_ number: Int) -> String {
+    let digits = String(number)
+    return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+}
+
+extension String {
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

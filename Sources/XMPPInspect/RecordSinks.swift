@@ -1,0 +1,31 @@
+/// Passes on only the records a filter matches.
+public final class FilteringSink: RecordSink {
+    private let filter: RecordFilter
+    private let target: any RecordSink
+
+    public init(filter: RecordFilter, target: any RecordSink) {
+        self.filter = filter
+        self.target = target
+    }
+
+    public func consume(_ record: Record) {
+        if filter.matches(record) { target.consume(record) }
+    }
+
+    public func finish() { target.finish() }
+}
+
+/// Passes every record to several sinks (the screen and a log file at once).
+public final class TeeSink: RecordSink {
+    private let targets: [any RecordSink]
+
+    public init(_ targets: [any RecordSink]) { self.targets = targets }
+
+    public func consume(_ record: Record) {
+        for target in targets { target.consume(record) }
+    }
+
+    public func finish() {
+        for target in targets { target.finish() }
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import XMPPCore
+import XMPPInspect
+
+/// `xmppscope stats FILES… [-f EXPR]`
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "iq latency by namespace (count, p50, p95, p99, max), errors by condition, unanswered requests, stanzas by kind/type/direction.",
+        discussion: """
+            Reads logs (JSON Lines, plain or gzip, - for standard input) or captures. With -f, only
+            matching records count; a response's round trip goes to its request's namespace.
+            Example:
+              xmppscope stats session.jsonl -f 'not ns == ping'
+            """
+    )
+
+    @Argument(help: "Logs or captures.")
+    var files: [String] = []
+
+    @Option(name: [.customShort("f"), .customLong("filter")], help: "Count only records this filter matches (@NAME for a named one).")
+    var filter: String?
+
+    @Option(name: .customLong("filters"), help: "Another folder of named filters (NAME.filter).")
+    var filtersDirectory: String?
+
+    func run() throws {
+        var compiled: RecordFilter?
+        if let filter {
+            do {
+                compiled = try NamedFilters.resolve(filter, extra: filtersDirectory)
+            } catch {
+                FileHandleStandardError.write("\(error)\n")
+                throw ExitCode(1)
+            }
+        }
+        let statistics = LatencyStatistics()
+        var failed = false
+        for file in files.isEmpty ? ["-"] : files {
+            statistics.startSource()
+            do {
+                try RecordSource.read(file, each: { record in
+                    if compiled?.matches(record) ?? true { statistics.consume(record) }
+                }, badLine: { FileHandleStandardError.write("\($0)\n") })
+            } catch {
+                FileHandleStandardError.write("error: \(error)\n")
+                failed = true
+            }
+        }
+        let stdout = BufferedOutput()
+        stdout.write(statistics.render())
+        stdout.flush()
+        if failed { throw ExitCode(2) }
+    }
+}
