@@ -64,7 +64,27 @@ set +e
 set -e
 check "missing file exits 1 with a message" bash -c "[[ $status -eq 1 ]] && grep -q 'cannot read' '$work/missing.err'"
 
-# 5. Colour only on a terminal (script(1) gives the command a pseudo-terminal), never with NO_COLOR or --no-color.
+# 5. Filters, logs and grep from the command line.
+"$bin" replay "$work/captures/c2s-plain.pcap" --no-color --log "$work/logged.jsonl" -f 'iq and error' >"$work/shown.txt"
+check "--log writes what --json writes, filtered alike" \
+    diff "$work/logged.jsonl" <("$bin" replay "$work/captures/c2s-plain.pcap" --json -f 'iq and error')
+check "replay -f shows only the matches" test "$(grep -c '✖ stanza error' "$work/shown.txt")" -eq "$(wc -l <"$work/logged.jsonl")"
+check "grep on a capture equals grep on its log" \
+    diff <("$bin" grep --json -f @errors "$work/captures/c2s-plain.pcap") <("$bin" grep --json -f @errors "$work/replay.jsonl")
+gzip -c "$work/replay.jsonl" >"$work/replay.jsonl.gz"
+check "grep --count over plain, gzip and standard input" \
+    test "$("$bin" grep --count 'message and body' "$work/replay.jsonl" "$work/replay.jsonl.gz" - <"$work/replay.jsonl")" \
+    -eq "$((3 * $(jq -c 'select(.kind=="message" and (.xml|contains("<body>")))' "$work/replay.jsonl" | wc -l)))"
+set +e
+"$bin" grep 'eror.condition == "x"' "$work/replay.jsonl" 2>"$work/badfilter.err"; status=$?
+"$bin" grep 'kind == nothing' "$work/replay.jsonl" >/dev/null; nomatch=$?
+set -e
+check "a bad filter exits 1 with a suggestion" bash -c "[[ $status -eq 1 ]] && grep -q \"did you mean 'error.condition'\" '$work/badfilter.err'"
+check "grep exits 1 when nothing matches" test "$nomatch" -eq 1
+check "stats reports round trips by namespace" bash -c "'$bin' stats '$work/replay.jsonl' | grep -q 'roster (RFC 6121)'"
+check "help filters teaches the language" bash -c "'$bin' help filters | grep -q 'iq and rtt > 200ms'"
+
+# 6. Colour only on a terminal (script(1) gives the command a pseudo-terminal), never with NO_COLOR or --no-color.
 on_tty() { script -qec "$1" /dev/null; }
 check "colour on a terminal" bash -c "$(declare -f on_tty); on_tty 'NO_COLOR= $bin replay captures/c2s-plain.pcap' | grep -q \$'\\e\\['"
 check "no colour with NO_COLOR" bash -c "$(declare -f on_tty); ! on_tty 'NO_COLOR=1 $bin replay captures/c2s-plain.pcap' | grep -q \$'\\e\\['"

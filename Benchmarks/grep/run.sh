@@ -94,6 +94,12 @@ cmd_for() { # tool file -> sets CMD (array)
         grep)   CMD=(grep -c "$GREP_PAT" "$2") ;;
     esac
 }
+# Where each tool's output goes when timed.  GNU grep must not write to
+# /dev/null: it notices and stops at the first match (as with -q), even
+# with -c, so it would "read" 375 MB in 2 ms.  Its one-line output goes to
+# a file instead; the others write to /dev/null.
+out_for() { if [ "$1" = grep ]; then echo "$WORK/grep.out"; else echo /dev/null; fi; }
+
 quote() { # arg -> the arg, single-quoted for a shell when needed
     if [[ $1 =~ ^[A-Za-z0-9_./=+:@%-]+$ ]]; then printf '%s' "$1"
     else printf "'%s'" "${1//\'/\'\\\'\'}"; fi
@@ -117,10 +123,11 @@ if [ "$BUILD_SWIFT" = 1 ]; then echo "build:    $CMD_SWIFT"; fi
 echo "capture:  [cached] $SYNTH $CAP --stanzas $STANZAS --conns $CONNS --seed $SEED"
 echo "log:      [cached] $XMPPSCOPE replay $CAP --json > $LOG"
 echo "quarter:  [cached] head -n \$((LINES / 4)) $LOG > $QLOG"
-echo "measure:  timeout $TIMEOUT $TIME -f %M -o RSSFILE CMD > /dev/null  (wall time: bash \$EPOCHREALTIME around it)"
+echo "measure:  timeout $TIMEOUT $TIME -f %M -o RSSFILE CMD > OUT  (wall time: bash \$EPOCHREALTIME around it)"
 for t in "${TOOLS[@]}"; do
-    printf '  %-24s %s > /dev/null\n' "${TOOL_LABEL[$t]}:" "$(show_cmd "$t" LOG)"
+    printf '  %-24s %s > %s\n' "${TOOL_LABEL[$t]}:" "$(show_cmd "$t" LOG)" "$(out_for "$t")"
 done
+echo "  (grep -c writes to a file: with stdout on /dev/null GNU grep stops at the first match)"
 echo "  (xmppscope grep --count and --json also on the quarter log, for peak RSS)"
 echo "checks (untimed, same timeout):"
 echo "  $(show_cmd xcount LOG)   ==   $(show_cmd jq LOG) | wc -l"
@@ -228,12 +235,12 @@ run_one() { # timeout outfile cmd...
 
 # Exit status 1 is "no match" for grep and xmppscope grep: accepted here,
 # the checks below catch a wrong count.
-measure() { # key cmd...
-    local key=$1 i best="" rss=0
-    shift
+measure() { # key outfile cmd...
+    local key=$1 out=$2 i best="" rss=0
+    shift 2
     printf '  %-34s ' "$key"
     for ((i = 1; i <= REPEAT; i++)); do
-        run_one "$TIMEOUT" /dev/null "$@"
+        run_one "$TIMEOUT" "$out" "$@"
         if [ "$R_RC" = 124 ] || [ "$R_RC" = 137 ]; then
             STATUS[$key]="timeout"; WALL[$key]=$R_WALL; RSS[$key]=""
             echo "TIMEOUT after ${TIMEOUT}s"
@@ -256,12 +263,12 @@ echo "== measurements"
 for t in "${TOOLS[@]}"; do
     if [[ $t == x* ]] && [ "$HAVE_GREP" != 1 ]; then continue; fi
     cmd_for "$t" "$LOG"
-    measure "$t/full" "${CMD[@]}"
+    measure "$t/full" "$(out_for "$t")" "${CMD[@]}"
 done
 if [ "$HAVE_GREP" = 1 ]; then
     for t in xcount xjson; do
         cmd_for "$t" "$QLOG"
-        measure "$t/quarter" "${CMD[@]}"
+        measure "$t/quarter" "$(out_for "$t")" "${CMD[@]}"
     done
 fi
 echo

@@ -25,8 +25,8 @@ struct Capture: ParsableCommand {
     @Option(name: .long, help: "Only TCP traffic on this port (a BPF filter 'tcp port N').")
     var port: Int?
 
-    @Option(name: .long, help: "A BPF capture filter, instead of --port.")
-    var filter: String?
+    @Option(name: .customLong("capture-filter"), help: "A BPF capture filter (as tcpdump takes), instead of --port.")
+    var captureFilter: String?
 
     @Option(name: .long, help: "Stop after this many seconds.")
     var duration: Double?
@@ -34,7 +34,7 @@ struct Capture: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if port != nil && filter != nil { throw ValidationError("Give --port or --filter, not both.") }
+        if port != nil && captureFilter != nil { throw ValidationError("Give --port or --capture-filter, not both.") }
         if let port, !(1...65535).contains(port) { throw ValidationError("--port must be between 1 and 65535.") }
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive.") }
     }
@@ -42,7 +42,7 @@ struct Capture: ParsableCommand {
     func run() throws {
         output.bootstrapLogging()
         let logger = Logger(label: "xmppscope.capture")
-        let bpf = filter ?? port.map { "tcp port \($0)" } ?? "tcp"
+        let bpf = captureFilter ?? port.map { "tcp port \($0)" } ?? "tcp"
         let source: PcapSource
         do {
             source = try PcapSource(interface: interface, filter: bpf)
