@@ -80,7 +80,10 @@ struct Grep: ParsableCommand {
         for file in files {
             engine.startSource()
             do {
-                try RecordSource.read(file, each: engine.consume, badLine: { FileHandleStandardError.write("\($0)\n") })
+                // Context and partners need every record; plain matching can skip lines that cannot match.
+                let needsAll = before > 0 || after > 0 || withRequest || withResponse
+                try RecordSource.read(file, prefilter: needsAll ? [] : compiled.requiredLiterals, each: engine.consume,
+                                      badLine: { FileHandleStandardError.write("\($0)\n") })
             } catch {
                 FileHandleStandardError.write("error: \(error)\n")
                 failed = true

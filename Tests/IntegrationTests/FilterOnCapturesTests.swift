@@ -88,3 +88,30 @@ struct FilterOnCapturesTests {
         #expect(again == original)
     }
 }
+
+@Suite("grep prefilter")
+struct PrefilterTests {
+    @Test("skipping lines without the required literals never loses a match", arguments: [
+        "iq and type == error", "iq and type == \"error\" and id == vcard-get-1", "message and dir == s2c",
+        "error.condition == item-not-found", "unanswered", "nonza and kind == auth", "event == stream-open and to == xmppscope.test",
+        "request and from == 'a\"b'", "gap", "presence and not type",
+    ])
+    func noMatchLost(filter: String) throws {
+        let compiled = try RecordFilter(filter)
+        for capture in [FilterOnCapturesTests.plain, FilterOnCapturesTests.ndpi] {
+            var log: [UInt8] = []
+            for record in try replayRecords(capture) {
+                JSONLinesWriter.encode(record, into: &log)
+                log.append(0x0A)
+            }
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("xmppscope-\(UUID().uuidString).jsonl").path
+            FileManager.default.createFile(atPath: path, contents: Data(log))
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            var all: [Int] = [], prefiltered: [Int] = []
+            try RecordSource.read(path, each: { if compiled.matches($0) { all.append($0.seq) } }, badLine: { _ in })
+            try RecordSource.read(path, prefilter: compiled.requiredLiterals,
+                                  each: { if compiled.matches($0) { prefiltered.append($0.seq) } }, badLine: { _ in })
+            #expect(prefiltered == all, "\(filter) on \(capture)")
+        }
+    }
+}

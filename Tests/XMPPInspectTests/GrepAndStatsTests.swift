@@ -150,3 +150,31 @@ struct GrepAndStatsTests {
         #expect(try grep("message and body contains 'there'") == ["m"])
     }
 }
+
+@Suite("Byte search")
+struct ByteSearchTests {
+    @Test("Horspool agrees with a naive search on random bytes")
+    func agreesWithNaive() {
+        var random = SplitMix64(seed: 42)
+        for _ in 0..<2000 {
+            let haystack = (0..<Int(random.next() % 200)).map { _ in UInt8(random.next() % 4) + 0x61 }
+            let needle = (0..<Int(random.next() % 6 + 1)).map { _ in UInt8(random.next() % 4) + 0x61 }
+            let naive = haystack.count >= needle.count
+                && (0...(haystack.count - needle.count)).contains { Array(haystack[$0..<($0 + needle.count)]) == needle }
+            let found = haystack.withUnsafeBufferPointer { ByteSearch(needle).occurs(in: $0) }
+            #expect(found == naive, "\(needle) in \(haystack)")
+        }
+    }
+}
+
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -14,10 +14,48 @@ public struct RecordFilter: Sendable {
         needsElements = RecordFilter.usesElements(expression)
     }
 
+    /// Byte strings every matching record's log line contains (the writer puts these fields in
+    /// verbatim, e.g. `"kind":"iq"`): a line without one of them cannot match and need not be
+    /// parsed. Empty when the filter requires none.
+    public var requiredLiterals: [[UInt8]] { RecordFilter.literals(expression) }
+
     /// Whether `record` matches.
     public func matches(_ record: Record) -> Bool {
         var context = Context(record: record)
         return context.evaluate(expression)
+    }
+
+    private static func literals(_ expression: FilterExpression) -> [[UInt8]] {
+        func pair(_ key: String, _ value: String) -> [UInt8] {
+            var bytes = Array("\"\(key)\":".utf8)
+            JSONLinesWriter.appendString(value, to: &bytes)
+            return bytes
+        }
+        switch expression {
+        case .and(let a, let b):
+            return literals(a) + literals(b)
+        case .flag(let flag):
+            switch flag {
+            case .iq, .message, .presence: return [pair("kind", flag.rawValue)]
+            case .request, .response: return [pair("kind", "iq")]
+            case .nonza: return [pair("event", "nonza")]
+            case .gap: return [pair("event", "gap")]
+            case .tls: return [pair("event", "tls-start")]
+            case .parseError: return [pair("event", "parse-error")]
+            case .unanswered: return [Array("\"unanswered\":true".utf8)]
+            case .stream, .error: return []
+            }
+        case .compare(.field(let field), .equal, .string(let value)):
+            switch field {
+            case .type, .id, .from, .to, .kind, .event, .dir: return [pair(field.rawValue, value)]
+            case .errorCondition: return [pair("condition", value)]
+            case .errorType: return [pair("type", value)]
+            case .errorText: return [pair("text", value)]
+            default: return []
+            }
+        default:
+            return []
+        }
     }
 
     private static func usesElements(_ expression: FilterExpression) -> Bool {

@@ -1,4 +1,7 @@
 import XMPPCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Records from any input `grep` and `stats` take: a log (JSON Lines, plain or gzip, or `-` for
 /// standard input), a capture (through the replay pipeline), or XMPP text.
@@ -12,33 +15,106 @@ public enum RecordSource {
     }
 
     /// Calls `each` with every record of `path`, `badLine` for each unreadable log line.
+    /// With `prefilter`, log lines that lack one of its byte strings are skipped unparsed (when
+    /// they look like records at all; anything else is parsed, so a bad line is still reported).
     public static func read(
-        _ path: String, options: InspectorOptions = InspectorOptions(keepsElements: false),
+        _ path: String, options: InspectorOptions = InspectorOptions(keepsElements: false), prefilter: [[UInt8]] = [],
         each: (Record) -> Void, badLine: (BadLine) -> Void
     ) throws {
-        let kind: InputKind?
-        if path == "-" {
-            kind = nil
-        } else {
-            do { kind = try InputKind.detect(path: path) } catch InputError.empty { return } catch InputError.unrecognised { kind = nil }
-        }
-        if let kind {
-            try withoutActuallyEscaping(each) { each in
-                let inspector = Inspector(options: options, sink: each)
-                let outcome = try ReplayPipeline.replay(path: path, into: inspector)
-                if kind == .capture, let failure = outcome.captureError { throw failure }
+        if path != "-" {
+            switch try detect(path) {
+            case .empty:
+                return
+            case .log:
+                break
+            case .replayable(let kind):
+                try replay(path, kind: kind, options: options, each: each)
+                return
             }
-            return
         }
-        let reader = try LogReader(path: path)
+        try readLog(LogReader(path: path), searches: prefilter.map { ByteSearch($0) }, each: each, badLine: badLine)
+    }
+
+    private enum Detected { case empty, log, replayable(InputKind) }
+
+    private static func detect(_ path: String) throws(InputError) -> Detected {
+        do {
+            return .replayable(try InputKind.detect(path: path))
+        } catch {
+            switch error {
+            case .empty: return .empty
+            case .unrecognised: return .log
+            case .cannotRead: throw error
+            }
+        }
+    }
+
+    private static func replay(_ path: String, kind: InputKind, options: InspectorOptions, each: (Record) -> Void) throws {
+        try withoutActuallyEscaping(each) { each in
+            let inspector = Inspector(options: options, sink: each)
+            let outcome = try ReplayPipeline.replay(path: path, into: inspector)
+            if kind == .capture, let failure = outcome.captureError { throw failure }
+        }
+    }
+
+    private static func readLog(
+        _ reader: LogReader, searches: [ByteSearch], each: (Record) -> Void, badLine: (BadLine) -> Void
+    ) throws {
         try reader.forEachLine { line in
-            if line.isEmpty { return true }
+            guard !line.isEmpty else { return true }
+            if !searches.isEmpty && looksLikeRecord(line) && !ByteSearch.all(searches, occurIn: line) { return true }
             do {
                 each(try RecordDecoder.decode(line))
             } catch {
                 badLine(BadLine(file: reader.name, line: reader.lineNumber, reason: "\(error)"))
             }
             return true
+        }
+    }
+
+    /// `{"v":1,` … `}`: a line the writer wrote (anything else is parsed, to be reported).
+    private static func looksLikeRecord(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        let start: StaticString = #"{"v":1,"#
+        guard line.count > start.utf8CodeUnitCount, line[line.count - 1] == UInt8(ascii: "}") else { return false }
+        for index in 0..<start.utf8CodeUnitCount where line[index] != start.utf8Start[index] { return false }
+        return true
+    }
+}
+
+/// Finds a byte string with Boyer-Moore-Horspool: it skips up to the string's length per step.
+struct ByteSearch {
+    let needle: [UInt8]
+    private var skip = [Int](repeating: 0, count: 256)
+
+    init(_ needle: [UInt8]) {
+        self.needle = needle
+        for index in skip.indices { skip[index] = needle.count }
+        for (index, byte) in needle.dropLast().enumerated() { skip[Int(byte)] = needle.count - 1 - index }
+    }
+
+    /// Whether every search finds its string in `haystack`.
+    static func all(_ searches: [ByteSearch], occurIn haystack: UnsafeBufferPointer<UInt8>) -> Bool {
+        for search in searches where !search.occurs(in: haystack) { return false }
+        return true
+    }
+
+    func occurs(in haystack: UnsafeBufferPointer<UInt8>) -> Bool {
+        let length = needle.count
+        guard length > 0 else { return true }
+        guard haystack.count >= length else { return false }
+        return needle.withUnsafeBufferPointer { pattern in
+            skip.withUnsafeBufferPointer { skip in
+                let last = pattern[length - 1]
+                var position = 0
+                while position <= haystack.count - length {
+                    let byte = haystack[position + length - 1]
+                    if byte == last && memcmp(haystack.baseAddress! + position, pattern.baseAddress!, length - 1) == 0 {
+                        return true
+                    }
+                    position += skip[Int(byte)]
+                }
+                return false
+            }
         }
     }
 }
