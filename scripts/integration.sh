@@ -79,7 +79,7 @@ set +e
 "$bin" grep 'eror.condition == "x"' "$work/replay.jsonl" 2>"$work/badfilter.err"; status=$?
 "$bin" grep 'kind == nothing' "$work/replay.jsonl" >/dev/null; nomatch=$?
 set -e
-check "a bad filter exits 1 with a suggestion" bash -c "[[ $status -eq 1 ]] && grep -q \"did you mean 'error.condition'\" '$work/badfilter.err'"
+check "a bad filter exits 2 with a suggestion" bash -c "[[ $status -eq 2 ]] && grep -q \"did you mean 'error.condition'\" '$work/badfilter.err'"
 check "grep exits 1 when nothing matches" test "$nomatch" -eq 1
 check "stats reports round trips by namespace" bash -c "'$bin' stats '$work/replay.jsonl' | grep -q 'roster (RFC 6121)'"
 check "help filters teaches the language" bash -c "'$bin' help filters | grep -q 'iq and rtt > 200ms'"

@@ -56,6 +56,16 @@ extension Element {
     public static func parse(_ xml: [UInt8]) -> Element? {
         XMLFramer.parseElement(xml, header: [])
     }
+
+    /// Parses a stream header as logged (`<?xml?>` and an open `<stream:stream …>` tag).
+    public static func parseStreamHeader(_ xml: [UInt8]) -> Element? {
+        let framer = XMLFramer()
+        var header: Element?
+        framer.feed(xml) { event in
+            if case .streamOpened(let opened) = event, header == nil { header = opened.element }
+        }
+        return header
+    }
 }
 
 /// A complete top-level element: a stanza (`iq`, `message`, `presence`) or a nonza.

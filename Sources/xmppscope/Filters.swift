@@ -10,7 +10,7 @@ struct Filters: ParsableCommand {
               kinds and flags   iq message presence nonza stream error unanswered request response gap tls parse-error
               fields            type id from to (.bare .domain .resource) dir conn ns rtt size body subject thread
                                 show error.type error.condition error.text ts kind event seq
-              paths             query/item@jid  pubsub/publish  */x@xmlns  has(pubsub/publish)
+              paths             query/item@jid  pubsub/publish  */item@jid  (@xml:lang == en)  has(pubsub/publish)
               operators         == != < <= > >= contains matches (~) in {a b c}; and && or || not ! ( )
               values            'text' "text" bare-word 42 250ms 1.5s 800us
             ns takes namespace URIs, registry labels and specs: ns == roster, ns == disco#info, ns == XEP-0030.
@@ -22,7 +22,7 @@ struct Filters: ParsableCommand {
               presence and from.bare == "alice@example.org"
               iq and query/item@jid == "b@x"
               has(pubsub/publish) or ns == XEP-0060
-              type in {error cancel} and not dir == c2s
+              type in {get set} and not dir == c2s
             Named filters: filters/NAME.filter (the first comment line describes it), looked up in the
             project's filters/, then $XMPPSCOPE_HOME/filters (default ~/.xmppscope/filters), then --filters DIR.
             """

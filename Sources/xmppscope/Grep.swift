@@ -65,7 +65,7 @@ struct Grep: ParsableCommand {
             compiled = try NamedFilters.resolve(expression, extra: filtersDirectory)
         } catch {
             FileHandleStandardError.write("\(error)\n")
-            throw ExitCode(1)
+            throw ExitCode(2)  // 1 means "no match", as for grep(1)
         }
         let stdout = BufferedOutput()
         let writeJSON = json || isatty(STDOUT_FILENO) != 1

@@ -8,9 +8,10 @@ struct Stats: ParsableCommand {
         abstract: "iq latency by namespace (count, p50, p95, p99, max), errors by condition, unanswered requests, stanzas by kind/type/direction.",
         discussion: """
             Reads logs (JSON Lines, plain or gzip, - for standard input) or captures. With -f, only
-            matching records count; a response's round trip goes to its request's namespace.
+            matching records count; a response's round trip goes to its request's namespace when the
+            request matched too, else to the response's own first payload namespace.
             Example:
-              xmppscope stats session.jsonl -f 'not ns == ping'
+              xmppscope stats session.jsonl -f 'conn == 3'
             """
     )
 

@@ -50,6 +50,7 @@ struct FilterOnCapturesTests {
     @Test("filtering in replay and grepping its log select the same records", arguments: [
         "iq and type == error", "message and body contains 'o'", "ns == roster", "query/item@jid contains 'xmppscope'",
         "error", "response and rtt > 0.5ms", "has(query/feature)", "stream", "from.domain == xmppscope.test",
+        "@version == '1.0'", "@to == xmppscope.test and stream",
     ])
     func roundTrip(filter: String) throws {
         let compiled = try RecordFilter(filter)

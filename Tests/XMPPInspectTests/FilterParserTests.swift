@@ -89,4 +89,17 @@ struct FilterParserTests {
             #expect(lines[2] == "  " + String(repeating: " ", count: column - 1) + "^")
         }
     }
+
+    @Test("numbers only on number fields; backslashes kept for regexes; @attr is a path, @name a named filter")
+    func reviewFixes() throws {
+        #expect(try parse("id == 2s") == .compare(.field(.id), .equal, .string("2s")))
+        #expect(try parse("id == 42") == .compare(.field(.id), .equal, .string("42")))
+        #expect(throws: FilterError.self) { try FilterParser.parse("size == 0x85") }
+        #expect(try parse(#"body ~ "\d+ \"x\" \\\\""#) == .compare(.field(.body), .matches, .string(#"\d+ "x" \\"#)))
+        #expect(try NamedFilters.resolve("@xml:lang == en", extra: nil).expression
+            == .compare(.path(steps: [], attribute: "xml:lang"), .equal, .string("en")))
+        #expect(throws: FilterError.self) { try NamedFilters.resolve("@no-such-name", extra: nil) }
+        #expect(try RecordFilter("type == \"é\"").requiredLiterals.isEmpty)
+        #expect(try RecordFilter("iq and type == error").requiredLiterals.count == 2)
+    }
 }

@@ -142,7 +142,7 @@ struct GrepAndStatsTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("xmppscope-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        FileManager.default.createFile(atPath: folder.appendingPathComponent("errors.filter").path,
+        _ = FileManager.default.createFile(atPath: folder.appendingPathComponent("errors.filter").path,
                                        contents: Data("# only stanza errors\niq and\n  type == error\n".utf8))
         let overridden = try NamedFilters.resolve("@errors", extra: folder.path)
         #expect(overridden.source == "iq and type == error")

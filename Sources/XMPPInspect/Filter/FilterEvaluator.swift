@@ -4,14 +4,14 @@ import XMPPCore
 public struct RecordFilter: Sendable {
     public let expression: FilterExpression
     public let source: String
-    /// Whether testing needs element trees (text fields and paths), which a log record rebuilds.
-    public let needsElements: Bool
+    /// The filter's regular expressions, compiled once.
+    private let regexes: RegexCache
 
     /// Parses `source`; throws a ``FilterError`` with the column of the problem.
     public init(_ source: String) throws(FilterError) {
         self.source = source
         expression = try FilterParser.parse(source)
-        needsElements = RecordFilter.usesElements(expression)
+        regexes = RegexCache(RecordFilter.patterns(expression))
     }
 
     /// Byte strings every matching record's log line contains (the writer puts these fields in
@@ -21,8 +21,17 @@ public struct RecordFilter: Sendable {
 
     /// Whether `record` matches.
     public func matches(_ record: Record) -> Bool {
-        var context = Context(record: record)
+        var context = Context(record: record, regexes: regexes)
         return context.evaluate(expression)
+    }
+
+    private static func patterns(_ expression: FilterExpression) -> [String] {
+        switch expression {
+        case .and(let a, let b), .or(let a, let b): return patterns(a) + patterns(b)
+        case .not(let a): return patterns(a)
+        case .compare(_, .matches, .string(let pattern)): return [pattern]
+        default: return []
+        }
     }
 
     private static func literals(_ expression: FilterExpression) -> [[UInt8]] {
@@ -46,6 +55,8 @@ public struct RecordFilter: Sendable {
             case .stream, .error: return []
             }
         case .compare(.field(let field), .equal, .string(let value)):
+            // Only ASCII: text compares by Unicode canonical equivalence, bytes would not.
+            guard value.utf8.allSatisfy({ $0 < 0x80 }) else { return [] }
             switch field {
             case .type, .id, .from, .to, .kind, .event, .dir: return [pair(field.rawValue, value)]
             case .errorCondition: return [pair("condition", value)]
@@ -57,31 +68,26 @@ public struct RecordFilter: Sendable {
             return []
         }
     }
-
-    private static func usesElements(_ expression: FilterExpression) -> Bool {
-        switch expression {
-        case .and(let a, let b), .or(let a, let b): return usesElements(a) || usesElements(b)
-        case .not(let a): return usesElements(a)
-        case .flag: return false
-        case .exists(let operand), .compare(let operand, _, _), .member(let operand, _):
-            switch operand {
-            case .path: return true
-            case .field(let field): return [.body, .subject, .thread, .show].contains(field)
-            }
-        }
-    }
 }
 
 /// Evaluation of one record; the element tree is rebuilt from `xml` at most once, when needed.
 private struct Context {
     let record: Record
+    let regexes: RegexCache
     private var parsed: Element??
 
-    init(record: Record) { self.record = record }
+    init(record: Record, regexes: RegexCache) {
+        self.record = record
+        self.regexes = regexes
+    }
 
     mutating func element() -> Element? {
         if let parsed { return parsed }
-        let element = record.element ?? record.xmlBytes.flatMap(Element.parse)
+        var element = record.element
+        if element == nil, let xml = record.xmlBytes {
+            // A stream header is logged as an open start tag.
+            element = record.event == .streamOpen ? Element.parseStreamHeader(xml) : Element.parse(xml)
+        }
         parsed = .some(element)
         return element
     }
@@ -210,7 +216,7 @@ private struct Context {
         case .greater: return text > target
         case .greaterOrEqual: return text >= target
         case .contains: return text.contains(target)
-        case .matches: return (try? Regex(target)).map { text.contains($0) } ?? false
+        case .matches: return regexes[target].map { text.contains($0) } ?? false
         }
     }
 
@@ -250,4 +256,17 @@ extension String {
     func replacingOccurrences(of target: String, with replacement: String) -> String {
         split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
     }
+}
+
+/// Compiled regular expressions by pattern (built once per filter, read-only afterwards).
+final class RegexCache: @unchecked Sendable {
+    private let compiled: [String: Regex<AnyRegexOutput>]
+
+    init(_ patterns: [String]) {
+        var compiled: [String: Regex<AnyRegexOutput>] = [:]
+        for pattern in patterns { compiled[pattern] = try? Regex(pattern) }
+        self.compiled = compiled
+    }
+
+    subscript(pattern: String) -> Regex<AnyRegexOutput>? { compiled[pattern] ?? (try? Regex(pattern)) }
 }

@@ -53,7 +53,10 @@ public struct FilterParser {
                 while cursor < characters.count {
                     let next = characters[cursor]
                     if next == "\\" && cursor + 1 < characters.count {
-                        value.append(characters[cursor + 1])
+                        // \\, \" and \' stand for themselves; any other backslash stays (regexes: "\d+").
+                        let escaped = characters[cursor + 1]
+                        if escaped != "\\" && escaped != "\"" && escaped != "'" { value.append("\\") }
+                        value.append(escaped)
                         cursor += 2
                         continue
                     }
@@ -227,12 +230,13 @@ public struct FilterParser {
         case .string(let value):
             return .string(value)
         case .word(let word):
+            // Numbers and durations only where the field is a number: `id == 2s` is the text "2s".
+            guard case .field(let field) = operand, field.isNumeric else { return .string(word) }
             if let duration = FilterParser.duration(word) { return .number(duration) }
-            if let number = Double(word) { return .number(number) }
-            if case .field(let field) = operand, field.isNumeric {
-                throw error("'\(word)' is not a number\(field == .rtt ? " or a duration (250ms, 1.5s, 800us)" : "")")
+            if let number = Double(word), word.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" || $0 == "+" || $0 == "e" }) {
+                return .number(number)
             }
-            return .string(word)
+            throw error("'\(word)' is not a number\(field == .rtt ? " or a duration (250ms, 1.5s, 800us)" : "")")
         default:
             throw error("expected a value, found \(describe(current))")
         }

@@ -45,7 +45,10 @@ public enum NamedFilters {
 
     /// A filter from `text`: `@name` for a named one, else the expression itself.
     public static func resolve(_ text: String, extra: String?) throws(FilterError) -> RecordFilter {
-        guard text.hasPrefix("@") else { return try RecordFilter(text) }
+        // `@name` alone; `@attr == x` is a path on the stanza itself.
+        let isName = text.hasPrefix("@") && text.count > 1
+            && text.dropFirst().allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
+        guard isName else { return try RecordFilter(text) }
         let name = String(text.dropFirst())
         guard let named = all(extra: extra).first(where: { $0.name == name }) else {
             let known = all(extra: extra).map(\.name).joined(separator: ", ")
