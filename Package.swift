@@ -18,6 +18,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries, each behind one system-library module that only its wrapper imports.
@@ -35,10 +37,20 @@ let package = Package(
             dependencies: ["XMPPCore", "XMPPCapture", "CZlib", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // The man-in-the-middle proxy: its CA, the stream-phase state machine, the relay.
+        .target(
+            name: "XMPPProxy",
+            dependencies: [
+                "XMPPInspect", "XMPPCore",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "xmppscope",
             dependencies: [
-                "XMPPInspect", "XMPPCore", "XMPPCapture",
+                "XMPPInspect", "XMPPCore", "XMPPCapture", "XMPPProxy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -47,6 +59,11 @@ let package = Package(
 
         .testTarget(name: "XMPPCoreTests", dependencies: ["XMPPCore"], swiftSettings: swiftSettings),
         .testTarget(name: "XMPPCaptureTests", dependencies: ["XMPPCapture", "XMPPCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "XMPPProxyTests",
+            dependencies: ["XMPPProxy", .product(name: "X509", package: "swift-certificates")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "XMPPInspectTests",
             dependencies: ["XMPPInspect", "XMPPCore", "XMPPCapture"],
