@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+import XMPPCore
+@testable import XMPPProxy
+
+/// Feeds a transcript through the framer and the state machine, as the relay will.
+private func run(_ machine: inout StreamPhaseMachine, client: String = "", server: String = "") -> [StreamPhaseAction] {
+    var actions: [StreamPhaseAction] = []
+    for (text, fromClient) in [(client, true), (server, false)] where !text.isEmpty {
+        let framer = XMLFramer()
+        framer.feed(Array(text.utf8)) { event in
+            switch event {
+            case .streamOpened(let header) where fromClient: actions += machine.clientOpened(header)
+            case .element(let framed): actions += fromClient ? machine.fromClient(framed.element) : machine.fromServer(framed.element)
+            default: break
+            }
+        }
+    }
+    return actions
+}
+
+private let clientHeader = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='xmppscope.test' version='1.0'>"
+private let serverHeader = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' from='xmppscope.test' id='1' version='1.0'>"
+
+@Suite("Stream phases")
+struct StreamPhaseMachineTests {
+    @Test("plain → STARTTLS → TLS → SASL → restarted → bound")
+    func fullSession() {
+        var machine = StreamPhaseMachine()
+        #expect(machine.phase == .plain)
+        _ = run(&machine, client: clientHeader, server: serverHeader + "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>")
+        #expect(machine.domain == "xmppscope.test")
+        _ = run(&machine, client: clientHeader + "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+        #expect(machine.phase == .startTLSRequested)
+        #expect(run(&machine, server: serverHeader + "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>") == [.startTLS(serverName: "xmppscope.test")])
+        #expect(machine.phase == .tls)
+        _ = run(&machine, client: clientHeader + "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGEAYg==</auth>")
+        #expect(machine.phase == .authenticating(mechanism: "PLAIN"))
+        _ = run(&machine, server: serverHeader + "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>")
+        #expect(machine.phase == .authenticated)
+        _ = run(&machine, client: clientHeader)
+        #expect(machine.phase == .restarted)
+        _ = run(&machine, server: serverHeader + "<iq type='result' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>a@xmppscope.test/r</jid></bind></iq>")
+        #expect(machine.phase == .bound(jid: "a@xmppscope.test/r"))
+    }
+
+    @Test("a <proceed/> nobody asked for starts nothing")
+    func unsolicitedProceed() {
+        var machine = StreamPhaseMachine()
+        #expect(run(&machine, server: serverHeader + "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>").isEmpty)
+        #expect(machine.phase == .plain)
+    }
+
+    static let features = serverHeader + "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
+        + "<mechanism>SCRAM-SHA-256-PLUS</mechanism><mechanism>SCRAM-SHA-256</mechanism><mechanism>PLAIN</mechanism></mechanisms>"
+        + "<sasl-channel-binding xmlns='urn:xmpp:sasl-cb:0'><channel-binding type='tls-exporter'/></sasl-channel-binding>"
+        + "<compression xmlns='http://jabber.org/features/compress'><method>zlib</method></compression></stream:features>"
+
+    @Test("-PLUS mechanisms, channel-binding and compression offers are stripped, and said")
+    func featuresRewritten() throws {
+        var machine = StreamPhaseMachine()
+        let actions = run(&machine, server: Self.features)
+        guard case .replaceFeatures(let edited, let edits)? = actions.first else {
+            Issue.record("no rewrite: \(actions)")
+            return
+        }
+        #expect(edits == ["removed SASL mechanism SCRAM-SHA-256-PLUS", "removed the XEP-0440 channel-binding offer",
+                          "removed the XEP-0138 compression offer"])
+        let mechanisms = edited.firstChild("mechanisms")?.elements.map(\.text)
+        #expect(mechanisms == ["SCRAM-SHA-256", "PLAIN"])
+        #expect(edited.firstChild("sasl-channel-binding") == nil)
+        #expect(edited.firstChild("compression") == nil)
+        // What the client receives parses back to the same element.
+        #expect(Element.parse(Array(edited.xmlString.utf8)) == edited)
+    }
+
+    @Test("--keep-plus keeps channel binding but still removes compression")
+    func keepPlus() {
+        var machine = StreamPhaseMachine(keepsChannelBinding: true)
+        guard case .replaceFeatures(_, let edits)? = run(&machine, server: Self.features).first else {
+            Issue.record("no rewrite")
+            return
+        }
+        #expect(edits == ["removed the XEP-0138 compression offer"])
+    }
+
+    @Test("a SASL failure after a channel-binding client gets the advice")
+    func channelBindingAdvice() {
+        var machine = StreamPhaseMachine()
+        let clientFirst = Data("y,,n=alice,r=abc".utf8).base64EncodedString()
+        _ = run(&machine, client: clientHeader + "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256'>\(clientFirst)</auth>")
+        let actions = run(&machine, server: serverHeader + "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>")
+        guard case .advise(let text)? = actions.first else {
+            Issue.record("no advice")
+            return
+        }
+        #expect(text.contains("channel binding"))
+        #expect(text.contains("PLAIN"))
+
+        var plain = StreamPhaseMachine()
+        _ = run(&plain, client: clientHeader + "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGEAYg==</auth>")
+        #expect(run(&plain, server: serverHeader + "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>").isEmpty)
+    }
+}
