@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C libraries, each behind one system-library module that only its wrapper imports.
@@ -41,9 +42,11 @@ let package = Package(
         .target(
             name: "XMPPProxy",
             dependencies: [
-                "XMPPInspect", "XMPPCore",
+                "XMPPInspect", "XMPPCore", "XMPPCapture",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -61,7 +64,12 @@ let package = Package(
         .testTarget(name: "XMPPCaptureTests", dependencies: ["XMPPCapture", "XMPPCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "XMPPProxyTests",
-            dependencies: ["XMPPProxy", .product(name: "X509", package: "swift-certificates")],
+            dependencies: [
+                "XMPPProxy", "XMPPCore", "XMPPInspect",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

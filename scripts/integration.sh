@@ -84,7 +84,38 @@ check "grep exits 1 when nothing matches" test "$nomatch" -eq 1
 check "stats reports round trips by namespace" bash -c "'$bin' stats '$work/replay.jsonl' | grep -q 'roster (RFC 6121)'"
 check "help filters teaches the language" bash -c "'$bin' help filters | grep -q 'iq and rtt > 200ms'"
 
-# 6. Colour only on a terminal (script(1) gives the command a pseudo-terminal), never with NO_COLOR or --no-color.
+# 6. The proxy (relay, TLS passed through): the same scenario with the clients going through
+#    `xmppscope proxy`, both legs recorded. What each side sent must reach the other unchanged.
+XMPPSCOPE_PROXY="$PWD/$bin" scripts/make-captures.sh "$work/proxied"
+by_direction() { "$bin" replay "$1" --json | jq -c 'select(.event!="tls-start") | [.conn,.dir,.event,.xml]' | sort -s -t, -k1,2; }
+logged() { jq -c 'select(.event=="stanza" or .event=="nonza" or .event=="stream-open" or .event=="stream-close") | [.conn,.dir,.kind,.type,.id,.xml]' | sort -s -t, -k1,2; }
+for name in c2s-plain c2s-starttls; do
+    check "proxy $name: client leg and server leg byte-identical per direction" \
+        diff <(by_direction "$work/proxied/$name.client-leg.pcap") <(by_direction "$work/proxied/$name.pcap")
+    check "proxy $name: its log equals the replay of the server leg" \
+        diff <(logged <"$work/proxied/$name.proxy.jsonl") <("$bin" replay "$work/proxied/$name.pcap" --json | logged)
+done
+check "proxy: the client saw the same outcomes as without it" \
+    cmp <(jq -c '.iqs' "$work/proxied/c2s-plain.expect.json") <(jq -c '.iqs' captures/c2s-plain.expect.json)
+check "proxy: every iq paired, with rtt" bash -c "
+    [[ \$(jq -c 'select(.unanswered or .unmatched_response)' '$work/proxied/c2s-plain.proxy.jsonl' | wc -l) -eq 0 ]] &&
+    [[ \$(jq -c 'select(.rtt_ms != null)' '$work/proxied/c2s-plain.proxy.jsonl' | wc -l) -gt 10 ]]"
+check "proxy: STARTTLS passed through and reported" \
+    test "$(jq -c 'select(.event=="tls-start")' "$work/proxied/c2s-starttls.proxy.jsonl" | wc -l)" -eq 2
+
+# Upstream down: the client gets a stream error, not a dropped socket.
+"$bin" proxy --listen 127.0.0.1:16299 --upstream 127.0.0.1:15299 --json >"$work/down.jsonl" 2>"$work/down.err" &
+proxy_pid=$!
+for _ in $(seq 100); do grep -q relaying "$work/down.err" 2>/dev/null && break; sleep 0.1; done
+check "upstream down: the proxy is listening" kill -0 "$proxy_pid"
+reply=$(exec 3<>/dev/tcp/127.0.0.1/16299; printf "<?xml version='1.0'?><stream:stream to='x.test' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>" >&3; timeout 5 cat <&3 || true)
+kill -TERM "$proxy_pid" 2>/dev/null || true
+wait "$proxy_pid" || true
+check "upstream down: the client gets remote-connection-failed" grep -q "<remote-connection-failed" <<<"$reply"
+check "upstream down: the proxy log shows the stream error" \
+    test "$(jq -c 'select(.event=="stream-error" and .error.condition=="remote-connection-failed")' "$work/down.jsonl" | wc -l)" -eq 1
+
+# 7. Colour only on a terminal (script(1) gives the command a pseudo-terminal), never with NO_COLOR or --no-color.
 on_tty() { script -qec "$1" /dev/null; }
 check "colour on a terminal" bash -c "$(declare -f on_tty); on_tty 'NO_COLOR= $bin replay captures/c2s-plain.pcap' | grep -q \$'\\e\\['"
 check "no colour with NO_COLOR" bash -c "$(declare -f on_tty); ! on_tty 'NO_COLOR=1 $bin replay captures/c2s-plain.pcap' | grep -q \$'\\e\\['"

@@ -23,6 +23,8 @@ SESSION_TIMEOUT=60   # seconds for one whole client scenario
 WORK=$(mktemp -d)
 PROSODY_PID=""
 TCPDUMP_PID=""
+PROXY_PID=""
+CLIENT_TCPDUMP_PID=""
 
 log() { printf 'make-captures: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -37,6 +39,8 @@ stop_pid() {
 }
 
 cleanup() {
+    stop_pid "$PROXY_PID"
+    stop_pid "$CLIENT_TCPDUMP_PID"
     stop_pid "$TCPDUMP_PID"
     stop_pid "$PROSODY_PID"
     rm -rf "$WORK"
@@ -129,12 +133,34 @@ capture() {
     TCPDUMP_PID=$!
     wait_capturing "$dir/tcpdump.err" || die "tcpdump did not start: $(cat "$dir/tcpdump.err")"
 
+    # With XMPPSCOPE_PROXY=path/to/xmppscope, the clients go through `xmppscope proxy` on
+    # PORT+1000, and the client leg is recorded too, as NAME.client-leg.pcap, with the proxy's
+    # own log as NAME.proxy.jsonl.
+    local client_port=$port
+    if [[ -n ${XMPPSCOPE_PROXY:-} ]]; then
+        client_port=$((port + 1000))
+        tcpdump -i lo -U --immediate-mode -Z root -w "$dir/$name.client-leg.pcap" "tcp port $client_port" 2>"$dir/tcpdump-client.err" &
+        CLIENT_TCPDUMP_PID=$!
+        wait_capturing "$dir/tcpdump-client.err" || die "tcpdump did not start: $(cat "$dir/tcpdump-client.err")"
+        "$XMPPSCOPE_PROXY" proxy --listen "127.0.0.1:$client_port" --upstream "127.0.0.1:$port" --json \
+            >"$dir/$name.proxy.jsonl" 2>"$dir/proxy.err" &
+        PROXY_PID=$!
+        # Wait for its notice, not with a test connection (which it would relay and log).
+        for _ in $(seq 100); do grep -q relaying "$dir/proxy.err" 2>/dev/null && break; sleep 0.1; done
+        grep -q relaying "$dir/proxy.err" || die "the proxy did not listen: $(cat "$dir/proxy.err")"
+    fi
+
     timeout "$SESSION_TIMEOUT" "$PYTHON" "$REPO/scripts/peers/session.py" \
-        --domain "$DOMAIN" --port "$port" --password "$PASSWORD" \
+        --domain "$DOMAIN" --port "$client_port" --password "$PASSWORD" \
         --scenario "$scenario" --out "$dir/$name.expect.json" "$@" \
         || die_with_log "$dir" "$name: client scenario failed (exit $?)"
 
     sleep 0.3   # let the last FIN/ACK reach the capture
+    if [[ -n ${XMPPSCOPE_PROXY:-} ]]; then
+        stop_pid "$PROXY_PID"; PROXY_PID=""
+        stop_pid "$CLIENT_TCPDUMP_PID"; CLIENT_TCPDUMP_PID=""
+        mv "$dir/$name.client-leg.pcap" "$dir/$name.proxy.jsonl" "$OUTDIR/"
+    fi
     stop_pid "$TCPDUMP_PID"; TCPDUMP_PID=""
     stop_pid "$PROSODY_PID"; PROSODY_PID=""
     [[ $(stat -c %s "$dir/$name.pcap") -gt 24 ]] || die "$name: the capture holds no packets"

@@ -12,6 +12,15 @@ public struct TCPConnectionInfo: Sendable, Hashable {
     public var sawHandshake: Bool
     public var firstPacket: Int
     public var openedAt: Timestamp
+
+    public init(id: Int, client: Endpoint, server: Endpoint, sawHandshake: Bool, firstPacket: Int, openedAt: Timestamp) {
+        self.id = id
+        self.client = client
+        self.server = server
+        self.sawHandshake = sawHandshake
+        self.firstPacket = firstPacket
+        self.openedAt = openedAt
+    }
 }
 
 /// How a connection ended.

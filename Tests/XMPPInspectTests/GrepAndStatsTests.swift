@@ -112,7 +112,7 @@ struct GrepAndStatsTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("log.jsonl").path
-        FileManager.default.createFile(atPath: path, contents: Data(plain))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(plain))
         let gzip = Process()
         gzip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         gzip.arguments = ["gzip", "-k", path]

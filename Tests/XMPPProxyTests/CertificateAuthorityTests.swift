@@ -36,7 +36,7 @@ struct CertificateAuthorityTests {
         #expect(key.publicKey == leaf.publicKey)
         #expect(try leaf.extensions.subjectAlternativeNames == SubjectAlternativeNames([.dnsName("xmppscope.test")]))
         var verifier = Verifier(rootCertificates: CertificateStore([authority.certificate])) {
-            RFC5280Policy(validationTime: Date())
+            RFC5280Policy()
         }
         let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore())
         guard case .validCertificate(let chain) = result else {

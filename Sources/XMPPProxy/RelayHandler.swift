@@ -1,0 +1,94 @@
+public import NIOCore
+
+/// Relays bytes from its channel to a partner channel, exactly, with back-pressure: when the
+/// partner cannot take more, it stops reading until the partner can. Each read is also handed
+/// to `tap` (the inspector), which never changes what is relayed. A half-close is passed on.
+public final class RelayHandler: ChannelDuplexHandler {
+    public typealias InboundIn = ByteBuffer
+    public typealias OutboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
+
+    private var partner: RelayHandler?
+    private var context: ChannelHandlerContext?
+    private var pendingRead = false
+    private let tap: (ByteBuffer) -> Void
+    private let onClose: () -> Void
+    /// Bytes relayed from this channel to the partner.
+    public private(set) var bytesRelayed = 0
+
+    /// `tap` sees every chunk read on this channel; `onClose` runs once when it closes.
+    public init(tap: @escaping (ByteBuffer) -> Void, onClose: @escaping () -> Void = {}) {
+        self.tap = tap
+        self.onClose = onClose
+    }
+
+    /// Pairs two handlers (call on their event loop, before either reads).
+    public static func pair(_ a: RelayHandler, _ b: RelayHandler) {
+        a.partner = b
+        b.partner = a
+    }
+
+    public func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    public func handlerRemoved(context: ChannelHandlerContext) { self.context = nil; partner = nil }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        bytesRelayed += buffer.readableBytes
+        tap(buffer)
+        partner?.partnerWrite(buffer)
+    }
+
+    public func channelReadComplete(context: ChannelHandlerContext) {
+        partner?.partnerFlush()
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        onClose()
+        partner?.partnerClose()
+        context.fireChannelInactive()
+    }
+
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, case .inputClosed = event {
+            // The peer half-closed: pass it on as a half-close of our output towards the other peer.
+            partner?.partnerHalfClose()
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    public func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { partner?.partnerBecameWritable() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    public func read(context: ChannelHandlerContext) {
+        // Back-pressure: read only while the partner can take what we read.
+        if let partner, let partnerContext = partner.context, !partnerContext.channel.isWritable {
+            pendingRead = true
+            return
+        }
+        context.read()
+    }
+
+    // MARK: Called by the partner
+
+    private func partnerWrite(_ buffer: ByteBuffer) {
+        context?.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    private func partnerFlush() { context?.flush() }
+
+    private func partnerHalfClose() {
+        context?.close(mode: .output, promise: nil)
+    }
+
+    private func partnerClose() {
+        context?.close(promise: nil)
+    }
+
+    private func partnerBecameWritable() {
+        guard pendingRead, let context else { return }
+        pendingRead = false
+        context.read()
+    }
+}

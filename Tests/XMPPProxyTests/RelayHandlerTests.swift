@@ -1,0 +1,78 @@
+import NIOCore
+import NIOEmbedded
+import Testing
+@testable import XMPPProxy
+
+/// Two embedded channels joined by relay handlers, as the proxy joins a client and its upstream.
+private final class Pair {
+    let client = EmbeddedChannel()
+    let upstream = EmbeddedChannel()
+    var tapped: [String: [UInt8]] = ["c2s": [], "s2c": []]
+    var closes = 0
+
+    init() throws {
+        let clientSide = RelayHandler(tap: { [unowned self] in tapped["c2s"]! += Array($0.readableBytesView) },
+                                      onClose: { [unowned self] in closes += 1 })
+        let serverSide = RelayHandler(tap: { [unowned self] in tapped["s2c"]! += Array($0.readableBytesView) },
+                                      onClose: { [unowned self] in closes += 1 })
+        try client.pipeline.syncOperations.addHandler(clientSide)
+        try upstream.pipeline.syncOperations.addHandler(serverSide)
+        RelayHandler.pair(clientSide, serverSide)
+    }
+
+    func buffer(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
+}
+
+@Suite("Relay handler")
+struct RelayHandlerTests {
+    @Test("bytes go across exactly, both ways, and the tap sees them")
+    func exactRelay() throws {
+        let pair = try Pair()
+        let chunks = ["<stream:stream to='x'>", "<iq type='get' id='1'><ping xmlns='urn:xmpp:ping'/>", "</iq>", "\u{0}\u{FF}binary"]
+        for chunk in chunks {
+            try pair.client.writeInbound(pair.buffer(chunk))
+            pair.client.pipeline.fireChannelReadComplete()
+        }
+        var relayed: [UInt8] = []
+        while let out = try pair.upstream.readOutbound(as: ByteBuffer.self) { relayed += Array(out.readableBytesView) }
+        #expect(relayed == Array(chunks.joined().utf8))
+        #expect(pair.tapped["c2s"] == relayed)
+
+        try pair.upstream.writeInbound(pair.buffer("<iq type='result' id='1'/>"))
+        pair.upstream.pipeline.fireChannelReadComplete()
+        #expect(try pair.client.readOutbound(as: ByteBuffer.self).map { String(buffer: $0) } == "<iq type='result' id='1'/>")
+        #expect(pair.tapped["s2c"] == Array("<iq type='result' id='1'/>".utf8))
+    }
+
+    @Test("a side that cannot take more stops the other from reading until it can")
+    func backPressure() throws {
+        let pair = try Pair()
+        pair.upstream.isWritable = false
+        pair.upstream.pipeline.fireChannelWritabilityChanged()
+        let reads = ReadCounter()
+        try pair.client.pipeline.syncOperations.addHandler(reads, position: .first)
+        pair.client.read()
+        #expect(reads.count == 0)
+        pair.upstream.isWritable = true
+        pair.upstream.pipeline.fireChannelWritabilityChanged()
+        #expect(reads.count == 1)
+    }
+
+    @Test("when one side closes, the other is closed")
+    func closeFollows() throws {
+        let pair = try Pair()
+        _ = try pair.client.finish()
+        #expect(pair.closes >= 1)
+        #expect(!pair.upstream.isActive)
+    }
+}
+
+/// Counts read requests reaching the head of the pipeline.
+private final class ReadCounter: ChannelOutboundHandler {
+    typealias OutboundIn = Never
+    var count = 0
+    func read(context: ChannelHandlerContext) {
+        count += 1
+        context.read()
+    }
+}
