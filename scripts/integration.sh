@@ -84,24 +84,36 @@ check "grep exits 1 when nothing matches" test "$nomatch" -eq 1
 check "stats reports round trips by namespace" bash -c "'$bin' stats '$work/replay.jsonl' | grep -q 'roster (RFC 6121)'"
 check "help filters teaches the language" bash -c "'$bin' help filters | grep -q 'iq and rtt > 200ms'"
 
-# 6. The proxy (relay, TLS passed through): the same scenario with the clients going through
-#    `xmppscope proxy`, both legs recorded. What each side sent must reach the other unchanged.
-XMPPSCOPE_PROXY="$PWD/$bin" scripts/make-captures.sh "$work/proxied"
+# 6. The proxy. The same scenario with the clients going through `xmppscope proxy`, both legs
+#    recorded. What each side sent must reach the other unchanged, and with --tls intercept (the
+#    default) the STARTTLS session must be decoded whole while the wire carried TLS.
+XMPPSCOPE_PROXY="$PWD/$bin" scripts/make-captures.sh "$work/intercepted"
+XMPPSCOPE_PROXY="$PWD/$bin" XMPPSCOPE_PROXY_TLS=passthrough scripts/make-captures.sh "$work/passthrough"
 by_direction() { "$bin" replay "$1" --json | jq -c 'select(.event!="tls-start") | [.conn,.dir,.event,.xml]' | sort -s -t, -k1,2; }
 logged() { jq -c 'select(.event=="stanza" or .event=="nonza" or .event=="stream-open" or .event=="stream-close") | [.conn,.dir,.kind,.type,.id,.xml]' | sort -s -t, -k1,2; }
-for name in c2s-plain c2s-starttls; do
-    check "proxy $name: client leg and server leg byte-identical per direction" \
-        diff <(by_direction "$work/proxied/$name.client-leg.pcap") <(by_direction "$work/proxied/$name.pcap")
-    check "proxy $name: its log equals the replay of the server leg" \
-        diff <(logged <"$work/proxied/$name.proxy.jsonl") <("$bin" replay "$work/proxied/$name.pcap" --json | logged)
+for run in intercepted/c2s-plain passthrough/c2s-plain passthrough/c2s-starttls; do
+    check "proxy $run: client leg and server leg byte-identical per direction" \
+        diff <(by_direction "$work/$run.client-leg.pcap") <(by_direction "$work/$run.pcap")
+    check "proxy $run: its log equals the replay of the server leg" \
+        diff <(logged <"$work/$run.proxy.jsonl") <("$bin" replay "$work/$run.pcap" --json | logged)
 done
-check "proxy: the client saw the same outcomes as without it" \
-    cmp <(jq -c '.iqs' "$work/proxied/c2s-plain.expect.json") <(jq -c '.iqs' captures/c2s-plain.expect.json)
+for run in intercepted passthrough; do
+    check "proxy $run: the clients saw the same outcomes as without it" bash -c "
+        cmp <(jq -c '.iqs' '$work/$run/c2s-plain.expect.json') <(jq -c '.iqs' captures/c2s-plain.expect.json) &&
+        cmp <(jq -c '.iqs' '$work/$run/c2s-starttls.expect.json') <(jq -c '.iqs' captures/c2s-starttls.expect.json)"
+done
 check "proxy: every iq paired, with rtt" bash -c "
-    [[ \$(jq -c 'select(.unanswered or .unmatched_response)' '$work/proxied/c2s-plain.proxy.jsonl' | wc -l) -eq 0 ]] &&
-    [[ \$(jq -c 'select(.rtt_ms != null)' '$work/proxied/c2s-plain.proxy.jsonl' | wc -l) -gt 10 ]]"
-check "proxy: STARTTLS passed through and reported" \
-    test "$(jq -c 'select(.event=="tls-start")' "$work/proxied/c2s-starttls.proxy.jsonl" | wc -l)" -eq 2
+    [[ \$(jq -c 'select(.unanswered or .unmatched_response)' '$work/intercepted/c2s-plain.proxy.jsonl' | wc -l) -eq 0 ]] &&
+    [[ \$(jq -c 'select(.rtt_ms != null)' '$work/intercepted/c2s-plain.proxy.jsonl' | wc -l) -gt 10 ]]"
+check "intercept: the wire carried TLS" \
+    test "$("$bin" replay "$work/intercepted/c2s-starttls.pcap" --json | jq -c 'select(.event=="tls-start" and .encrypted_bytes.c2s > 1000)' | wc -l)" -eq 2
+check "intercept: the STARTTLS session is decoded whole (ping and version answered, with rtt)" \
+    test "$(jq -c 'select(.kind=="iq" and (.id=="ping-1" or .id=="version-1") and .rtt_ms != null)' "$work/intercepted/c2s-starttls.proxy.jsonl" | wc -l)" -eq 2
+check "intercept: SASL inside TLS is redacted" bash -c "
+    [[ \$(jq -c 'select(.kind==\"auth\" and .redacted)' '$work/intercepted/c2s-starttls.proxy.jsonl' | wc -l) -eq 2 ]] &&
+    ! grep -q \"\$(printf '\\0alice\\0xmppscope-test-password' | base64)\" '$work/intercepted/c2s-starttls.proxy.jsonl'"
+check "passthrough: TLS relayed untouched and reported" \
+    test "$(jq -c 'select(.event=="tls-start" and .encrypted_bytes.c2s > 1000)' "$work/passthrough/c2s-starttls.proxy.jsonl" | wc -l)" -eq 2
 
 # Upstream down: the client gets a stream error, not a dropped socket.
 "$bin" proxy --listen 127.0.0.1:16299 --upstream 127.0.0.1:15299 --json >"$work/down.jsonl" 2>"$work/down.err" &

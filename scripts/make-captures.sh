@@ -142,7 +142,12 @@ capture() {
         tcpdump -i lo -U --immediate-mode -Z root -w "$dir/$name.client-leg.pcap" "tcp port $client_port" 2>"$dir/tcpdump-client.err" &
         CLIENT_TCPDUMP_PID=$!
         wait_capturing "$dir/tcpdump-client.err" || die "tcpdump did not start: $(cat "$dir/tcpdump-client.err")"
+        # XMPPSCOPE_PROXY_TLS: intercept (default) or passthrough. The CA lives in a throwaway home;
+        # the server's self-signed certificate is what the proxy trusts upstream.
+        local trust=()
+        [[ -f $WORK/cert.pem ]] && trust=(--upstream-ca "$WORK/cert.pem")
         "$XMPPSCOPE_PROXY" proxy --listen "127.0.0.1:$client_port" --upstream "127.0.0.1:$port" --json \
+            --tls "${XMPPSCOPE_PROXY_TLS:-intercept}" --home "$WORK/xmppscope-home" "${trust[@]}" \
             >"$dir/$name.proxy.jsonl" 2>"$dir/proxy.err" &
         PROXY_PID=$!
         # Wait for its notice, not with a test connection (which it would relay and log).

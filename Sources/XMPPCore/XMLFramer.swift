@@ -31,6 +31,10 @@ public final class XMLFramer {
     /// The content namespace assumed when a stream is joined after its header (mid-capture).
     public let assumedContentNamespace: String
 
+    /// Whether `<proceed/>` stops decoding (TLS follows on the wire). A proxy that terminates TLS
+    /// sees the decrypted stream instead, and sets this to false: decoding goes on with a new stream.
+    public var stopsAtProceed = true
+
     /// Bytes seen after decoding stopped for TLS or compression.
     public private(set) var opaqueBytes = 0
     /// Whether decoding stopped for TLS or compression.
@@ -185,6 +189,15 @@ public final class XMLFramer {
         skippedStart = windowStart
         pendingError = FramerError(kind: .joinedMidStream, position: StreamPosition(offset: windowStart, line: 1, column: 1))
         mode = .hunting
+    }
+
+    /// Starts over for a new stream (TLS was set up in front of the framer): whatever is held is dropped.
+    public func resetForNewStream() {
+        if case .opaque = mode { return }
+        dropContext()
+        skip(to: windowEnd)
+        pendingError = nil
+        mode = .awaitingStart(synthetic: nil)
     }
 
     /// Stops decoding: every byte from now on is counted as opaque (TLS or compression began).
@@ -895,7 +908,11 @@ public final class XMLFramer {
         itemStart = nil
         boundary = end
         let element = finished.element
-        if (element.name == "proceed" && element.namespace == XMPPNamespace.tls)
+        if element.name == "proceed" && element.namespace == XMPPNamespace.tls && !stopsAtProceed {
+            // TLS is terminated in front of us: a new stream starts after it.
+            control = .closed(at: end)
+            stop()
+        } else if (element.name == "proceed" && element.namespace == XMPPNamespace.tls)
             || (element.name == "compressed" && element.namespace == XMPPNamespace.compress) {
             control = .opaque(at: end)
             stop()

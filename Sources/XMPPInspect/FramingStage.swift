@@ -15,6 +15,8 @@ enum FramingEvent: Sendable {
 struct TLSStart: Sendable {
     var direction: Direction
     var time: Timestamp
+    /// Terminated in front of the inspector, so nothing stayed encrypted.
+    var intercepted = false
 }
 
 /// The first stage of inspection: recognises XMPP by content, frames both directions of each
@@ -172,9 +174,14 @@ final class FramingStage: TCPStreamDelegate {
         case .element(let framed):
             let top = framed.element
             if top.name == "proceed" && top.namespace == XMPPNamespace.tls {
-                // Both sides switch to TLS after the server's <proceed/>: the framer that saw it already stopped.
-                session.framer(direction.opposite).switchToOpaque()
-                session.tlsStart = TLSStart(direction: direction, time: time)
+                if options.tlsTerminated {
+                    // Decrypted in front of us: both sides start new streams.
+                    session.framer(direction.opposite).resetForNewStream()
+                } else {
+                    // Both sides switch to TLS after the server's <proceed/>: the framer that saw it already stopped.
+                    session.framer(direction.opposite).switchToOpaque()
+                }
+                session.tlsStart = TLSStart(direction: direction, time: time, intercepted: options.tlsTerminated)
                 if let index = connectionIndex[session.id] { connections[index].tlsStarted = true }
             } else if top.name == "compressed" && top.namespace == XMPPNamespace.compress {
                 session.framer(direction.opposite).switchToOpaque()
@@ -208,6 +215,8 @@ private final class FramingSession {
         let content: XMLFramer.Content = options.keepsElements ? .full : .topLevel
         c2s = XMLFramer(limits: options.limits, content: content)
         s2c = XMLFramer(limits: options.limits, content: content)
+        c2s.stopsAtProceed = !options.tlsTerminated
+        s2c.stopsAtProceed = !options.tlsTerminated
     }
 
     func framer(_ direction: Direction) -> XMLFramer { direction == .c2s ? c2s : s2c }

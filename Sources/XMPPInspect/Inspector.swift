@@ -9,11 +9,16 @@ public struct InspectorOptions: Sendable {
     /// Give every stanza record its whole element tree (the printer needs it; the log does not,
     /// and building trees only where needed is several times faster).
     public var keepsElements: Bool
+    /// TLS after STARTTLS is terminated in front of the inspector (the proxy intercepting it): the
+    /// bytes that follow `<proceed/>` are the decrypted new stream, not TLS records.
+    public var tlsTerminated: Bool
 
-    public init(limits: FramerLimits = .default, showSecrets: Bool = false, keepsElements: Bool = true) {
+    public init(limits: FramerLimits = .default, showSecrets: Bool = false, keepsElements: Bool = true,
+                tlsTerminated: Bool = false) {
         self.limits = limits
         self.showSecrets = showSecrets
         self.keepsElements = keepsElements
+        self.tlsTerminated = tlsTerminated
     }
 }
 

@@ -100,6 +100,8 @@ public final class PrettyPrinter: RecordSink {
             line += style.magenta + "🔒 TLS began" + style.reset
             if let bytes = record.encryptedBytes {
                 line += style.dim + " — not decoded: \(bytes.c2s) B c2s, \(bytes.s2c) B s2c encrypted" + style.reset
+            } else {
+                line += style.dim + " — intercepted: the session above is decrypted" + style.reset
             }
         case .parseError:
             line += style.red + style.bold + "parse error" + style.reset

@@ -36,7 +36,7 @@ final class RecordStage {
             if let tlsStart {
                 var record = makeRecord(session, tlsStart.direction, tlsStart.time, .tlsStart)
                 record.kind = "tls"
-                record.encryptedBytes = encryptedBytes
+                if !tlsStart.intercepted { record.encryptedBytes = encryptedBytes }
                 sink(record)
             }
         }

@@ -1,5 +1,7 @@
 public import NIOCore
 import NIOPosix
+import NIOSSL
+import X509
 import XMPPCore
 import XMPPCapture
 public import XMPPInspect
@@ -17,15 +19,39 @@ public final class ProxyServer: @unchecked Sendable {
         public var upstreamHost: String
         public var upstreamPort: Int
         public var inspector: InspectorOptions
+        /// Terminate STARTTLS on both legs (needs `authority`), or relay TLS untouched.
+        public var interceptsTLS: Bool
+        public var authority: CertificateAuthority?
+        /// How the server's certificate is checked.
+        public var upstreamTrust: UpstreamTrust
+        /// Keep `-PLUS` mechanisms and channel-binding offers.
+        public var keepsChannelBinding: Bool
 
         public init(listenHost: String = "127.0.0.1", listenPort: Int, upstreamHost: String, upstreamPort: Int = 5222,
-                    inspector: InspectorOptions = InspectorOptions()) {
+                    inspector: InspectorOptions = InspectorOptions(), interceptsTLS: Bool = false,
+                    authority: CertificateAuthority? = nil, upstreamTrust: UpstreamTrust = .system,
+                    keepsChannelBinding: Bool = false) {
             self.listenHost = listenHost
             self.listenPort = listenPort
             self.upstreamHost = upstreamHost
             self.upstreamPort = upstreamPort
             self.inspector = inspector
+            self.interceptsTLS = interceptsTLS
+            self.authority = authority
+            self.upstreamTrust = upstreamTrust
+            self.keepsChannelBinding = keepsChannelBinding
+            self.inspector.tlsTerminated = interceptsTLS
         }
+    }
+
+    /// How the proxy checks the upstream server's certificate.
+    public enum UpstreamTrust: Sendable {
+        /// The system trust store.
+        case system
+        /// This CA file (PEM), e.g. a test server's self-signed certificate.
+        case file(String)
+        /// No check at all (`--insecure`).
+        case insecure
     }
 
     public let configuration: Configuration
@@ -89,7 +115,9 @@ public final class ProxyServer: @unchecked Sendable {
             id: id, client: Endpoint(client.remoteAddress), server: Endpoint(host: configuration.upstreamHost, port: configuration.upstreamPort),
             sawHandshake: true, firstPacket: 0, openedAt: Timestamp.now()
         ))
-        let connection = NIOLoopBound(ProxyConnection(id: id, state: state), eventLoop: client.eventLoop)
+        let connection = NIOLoopBound(
+            ProxyConnection(id: id, state: state, configuration: configuration, client: client), eventLoop: client.eventLoop
+        )
         proxy.connections[id] = connection.value  // owned until both channels close
         try! client.pipeline.syncOperations.addHandler(connection.value.clientSide)
 
@@ -100,6 +128,7 @@ public final class ProxyServer: @unchecked Sendable {
                     let pair = connection.value
                     try upstream.pipeline.syncOperations.addHandler(pair.serverSide)
                     RelayHandler.pair(pair.clientSide, pair.serverSide)
+                    pair.upstream = upstream
                 }
             }
             .connect(host: configuration.upstreamHost, port: configuration.upstreamPort)
@@ -133,16 +162,85 @@ final class ProxyConnection {
     let id: Int
     let clientSide: RelayHandler
     let serverSide: RelayHandler
+    let client: any Channel
+    var upstream: (any Channel)?
     private var closed = 0
     private let state: NIOLoopBound<ProxyState>
+    private let configuration: ProxyServer.Configuration
+    /// The proxy's own view of the session (what to do at STARTTLS), fed by lean framers.
+    private var phases: StreamPhaseMachine
+    private let clientFramer = XMLFramer(content: .topLevel)
+    private let serverFramer = XMLFramer(content: .topLevel)
 
-    init(id: Int, state: NIOLoopBound<ProxyState>) {
+    init(id: Int, state: NIOLoopBound<ProxyState>, configuration: ProxyServer.Configuration, client: any Channel) {
         self.id = id
         self.state = state
+        self.configuration = configuration
+        self.client = client
+        phases = StreamPhaseMachine(keepsChannelBinding: configuration.keepsChannelBinding)
+        clientFramer.stopsAtProceed = !configuration.interceptsTLS
+        serverFramer.stopsAtProceed = !configuration.interceptsTLS
+        var seen: (ByteBuffer, Direction) -> Void = { _, _ in }
         var closing: () -> Void = {}
-        clientSide = RelayHandler(tap: { buffer in ProxyConnection.tap(buffer, id, .c2s, state) }, onClose: { closing() })
-        serverSide = RelayHandler(tap: { buffer in ProxyConnection.tap(buffer, id, .s2c, state) }, onClose: { closing() })
+        clientSide = RelayHandler(tap: { buffer in
+            ProxyConnection.tap(buffer, id, .c2s, state)
+            seen(buffer, .c2s)
+        }, onClose: { closing() })
+        serverSide = RelayHandler(tap: { buffer in
+            ProxyConnection.tap(buffer, id, .s2c, state)
+            seen(buffer, .s2c)
+        }, onClose: { closing() })
         closing = { [unowned self] in self.channelClosed() }
+        seen = { [unowned self] buffer, direction in self.follow(buffer, direction) }
+    }
+
+    /// Follows the session to act at STARTTLS.
+    private func follow(_ buffer: ByteBuffer, _ direction: Direction) {
+        guard configuration.interceptsTLS else { return }
+        let framer = direction == .c2s ? clientFramer : serverFramer
+        var actions: [StreamPhaseAction] = []
+        buffer.withUnsafeReadableBytes { bytes in
+            framer.feed(bytes) { event in
+                switch event {
+                case .streamOpened(let header) where direction == .c2s: actions += phases.clientOpened(header)
+                case .element(let framed):
+                    actions += direction == .c2s ? phases.fromClient(framed.element) : phases.fromServer(framed.element)
+                default: break
+                }
+            }
+        }
+        for case .startTLS(let serverName) in actions {
+            // Relay <proceed/> in the clear first, then both legs switch.
+            serverSide.afterThisRelay = { [unowned self] in self.startTLS(serverName: serverName) }
+        }
+    }
+
+    /// Terminates TLS on both legs: towards the client with a leaf for the domain signed by our
+    /// CA, towards the server as a client verifying its certificate (SNI = the stream's domain).
+    private func startTLS(serverName: String?) {
+        guard let upstream, let authority = configuration.authority else { return }
+        let domain = serverName ?? configuration.upstreamHost
+        do {
+            let (leaf, key) = try state.value.leaf(for: domain, authority: authority)
+            var serverConfiguration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: [.certificate(leaf)], privateKey: .privateKey(key)
+            )
+            serverConfiguration.minimumTLSVersion = .tlsv12
+            let clientTLS = try NIOSSLServerHandler(context: NIOSSLContext(configuration: serverConfiguration))
+
+            var upstreamConfiguration = TLSConfiguration.makeClientConfiguration()
+            switch configuration.upstreamTrust {
+            case .system: break
+            case .file(let path): upstreamConfiguration.trustRoots = .file(path)
+            case .insecure: upstreamConfiguration.certificateVerification = .none
+            }
+            let upstreamTLS = try NIOSSLClientHandler(context: NIOSSLContext(configuration: upstreamConfiguration), serverHostname: domain)
+            clientFramer.resetForNewStream()
+            try client.pipeline.syncOperations.addHandler(clientTLS, position: .first)
+            try upstream.pipeline.syncOperations.addHandler(upstreamTLS, position: .first)
+        } catch {
+            client.close(promise: nil)
+        }
     }
 
     static func tap(_ buffer: ByteBuffer, _ id: Int, _ direction: Direction, _ state: NIOLoopBound<ProxyState>) {
@@ -178,7 +276,18 @@ final class ProxyState {
     var nextID = 0
     var open: [Int: any Channel] = [:]
     var connections: [Int: ProxyConnection] = [:]
+    /// Leaf certificates by domain, issued once.
+    private var leaves: [String: (NIOSSLCertificate, NIOSSLPrivateKey)] = [:]
     init(inspector: Inspector) { self.inspector = inspector }
+
+    func leaf(for domain: String, authority: CertificateAuthority) throws -> (NIOSSLCertificate, NIOSSLPrivateKey) {
+        if let leaf = leaves[domain] { return leaf }
+        let (certificate, key) = try authority.issueLeaf(for: domain)
+        let leaf = (try NIOSSLCertificate(bytes: Array(certificate.serializeAsPEM().pemString.utf8), format: .pem),
+                    try NIOSSLPrivateKey(bytes: Array(key.serializeAsPEM().pemString.utf8), format: .pem))
+        leaves[domain] = leaf
+        return leaf
+    }
 }
 
 /// The stream header and stream error sent to a client when the proxy cannot serve it.

@@ -15,6 +15,9 @@ public final class RelayHandler: ChannelDuplexHandler {
     private let onClose: () -> Void
     /// Bytes relayed from this channel to the partner.
     public private(set) var bytesRelayed = 0
+    /// Runs once, right after the current read has been relayed and flushed (to switch to TLS
+    /// after `<proceed/>` went across in the clear).
+    public var afterThisRelay: (() -> Void)?
 
     /// `tap` sees every chunk read on this channel; `onClose` runs once when it closes.
     public init(tap: @escaping (ByteBuffer) -> Void, onClose: @escaping () -> Void = {}) {
@@ -36,6 +39,11 @@ public final class RelayHandler: ChannelDuplexHandler {
         bytesRelayed += buffer.readableBytes
         tap(buffer)
         partner?.partnerWrite(buffer)
+        if let hook = afterThisRelay {
+            afterThisRelay = nil
+            partner?.partnerFlush()
+            hook()
+        }
     }
 
     public func channelReadComplete(context: ChannelHandlerContext) {

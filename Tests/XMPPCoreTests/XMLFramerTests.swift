@@ -135,3 +135,43 @@ struct TopLevelContentTests {
         }
     }
 }
+
+@Suite("XML framer: TLS terminated in front")
+struct TerminatedTLSTests {
+    @Test("with stopsAtProceed off, the decrypted new stream after <proceed/> is decoded")
+    func newStreamAfterProceed() {
+        let framer = XMLFramer()
+        framer.stopsAtProceed = false
+        var events: [FramerEvent] = []
+        for size in [1, 7, 1000] {
+            events.removeAll()
+            let framer = XMLFramer()
+            framer.stopsAtProceed = false
+            let bytes = Array((serverHeader + "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>" + serverHeader
+                + "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>").utf8)
+            var index = 0
+            while index < bytes.count {
+                let end = min(bytes.count, index + size)
+                framer.feed(bytes[index..<end]) { events.append($0) }
+                index = end
+            }
+            #expect(events.headers.count == 2, "chunk size \(size)")
+            #expect(events.names == ["proceed", "features"], "chunk size \(size)")
+            #expect(events.errors.isEmpty)
+            #expect(!framer.isOpaque)
+        }
+        _ = framer
+    }
+
+    @Test("resetForNewStream drops a half-read stream and waits for a new header")
+    func reset() {
+        let framer = XMLFramer()
+        var events: [FramerEvent] = []
+        framer.feed(Array((clientHeader + "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/><mess").utf8)) { events.append($0) }
+        framer.resetForNewStream()
+        framer.feed(Array((clientHeader + "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AA==</auth>").utf8)) { events.append($0) }
+        #expect(events.headers.count == 2)
+        #expect(events.names == ["starttls", "auth"])
+        #expect(events.errors.isEmpty)
+    }
+}
