@@ -115,6 +115,12 @@ check "intercept: SASL inside TLS is redacted" bash -c "
 check "passthrough: TLS relayed untouched and reported" \
     test "$(jq -c 'select(.event=="tls-start" and .encrypted_bytes.c2s > 1000)' "$work/passthrough/c2s-starttls.proxy.jsonl" | wc -l)" -eq 2
 
+# A server certificate that does not verify: the user is told the fix, the client gets a stream error.
+XMPPSCOPE_PROXY="$PWD/$bin" XMPPSCOPE_PROXY_TRUST=system XMPPSCOPE_CLIENT_MAY_FAIL=1 scripts/make-captures.sh "$work/untrusted" 2>/dev/null
+check "untrusted server: the user is told to use --upstream-ca" grep -q "give its CA with --upstream-ca FILE" "$work/untrusted/c2s-starttls.proxy.err"
+check "untrusted server: each client gets remote-connection-failed" \
+    test "$(jq -c 'select(.event=="stream-error" and .error.condition=="remote-connection-failed")' "$work/untrusted/c2s-starttls.proxy.jsonl" | wc -l)" -eq 2
+
 # Upstream down: the client gets a stream error, not a dropped socket.
 "$bin" proxy --listen 127.0.0.1:16299 --upstream 127.0.0.1:15299 --json >"$work/down.jsonl" 2>"$work/down.err" &
 proxy_pid=$!

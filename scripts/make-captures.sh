@@ -144,8 +144,10 @@ capture() {
         wait_capturing "$dir/tcpdump-client.err" || die "tcpdump did not start: $(cat "$dir/tcpdump-client.err")"
         # XMPPSCOPE_PROXY_TLS: intercept (default) or passthrough. The CA lives in a throwaway home;
         # the server's self-signed certificate is what the proxy trusts upstream.
+        # XMPPSCOPE_PROXY_TRUST=system leaves the proxy with the system store (the test server's
+        # certificate then fails to verify; with XMPPSCOPE_CLIENT_MAY_FAIL=1 that is the test).
         local trust=()
-        [[ -f $WORK/cert.pem ]] && trust=(--upstream-ca "$WORK/cert.pem")
+        [[ -f $WORK/cert.pem && ${XMPPSCOPE_PROXY_TRUST:-} != system ]] && trust=(--upstream-ca "$WORK/cert.pem")
         "$XMPPSCOPE_PROXY" proxy --listen "127.0.0.1:$client_port" --upstream "127.0.0.1:$port" --json \
             --tls "${XMPPSCOPE_PROXY_TLS:-intercept}" --home "$WORK/xmppscope-home" "${trust[@]}" \
             >"$dir/$name.proxy.jsonl" 2>"$dir/proxy.err" &
@@ -158,13 +160,16 @@ capture() {
     timeout "$SESSION_TIMEOUT" "$PYTHON" "$REPO/scripts/peers/session.py" \
         --domain "$DOMAIN" --port "$client_port" --password "$PASSWORD" \
         --scenario "$scenario" --out "$dir/$name.expect.json" "$@" \
+        || [[ ${XMPPSCOPE_CLIENT_MAY_FAIL:-} == 1 ]] \
         || die_with_log "$dir" "$name: client scenario failed (exit $?)"
+    [[ -f $dir/$name.expect.json ]] || echo '{"failed": true}' >"$dir/$name.expect.json"
 
     sleep 0.3   # let the last FIN/ACK reach the capture
     if [[ -n ${XMPPSCOPE_PROXY:-} ]]; then
         stop_pid "$PROXY_PID"; PROXY_PID=""
         stop_pid "$CLIENT_TCPDUMP_PID"; CLIENT_TCPDUMP_PID=""
         mv "$dir/$name.client-leg.pcap" "$dir/$name.proxy.jsonl" "$OUTDIR/"
+        mv "$dir/proxy.err" "$OUTDIR/$name.proxy.err"
     fi
     stop_pid "$TCPDUMP_PID"; TCPDUMP_PID=""
     stop_pid "$PROSODY_PID"; PROSODY_PID=""

@@ -2,6 +2,7 @@ public import NIOCore
 import NIOPosix
 import NIOSSL
 import X509
+import Logging
 import XMPPCore
 import XMPPCapture
 public import XMPPInspect
@@ -192,6 +193,29 @@ final class ProxyConnection {
         }, onClose: { closing() })
         closing = { [unowned self] in self.channelClosed() }
         seen = { [unowned self] buffer, direction in self.follow(buffer, direction) }
+        serverSide.onError = { [unowned self] error in self.upstreamError(error) }
+        clientSide.onError = { error in
+            let hint = error is NIOSSLError ? " — does the client trust the xmppscope CA? ('xmppscope ca export --pem ca.pem')" : ""
+            ProxyConnection.logger.error("conn \(id): the client's side failed: \(error)\(hint)")
+        }
+    }
+
+    static let logger = Logger(label: "xmppscope.proxy")
+
+    /// The server's side failed (TLS verification, say): tell the user how to fix it, and the
+    /// client with a stream error (RFC 6120 §4.9) before its connection closes.
+    private func upstreamError(_ error: any Error) {
+        var hint = ""
+        if error is NIOSSLError || "\(error)".contains("CERTIFICATE") || "\(error)".contains("certificate") {
+            hint = " — the server's certificate did not verify: give its CA with --upstream-ca FILE (a test server's self-signed certificate, say), or --insecure"
+        }
+        ProxyConnection.logger.error("conn \(id): TLS to the server failed: \(error)\(hint)")
+        let reply = StreamErrorReply.bytes(condition: "remote-connection-failed",
+                                           text: "xmppscope could not set up TLS with the server: \(error)")
+        var buffer = client.allocator.buffer(capacity: reply.count)
+        buffer.writeBytes(reply)
+        ProxyConnection.tap(buffer, id, .s2c, state)
+        clientSide.send(reply)
     }
 
     /// Follows the session to act at STARTTLS.

@@ -18,6 +18,8 @@ public final class RelayHandler: ChannelDuplexHandler {
     /// Runs once, right after the current read has been relayed and flushed (to switch to TLS
     /// after `<proceed/>` went across in the clear).
     public var afterThisRelay: (() -> Void)?
+    /// Told about an error on this channel (a failed TLS handshake, say) before it closes.
+    public var onError: ((any Error) -> Void)?
 
     /// `tap` sees every chunk read on this channel; `onClose` runs once when it closes.
     public init(tap: @escaping (ByteBuffer) -> Void, onClose: @escaping () -> Void = {}) {
@@ -48,6 +50,20 @@ public final class RelayHandler: ChannelDuplexHandler {
 
     public func channelReadComplete(context: ChannelHandlerContext) {
         partner?.partnerFlush()
+    }
+
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        onError?(error)
+        onError = nil
+        context.close(promise: nil)
+    }
+
+    /// Writes bytes on this channel (through any TLS below) and flushes.
+    func send(_ bytes: [UInt8]) {
+        guard let context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
