@@ -133,6 +133,23 @@ check "upstream down: the client gets remote-connection-failed" grep -q "<remote
 check "upstream down: the proxy log shows the stream error" \
     test "$(jq -c 'select(.event=="stream-error" and .error.condition=="remote-connection-failed")' "$work/down.jsonl" | wc -l)" -eq 1
 
+# Clients that leave before the upstream answers are closed quietly: no error invented for them.
+python3 -c 'import socket,time
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 16400)); s.listen(64); s.settimeout(0.2)
+held=[]; end=time.time()+20
+while time.time()<end:
+    try: held.append(s.accept()[0])
+    except socket.timeout: pass' &
+listener_pid=$!
+"$bin" proxy --tls passthrough --listen 127.0.0.1:16401 --upstream 127.0.0.1:16400 --json >"$work/early.jsonl" 2>"$work/early.err" &
+proxy_pid=$!
+for _ in $(seq 100); do grep -q relaying "$work/early.err" 2>/dev/null && break; sleep 0.1; done
+for _ in 1 2 3 4 5 6 7 8 9 10; do (exec 3<>/dev/tcp/127.0.0.1/16401) || true; done
+sleep 1
+kill -TERM "$proxy_pid" 2>/dev/null || true; wait "$proxy_pid" || true
+kill "$listener_pid" 2>/dev/null || true; wait "$listener_pid" 2>/dev/null || true
+check "clients that leave at once: no stream error invented" test "$(jq -c 'select(.event=="stream-error")' "$work/early.jsonl" | wc -l)" -eq 0
+
 # 7. Colour only on a terminal (script(1) gives the command a pseudo-terminal), never with NO_COLOR or --no-color.
 on_tty() { script -qec "$1" /dev/null; }
 check "colour on a terminal" bash -c "$(declare -f on_tty); on_tty 'NO_COLOR= $bin replay captures/c2s-plain.pcap' | grep -q \$'\\e\\['"

@@ -137,6 +137,9 @@ public final class ProxyServer: @unchecked Sendable {
                 switch result {
                 case .success:
                     client.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in client.read() }
+                case .failure where !client.isActive:
+                    // The client left while we connected (its close closed the upstream attempt).
+                    connection.value.upstreamNeverOpened()
                 case .failure(let error):
                     // Tell the client properly (RFC 6120 §4.9), and show it in the output.
                     let unknownHost = "\(error)".contains("resolve") || "\(error)".contains("NXDOMAIN")
@@ -277,6 +280,11 @@ final class ProxyConnection {
     func upstreamFailed(reply: ByteBuffer) {
         ProxyConnection.tap(reply, id, .s2c, state)
         channelClosed()  // no upstream channel will close
+    }
+
+    /// The upstream attempt was abandoned because the client left: nothing to say to anyone.
+    func upstreamNeverOpened() {
+        channelClosed()
     }
 
     private func channelClosed() {
