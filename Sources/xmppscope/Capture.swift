@@ -51,14 +51,7 @@ struct Capture: ParsableCommand {
             throw ExitCode(1)
         }
         let stopper = PcapStopper(source)
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let signals = [SIGINT, SIGTERM].map { number in
-            let signalSource = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            signalSource.setEventHandler { stopper.stop() }
-            signalSource.resume()
-            return signalSource
-        }
+        let signals = onTerminationSignals { stopper.stop() }
         if let duration {
             DispatchQueue.global().asyncAfter(deadline: .now() + duration) { stopper.stop() }
         }

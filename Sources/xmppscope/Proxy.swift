@@ -93,14 +93,7 @@ struct Proxy: ParsableCommand {
         logger.notice("relaying \(address) → \(upstreamHost):\(upstreamPort); Ctrl-C to stop")
 
         let done = DispatchSemaphore(value: 0)
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let signals = [SIGINT, SIGTERM].map { number in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { done.signal() }
-            source.resume()
-            return source
-        }
+        let signals = onTerminationSignals { done.signal() }
         done.wait()
         server.stop()
         if let summary = screen as? SummaryReport {
