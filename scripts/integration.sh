@@ -141,6 +141,7 @@ while time.time()<end:
     try: held.append(s.accept()[0])
     except socket.timeout: pass' &
 listener_pid=$!
+for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/16400) 2>/dev/null && break; sleep 0.1; done
 "$bin" proxy --tls passthrough --listen 127.0.0.1:16401 --upstream 127.0.0.1:16400 --json >"$work/early.jsonl" 2>"$work/early.err" &
 proxy_pid=$!
 for _ in $(seq 100); do grep -q relaying "$work/early.err" 2>/dev/null && break; sleep 0.1; done
