@@ -34,6 +34,8 @@ export LC_ALL=C
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source=SCRIPTDIR/../lib.sh
+source "$ROOT/Benchmarks/lib.sh"
 
 STANZAS=${BENCH_STANZAS:-600000}
 CONNS=${BENCH_CONNS:-200}
@@ -57,7 +59,6 @@ SYNTH_SRC=$ROOT/Benchmarks/replay/synth-capture.c
 SYNTH=$WORK/synth-capture
 TIME=/usr/bin/time
 
-need() { command -v "$1" >/dev/null 2>&1 || { echo "run.sh: $1 not found ($2)" >&2; exit 1; }; }
 need gcc "apt-get install gcc"
 need jq "apt-get install jq"
 need grep "apt-get install grep"
@@ -219,19 +220,6 @@ echo
 declare -A WALL RSS STATUS
 R_WALL="" R_RSS="" R_RC=0
 
-run_one() { # timeout outfile cmd...
-    local to=$1 out=$2 t0 t1
-    shift 2
-    rm -f "$WORK/rss.out"
-    t0=$EPOCHREALTIME
-    set +e
-    timeout --kill-after=10 "$to" "$TIME" -f %M -o "$WORK/rss.out" "$@" >"$out" 2>"$WORK/cmd.err"
-    R_RC=$?
-    set -e
-    t1=$EPOCHREALTIME
-    R_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b - a}')
-    R_RSS=$(tail -n 1 "$WORK/rss.out" 2>/dev/null | grep -E '^[0-9]+$' || true)
-}
 
 # Exit status 1 is "no match" for grep and xmppscope grep: accepted here,
 # the checks below catch a wrong count.
@@ -318,14 +306,12 @@ echo
 
 # ---------------------------------------------------------------- report
 mbps()  { awk -v b="$1" -v t="$2" 'BEGIN{ if (t > 0) printf "%.1f", b / 1e6 / t; else print "-" }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a != "" && b != "" && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 goal()  { # value op target
     awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN{
         if (v == "n/a") { print ""; exit }
         ok = (op == ">=") ? (v >= t) : (v < t)
         print ok ? "PASS" : "FAIL" }'
 }
-okwall() { if [ "${STATUS[$1]:-}" = ok ]; then echo "${WALL[$1]}"; fi; }
 okrss()  { if [ "${STATUS[$1]:-}" = ok ]; then echo "${RSS[$1]}"; fi; }
 
 echo "== results (wall time includes process start-up; MB = 10^6 bytes of log)"
