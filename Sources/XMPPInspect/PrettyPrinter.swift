@@ -46,9 +46,8 @@ public final class PrettyPrinter: RecordSink {
                 if !record.unanswered { text += renderElement(element, depth: 1, parentNamespace: element.namespace) }
             }
         case .streamOpen:
-            if let element = record.element, let namespace = record.namespaces.first {
+            if let namespace = record.namespaces.first {
                 text += "    " + style.dim + "content: " + namespaceLabel(namespace) + style.reset + "\n"
-                _ = element
             }
         case .parseError:
             if let error = record.error { text += errorLine(error) }

@@ -71,7 +71,7 @@ struct Grep: ParsableCommand {
         let writeJSON = json || isatty(STDOUT_FILENO) != 1
         let sink: any RecordSink = writeJSON
             ? JSONLinesWriter(output: stdout)
-            : PrettyPrinter(output: stdout, style: noColor || getenv("NO_COLOR") != nil ? .plain : .ansi, showFullText: full)
+            : PrettyPrinter(output: stdout, style: terminalColorEnabled(noColorFlag: noColor) ? .ansi : .plain, showFullText: full)
         let engine = GrepEngine(
             filter: compiled,
             options: GrepEngine.Options(before: before, after: after, withRequest: withRequest, withResponse: withResponse)

@@ -58,11 +58,7 @@ struct OutputOptions: ParsableArguments {
         )
     }
 
-    /// Colour on a terminal, unless --no-color or a non-empty NO_COLOR (no-color.org) says otherwise.
-    var colorEnabled: Bool {
-        let noColorEnvironment = getenv("NO_COLOR").map { !String(cString: $0).isEmpty } ?? false
-        return !noColor && !noColorEnvironment && isatty(STDOUT_FILENO) == 1
-    }
+    var colorEnabled: Bool { terminalColorEnabled(noColorFlag: noColor) }
 
     /// The sink the options ask for, writing to standard output.
     func makeSink(output: BufferedOutput) -> any RecordSink {
@@ -101,4 +97,10 @@ struct OutputOptions: ParsableArguments {
             return handler
         }
     }
+}
+
+/// Colour on a terminal, unless --no-color or a non-empty NO_COLOR (no-color.org) says otherwise.
+func terminalColorEnabled(noColorFlag: Bool) -> Bool {
+    let noColorEnvironment = getenv("NO_COLOR").map { !String(cString: $0).isEmpty } ?? false
+    return !noColorFlag && !noColorEnvironment && isatty(STDOUT_FILENO) == 1
 }

@@ -61,7 +61,7 @@ struct FilterOnCapturesTests {
             log.append(0x0A)
         }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("xmppscope-\(UUID().uuidString).jsonl").path
-        FileManager.default.createFile(atPath: path, contents: Data(log))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(log))
         defer { try? FileManager.default.removeItem(atPath: path) }
         var grepped: [Record] = []
         let engine = GrepEngine(filter: compiled) { grepped.append($0) }
@@ -106,7 +106,7 @@ struct PrefilterTests {
                 log.append(0x0A)
             }
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("xmppscope-\(UUID().uuidString).jsonl").path
-            FileManager.default.createFile(atPath: path, contents: Data(log))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(log))
             defer { try? FileManager.default.removeItem(atPath: path) }
             var all: [Int] = [], prefiltered: [Int] = []
             try RecordSource.read(path, each: { if compiled.matches($0) { all.append($0.seq) } }, badLine: { _ in })

@@ -239,8 +239,8 @@ enum NamespaceAliases {
         guard let info = NamespaceRegistry.info(for: namespace) else { return false }
         if info.label == target || info.spec == target { return true }
         // "XEP-30", "xep-0030", "RFC6121" are accepted for the spec.
-        let normalized = target.uppercased().replacingOccurrences(of: " ", with: "")
-        let spec = info.spec.uppercased().replacingOccurrences(of: " ", with: "")
+        let normalized = target.uppercased().filter { $0 != " " }
+        let spec = info.spec.uppercased().filter { $0 != " " }
         if normalized == spec { return true }
         if normalized.hasPrefix("XEP-"), let number = Int(normalized.dropFirst(4)), spec == "XEP-" + fourDigits(number) { return true }
         return false
@@ -250,12 +250,6 @@ enum NamespaceAliases {
 private func fourDigits(_ number: Int) -> String {
     let digits = String(number)
     return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
-}
-
-extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
-    }
 }
 
 /// Compiled regular expressions by pattern (built once per filter, read-only afterwards).
