@@ -171,10 +171,9 @@ final class ProxyConnection {
     private var closed = 0
     private let state: NIOLoopBound<ProxyState>
     private let configuration: ProxyServer.Configuration
-    /// The proxy's own view of the session (what to do at STARTTLS), fed by lean framers.
+    /// The proxy's own view of the session (what to do at STARTTLS), fed with what the
+    /// inspector decodes.
     private var phases: StreamPhaseMachine
-    private let clientFramer = XMLFramer(content: .topLevel)
-    private let serverFramer = XMLFramer(content: .topLevel)
 
     init(id: Int, state: NIOLoopBound<ProxyState>, configuration: ProxyServer.Configuration, client: any Channel) {
         self.id = id
@@ -182,20 +181,10 @@ final class ProxyConnection {
         self.configuration = configuration
         self.client = client
         phases = StreamPhaseMachine(keepsChannelBinding: configuration.keepsChannelBinding)
-        clientFramer.stopsAtProceed = !configuration.interceptsTLS
-        serverFramer.stopsAtProceed = !configuration.interceptsTLS
-        var seen: (ByteBuffer, Direction) -> Void = { _, _ in }
         var closing: () -> Void = {}
-        clientSide = RelayHandler(tap: { buffer in
-            ProxyConnection.tap(buffer, id, .c2s, state)
-            seen(buffer, .c2s)
-        }, onClose: { closing() })
-        serverSide = RelayHandler(tap: { buffer in
-            ProxyConnection.tap(buffer, id, .s2c, state)
-            seen(buffer, .s2c)
-        }, onClose: { closing() })
+        clientSide = RelayHandler(tap: { buffer in ProxyConnection.tap(buffer, id, .c2s, state) }, onClose: { closing() })
+        serverSide = RelayHandler(tap: { buffer in ProxyConnection.tap(buffer, id, .s2c, state) }, onClose: { closing() })
         closing = { [unowned self] in self.channelClosed() }
-        seen = { [unowned self] buffer, direction in self.follow(buffer, direction) }
         serverSide.onError = { [unowned self] error in self.upstreamError(error) }
         clientSide.onError = { error in
             let hint = error is NIOSSLError ? " — does the client trust the xmppscope CA? ('xmppscope ca export --pem ca.pem')" : ""
@@ -221,20 +210,24 @@ final class ProxyConnection {
         clientSide.send(reply)
     }
 
-    /// Follows the session to act at STARTTLS.
-    private func follow(_ buffer: ByteBuffer, _ direction: Direction) {
+    /// Follows the session, as the inspector decodes it, to act at STARTTLS. Called during the
+    /// tap of a read, so a switch is set up before that read is relayed.
+    func observe(_ direction: Direction, _ event: FramerEvent) {
         guard configuration.interceptsTLS else { return }
-        let framer = direction == .c2s ? clientFramer : serverFramer
         var actions: [StreamPhaseAction] = []
-        buffer.withUnsafeReadableBytes { bytes in
-            framer.feed(bytes) { event in
-                switch event {
-                case .streamOpened(let header) where direction == .c2s: actions += phases.clientOpened(header)
-                case .element(let framed):
-                    actions += direction == .c2s ? phases.fromClient(framed.element) : phases.fromServer(framed.element)
-                default: break
-                }
+        switch event {
+        case .streamOpened(let header) where direction == .c2s:
+            actions = phases.clientOpened(header)
+        case .element(let framed):
+            // The machine reads inside <auth/>, <features/> and the bind result; a lean log
+            // framing keeps only the top of each element, so those few are built whole.
+            var element = framed.element
+            if ["auth", "features"].contains(element.name) || (element.name == "iq" && !phases.isBound) {
+                element = framed.completeElement()
             }
+            actions = direction == .c2s ? phases.fromClient(element) : phases.fromServer(element)
+        default:
+            break
         }
         for case .startTLS(let serverName) in actions {
             // Relay <proceed/> in the clear first, then both legs switch.
@@ -262,7 +255,6 @@ final class ProxyConnection {
             case .insecure: upstreamConfiguration.certificateVerification = .none
             }
             let upstreamTLS = try NIOSSLClientHandler(context: NIOSSLContext(configuration: upstreamConfiguration), serverHostname: domain)
-            clientFramer.resetForNewStream()
             try client.pipeline.syncOperations.addHandler(clientTLS, position: .first)
             try upstream.pipeline.syncOperations.addHandler(upstreamTLS, position: .first)
         } catch {
@@ -310,7 +302,12 @@ final class ProxyState {
     var connections: [Int: ProxyConnection] = [:]
     /// Leaf certificates by domain, issued once.
     private var leaves: [String: (NIOSSLCertificate, NIOSSLPrivateKey)] = [:]
-    init(inspector: Inspector) { self.inspector = inspector }
+    init(inspector: Inspector) {
+        self.inspector = inspector
+        inspector.framingObserver = { [unowned self] id, direction, event in
+            self.connections[id]?.observe(direction, event)
+        }
+    }
 
     func leaf(for domain: String, authority: CertificateAuthority) throws -> (NIOSSLCertificate, NIOSSLPrivateKey) {
         if let leaf = leaves[domain] { return leaf }

@@ -37,6 +37,8 @@ public struct StreamPhaseMachine: Sendable {
     /// Whether to keep `-PLUS` mechanisms and channel-binding offers (they fail through two TLS sessions).
     public var keepsChannelBinding = false
     public private(set) var phase: StreamPhase = .plain
+    /// Whether a resource is bound.
+    public var isBound: Bool { if case .bound = phase { return true } else { return false } }
     /// The stream's `to` domain, from the client's header.
     public private(set) var domain: String?
     private var clientUsedChannelBinding = false
