@@ -28,6 +28,7 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CPcap", providers: [.apt(["libpcap-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CResolv", providers: [.apt(["libc6-dev"])]),
 
         // XML framing over libxml2, the element model, namespace and condition tables.
         .target(name: "XMPPCore", dependencies: ["CLibXML2"], swiftSettings: swiftSettings),
@@ -43,12 +44,13 @@ let package = Package(
         .target(
             name: "XMPPProxy",
             dependencies: [
-                "XMPPInspect", "XMPPCore", "XMPPCapture",
+                "XMPPInspect", "XMPPCore", "XMPPCapture", "CResolv",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -9,6 +9,8 @@ enum FramingEvent: Sendable {
     case gap(connection: Int, direction: Direction, time: Timestamp, count: Int, offset: Int)
     /// The connection ended; TLS, if it began, and the bytes that stayed encrypted.
     case closed(connection: Int, tlsStart: TLSStart?, encryptedBytes: (c2s: Int, s2c: Int))
+    /// The proxy says something about the connection itself (connect, TLS per leg, close, edits).
+    case proxy(connection: Int, direction: Direction, time: Timestamp, event: Record.Event, info: ProxyInfo)
 }
 
 /// Where and when TLS began on a connection.
@@ -82,6 +84,11 @@ final class FramingStage: TCPStreamDelegate {
         if let index = connectionIndex[id] { connections[index].closeReason = reason.rawValue }
         guard session.verdict == .xmpp else { return }
         finish(session, at: time)
+    }
+
+    /// Passes a proxy lifecycle record on, in order with the connection's framed events.
+    func proxyEvent(_ id: Int, _ event: Record.Event, _ info: ProxyInfo, direction: Direction, at time: Timestamp) {
+        emit(.proxy(connection: id, direction: direction, time: time, event: event, info: info))
     }
 
     func finishAll(at time: Timestamp) {

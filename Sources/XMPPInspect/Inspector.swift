@@ -105,6 +105,13 @@ public final class Inspector: TCPStreamDelegate {
         framing.connectionClosed(id, reason: reason, at: time)
     }
 
+    /// Records something the proxy saw of connection `id` itself (``Record/Event/isProxyLifecycle``):
+    /// it gets the next seq, in order with the connection's decoded records.
+    public func connection(_ id: Int, proxyEvent event: Record.Event, _ info: ProxyInfo, direction: Direction, at time: Timestamp) {
+        precondition(event.isProxyLifecycle, "not a proxy lifecycle event: \(event)")
+        framing.proxyEvent(id, event, info, direction: direction, at: time)
+    }
+
     /// The capture ended: closes every connection still open (and, threaded, waits for the records).
     public func finishAll(at time: Timestamp) {
         framing.finishAll(at: time)

@@ -114,11 +114,52 @@ public final class JSONLinesWriter {
             out.append(UInt8(ascii: "}"))
         }
         if record.redacted { out.append(contentsOf: #","redacted":true"#.utf8) }
+        if let proxy = record.proxy { encode(proxy, into: &out) }
         out.append(contentsOf: #","xml":"#.utf8)
         if let bytes = record.xmlBytes {
             bytes.withUnsafeBufferPointer { appendEscaped($0, to: &out) }
         } else {
             out.append(contentsOf: "null".utf8)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// `"proxy":{…}` with the fields that are set, in a fixed order.
+    private static func encode(_ proxy: ProxyInfo, into out: inout [UInt8]) {
+        out.append(contentsOf: #","proxy":{"#.utf8)
+        var first = true
+        func key(_ name: String) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: name.utf8)
+            out.append(contentsOf: #"":"#.utf8)
+        }
+        let strings: [(String, String?)] = [
+            ("client", proxy.client), ("listener", proxy.listener), ("server", proxy.server),
+            ("tls_version", proxy.tlsVersion), ("cipher", proxy.cipher), ("subject", proxy.certificateSubject),
+            ("sni", proxy.serverName), ("alpn", proxy.alpn), ("closed_by", proxy.closedBy), ("reason", proxy.reason),
+        ]
+        for case let (name, value?) in strings {
+            key(name)
+            appendString(value, to: &out)
+        }
+        if let bytes = proxy.bytes {
+            key("bytes")
+            out.append(contentsOf: #"{"c2s":"#.utf8)
+            appendInteger(bytes.c2s, to: &out)
+            out.append(contentsOf: #","s2c":"#.utf8)
+            appendInteger(bytes.s2c, to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        if !proxy.notes.isEmpty {
+            key("notes")
+            out.append(UInt8(ascii: "["))
+            for (index, note) in proxy.notes.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                appendString(note, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
         }
         out.append(UInt8(ascii: "}"))
     }

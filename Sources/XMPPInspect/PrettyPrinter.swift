@@ -54,7 +54,9 @@ public final class PrettyPrinter: RecordSink {
             if let xml = record.xml {
                 text += "    " + style.dim + "skipped: " + trimmed(xml.replacingNewlines(), to: 160) + style.reset + "\n"
             }
-        case .streamClose, .tlsStart, .gap:
+        case .proxyNote:
+            for note in record.proxy?.notes ?? [] { text += "    " + style.yellow + note + style.reset + "\n" }
+        case .streamClose, .tlsStart, .gap, .connect, .tlsEstablished, .close:
             break
         }
         return text
@@ -111,6 +113,25 @@ public final class PrettyPrinter: RecordSink {
         case .gap:
             line += style.yellow + "gap: \(record.byteCount ?? 0) bytes missing from the capture" + style.reset
                 + style.dim + " (decoding resumes at the next stanza)" + style.reset
+        case .connect:
+            let proxy = record.proxy ?? ProxyInfo()
+            line += style.bold + "connect" + style.reset + " " + (proxy.client ?? "?") + " → " + (proxy.listener ?? "proxy")
+                + " → " + (proxy.server ?? "?")
+            if let reason = proxy.reason { line += "  " + style.red + reason + style.reset }
+        case .tlsEstablished:
+            let proxy = record.proxy ?? ProxyInfo()
+            line += style.magenta + "🔒 TLS with the " + (record.direction == .c2s ? "client" : "server") + style.reset
+            line += " " + [proxy.tlsVersion, proxy.cipher].compactMap { $0 }.joined(separator: " ")
+            if let subject = proxy.certificateSubject { line += style.dim + "  certificate " + subject + style.reset }
+            if let sni = proxy.serverName { line += style.dim + "  sni " + sni + style.reset }
+            if let alpn = proxy.alpn { line += style.dim + "  alpn " + alpn + style.reset }
+        case .close:
+            let proxy = record.proxy ?? ProxyInfo()
+            line += style.bold + "close" + style.reset + " by " + (proxy.closedBy ?? "?")
+            if let reason = proxy.reason { line += " (" + reason + ")" }
+            if let bytes = proxy.bytes { line += style.dim + "  \(bytes.c2s) B c2s, \(bytes.s2c) B s2c" + style.reset }
+        case .proxyNote:
+            line += style.yellow + style.bold + "proxy" + style.reset
         }
         return line
     }

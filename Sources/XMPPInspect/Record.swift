@@ -13,6 +13,22 @@ public struct Record: Sendable {
         case tlsStart = "tls-start"
         case parseError = "parse-error"
         case gap
+        /// The proxy accepted a client and reached (or failed to reach) the server.
+        case connect
+        /// The proxy finished a TLS handshake on one leg (`dir` c2s: with the client; s2c: with the server).
+        case tlsEstablished = "tls-established"
+        /// A proxied connection ended.
+        case close
+        /// The proxy changed what it relays (stream features it edited) or has advice for the user.
+        case proxyNote = "proxy-note"
+
+        /// Records the proxy writes about the connection itself, not decoded from its bytes.
+        public var isProxyLifecycle: Bool {
+            switch self {
+            case .connect, .tlsEstablished, .close, .proxyNote: return true
+            default: return false
+            }
+        }
     }
 
     /// 1-based, in the order records are produced. A follow-up record (an unanswered request
@@ -60,6 +76,8 @@ public struct Record: Sendable {
     public var encryptedBytes: (c2s: Int, s2c: Int)?
     /// Whether credentials were removed from `xml`.
     public var redacted = false
+    /// connect, tls-established, close and proxy-note: what the proxy saw of the connection.
+    public var proxy: ProxyInfo?
 
     public init(seq: Int, timestamp: Timestamp, connection: Int, direction: Direction, event: Event) {
         self.seq = seq
@@ -67,6 +85,17 @@ public struct Record: Sendable {
         self.connection = connection
         self.direction = direction
         self.event = event
+    }
+
+    /// The `kind` of a proxy lifecycle record: `connect`, `tls`, `close`, `note`.
+    public static func proxyKind(_ event: Event) -> String? {
+        switch event {
+        case .connect: return "connect"
+        case .tlsEstablished: return "tls"
+        case .close: return "close"
+        case .proxyNote: return "note"
+        default: return nil
+        }
     }
 
     /// Whether this is an iq get or set.
@@ -98,5 +127,52 @@ public struct ErrorInfo: Sendable, Hashable {
         self.text = text
         self.code = code
         self.applicationCondition = applicationCondition
+    }
+}
+
+/// What the proxy records about a connection: its addresses, each leg's TLS session, how it
+/// ended, and the edits it made. Each lifecycle record fills the fields of its kind.
+public struct ProxyInfo: Sendable, Hashable {
+    /// connect: the client's address, the address it connected to, and the server's.
+    public var client: String?
+    public var listener: String?
+    public var server: String?
+    /// tls-established: the protocol version (`TLSv1.3`), the cipher suite, the certificate the
+    /// peer of that leg was shown (client leg) or showed (server leg), the SNI and ALPN in effect.
+    public var tlsVersion: String?
+    public var cipher: String?
+    public var certificateSubject: String?
+    public var serverName: String?
+    public var alpn: String?
+    /// close: who closed first (`client`, `server`, `proxy`), why, and the bytes relayed each way.
+    public var closedBy: String?
+    public var reason: String?
+    public var bytes: ByteCounts?
+    /// proxy-note: what was done or what the user should know.
+    public var notes: [String] = []
+
+    /// Bytes relayed in each direction (application bytes, after TLS).
+    public struct ByteCounts: Sendable, Hashable {
+        public var c2s: Int
+        public var s2c: Int
+        public init(c2s: Int, s2c: Int) { self.c2s = c2s; self.s2c = s2c }
+    }
+
+    public init(client: String? = nil, listener: String? = nil, server: String? = nil, tlsVersion: String? = nil,
+                cipher: String? = nil, certificateSubject: String? = nil, serverName: String? = nil,
+                alpn: String? = nil, closedBy: String? = nil, reason: String? = nil, bytes: ByteCounts? = nil,
+                notes: [String] = []) {
+        self.client = client
+        self.listener = listener
+        self.server = server
+        self.tlsVersion = tlsVersion
+        self.cipher = cipher
+        self.certificateSubject = certificateSubject
+        self.serverName = serverName
+        self.alpn = alpn
+        self.closedBy = closedBy
+        self.reason = reason
+        self.bytes = bytes
+        self.notes = notes
     }
 }

@@ -39,6 +39,12 @@ final class RecordStage {
                 if !tlsStart.intercepted { record.encryptedBytes = encryptedBytes }
                 sink(record)
             }
+        case .proxy(let connection, let direction, let time, let event, let info):
+            seq += 1
+            var record = Record(seq: seq, timestamp: time, connection: connection, direction: direction, event: event)
+            record.kind = Record.proxyKind(event)
+            record.proxy = info
+            sink(record)
         }
     }
 

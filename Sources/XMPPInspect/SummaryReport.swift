@@ -51,7 +51,7 @@ public final class SummaryReport: RecordSink {
             entry.gaps += 1
             entry.missingBytes += record.byteCount ?? 0
         case .tlsStart: entry.encryptedBytes = record.encryptedBytes
-        case .streamClose: break
+        case .streamClose, .connect, .tlsEstablished, .close, .proxyNote: break
         }
     }
 

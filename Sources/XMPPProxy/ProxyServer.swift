@@ -6,42 +6,81 @@ import Logging
 import XMPPCore
 import XMPPCapture
 public import XMPPInspect
-import Foundation
 
 /// A TCP proxy between XMPP clients and one server: one upstream connection per client, bytes
 /// relayed exactly both ways (with back-pressure and half-close), both directions tapped into
-/// the inspector under one connection number. TLS is relayed untouched for now (STARTTLS is
-/// decoded up to `<proceed/>`, then reported as TLS).
+/// the inspector under one connection number. With TLS interception it terminates STARTTLS or
+/// direct TLS (XEP-0368) on both legs, so the whole session is decoded.
 public final class ProxyServer: @unchecked Sendable {
+    /// A server address to connect to.
+    public struct Upstream: Sendable, Hashable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
     /// Where to listen and where to connect.
     public struct Configuration: Sendable {
         public var listenHost: String
         public var listenPort: Int
-        public var upstreamHost: String
-        public var upstreamPort: Int
+        /// Tried in order until one accepts (SRV targets, say); at least one.
+        public var upstreams: [Upstream]
         public var inspector: InspectorOptions
-        /// Terminate STARTTLS on both legs (needs `authority`), or relay TLS untouched.
+        /// Terminate TLS on both legs (needs `authority`), or relay it untouched.
         public var interceptsTLS: Bool
+        /// Clients speak TLS from their first byte (XEP-0368), and so does the server.
+        public var directTLS: Bool
+        /// The XMPP domain: the certificate shown to a client that names none (SNI), and the
+        /// SNI sent upstream for direct TLS when the client names none. Default: the upstream
+        /// host when it is a name.
+        public var serverName: String?
         public var authority: CertificateAuthority?
         /// How the server's certificate is checked.
         public var upstreamTrust: UpstreamTrust
         /// Keep `-PLUS` mechanisms and channel-binding offers.
         public var keepsChannelBinding: Bool
 
-        public init(listenHost: String = "127.0.0.1", listenPort: Int, upstreamHost: String, upstreamPort: Int = 5222,
+        public init(listenHost: String = "127.0.0.1", listenPort: Int, upstreams: [Upstream],
                     inspector: InspectorOptions = InspectorOptions(), interceptsTLS: Bool = false,
+                    directTLS: Bool = false, serverName: String? = nil,
                     authority: CertificateAuthority? = nil, upstreamTrust: UpstreamTrust = .system,
                     keepsChannelBinding: Bool = false) {
+            precondition(!upstreams.isEmpty, "a proxy needs an upstream")
             self.listenHost = listenHost
             self.listenPort = listenPort
-            self.upstreamHost = upstreamHost
-            self.upstreamPort = upstreamPort
+            self.upstreams = upstreams
             self.inspector = inspector
             self.interceptsTLS = interceptsTLS
+            self.directTLS = directTLS
+            self.serverName = serverName
             self.authority = authority
             self.upstreamTrust = upstreamTrust
             self.keepsChannelBinding = keepsChannelBinding
             self.inspector.tlsTerminated = interceptsTLS
+        }
+
+        /// One upstream, `upstreamHost:upstreamPort`.
+        public init(listenHost: String = "127.0.0.1", listenPort: Int, upstreamHost: String, upstreamPort: Int = 5222,
+                    inspector: InspectorOptions = InspectorOptions(), interceptsTLS: Bool = false,
+                    authority: CertificateAuthority? = nil, upstreamTrust: UpstreamTrust = .system,
+                    keepsChannelBinding: Bool = false) {
+            self.init(listenHost: listenHost, listenPort: listenPort,
+                      upstreams: [Upstream(host: upstreamHost, port: upstreamPort)], inspector: inspector,
+                      interceptsTLS: interceptsTLS, authority: authority, upstreamTrust: upstreamTrust,
+                      keepsChannelBinding: keepsChannelBinding)
+        }
+
+        /// The domain named when nothing better is known: `serverName`, else the first upstream
+        /// host unless it is an IP address.
+        var defaultDomain: String? {
+            if let serverName { return serverName }
+            let host = upstreams[0].host
+            let isAddress = host.contains(":") || host.split(separator: ".").allSatisfy { UInt8($0) != nil }
+            return isAddress ? nil : host
         }
     }
 
@@ -75,13 +114,13 @@ public final class ProxyServer: @unchecked Sendable {
         let configuration = self.configuration
         let state = self.state
         let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .childChannelOption(ChannelOptions.autoRead, value: false)
             .childChannelInitializer { client in
                 client.eventLoop.makeCompletedFuture {
-                    ProxyServer.accepted(client, configuration: configuration, state: state)
+                    try ProxyServer.accepted(client, configuration: configuration, state: state)
                 }
             }
         let channel = try bootstrap.bind(host: configuration.listenHost, port: configuration.listenPort).wait()
@@ -89,12 +128,13 @@ public final class ProxyServer: @unchecked Sendable {
         return channel.localAddress!
     }
 
-    /// Stops accepting, closes every connection, and reports them closed.
+    /// Stops accepting, closes every connection (each gets its close record), and finishes the
+    /// inspector's records.
     public func stop() {
         let state = self.state
         try? serverChannel?.close().wait()
         try? state.eventLoop.submit {
-            for channel in state.value.open.values { channel.close(promise: nil) }
+            for connection in state.value.connections.values { connection.closeAll(reason: "the proxy stopped") }
         }.wait()
         connectionsAtStop = (try? state.eventLoop.submit { () -> [ConnectionDescription] in
             state.value.inspector.finishAll(at: Timestamp.now())
@@ -106,188 +146,72 @@ public final class ProxyServer: @unchecked Sendable {
     /// Every connection the proxy served, once it has stopped.
     public private(set) var connectionsAtStop: [ConnectionDescription] = []
 
+    /// Connections open right now (for soak tests and benchmarks).
+    public var openConnectionCount: Int {
+        let state = self.state
+        return (try? state.eventLoop.submit { state.value.connections.count }.wait()) ?? 0
+    }
+
     /// A client connected: connect upstream, then relay. Runs on the client's event loop.
-    private static func accepted(_ client: any Channel, configuration: Configuration, state: NIOLoopBound<ProxyState>) {
+    private static func accepted(_ client: any Channel, configuration: Configuration, state: NIOLoopBound<ProxyState>) throws {
         let proxy = state.value
         let id = proxy.nextID
         proxy.nextID += 1
-        proxy.open[id] = client
+        let first = configuration.upstreams[0]
         proxy.inspector.connectionOpened(TCPConnectionInfo(
-            id: id, client: Endpoint(client.remoteAddress), server: Endpoint(host: configuration.upstreamHost, port: configuration.upstreamPort),
+            id: id, client: Endpoint(client.remoteAddress), server: Endpoint(host: first.host, port: first.port),
             sawHandshake: true, firstPacket: 0, openedAt: Timestamp.now()
         ))
-        let connection = NIOLoopBound(
-            ProxyConnection(id: id, state: state, configuration: configuration, client: client), eventLoop: client.eventLoop
-        )
-        proxy.connections[id] = connection.value  // owned until both channels close
-        try! client.pipeline.syncOperations.addHandler(connection.value.clientSide)
+        let connection = ProxyConnection(id: id, state: state, configuration: configuration, client: client)
+        proxy.connections[id] = connection  // owned until both channels close
+        if configuration.directTLS && configuration.interceptsTLS {
+            try connection.addClientTLS(defaultDomain: configuration.defaultDomain, directTLS: true)
+        }
+        try client.pipeline.syncOperations.addHandler(connection.clientSide)
+        connect(connection, to: configuration.upstreams, index: 0, errors: [])
+    }
 
+    /// Connects to `upstreams[index]`, or the next one when it fails; when none accepts, the
+    /// client is told with a stream error.
+    private static func connect(_ connection: ProxyConnection, to upstreams: [Upstream], index: Int, errors: [String]) {
+        let client = connection.client
+        let upstream = upstreams[index]
+        let bound = NIOLoopBound(connection, eventLoop: client.eventLoop)
         ClientBootstrap(group: client.eventLoop)
             .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
-            .channelInitializer { upstream in
-                upstream.eventLoop.makeCompletedFuture {
-                    let pair = connection.value
-                    try upstream.pipeline.syncOperations.addHandler(pair.serverSide)
-                    RelayHandler.pair(pair.clientSide, pair.serverSide)
-                    pair.upstream = upstream
+            .connectTimeout(.seconds(10))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try bound.value.attachUpstream(channel)
                 }
             }
-            .connect(host: configuration.upstreamHost, port: configuration.upstreamPort)
+            .connect(host: upstream.host, port: upstream.port)
             .whenComplete { result in
+                let connection = bound.value
                 switch result {
-                case .success:
+                case .success(let channel):
+                    connection.upstreamConnected(channel, as: upstream)
                     client.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in client.read() }
                 case .failure where !client.isActive:
                     // The client left while we connected (its close closed the upstream attempt).
-                    connection.value.upstreamNeverOpened()
+                    connection.upstreamNeverOpened()
                 case .failure(let error):
-                    // Tell the client properly (RFC 6120 §4.9), and show it in the output.
-                    let unknownHost = "\(error)".contains("resolve") || "\(error)".contains("NXDOMAIN")
-                    let text = "xmppscope could not reach \(configuration.upstreamHost):\(configuration.upstreamPort): \(error)"
-                    let bytes = StreamErrorReply.bytes(condition: unknownHost ? "host-unknown" : "remote-connection-failed", text: text)
-                    var buffer = client.allocator.buffer(capacity: bytes.count)
-                    buffer.writeBytes(bytes)
-                    connection.value.upstreamFailed(reply: buffer)
-                    // Close gracefully: read (and show) what the client sent, half-close, and let the
-                    // client close; a close with unread input would reach it as a reset, maybe before the error.
-                    client.writeAndFlush(buffer).whenComplete { _ in
-                        client.close(mode: .output, promise: nil)
-                        client.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in client.read() }
-                        client.eventLoop.scheduleTask(in: .seconds(5)) { client.close(promise: nil) }
+                    let errors = errors + ["\(upstream): \(error)"]
+                    if index + 1 < upstreams.count {
+                        connect(connection, to: upstreams, index: index + 1, errors: errors)
+                        return
                     }
+                    let described = "\(error)"
+                    let unknownHost = described.contains("resolve") || described.contains("NXDOMAIN")
+                        || described.contains("dnsA")
+                    connection.upstreamFailed(
+                        condition: unknownHost ? "host-unknown" : "remote-connection-failed",
+                        text: "xmppscope could not reach the server (" + errors.joined(separator: "; ") + ")"
+                    )
                 }
             }
     }
 }
-
-/// One proxied connection: its two relay handlers, tapped into the inspector, and how many of
-/// its two channels have closed. Lives on the connection's event loop.
-final class ProxyConnection {
-    let id: Int
-    let clientSide: RelayHandler
-    let serverSide: RelayHandler
-    let client: any Channel
-    var upstream: (any Channel)?
-    private var closed = 0
-    private let state: NIOLoopBound<ProxyState>
-    private let configuration: ProxyServer.Configuration
-    /// The proxy's own view of the session (what to do at STARTTLS), fed with what the
-    /// inspector decodes.
-    private var phases: StreamPhaseMachine
-
-    init(id: Int, state: NIOLoopBound<ProxyState>, configuration: ProxyServer.Configuration, client: any Channel) {
-        self.id = id
-        self.state = state
-        self.configuration = configuration
-        self.client = client
-        phases = StreamPhaseMachine(keepsChannelBinding: configuration.keepsChannelBinding)
-        var closing: () -> Void = {}
-        clientSide = RelayHandler(tap: { buffer in ProxyConnection.tap(buffer, id, .c2s, state) }, onClose: { closing() })
-        serverSide = RelayHandler(tap: { buffer in ProxyConnection.tap(buffer, id, .s2c, state) }, onClose: { closing() })
-        closing = { [unowned self] in self.channelClosed() }
-        serverSide.onError = { [unowned self] error in self.upstreamError(error) }
-        clientSide.onError = { error in
-            let hint = error is NIOSSLError ? " — does the client trust the xmppscope CA? ('xmppscope ca export --pem ca.pem')" : ""
-            ProxyConnection.logger.error("conn \(id): the client's side failed: \(error)\(hint)")
-        }
-    }
-
-    static let logger = Logger(label: "xmppscope.proxy")
-
-    /// The server's side failed (TLS verification, say): tell the user how to fix it, and the
-    /// client with a stream error (RFC 6120 §4.9) before its connection closes.
-    private func upstreamError(_ error: any Error) {
-        var hint = ""
-        if error is NIOSSLError || "\(error)".contains("CERTIFICATE") || "\(error)".contains("certificate") {
-            hint = " — the server's certificate did not verify: give its CA with --upstream-ca FILE (a test server's self-signed certificate, say), or --insecure"
-        }
-        ProxyConnection.logger.error("conn \(id): TLS to the server failed: \(error)\(hint)")
-        let reply = StreamErrorReply.bytes(condition: "remote-connection-failed",
-                                           text: "xmppscope could not set up TLS with the server: \(error)")
-        var buffer = client.allocator.buffer(capacity: reply.count)
-        buffer.writeBytes(reply)
-        ProxyConnection.tap(buffer, id, .s2c, state)
-        clientSide.send(reply)
-    }
-
-    /// Follows the session, as the inspector decodes it, to act at STARTTLS. Called during the
-    /// tap of a read, so a switch is set up before that read is relayed.
-    func observe(_ direction: Direction, _ event: FramerEvent) {
-        guard configuration.interceptsTLS else { return }
-        var actions: [StreamPhaseAction] = []
-        switch event {
-        case .streamOpened(let header) where direction == .c2s:
-            actions = phases.clientOpened(header)
-        case .element(let framed):
-            // The machine reads inside <auth/>, <features/> and the bind result; a lean log
-            // framing keeps only the top of each element, so those few are built whole.
-            var element = framed.element
-            if ["auth", "features"].contains(element.name) || (element.name == "iq" && !phases.isBound) {
-                element = framed.completeElement()
-            }
-            actions = direction == .c2s ? phases.fromClient(element) : phases.fromServer(element)
-        default:
-            break
-        }
-        for case .startTLS(let serverName) in actions {
-            // Relay <proceed/> in the clear first, then both legs switch.
-            serverSide.afterThisRelay = { [unowned self] in self.startTLS(serverName: serverName) }
-        }
-    }
-
-    /// Terminates TLS on both legs: towards the client with a leaf for the domain signed by our
-    /// CA, towards the server as a client verifying its certificate (SNI = the stream's domain).
-    private func startTLS(serverName: String?) {
-        guard let upstream, let authority = configuration.authority else { return }
-        let domain = serverName ?? configuration.upstreamHost
-        do {
-            let (leaf, key) = try state.value.leaf(for: domain, authority: authority)
-            var serverConfiguration = TLSConfiguration.makeServerConfiguration(
-                certificateChain: [.certificate(leaf)], privateKey: .privateKey(key)
-            )
-            serverConfiguration.minimumTLSVersion = .tlsv12
-            let clientTLS = try NIOSSLServerHandler(context: NIOSSLContext(configuration: serverConfiguration))
-
-            var upstreamConfiguration = TLSConfiguration.makeClientConfiguration()
-            switch configuration.upstreamTrust {
-            case .system: break
-            case .file(let path): upstreamConfiguration.trustRoots = .file(path)
-            case .insecure: upstreamConfiguration.certificateVerification = .none
-            }
-            let upstreamTLS = try NIOSSLClientHandler(context: NIOSSLContext(configuration: upstreamConfiguration), serverHostname: domain)
-            try client.pipeline.syncOperations.addHandler(clientTLS, position: .first)
-            try upstream.pipeline.syncOperations.addHandler(upstreamTLS, position: .first)
-        } catch {
-            client.close(promise: nil)
-        }
-    }
-
-    static func tap(_ buffer: ByteBuffer, _ id: Int, _ direction: Direction, _ state: NIOLoopBound<ProxyState>) {
-        buffer.withUnsafeReadableBytes { bytes in
-            state.value.inspector.connection(id, received: bytes, direction: direction, at: Timestamp.now())
-        }
-    }
-
-    /// The upstream could not be reached: the reply goes to the client and into the output.
-    func upstreamFailed(reply: ByteBuffer) {
-        ProxyConnection.tap(reply, id, .s2c, state)
-        channelClosed()  // no upstream channel will close
-    }
-
-    /// The upstream attempt was abandoned because the client left: nothing to say to anyone.
-    func upstreamNeverOpened() {
-        channelClosed()
-    }
-
-    private func channelClosed() {
-        closed += 1
-        guard closed == 2 else { return }
-        state.value.open[id] = nil
-        state.value.inspector.connectionClosed(id, reason: .fin, at: Timestamp.now())
-        state.value.connections[id] = nil
-    }
-}
-
 /// Carries a value to the event loop that owns it from then on (the only hop it makes).
 private struct TransferOnce<Value>: @unchecked Sendable {
     let value: Value
@@ -298,10 +222,9 @@ private struct TransferOnce<Value>: @unchecked Sendable {
 final class ProxyState {
     let inspector: Inspector
     var nextID = 0
-    var open: [Int: any Channel] = [:]
     var connections: [Int: ProxyConnection] = [:]
-    /// Leaf certificates by domain, issued once.
-    private var leaves: [String: (NIOSSLCertificate, NIOSSLPrivateKey)] = [:]
+    /// Leaf certificates by domain, issued once, with their subjects.
+    private var leaves: [String: (NIOSSLCertificate, NIOSSLPrivateKey, String)] = [:]
     init(inspector: Inspector) {
         self.inspector = inspector
         inspector.framingObserver = { [unowned self] id, direction, event in
@@ -309,11 +232,12 @@ final class ProxyState {
         }
     }
 
-    func leaf(for domain: String, authority: CertificateAuthority) throws -> (NIOSSLCertificate, NIOSSLPrivateKey) {
+    func leaf(for domain: String, authority: CertificateAuthority) throws -> (NIOSSLCertificate, NIOSSLPrivateKey, String) {
         if let leaf = leaves[domain] { return leaf }
         let (certificate, key) = try authority.issueLeaf(for: domain)
         let leaf = (try NIOSSLCertificate(bytes: Array(certificate.serializeAsPEM().pemString.utf8), format: .pem),
-                    try NIOSSLPrivateKey(bytes: Array(key.serializeAsPEM().pemString.utf8), format: .pem))
+                    try NIOSSLPrivateKey(bytes: Array(key.serializeAsPEM().pemString.utf8), format: .pem),
+                    certificate.subject.description)
         leaves[domain] = leaf
         return leaf
     }

@@ -1,4 +1,5 @@
 public import NIOCore
+import NIOTLS
 
 /// Relays bytes from its channel to a partner channel, exactly, with back-pressure: when the
 /// partner cannot take more, it stops reading until the partner can. Each read is also handed
@@ -20,6 +21,15 @@ public final class RelayHandler: ChannelDuplexHandler {
     public var afterThisRelay: (() -> Void)?
     /// Told about an error on this channel (a failed TLS handshake, say) before it closes.
     public var onError: ((any Error) -> Void)?
+    /// Told when the peer half-closes (its FIN), before the half-close is passed on.
+    public var onInputClosed: (() -> Void)?
+    /// Told when a TLS handshake on this channel completed, with the ALPN protocol agreed.
+    public var onTLSEstablished: ((ChannelHandlerContext, String?) -> Void)?
+    /// Replaces what is relayed: gets each read (after `tap` saw it) and returns the bytes to
+    /// send on now, which may be fewer (held back) or different (edited). Nil: relay as read.
+    public var rewrite: ((ByteBuffer) -> ByteBuffer)?
+    /// What `rewrite` still holds, sent on before a close or half-close is passed on.
+    public var drainRewrite: (() -> ByteBuffer?)?
 
     /// `tap` sees every chunk read on this channel; `onClose` runs once when it closes.
     public init(tap: @escaping (ByteBuffer) -> Void, onClose: @escaping () -> Void = {}) {
@@ -40,7 +50,12 @@ public final class RelayHandler: ChannelDuplexHandler {
         let buffer = unwrapInboundIn(data)
         bytesRelayed += buffer.readableBytes
         tap(buffer)
-        partner?.partnerWrite(buffer)
+        if let rewrite {
+            let edited = rewrite(buffer)
+            if edited.readableBytes > 0 { partner?.partnerWrite(edited) }
+        } else {
+            partner?.partnerWrite(buffer)
+        }
         if let hook = afterThisRelay {
             afterThisRelay = nil
             partner?.partnerFlush()
@@ -59,14 +74,27 @@ public final class RelayHandler: ChannelDuplexHandler {
     }
 
     /// Writes bytes on this channel (through any TLS below) and flushes.
-    func send(_ bytes: [UInt8]) {
+    func send(_ bytes: [UInt8], then done: (() -> Void)? = nil) {
         guard let context else { return }
         var buffer = context.channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        guard let done else {
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            return
+        }
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.assumeIsolated().whenComplete { _ in done() }
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: promise)
+    }
+
+    private func drainHeldBytes() {
+        guard let held = drainRewrite?(), held.readableBytes > 0 else { return }
+        partner?.partnerWrite(held)
+        partner?.partnerFlush()
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
+        drainHeldBytes()
         onClose()
         partner?.partnerClose()
         context.fireChannelInactive()
@@ -75,7 +103,11 @@ public final class RelayHandler: ChannelDuplexHandler {
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, case .inputClosed = event {
             // The peer half-closed: pass it on as a half-close of our output towards the other peer.
+            onInputClosed?()
+            drainHeldBytes()
             partner?.partnerHalfClose()
+        } else if let event = event as? TLSUserEvent, case .handshakeCompleted(let negotiated) = event {
+            onTLSEstablished?(context, negotiated)
         }
         context.fireUserInboundEventTriggered(event)
     }

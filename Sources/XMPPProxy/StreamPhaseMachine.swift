@@ -91,7 +91,7 @@ public struct StreamPhaseMachine: Sendable {
         case ("failure", XMPPNamespace.sasl):
             if case .authenticating(let mechanism) = phase {
                 phase = .tls
-                if clientUsedChannelBinding || strippedPlus {
+                if clientUsedChannelBinding || (strippedPlus && mechanism.hasPrefix("SCRAM-")) {
                     return [.advise(
                         "SASL \(mechanism) failed through the proxy: the client and server each see a different TLS "
                             + "session, so channel binding (SCRAM-*-PLUS, or a client that signals it with GS2 'y' and a "

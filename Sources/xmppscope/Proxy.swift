@@ -13,19 +13,32 @@ struct Proxy: ParsableCommand {
         abstract: "Sit between an XMPP client and its server and show what they say, live.",
         discussion: """
             Point the client at --listen; every byte is relayed to --upstream exactly as sent. With
-            --tls intercept (the default) STARTTLS is terminated on both legs: the client must trust
-            the xmppscope CA ('xmppscope ca export --pem ca.pem'), and the server's certificate is
-            verified against the system store, --upstream-ca, or not at all with --insecure.
-            Example:
-              xmppscope proxy --listen 127.0.0.1:5222 --upstream 127.0.0.1:15222 --upstream-ca server.pem
+            --tls intercept (the default) STARTTLS, or direct TLS with --direct-tls (XEP-0368), is
+            terminated on both legs: the client must trust the xmppscope CA ('xmppscope ca export
+            --pem ca.pem'), and the server's certificate is verified against the system store,
+            --upstream-ca, or not at all with --insecure. The server's stream features lose what
+            cannot work through two TLS sessions (SCRAM-*-PLUS, XEP-0440) and compression
+            (XEP-0138); each edit is shown as a proxy-note record.
+            --upstream DOMAIN without a port looks up SRV _xmpp-client._tcp.DOMAIN
+            (_xmpps-client._tcp with --direct-tls), then DOMAIN:5222 (5223).
+            Examples:
+              xmppscope proxy --listen 127.0.0.1:5222 --upstream example.org
+              xmppscope proxy --listen 127.0.0.1:5223 --direct-tls --upstream example.org:5223
+              xmppscope proxy --upstream 127.0.0.1:15222 --server-name xmppscope.test --upstream-ca server.pem
             """
     )
 
     @Option(name: .long, help: "Where to listen (loopback unless told otherwise).")
     var listen = "127.0.0.1:5222"
 
-    @Option(name: .long, help: "The server: HOST or HOST:PORT (port 5222 when omitted).")
+    @Option(name: .long, help: "The server: HOST:PORT, or a DOMAIN to look up by SRV (then DOMAIN:5222).")
     var upstream: String
+
+    @Flag(name: .customLong("direct-tls"), help: "Clients and server speak TLS from the first byte (XEP-0368), with ALPN xmpp-client.")
+    var directTLS = false
+
+    @Option(name: .customLong("server-name"), help: "The XMPP domain: the certificate for clients that send no SNI, and the SNI sent upstream for direct TLS (default: the --upstream host when it is a name).")
+    var serverName: String?
 
     @Option(name: .long, help: "intercept: terminate STARTTLS on both legs and decode everything; passthrough: relay TLS untouched.")
     var tls = "intercept"
@@ -49,23 +62,49 @@ struct Proxy: ParsableCommand {
             throw ValidationError("--tls takes intercept or passthrough.")
         }
         if insecure && upstreamCA != nil { throw ValidationError("Give --upstream-ca or --insecure, not both.") }
-        _ = try Self.hostAndPort(listen, defaultPort: nil)
-        _ = try Self.hostAndPort(upstream, defaultPort: 5222)
+        guard try Self.hostAndPort(listen).1 != nil else { throw ValidationError("--listen takes HOST:PORT.") }
+        _ = try Self.hostAndPort(upstream)
     }
 
-    static func hostAndPort(_ text: String, defaultPort: Int?) throws -> (String, Int) {
-        if let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) {
-            return (String(text[..<colon]).trimmingCharacters(in: ["[", "]"]), port)
+    /// `host:port`, `[v6]:port`, or a bare host (no port).
+    static func hostAndPort(_ text: String) throws -> (String, Int?) {
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            let host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            if rest.isEmpty { return (host, nil) }
+            guard rest.first == ":", let port = Int(rest.dropFirst()), (1...65535).contains(port) else {
+                throw ValidationError("'\(text)' is not [ADDRESS]:PORT.")
+            }
+            return (host, port)
         }
-        guard let defaultPort, !text.contains(":") else { throw ValidationError("'\(text)' is not HOST:PORT.") }
-        return (text, defaultPort)
+        let colons = text.filter { $0 == ":" }.count
+        if colons == 1, let colon = text.firstIndex(of: ":") {
+            guard let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
+                throw ValidationError("'\(text)' is not HOST:PORT (the port must be 1 to 65535).")
+            }
+            return (String(text[..<colon]), port)
+        }
+        guard !text.isEmpty, colons == 0 || colons > 1 else { throw ValidationError("'\(text)' is not HOST:PORT.") }
+        return (text, nil)  // a name, or a bare IPv6 address
     }
 
     func run() throws {
         output.bootstrapLogging()
         let logger = Logger(label: "xmppscope.proxy")
-        let (listenHost, listenPort) = try Self.hostAndPort(listen, defaultPort: nil)
-        let (upstreamHost, upstreamPort) = try Self.hostAndPort(upstream, defaultPort: 5222)
+        let (listenHost, listenPortGiven) = try Self.hostAndPort(listen)
+        let listenPort = listenPortGiven ?? 5222
+        let (upstreamHost, upstreamPort) = try Self.hostAndPort(upstream)
+        let upstreams: [ProxyServer.Upstream]
+        if let upstreamPort {
+            upstreams = [ProxyServer.Upstream(host: upstreamHost, port: upstreamPort)]
+        } else {
+            upstreams = SRVResolver.upstreams(for: upstreamHost, directTLS: directTLS, defaultPort: directTLS ? 5223 : 5222)
+            guard !upstreams.isEmpty else {
+                FileHandleStandardError.write("error: \(upstreamHost) says it offers no XMPP service (its SRV target is '.')\n")
+                throw ExitCode(1)
+            }
+            logger.notice("\(upstreamHost): connecting to \(upstreams.map(\.description).joined(separator: ", then ")) (SRV, then the default port)")
+        }
         let stdout = BufferedOutput()
         let (screen, sink) = try output.makePipeline(output: stdout)
         let intercepts = tls == "intercept"
@@ -73,9 +112,9 @@ struct Proxy: ParsableCommand {
         if let authority { logger.notice("intercepting TLS: clients must trust \(authority.certificatePath)") }
         if insecure { logger.warning("--insecure: the server's certificate is NOT verified; anyone on the path can read this session") }
         let server = ProxyServer(
-            configuration: .init(listenHost: listenHost, listenPort: listenPort, upstreamHost: upstreamHost,
-                                 upstreamPort: upstreamPort, inspector: output.inspectorOptions,
-                                 interceptsTLS: intercepts, authority: authority,
+            configuration: .init(listenHost: listenHost, listenPort: listenPort, upstreams: upstreams,
+                                 inspector: output.inspectorOptions, interceptsTLS: intercepts, directTLS: directTLS,
+                                 serverName: serverName ?? (upstreamPort == nil ? upstreamHost : nil), authority: authority,
                                  upstreamTrust: insecure ? .insecure : upstreamCA.map { .file($0) } ?? .system,
                                  keepsChannelBinding: keepPlus),
             sink: { record in
@@ -90,7 +129,7 @@ struct Proxy: ParsableCommand {
             FileHandleStandardError.write("error: cannot listen on \(listen): \(error)\n")
             throw ExitCode(1)
         }
-        logger.notice("relaying \(address) → \(upstreamHost):\(upstreamPort); Ctrl-C to stop")
+        logger.notice("relaying \(address) → \(upstreams[0])\(directTLS ? " (direct TLS)" : ""); Ctrl-C to stop")
 
         let done = DispatchSemaphore(value: 0)
         let signals = onTerminationSignals { done.signal() }

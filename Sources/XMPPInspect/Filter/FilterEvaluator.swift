@@ -49,7 +49,7 @@ public struct RecordFilter: Sendable {
             case .request, .response: return [pair("kind", "iq")]
             case .nonza: return [pair("event", "nonza")]
             case .gap: return [pair("event", "gap")]
-            case .tls: return [pair("event", "tls-start")]
+            case .tls: return [pair("kind", "tls")]
             case .parseError: return [pair("event", "parse-error")]
             case .unanswered: return [Array("\"unanswered\":true".utf8)]
             case .stream, .error: return []
@@ -120,7 +120,7 @@ private struct Context {
         case .request: return record.isRequest && !record.unanswered
         case .response: return record.isResponse
         case .gap: return record.event == .gap
-        case .tls: return record.event == .tlsStart
+        case .tls: return record.event == .tlsStart || record.event == .tlsEstablished
         case .parseError: return record.event == .parseError
         }
     }

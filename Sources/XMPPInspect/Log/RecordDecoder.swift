@@ -57,6 +57,19 @@ public enum RecordDecoder {
                 text: error["text"]?.string, code: error["code"]?.string, applicationCondition: error["app_condition"]?.string
             )
         }
+        if let proxy = json["proxy"] {
+            var info = ProxyInfo(
+                client: proxy["client"]?.string, listener: proxy["listener"]?.string, server: proxy["server"]?.string,
+                tlsVersion: proxy["tls_version"]?.string, cipher: proxy["cipher"]?.string,
+                certificateSubject: proxy["subject"]?.string, serverName: proxy["sni"]?.string,
+                alpn: proxy["alpn"]?.string, closedBy: proxy["closed_by"]?.string, reason: proxy["reason"]?.string
+            )
+            if let bytes = proxy["bytes"], let c2s = bytes["c2s"]?.int, let s2c = bytes["s2c"]?.int {
+                info.bytes = ProxyInfo.ByteCounts(c2s: c2s, s2c: s2c)
+            }
+            if case .array(let notes)? = proxy["notes"] { info.notes = notes.compactMap(\.string) }
+            record.proxy = info
+        }
         record.xml = json["xml"]?.string
         return record
     }
