@@ -279,6 +279,12 @@ public final class XMLFramer {
                     synthetic = decided
                 } else {
                     guard let looksLikeStream = startsStream(at: start) else { return }
+                    if !looksLikeStream, let first = byte(at: start), first != UInt8(ascii: "<"), first != 0xEF {
+                        // Text after `</stream:stream>` (or before any element): not part of any
+                        // stream. Skip it up to the next stanza start, as an error.
+                        fail(FramerError(kind: .malformed("text outside any element"), position: position(at: start)), emit: emit)
+                        continue
+                    }
                     synthetic = !looksLikeStream
                 }
                 boundary = start
@@ -398,11 +404,11 @@ public final class XMLFramer {
     private func fail(_ error: FramerError, emit: (FramerEvent) -> Void) {
         let cursor = context == nil ? fedEnd : contextCursor()
         let openItem = builders.isEmpty ? nil : itemStart
+        let discard = self.discard  // dropContext() clears it
         dropContext()
         var error = error
         if let discard {
             // The element past a limit broke before its end: report the limit, hunt after the break.
-            self.discard = nil
             pendingError = discard.error
             skippedStart = discard.start
             huntFrom = min(max(cursor, error.position.offset), windowEnd)
@@ -790,7 +796,15 @@ public final class XMLFramer {
     ) {
         if control != nil { return }
         depth += 1
-        if discard != nil { return }
+        if let discard {
+            // libxml2 keeps a stack entry for every open element, however deep: past a bound, stop
+            // following the element and resynchronise after it, or memory grows with the nesting.
+            if depth - limits.maxDepth > max(limits.maxDepth, 1024) {
+                control = .failed(discard.error)
+                stop()
+            }
+            return
+        }
         if content == .topLevel && depth > 2 {
             // Below the top: only its namespace (and a misspelt xmlns) matter.
             if !itemNamespacePointers.contains(uri) {
@@ -964,8 +978,12 @@ public final class XMLFramer {
         let code = error.pointee.code
         if level == XML_ERR_WARNING || code == Int32(XML_ERR_USER_STOP.rawValue) { return }
         guard control == nil else { return }
-        let message = error.pointee.message.map { String(cString: $0) }?
+        var message = error.pointee.message.map { String(cString: $0) }?
             .trimmingTrailingNewlines() ?? "libxml2 error \(code)"
+        if contextIsSynthetic && depth == 1 && builders.isEmpty && code == Int32(XML_ERR_TAG_NAME_MISMATCH.rawValue) {
+            // An end tag at the top of a header the framer supplied: libxml2 would name that header.
+            message = "an end tag without its start tag"
+        }
         if level == XML_ERR_ERROR {
             // Recoverable (namespace errors): report and go on.
             if discard == nil {
@@ -979,7 +997,15 @@ public final class XMLFramer {
             restart(at: start, synthetic: false)
             return
         }
-        control = .failed(FramerError(kind: .malformed(message), position: position(at: contextCursor())))
+        let cursor = contextCursor()
+        if code == Int32(XML_ERR_INTERNAL_ERROR.rawValue) && !builders.isEmpty, let construct = restrictedConstruct(at: cursor) {
+            // A DOCTYPE inside a stanza: libxml2 only says "detected an error in element content".
+            // (It waits for nine bytes after `<!` in content, so the whole `<!DOCTYPE` is in.)
+            control = .failed(FramerError(kind: .restricted(construct), position: position(at: cursor)))
+            stop()
+            return
+        }
+        control = .failed(FramerError(kind: .malformed(message), position: position(at: cursor)))
         stop()
     }
 
