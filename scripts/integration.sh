@@ -115,6 +115,46 @@ check "intercept: SASL inside TLS is redacted" bash -c "
 check "passthrough: TLS relayed untouched and reported" \
     test "$(jq -c 'select(.event=="tls-start" and .encrypted_bytes.c2s > 1000)' "$work/passthrough/c2s-starttls.proxy.jsonl" | wc -l)" -eq 2
 
+# Direct TLS (XEP-0368) through the proxy: the full scenario plus a 200 KB body, the clients
+# checking the proxy's certificate against the xmppscope CA, the proxy checking Prosody's.
+direct=$work/intercepted/c2s-directtls
+check "direct TLS: the clients saw the same outcomes as without the proxy" \
+    cmp <(jq -c '.iqs' "$direct.expect.json") <(jq -c '.iqs' captures/c2s-plain.expect.json)
+check "direct TLS: both wire legs carried only TLS" bash -c "
+    [[ \$('$bin' replay '$direct.pcap' --json | jq -c 'select(.event==\"stanza\")' | wc -l) -eq 0 ]] &&
+    [[ \$('$bin' replay '$direct.client-leg.pcap' --json | jq -c 'select(.event==\"stanza\")' | wc -l) -eq 0 ]]"
+check "direct TLS: the session is decoded whole (every iq paired with rtt, errors with conditions)" bash -c "
+    [[ \$(jq -c 'select(.unanswered or .unmatched_response)' '$direct.proxy.jsonl' | wc -l) -eq 0 ]] &&
+    [[ -z \$(comm -23 <(jq -r '.iqs[].id' '$direct.expect.json' | sort) <(jq -r 'select(.rtt_ms != null) | .id' '$direct.proxy.jsonl' | sort)) ]] &&
+    [[ \$(jq -r 'select(.error.condition != null and .kind == \"iq\") | .error.condition' '$direct.proxy.jsonl' | sort | uniq | tr '\n' ' ') == 'item-not-found service-unavailable ' ]]"
+check "direct TLS: the 200 KB and non-ASCII bodies went both ways, decoded" bash -c "
+    [[ \$(jq -c 'select(.kind==\"message\" and .size > 200000)' '$direct.proxy.jsonl' | wc -l) -ge 4 ]] &&
+    [[ \$(jq -c 'select(.kind==\"message\" and (.xml | contains(\"你好 🎉\")))' '$direct.proxy.jsonl' | wc -l) -ge 4 ]]"
+check "direct TLS: TLS on both legs recorded with version, certificate and SNI" \
+    test "$(jq -c 'select(.event=="tls-established" and (.proxy.tls_version | startswith("TLSv1.")) and .proxy.subject=="CN=xmppscope.test" and .proxy.sni=="xmppscope.test")' "$direct.proxy.jsonl" | wc -l)" -eq 4
+for run in intercepted/c2s-plain intercepted/c2s-starttls intercepted/c2s-directtls passthrough/c2s-starttls; do
+    check "proxy $run: a connect with addresses and a close with who, why and bytes for each connection" bash -c "
+        conns=\$(jq -s '[.[].conn] | unique | length' '$work/$run.proxy.jsonl')
+        [[ \$conns -eq 2 ]] &&
+        [[ \$(jq -c 'select(.event==\"connect\" and (.proxy.client | startswith(\"127.0.0.1:\")) and .proxy.server==\"127.0.0.1:\" + (.proxy.listener | split(\":\")[1] | tonumber - 1000 | tostring))' '$work/$run.proxy.jsonl' | wc -l) -eq 2 ]] &&
+        [[ \$(jq -c 'select(.event==\"close\" and .proxy.closed_by != null and .proxy.reason != null and .proxy.bytes.c2s > 100 and .proxy.bytes.s2c > 100)' '$work/$run.proxy.jsonl' | wc -l) -eq 2 ]]"
+done
+check "proxy: the close record's byte counts equal the bytes on the client leg (plaintext)" bash -c "
+    [[ \$(jq -s '[.[] | select(.event==\"close\") | .proxy.bytes.c2s] | add' '$work/intercepted/c2s-plain.proxy.jsonl') -eq \$(tshark -r '$work/intercepted/c2s-plain.client-leg.pcap' -Y 'tcp.dstport==16222' -T fields -e tcp.len | awk '{ s += \$1 } END { print s }') ]]"
+
+# Channel binding (Prosody limited to TLS 1.2 offers SCRAM-SHA-1-PLUS): the client is offered
+# the features without it, the edit is logged, and a SCRAM client that signals binding support
+# fails with the proxy's explanation.
+scripts/proxy-channel-binding.sh "$bin" "$work/binding"
+check "channel binding: the client (openssl s_client, through STARTTLS) is offered no -PLUS mechanism" bash -c "
+    grep -q '<mechanism>PLAIN</mechanism>' '$work/binding/features.xml' && ! grep -q 'PLUS' '$work/binding/features.xml'"
+check "channel binding: the log keeps what the server sent and notes the edit" bash -c "
+    jq -c 'select(.kind==\"features\") | .xml' '$work/binding/proxy.jsonl' | grep -q 'SCRAM-SHA-1-PLUS' &&
+    [[ \$(jq -c 'select(.event==\"proxy-note\" and (.proxy.notes[0] | contains(\"removed SASL mechanism SCRAM-SHA-1-PLUS\")))' '$work/binding/proxy.jsonl' | wc -l) -eq 3 ]]"
+check "channel binding: a SCRAM login that fails through the proxy gets the explanation and the fix" bash -c "
+    grep -q 'authentication failed' '$work/binding/scram.out' &&
+    [[ \$(jq -c 'select(.event==\"proxy-note\" and (.proxy.notes[0] | contains(\"Use PLAIN for the test account\")))' '$work/binding/proxy.jsonl' | wc -l) -ge 1 ]]"
+
 # A server certificate that does not verify: the user is told the fix, the client gets a stream error.
 XMPPSCOPE_PROXY="$PWD/$bin" XMPPSCOPE_PROXY_TRUST=system XMPPSCOPE_CLIENT_MAY_FAIL=1 scripts/make-captures.sh "$work/untrusted" 2>/dev/null
 check "untrusted server: the user is told to use --upstream-ca" grep -q "give its CA with --upstream-ca FILE" "$work/untrusted/c2s-starttls.proxy.err"

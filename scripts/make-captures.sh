@@ -18,6 +18,7 @@ DOMAIN=xmppscope.test
 PASSWORD=xmppscope-test-password
 PLAIN_PORT=15222
 TLS_PORT=15223
+DIRECT_TLS_PORT=15224
 SESSION_TIMEOUT=60   # seconds for one whole client scenario
 
 WORK=$(mktemp -d)
@@ -55,12 +56,15 @@ done
 [[ $(id -u) -eq 0 ]] || die "run as root (tcpdump on lo, prosody run_as_root)"
 mkdir -p "$OUTDIR"
 
-# write_config NAME PORT TLS(yes|no): a Prosody config in $WORK/NAME.
+# write_config NAME PORT TLS(yes|no|direct): a Prosody config in $WORK/NAME.
 write_config() {
     local dir=$WORK/$1 port=$2 tls=$3
     mkdir -p "$dir/data"
-    local tls_module="" encryption="false" ssl_line=""
-    if [[ $tls == yes ]]; then
+    local tls_module="" encryption="false" ssl_line="" plain_ports=$port direct_ports=""
+    if [[ $tls == direct ]]; then
+        plain_ports="" direct_ports=$port
+    fi
+    if [[ $tls != no ]]; then
         tls_module='"tls";'
         encryption="true"
         ssl_line="ssl = { certificate = \"$WORK/cert.pem\"; key = \"$WORK/key.pem\" }"
@@ -73,8 +77,8 @@ pidfile = "$dir/prosody.pid"
 certificates = "$dir"
 log = { debug = "$dir/prosody.log" }
 interfaces = { "127.0.0.1" }
-c2s_ports = { $port }
-c2s_direct_tls_ports = { }
+c2s_ports = { $plain_ports }
+c2s_direct_tls_ports = { $direct_ports }
 legacy_ssl_ports = { }
 modules_enabled = { $tls_module "roster"; "saslauth"; "disco"; "ping"; "vcard"; "version" }
 modules_disabled = { "s2s"; "s2s_auth_certs" }
@@ -146,10 +150,11 @@ capture() {
         # the server's self-signed certificate is what the proxy trusts upstream.
         # XMPPSCOPE_PROXY_TRUST=system leaves the proxy with the system store (the test server's
         # certificate then fails to verify; with XMPPSCOPE_CLIENT_MAY_FAIL=1 that is the test).
-        local trust=()
+        local trust=() direct=()
         [[ -f $WORK/cert.pem && ${XMPPSCOPE_PROXY_TRUST:-} != system ]] && trust=(--upstream-ca "$WORK/cert.pem")
+        [[ $tls == direct ]] && direct=(--direct-tls --server-name "$DOMAIN")
         "$XMPPSCOPE_PROXY" proxy --listen "127.0.0.1:$client_port" --upstream "127.0.0.1:$port" --json \
-            --tls "${XMPPSCOPE_PROXY_TLS:-intercept}" --home "$WORK/xmppscope-home" "${trust[@]}" \
+            --tls "${XMPPSCOPE_PROXY_TLS:-intercept}" --home "$WORK/xmppscope-home" "${trust[@]}" "${direct[@]}" \
             >"$dir/$name.proxy.jsonl" 2>"$dir/proxy.err" &
         PROXY_PID=$!
         # Wait for its notice, not with a test connection (which it would relay and log).
@@ -178,7 +183,7 @@ capture() {
     log "$name: wrote $OUTDIR/$name.pcap ($(stat -c %s "$OUTDIR/$name.pcap") bytes) and $name.expect.json"
 }
 
-for port in "$PLAIN_PORT" "$TLS_PORT"; do
+for port in "$PLAIN_PORT" "$TLS_PORT" "$DIRECT_TLS_PORT"; do
     port_open "$port" && die "port $port on 127.0.0.1 is already in use"
 done
 
@@ -188,4 +193,14 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
     -subj "/CN=$DOMAIN" -addext "subjectAltName=DNS:$DOMAIN" \
     -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>"$WORK/openssl.err" \
     || die "openssl: $(cat "$WORK/openssl.err")"
-capture c2s-starttls "$TLS_PORT" yes short --trust-any-cert
+if [[ -n ${XMPPSCOPE_PROXY:-} && ${XMPPSCOPE_PROXY_TLS:-intercept} == intercept ]]; then
+    # Through the intercepting proxy the clients check names against the xmppscope CA, as a
+    # user's client would; the sample capture itself is made with a throwaway certificate.
+    "$XMPPSCOPE_PROXY" ca export --pem "$WORK/xmppscope-ca.pem" --home "$WORK/xmppscope-home" >/dev/null \
+        || die "xmppscope ca export failed"
+    capture c2s-starttls "$TLS_PORT" yes short --ca-file "$WORK/xmppscope-ca.pem"
+    # Direct TLS (XEP-0368) exists only through the proxy: its server leg is all TLS.
+    capture c2s-directtls "$DIRECT_TLS_PORT" direct full --direct-tls --big-body --ca-file "$WORK/xmppscope-ca.pem"
+else
+    capture c2s-starttls "$TLS_PORT" yes short --trust-any-cert
+fi

@@ -31,6 +31,8 @@ final class ProxyConnection {
     private var clientServerName: String?
     /// The SNI sent to the server.
     private var upstreamServerName: String?
+    /// Notes decided while the inspector decodes a read, recorded after that read's records.
+    private var pendingNotes: [String] = []
 
     static let logger = Logger(label: "xmppscope.proxy")
 
@@ -41,9 +43,13 @@ final class ProxyConnection {
         self.client = client
         phases = StreamPhaseMachine(keepsChannelBinding: configuration.keepsChannelBinding)
         var closing: () -> Void = {}
-        clientSide = RelayHandler(tap: { buffer in ProxyConnection.tap(buffer, id, .c2s, state) }, onClose: { closing() })
-        serverSide = RelayHandler(tap: { buffer in ProxyConnection.tap(buffer, id, .s2c, state) }, onClose: { closing() })
+        var tapped: () -> Void = {}
+        clientSide = RelayHandler(tap: { buffer in ProxyConnection.tap(buffer, id, .c2s, state); tapped() },
+                                  onClose: { closing() })
+        serverSide = RelayHandler(tap: { buffer in ProxyConnection.tap(buffer, id, .s2c, state); tapped() },
+                                  onClose: { closing() })
         closing = { [unowned self] in self.channelClosed() }
+        tapped = { [unowned self] in self.recordPendingNotes() }
 
         clientSide.onInputClosed = { [unowned self] in self.ended(by: "client", "it closed its side (FIN)") }
         serverSide.onInputClosed = { [unowned self] in self.ended(by: "server", "it closed its side (FIN)") }
@@ -74,8 +80,7 @@ final class ProxyConnection {
         ))
         if configuration.directTLS && !configuration.interceptsTLS {
             note(["direct TLS relayed untouched (--tls passthrough): nothing of this session is decoded"])
-        } else if configuration.directTLS, configuration.defaultDomain == nil {
-            // Without a name to send, wait for the client's SNI (see addClientTLS).
+            recordPendingNotes()
         }
     }
 
@@ -224,7 +229,6 @@ final class ProxyConnection {
                         note(["could not edit the server's stream features (already relayed): " + edits.joined(separator: "; ")])
                     }
                 case .advise(let text):
-                    Self.logger.warning("conn \(id): \(text)")
                     note([text])
                 }
             }
@@ -271,20 +275,38 @@ final class ProxyConnection {
     // MARK: Errors and closing
 
     private func clientError(_ error: any Error) {
-        let hint = error is NIOSSLError ? " — does the client trust the xmppscope CA? ('xmppscope ca export --pem ca.pem')" : ""
-        Self.logger.error("conn \(id): the client's side failed: \(error)\(hint)")
+        if case NIOSSLError.uncleanShutdown = error {
+            ended(by: "client", "it closed without a TLS close_notify")
+            return
+        }
+        var hint = ""
+        if case NIOSSLError.handshakeFailed = error {
+            hint = " — does the client trust the xmppscope CA? ('xmppscope ca export --pem ca.pem')"
+        }
+        if hint.isEmpty {
+            Self.logger.notice("conn \(id): the client's side failed: \(error)")
+        } else {
+            Self.logger.error("conn \(id): the client's side failed: \(error)\(hint)")
+        }
         ended(by: "client", "error: \(error)")
     }
 
     /// The server's side failed (TLS verification, say): tell the user how to fix it, and the
     /// client with a stream error (RFC 6120 §4.9) before its connection closes.
     private func upstreamError(_ error: any Error) {
-        let described = "\(error)"
-        guard error is NIOSSLError || described.contains("CERTIFICATE") || described.contains("certificate") else {
+        if case NIOSSLError.uncleanShutdown = error {
+            ended(by: "server", "it closed without a TLS close_notify")
+            return
+        }
+        guard case NIOSSLError.handshakeFailed = error else {
+            Self.logger.error("conn \(id): the server's side failed: \(error)")
             ended(by: "server", "error: \(error)")
             return
         }
-        let hint = " — the server's certificate did not verify: give its CA with --upstream-ca FILE (a test server's self-signed certificate, say), or --insecure"
+        let described = "\(error)"
+        let hint = described.contains("CERTIFICATE") || described.contains("certificate")
+            ? " — the server's certificate did not verify: give its CA with --upstream-ca FILE (a test server's self-signed certificate, say), or --insecure"
+            : ""
         Self.logger.error("conn \(id): TLS to the server failed: \(error)\(hint)")
         ended(by: "proxy", "TLS with the server failed: \(error)")
         let reply = StreamErrorReply.bytes(condition: "remote-connection-failed",
@@ -328,7 +350,16 @@ final class ProxyConnection {
         state.value.inspector.connection(id, proxyEvent: event, info, direction: direction, at: Timestamp.now())
     }
 
+    /// Records notes after the records of the read being decoded (the edit after the features
+    /// it changed, the advice after the failure it explains).
     private func note(_ notes: [String]) {
+        pendingNotes += notes
+    }
+
+    private func recordPendingNotes() {
+        guard !pendingNotes.isEmpty else { return }
+        let notes = pendingNotes
+        pendingNotes = []
         for text in notes { Self.logger.notice("conn \(id): \(text)") }
         record(.proxyNote, .s2c, ProxyInfo(notes: notes))
     }

@@ -6,7 +6,7 @@ tcpdump records the traffic. Writes what the clients saw (iq outcomes, messages
 sent and received) as JSON, the capture's expectation file.
 
 Usage: session.py --domain D --port N --password P --scenario full|short
-                  [--trust-any-cert] --out FILE
+                  [--trust-any-cert | --ca-file PEM] [--direct-tls] [--big-body] --out FILE
 """
 
 import argparse
@@ -38,14 +38,18 @@ LONG_BODY = "".join(f"line {i:03d}: the quick brown fox jumps over the lazy dog.
 class Peer(ClientXMPP):
     """One account; records the chat bodies and presences it receives."""
 
-    def __init__(self, name, domain, password, trust_any_cert):
-        super().__init__(f"{name}@{domain}/xmppscope", password, sasl_mech="PLAIN",
+    def __init__(self, name, domain, password, trust_any_cert, ca_file=None, direct_tls=False, sasl="PLAIN"):
+        super().__init__(f"{name}@{domain}/xmppscope", password, sasl_mech=sasl,
                          plugin_config={"feature_mechanisms": {"unencrypted_plain": True}})
         self.name = name
-        self.enable_direct_tls = False  # plain TCP first; STARTTLS if the server offers it
+        # Plain TCP first and STARTTLS if the server offers it, or TLS from the first byte (XEP-0368).
+        self.enable_direct_tls = direct_tls
+        self.enable_starttls = not direct_tls
         if trust_any_cert:  # the TLS run uses a throwaway self-signed certificate
             self.ssl_context.check_hostname = False
             self.ssl_context.verify_mode = ssl.CERT_NONE
+        elif ca_file:  # trust exactly this CA (the xmppscope proxy's), names checked
+            self.ssl_context.load_verify_locations(cafile=ca_file)
         # Subscriptions are answered by the scenario, not by slixmpp
         # (None = no automatic answer; False would refuse them).
         self.roster.auto_authorize = None
@@ -135,7 +139,7 @@ async def server_version(rec, peer, domain, iq_id):
     return f"{name.lower()} {version}"
 
 
-async def full_scenario(rec, alice, bob, domain):
+async def full_scenario(rec, alice, bob, domain, big_body=False):
     bob_jid, alice_jid = bob.boundjid.bare, alice.boundjid.bare
 
     # Roster and presence subscriptions, both ways. Prosody forwards
@@ -167,17 +171,19 @@ async def full_scenario(rec, alice, bob, domain):
 
     # Chat both ways: ASCII, non-ASCII, ~5 KB.
     bodies = ["hello bob, plain ASCII", "héllo wörld — 你好 🎉", LONG_BODY]
+    if big_body:  # ~203 KB, under Prosody's 256 KiB stanza limit
+        bodies.append(LONG_BODY * 41)
     for i, body in enumerate(bodies, 1):
         rec.message(alice, f"msg-a{i}", bob_jid, body)
     for i, body in enumerate(bodies, 1):
         rec.message(bob, f"msg-b{i}", alice_jid, body.replace("bob", "alice"))
-    await wait_until(lambda: len(bob.received) >= 3 and len(alice.received) >= 3,
+    await wait_until(lambda: len(bob.received) >= len(bodies) and len(alice.received) >= len(bodies),
                      "chat messages to arrive")
 
     # An id reused after its answer came back is a new request; a message shares it too.
     await rec.iq(alice, "reuse-1", "get", domain, ET.Element(f"{{{NS_PING}}}ping"))
     rec.message(alice, "reuse-1", bob_jid, "same id as an answered iq")
-    await wait_until(lambda: len(bob.received) >= 4, "the reuse-1 message to arrive")
+    await wait_until(lambda: len(bob.received) >= len(bodies) + 1, "the reuse-1 message to arrive")
     await rec.iq(alice, "reuse-1", "get", domain, query(NS_DISCO_INFO))
     return server
 
@@ -190,7 +196,7 @@ async def short_scenario(rec, alice, bob, domain):
 
 
 async def run(args):
-    peers = [Peer(n, args.domain, args.password, args.trust_any_cert)
+    peers = [Peer(n, args.domain, args.password, args.trust_any_cert, args.ca_file, args.direct_tls, args.sasl)
              for n in ("alice", "bob")]
     alice, bob = peers
     for p in peers:
@@ -201,8 +207,10 @@ async def run(args):
             raise RuntimeError(f"{p.name}: {p.failure}")
 
     rec = Recorder()
-    scenario = full_scenario if args.scenario == "full" else short_scenario
-    server = await scenario(rec, alice, bob, args.domain)
+    if args.scenario == "full":
+        server = await full_scenario(rec, alice, bob, args.domain, big_body=args.big_body)
+    else:
+        server = await short_scenario(rec, alice, bob, args.domain)
 
     # Clean goodbye: unavailable presence, then </stream:stream>.
     for p in peers:
@@ -233,6 +241,10 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--password", required=True)
     ap.add_argument("--scenario", choices=("full", "short"), default="full")
+    ap.add_argument("--ca-file", help="trust this CA (PEM) and check the server's name")
+    ap.add_argument("--sasl", default="PLAIN", help="the SASL mechanism to use (default PLAIN)")
+    ap.add_argument("--direct-tls", action="store_true", help="TLS from the first byte (XEP-0368)")
+    ap.add_argument("--big-body", action="store_true", help="the full scenario also sends a 200 KB body")
     ap.add_argument("--trust-any-cert", action="store_true",
                     help="accept the server's self-signed certificate (STARTTLS run)")
     ap.add_argument("--out", required=True, help="expectation JSON to write")
