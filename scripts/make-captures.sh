@@ -153,6 +153,8 @@ capture() {
         local trust=() direct=()
         [[ -f $WORK/cert.pem && ${XMPPSCOPE_PROXY_TRUST:-} != system ]] && trust=(--upstream-ca "$WORK/cert.pem")
         [[ $tls == direct ]] && direct=(--direct-tls --server-name "$DOMAIN")
+        # The TLS secrets of both legs, so tshark can decrypt them and compare (NAME.keys).
+        SSLKEYLOGFILE="$dir/$name.keys" \
         "$XMPPSCOPE_PROXY" proxy --listen "127.0.0.1:$client_port" --upstream "127.0.0.1:$port" --json \
             --tls "${XMPPSCOPE_PROXY_TLS:-intercept}" --home "$WORK/xmppscope-home" "${trust[@]}" "${direct[@]}" \
             >"$dir/$name.proxy.jsonl" 2>"$dir/proxy.err" &
@@ -175,6 +177,7 @@ capture() {
         stop_pid "$CLIENT_TCPDUMP_PID"; CLIENT_TCPDUMP_PID=""
         mv "$dir/$name.client-leg.pcap" "$dir/$name.proxy.jsonl" "$OUTDIR/"
         mv "$dir/proxy.err" "$OUTDIR/$name.proxy.err"
+        [[ -f $dir/$name.keys ]] && mv "$dir/$name.keys" "$OUTDIR/"
     fi
     stop_pid "$TCPDUMP_PID"; TCPDUMP_PID=""
     stop_pid "$PROSODY_PID"; PROSODY_PID=""

@@ -126,6 +126,7 @@ final class ProxyConnection {
         let (leaf, key, _) = try state.value.leaf(for: fallback, authority: authority)
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: [.certificate(leaf)], privateKey: .privateKey(key))
         tls.minimumTLSVersion = .tlsv12
+        tls.keyLogCallback = configuration.keyLog?.callback
         if directTLS { tls.applicationProtocols = ["xmpp-client"] }
         let bound = NIOLoopBound(self, eventLoop: client.eventLoop)
         tls.sslContextCallback = { values, promise in
@@ -160,6 +161,7 @@ final class ProxyConnection {
         case .insecure: tls.certificateVerification = .none
         }
         if directTLS { tls.applicationProtocols = ["xmpp-client"] }
+        tls.keyLogCallback = configuration.keyLog?.callback
         upstreamServerName = serverName
         let handler = try NIOSSLClientHandler(context: NIOSSLContext(configuration: tls), serverHostname: serverName)
         try upstream.pipeline.syncOperations.addHandler(handler, position: .first)

@@ -43,13 +43,16 @@ public final class ProxyServer: @unchecked Sendable {
         public var upstreamTrust: UpstreamTrust
         /// Keep `-PLUS` mechanisms and channel-binding offers.
         public var keepsChannelBinding: Bool
+        /// Where the TLS secrets of both legs are written (`SSLKEYLOGFILE`), if anywhere.
+        public var keyLog: KeyLog?
 
         public init(listenHost: String = "127.0.0.1", listenPort: Int, upstreams: [Upstream],
                     inspector: InspectorOptions = InspectorOptions(), interceptsTLS: Bool = false,
                     directTLS: Bool = false, serverName: String? = nil,
                     authority: CertificateAuthority? = nil, upstreamTrust: UpstreamTrust = .system,
-                    keepsChannelBinding: Bool = false) {
+                    keepsChannelBinding: Bool = false, keyLog: KeyLog? = nil) {
             precondition(!upstreams.isEmpty, "a proxy needs an upstream")
+            self.keyLog = keyLog
             self.listenHost = listenHost
             self.listenPort = listenPort
             self.upstreams = upstreams

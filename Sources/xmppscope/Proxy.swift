@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import Foundation
 import Logging
 import XMPPInspect
 import XMPPProxy
@@ -110,13 +111,18 @@ struct Proxy: ParsableCommand {
         let intercepts = tls == "intercept"
         let authority = intercepts ? try withUserError { try CertificateAuthority.loadOrCreate(in: home ?? CertificateAuthority.defaultDirectory) } : nil
         if let authority { logger.notice("intercepting TLS: clients must trust \(authority.certificatePath)") }
+        var keyLog: KeyLog?
+        if intercepts, let path = ProcessInfo.processInfo.environment["SSLKEYLOGFILE"], !path.isEmpty {
+            keyLog = try withUserError { try KeyLog(path: path) }
+            logger.warning("SSLKEYLOGFILE: the TLS secrets of both legs go to \(path): anyone with it can decrypt these sessions")
+        }
         if insecure { logger.warning("--insecure: the server's certificate is NOT verified; anyone on the path can read this session") }
         let server = ProxyServer(
             configuration: .init(listenHost: listenHost, listenPort: listenPort, upstreams: upstreams,
                                  inspector: output.inspectorOptions, interceptsTLS: intercepts, directTLS: directTLS,
                                  serverName: serverName ?? (upstreamPort == nil ? upstreamHost : nil), authority: authority,
                                  upstreamTrust: insecure ? .insecure : upstreamCA.map { .file($0) } ?? .system,
-                                 keepsChannelBinding: keepPlus),
+                                 keepsChannelBinding: keepPlus, keyLog: keyLog),
             sink: { record in
                 sink.consume(record)
                 stdout.flush()
