@@ -142,6 +142,25 @@ done
 check "proxy: the close record's byte counts equal the bytes on the client leg (plaintext)" bash -c "
     [[ \$(jq -s '[.[] | select(.event==\"close\") | .proxy.bytes.c2s] | add' '$work/intercepted/c2s-plain.proxy.jsonl') -eq \$(tshark -r '$work/intercepted/c2s-plain.client-leg.pcap' -Y 'tcp.dstport==16222' -T fields -e tcp.len | awk '{ s += \$1 } END { print s }') ]]"
 
+# Byte-exactness through TLS: tshark decrypts both legs with the proxy's SSLKEYLOGFILE, and each
+# connection's decrypted bytes, each way, must be the same on the client leg and the server leg.
+decrypted_streams() {  # PCAP KEYS: per TCP stream, its decrypted hex length and the md5 of both directions
+    local stream out
+    for stream in 0 1; do
+        out=$(tshark -r "$1" -o "tls.keylog_file:$2" -q -z "follow,tls,raw,$stream" 2>/dev/null |
+            awk '/^\t[0-9a-f]+$/ { a = a substr($0, 2); next } /^[0-9a-f]+$/ { b = b $0 }
+                 END { print length(a) + length(b); print (a < b ? a " " b : b " " a) }')
+        echo "$(head -1 <<<"$out") $(tail -1 <<<"$out" | md5sum | cut -d' ' -f1)"
+    done | sort
+}
+for run in c2s-starttls c2s-directtls; do
+    check "intercept $run: decrypted by tshark, both legs carry the same bytes each way" bash -c "
+        $(declare -f decrypted_streams)
+        [[ \$(decrypted_streams '$work/intercepted/$run.pcap' '$work/intercepted/$run.keys' | awk '\$1 > 1000' | wc -l) -eq 2 ]] &&
+        diff <(decrypted_streams '$work/intercepted/$run.client-leg.pcap' '$work/intercepted/$run.keys') \
+             <(decrypted_streams '$work/intercepted/$run.pcap' '$work/intercepted/$run.keys')"
+done
+
 # Channel binding (Prosody limited to TLS 1.2 offers SCRAM-SHA-1-PLUS): the client is offered
 # the features without it, the edit is logged, and a SCRAM client that signals binding support
 # fails with the proxy's explanation.
