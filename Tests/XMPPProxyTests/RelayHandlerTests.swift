@@ -18,6 +18,15 @@ private final class Pair {
         try client.pipeline.syncOperations.addHandler(clientSide)
         try upstream.pipeline.syncOperations.addHandler(serverSide)
         RelayHandler.pair(clientSide, serverSide)
+        self.serverSide = serverSide
+    }
+
+    private(set) var serverSide: RelayHandler!
+
+    func received(on channel: EmbeddedChannel) throws -> String {
+        var text = ""
+        while let out = try channel.readOutbound(as: ByteBuffer.self) { text += String(buffer: out) }
+        return text
     }
 
     func buffer(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
@@ -56,6 +65,30 @@ struct RelayHandlerTests {
         pair.upstream.isWritable = true
         pair.upstream.pipeline.fireChannelWritabilityChanged()
         #expect(reads.count == 1)
+    }
+
+    @Test("a rewrite edits and holds back what is relayed; what it holds is sent before the close")
+    func rewriteAndDrain() throws {
+        let pair = try Pair()
+        var held = ""
+        pair.serverSide.rewrite = { buffer in
+            // Hand on up to the last '>', edited; hold the rest.
+            let text = held + String(buffer: buffer)
+            let cut = text.lastIndex(of: ">").map { text.index(after: $0) } ?? text.startIndex
+            held = String(text[cut...])
+            return ByteBuffer(string: text[..<cut].replacingOccurrences(of: "-PLUS", with: ""))
+        }
+        pair.serverSide.drainRewrite = {
+            defer { held = "" }
+            return held.isEmpty ? nil : ByteBuffer(string: held)
+        }
+        try pair.upstream.writeInbound(pair.buffer("<mechanism>SCRAM-SHA-1-PLUS</mechanism><mecha"))
+        pair.upstream.pipeline.fireChannelReadComplete()
+        #expect(try pair.received(on: pair.client) == "<mechanism>SCRAM-SHA-1</mechanism>")
+        #expect(pair.tapped["s2c"] == Array("<mechanism>SCRAM-SHA-1-PLUS</mechanism><mecha".utf8))  // the tap sees what the server sent
+        _ = try pair.upstream.finish()
+        #expect(try pair.received(on: pair.client) == "<mecha")
+        #expect(!pair.client.isActive)
     }
 
     @Test("when one side closes, the other is closed")
