@@ -207,8 +207,28 @@ for _ in $(seq 100); do grep -q relaying "$work/early.err" 2>/dev/null && break;
 for _ in 1 2 3 4 5 6 7 8 9 10; do (exec 3<>/dev/tcp/127.0.0.1/16401) || true; done
 sleep 1
 kill -TERM "$proxy_pid" 2>/dev/null || true; wait "$proxy_pid" || true
-kill "$listener_pid" 2>/dev/null || true; wait "$listener_pid" 2>/dev/null || true
 check "clients that leave at once: no stream error invented" test "$(jq -c 'select(.event=="stream-error")' "$work/early.jsonl" | wc -l)" -eq 0
+
+# Ctrl-C (SIGINT) with sessions open: every connection closed by the proxy, each with its close
+# record, the log flushed, exit status 0.
+"$bin" proxy --tls passthrough --listen 127.0.0.1:16402 --upstream 127.0.0.1:16400 --json >"$work/stop.jsonl" 2>"$work/stop.err" &
+proxy_pid=$!
+for _ in $(seq 100); do grep -q relaying "$work/stop.err" 2>/dev/null && break; sleep 0.1; done
+holders=()
+for i in 1 2 3; do
+    (exec 3<>/dev/tcp/127.0.0.1/16402; printf "<?xml version='1.0'?><stream:stream to='x.test' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>" >&3; sleep 20) &
+    holders+=($!)
+done
+sleep 1
+kill -INT "$proxy_pid"
+status=0; timeout 10 tail --pid="$proxy_pid" -f /dev/null || status=$?
+wait "$proxy_pid" && proxy_status=0 || proxy_status=$?
+for holder in "${holders[@]}"; do kill "$holder" 2>/dev/null || true; wait "$holder" 2>/dev/null || true; done
+kill "$listener_pid" 2>/dev/null || true; wait "$listener_pid" 2>/dev/null || true
+check "Ctrl-C: the proxy exits 0 within 10 s with sessions open" bash -c "[[ $status -eq 0 && $proxy_status -eq 0 ]]"
+check "Ctrl-C: each open session logged (its stream header) and closed by the proxy, with bytes" bash -c "
+    [[ \$(jq -c 'select(.event==\"stream-open\")' '$work/stop.jsonl' | wc -l) -eq 3 ]] &&
+    [[ \$(jq -c 'select(.event==\"close\" and .proxy.closed_by==\"proxy\" and .proxy.reason==\"the proxy stopped\" and .proxy.bytes.c2s > 100)' '$work/stop.jsonl' | wc -l) -eq 3 ]]"
 
 # 7. Colour only on a terminal (script(1) gives the command a pseudo-terminal), never with NO_COLOR or --no-color.
 on_tty() { script -qec "$1" /dev/null; }
