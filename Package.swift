@@ -92,3 +92,23 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (Fuzz/, run by scripts/fuzz.sh), defined only when XMPPSCOPE_FUZZ is set so
+// normal builds and `swift test` never see them. Build one with a scratch path of its own:
+//   XMPPSCOPE_FUZZ=1 swift build --scratch-path .build-fuzz --product FuzzFramer -Xswiftc -sanitize=fuzzer,address
+if Context.environment["XMPPSCOPE_FUZZ"] != nil {
+    let fuzzSettings = swiftSettings + [.unsafeFlags(["-parse-as-library"])]
+    package.targets += [
+        .target(name: "CFuzzerDriver", path: "Fuzz/CFuzzerDriver"),
+        .target(name: "FuzzSupport", dependencies: ["CFuzzerDriver"], path: "Fuzz/FuzzSupport", swiftSettings: swiftSettings),
+        .executableTarget(name: "FuzzFramer", dependencies: ["FuzzSupport", "XMPPCore"],
+                          path: "Fuzz/FuzzFramer", swiftSettings: fuzzSettings),
+        .executableTarget(name: "FuzzPcap", dependencies: ["FuzzSupport", "XMPPCore", "XMPPCapture", "XMPPInspect"],
+                          path: "Fuzz/FuzzPcap", swiftSettings: fuzzSettings),
+        .executableTarget(name: "FuzzFilter", dependencies: ["FuzzSupport", "XMPPCore", "XMPPInspect"],
+                          path: "Fuzz/FuzzFilter", swiftSettings: fuzzSettings),
+        .executableTarget(name: "FuzzJSONL", dependencies: ["FuzzSupport", "XMPPCore", "XMPPInspect"],
+                          path: "Fuzz/FuzzJSONL", swiftSettings: fuzzSettings),
+    ]
+    package.products += ["FuzzFramer", "FuzzPcap", "FuzzFilter", "FuzzJSONL"].map { .executable(name: $0, targets: [$0]) }
+}

@@ -82,8 +82,12 @@ public final class XMLFramer {
 
     /// An element past a limit, parsed to its end without being kept.
     private struct Discard {
+        /// The limit error, with the skipped bytes copied into it so far.
         var error: FramerError
         var start: Int
+        /// Bytes before this offset are in `error` already (the window lets them go while the
+        /// element is parsed on, so they are copied first, as many as an error keeps).
+        var skippedUpTo: Int
     }
 
     private var mode: Mode = .awaitingStart(synthetic: nil)
@@ -168,7 +172,7 @@ public final class XMLFramer {
         if case .hunting = mode {
             finishPendingError(upTo: windowEnd, emit: emit)
         } else if let discard {
-            emitError(discard.error, from: discard.start, to: windowEnd, emit: emit)
+            emitError(discard.error, from: discard.skippedUpTo, to: windowEnd, emit: emit)
         } else if let start = unfinishedElementStart() {
             emitError(FramerError(kind: .cutByGap(missing: missing), position: position(at: windowEnd)),
                       from: start, to: windowEnd, emit: emit)
@@ -216,7 +220,7 @@ public final class XMLFramer {
             finishPendingError(upTo: windowEnd, emit: emit)
         case .parsing, .awaitingStart:
             if let discard {
-                emitError(discard.error, from: discard.start, to: windowEnd, emit: emit)
+                emitError(discard.error, from: discard.skippedUpTo, to: windowEnd, emit: emit)
             } else if let start = unfinishedElementStart() {
                 emitError(FramerError(kind: .unfinished, position: position(at: windowEnd)), from: start, to: windowEnd, emit: emit)
             }
@@ -301,8 +305,10 @@ public final class XMLFramer {
                     handlePendingControl(emit)
                     continue
                 }
-                var end = windowEnd
-                if discard == nil { end = min(end, (itemInProgress ?? fedEnd) + limits.maxStanzaBytes) }
+                // At most a stanza limit past the element in progress, and while discarding one past
+                // a limit, at most a limit at a time: an element that begins after the discarded one
+                // ends, within the same xmlParseChunk call, must not escape the size check.
+                let end = min(windowEnd, (itemInProgress ?? fedEnd) + limits.maxStanzaBytes)
                 let (validEnd, invalid) = validateCharacters(from: fedEnd, to: end)
                 if validEnd > fedEnd {
                     parse(upTo: validEnd)
@@ -332,8 +338,14 @@ public final class XMLFramer {
     /// After libxml2 consumed bytes with no control raised: between top-level elements, what it
     /// consumed is done with; while discarding, nothing is kept.
     private func afterParse() {
-        if discard != nil {
-            release(upTo: min(fedEnd, contextCursor()))
+        if var discard {
+            // Whatever the chunking, the error shows the element's first bytes: copy them before
+            // the window lets them go.
+            let end = min(fedEnd, contextCursor())
+            appendSkipped(&discard.error, from: discard.skippedUpTo, to: end)
+            discard.skippedUpTo = max(discard.skippedUpTo, end)
+            self.discard = discard
+            release(upTo: end)
         } else if depth == 1 && builders.isEmpty {
             let cursor = contextCursor()
             if cursor > boundary { boundary = cursor }
@@ -393,7 +405,7 @@ public final class XMLFramer {
     private func exceeded(_ kind: FramerErrorKind, at offset: Int) {
         let error = FramerError(kind: kind, position: position(at: offset))
         if !builders.isEmpty, let start = itemStart {
-            discard = Discard(error: error, start: start)
+            discard = Discard(error: error, start: start, skippedUpTo: start)
             builders.removeAll(keepingCapacity: true)
         } else if control == nil {
             control = .failed(error)
@@ -410,7 +422,7 @@ public final class XMLFramer {
         if let discard {
             // The element past a limit broke before its end: report the limit, hunt after the break.
             pendingError = discard.error
-            skippedStart = discard.start
+            skippedStart = discard.skippedUpTo
             huntFrom = min(max(cursor, error.position.offset), windowEnd)
             mode = .hunting
             return
@@ -604,7 +616,8 @@ public final class XMLFramer {
                 }
                 index += length
             }
-            return (to, nil)
+            // Past `to` when the last sequence straddles it: never in the middle of a character.
+            return (index + base, nil)
         }
     }
 
@@ -891,7 +904,7 @@ public final class XMLFramer {
                 // The element past a limit is over: report it, with what it spanned.
                 let end = contextCursor()
                 var error = discard.error
-                appendSkipped(&error, from: discard.start, to: end)
+                appendSkipped(&error, from: discard.skippedUpTo, to: end)
                 collected.append(.error(error))
                 self.discard = nil
                 itemStart = nil

@@ -1,0 +1,160 @@
+import FuzzSupport
+import XMPPCore
+
+/// libFuzzer target for ``XMLFramer``: arbitrary bytes, fed in chunks the input chooses, in both
+/// content modes, sometimes under tiny limits (so the stanza-size, depth and resynchronisation
+/// paths run), with gaps, resynchronisation and a stream reset sprinkled in.
+///
+/// Input layout: `flags`, two limit bytes, four chunk-size bytes, four operation bytes, then the
+/// stream bytes. Besides crashes and sanitizer reports it checks what must hold whatever the
+/// bytes: every element's `raw` is exactly the bytes at its offset, offsets never go backwards,
+/// and (without gaps or resets) the events do not depend on how the bytes were chunked.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzFramer(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    var input = FuzzInput(data, count: count)
+    let flags = input.byte()
+    let content: XMLFramer.Content = flags & 0x01 == 0 ? .full : .topLevel
+    let smallLimits = flags & 0x02 != 0
+    let limitBytes = (input.byte(), input.byte())
+    let limits = smallLimits
+        ? FramerLimits(maxStanzaBytes: 8 + Int(limitBytes.0) * 2, maxDepth: 1 + Int(limitBytes.1 % 12))
+        : .default
+    var plan = ChunkPlan(from: &input, count: 4)
+    let operations = Array(input.take(4))
+    let payload = input.rest
+
+    let run = FramerRun(limits: limits, content: content, flags: flags)
+    let pieces = plan.split(payload)
+    var usedOperations = false
+    for (index, piece) in pieces.enumerated() {
+        let operation = operations.isEmpty ? 0 : operations[index % operations.count]
+        if flags & 0x10 != 0 { usedOperations = run.apply(operation) || usedOperations }
+        run.feed(piece)
+    }
+    run.finish()
+    // Fed again after finish: the framer must start over cleanly.
+    if flags & 0x20 != 0, let first = pieces.first {
+        run.feed(first)
+        run.finish()
+    }
+
+    // The same bytes in one piece: the same events, whatever the chunking (the property
+    // Tests/XMPPCoreTests/FramerRegressionTests.swift holds the framer to).
+    if !usedOperations && flags & 0x20 == 0 {
+        let whole = FramerRun(limits: limits, content: content, flags: flags)
+        whole.feed(payload)
+        whole.finish()
+        // Under tiny limits only the elements are compared: which error a start tag that is both
+        // too long and malformed gets still depends on where the chunks end (a known difference,
+        // Fuzz/corpus/known/framer-limit-vs-malformed).
+        if smallLimits && whole.elements != run.elements {
+            fatalError("chunking changed the elements\nwhole:   \(whole.events.map(describe))\nchunked: \(run.events.map(describe))")
+        }
+        if !smallLimits && whole.events != run.events {
+            let first = zip(whole.events, run.events).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(whole.events.count, run.events.count)
+            let detail = first < min(whole.events.count, run.events.count)
+                ? "first difference, event \(first):\nwhole:   \(whole.events[first])\nchunked: \(run.events[first])" : ""
+            fatalError("chunking changed the events\nwhole:   \(whole.events.map(describe))\nchunked: \(run.events.map(describe))\n\(detail)")
+        }
+    }
+    return 0
+}
+
+/// An event in a line, for a failure message.
+private func describe(_ event: FramerEvent) -> String {
+    switch event {
+    case .element(let framed): return "element <\(framed.element.name)> at \(framed.offset)+\(framed.raw.count)"
+    case .error(let error): return "error \(error.kind) at \(error.position), skipped \(error.skippedCount)"
+    case .streamOpened(let header): return "stream open at \(header.offset)+\(header.raw.count)"
+    case .streamClosed(let offset, let raw): return "stream close at \(offset)+\(raw.count)"
+    }
+}
+
+/// One framer fed one way, checking each event as it comes.
+private final class FramerRun {
+    let framer: XMLFramer
+    /// Every byte fed, at its stream offset (gaps leave no bytes: offsets past a gap are not checked).
+    private var fed: [UInt8] = []
+    private var checkable = true
+    private var lastOffset = 0
+    /// Every event, for the chunking comparison.
+    private(set) var events: [FramerEvent] = []
+    /// The elements among them.
+    var elements: [FramedElement] {
+        events.compactMap { if case .element(let framed) = $0 { return framed } else { return nil } }
+    }
+
+    init(limits: FramerLimits, content: XMLFramer.Content, flags: UInt8) {
+        framer = XMLFramer(limits: limits, content: content,
+                           assumedContentNamespace: flags & 0x40 == 0 ? XMPPNamespace.client : XMPPNamespace.server)
+        framer.stopsAtProceed = flags & 0x80 == 0
+        if flags & 0x04 != 0 { framer.resynchronize() }
+    }
+
+    /// Applies an operation byte before a chunk; returns whether it did anything that makes the
+    /// framer's output depend on chunking (a gap, a reset).
+    func apply(_ operation: UInt8) -> Bool {
+        switch operation >> 4 {
+        case 0xF:
+            framer.gap(missing: Int(operation & 0x0F) + 1, emit: check)
+            checkable = false
+            return true
+        case 0xE:
+            framer.resetForNewStream()
+            return true
+        case 0xD where operation & 0x0F == 0x0F:
+            framer.switchToOpaque()
+            return true
+        case 0xC:
+            framer.resynchronize()  // a no-op unless nothing was fed yet
+            return false
+        default:
+            return false
+        }
+    }
+
+    func feed(_ bytes: ArraySlice<UInt8>) {
+        if checkable { fed.append(contentsOf: bytes) }
+        framer.feed(bytes, emit: check)
+    }
+
+    func finish() {
+        framer.finish(emit: check)
+    }
+
+    private func check(_ event: FramerEvent) {
+        events.append(event)
+        switch event {
+        case .element(let framed):
+            precondition(framed.offset >= lastOffset, "element offset \(framed.offset) before \(lastOffset)")
+            precondition(framed.raw.first == UInt8(ascii: "<"), "element raw does not start with '<'")
+            precondition(framed.offset + framed.raw.count <= framer.totalBytes, "element ends past the bytes fed")
+            if checkable {
+                let stored = Array(fed[framed.offset..<(framed.offset + framed.raw.count)])
+                precondition(stored == framed.raw, "element raw is not the bytes at its offset \(framed.offset)")
+            }
+            lastOffset = framed.offset
+            let complete = framed.completeElement()
+            precondition(complete.name == framed.element.name, "completeElement() changed the name")
+            _ = complete.xmlString
+        case .streamOpened(let header):
+            precondition(header.offset + header.raw.count <= framer.totalBytes, "header ends past the bytes fed")
+            _ = header.contentNamespace
+        case .streamClosed(let offset, let raw):
+            precondition(offset + raw.count <= framer.totalBytes, "stream close past the bytes fed")
+            if checkable && !raw.isEmpty {
+                precondition(Array(fed[offset..<(offset + raw.count)]) == raw, "stream close raw is not the bytes at its offset")
+            }
+        case .error(let error):
+            precondition(error.skipped.count <= FramerError.keptSkippedBytes, "error keeps too many skipped bytes")
+            precondition(error.skippedCount >= error.skipped.count, "skippedCount below the bytes kept")
+            _ = error.description
+        }
+    }
+}
+
+/// The program's entry point (see ``runLibFuzzer(_:_:_:)``).
+@_cdecl("FuzzFramer_main")
+public func fuzzFramerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runLibFuzzer(argc, argv, fuzzFramer)
+}

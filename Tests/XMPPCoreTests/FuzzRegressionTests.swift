@@ -1,0 +1,53 @@
+@testable import XMPPCore
+import Testing
+
+/// Inputs the libFuzzer framer target (Fuzz/FuzzFramer, `scripts/fuzz.sh framer`) found, each
+/// once a bug: the framer's events depended on how the bytes were chunked. Each is checked as one
+/// buffer and in several chunkings.
+@Suite("XML framer fuzz regressions")
+struct FramerFuzzRegressionTests {
+    private let header = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
+
+    /// The events of `input` fed whole, after checking that every listed chunking gives the same.
+    private func sameInEveryChunking(_ input: [UInt8], limits: FramerLimits, chunkSizes: [Int] = [1, 6, 7, 47, 100, 1000],
+                                     sourceLocation: SourceLocation = #_sourceLocation) -> [FramerEvent] {
+        let whole = frame(input, limits: limits)
+        for size in chunkSizes {
+            #expect(frame(input, chunkSize: size, limits: limits) == whole, "chunk size \(size)", sourceLocation: sourceLocation)
+        }
+        return whole
+    }
+
+    @Test("an element starting right after a discarded one, in the same parse call, is held to the size limit")
+    func limitAfterDiscard() {
+        // Two elements each a byte over the limit, no stream header (a capture joined mid-stream).
+        let input = Array(("<xdb to='config@-internal' ns='er' from='cm-3.jabber' id='33' type='get'><config id='cm-3.jabber'/></xdb>"
+            + "<xd to='cfi/schemas/presence.xsd' config:versin='0' xmlns:nfig='http.com/config' protocol-version='1.0'/>").utf8)
+        let events = sameInEveryChunking(input, limits: FramerLimits(maxStanzaBytes: 104, maxDepth: 4))
+        #expect(events.elements.isEmpty)
+        #expect(events.errors.filter { $0.kind == .stanzaTooLarge(limit: 104) }.count == 2)
+    }
+
+    @Test("an element past the limit keeps its first bytes as skipped, however long the stream before it")
+    func skippedBytesOfDiscardedElement() {
+        // Enough small stanzas before it that the framer's window lets consumed bytes go.
+        let before = String(repeating: "<presence/>", count: 500)
+        let big = "<message><body>" + String(repeating: "a", count: 6000) + "</body></message>"
+        let input = Array((header + before + big + "<iq/>").utf8)
+        let events = sameInEveryChunking(input, limits: FramerLimits(maxStanzaBytes: 100, maxDepth: 10))
+        let error = events.errors.first { $0.kind == .stanzaTooLarge(limit: 100) }
+        #expect(error?.skippedCount == big.utf8.count)
+        #expect(error.map { String(decoding: $0.skipped, as: UTF8.self) } == big)
+        #expect(events.names.last == "iq")
+    }
+
+    @Test("a size limit that falls inside a UTF-8 character is a size error, not invalid UTF-8")
+    func limitInsideCharacter() {
+        // "<message><body>" and 84 letters are 99 bytes: the limit of 100 ends between ö's two bytes.
+        let big = "<message><body>" + String(repeating: "a", count: 84) + "öö wörld</body></message>"
+        let input = Array((header + big + "<iq/>").utf8)
+        let events = sameInEveryChunking(input, limits: FramerLimits(maxStanzaBytes: 100, maxDepth: 10))
+        #expect(events.errors.map(\.kind) == [.stanzaTooLarge(limit: 100)])
+        #expect(events.names == ["iq"])
+    }
+}
