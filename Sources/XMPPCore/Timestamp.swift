@@ -11,8 +11,17 @@ public struct Timestamp: Sendable, Hashable, Comparable {
 
     public init(microseconds: Int64) { self.microseconds = microseconds }
 
+    /// Saturates at about ±73,000 years instead of trapping: a damaged or hostile capture can
+    /// claim any time (a pcapng timestamp is 64 bits), and differences of two such timestamps
+    /// must still fit.
     public init(seconds: Int64, microseconds: Int64) {
-        self.microseconds = seconds * 1_000_000 + microseconds
+        let limit: Int64 = 1 << 61
+        let (scaled, overflowed) = seconds.multipliedReportingOverflow(by: 1_000_000)
+        guard !overflowed, abs(microseconds) <= limit, abs(scaled) <= limit else {
+            self.microseconds = seconds < 0 || (seconds == 0 && microseconds < 0) ? -limit : limit
+            return
+        }
+        self.microseconds = max(-limit, min(limit, scaled + microseconds))
     }
 
     /// The current wall-clock time.

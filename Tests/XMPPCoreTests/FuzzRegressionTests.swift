@@ -51,3 +51,18 @@ struct FramerFuzzRegressionTests {
         #expect(events.names == ["iq"])
     }
 }
+
+/// Found by the capture target (Fuzz/FuzzPcap): a pcapng packet whose 64-bit timestamp,
+/// in microseconds, does not fit an Int64 trapped `xmppscope replay`.
+@Suite("Timestamp fuzz regressions")
+struct TimestampFuzzRegressionTests {
+    @Test("a timestamp too far out saturates instead of trapping, and differences still fit")
+    func saturates() {
+        let late = Timestamp(seconds: .max / 1000, microseconds: 999_999)
+        let early = Timestamp(seconds: .min / 1000, microseconds: -5)
+        #expect(late > Timestamp(seconds: 4_000_000_000, microseconds: 0))
+        #expect(early < Timestamp(seconds: -4_000_000_000, microseconds: 0))
+        #expect(late.milliseconds(since: early) > 0)
+        #expect(Timestamp(seconds: 1_764_037_885, microseconds: 869_205).microseconds == 1_764_037_885_869_205)
+    }
+}

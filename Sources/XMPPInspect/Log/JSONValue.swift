@@ -9,7 +9,9 @@ enum JSONValue {
 
     var string: String? { if case .string(let value) = self { return value } else { return nil } }
     var number: Double? { if case .number(let value) = self { return value } else { return nil } }
-    var int: Int? { number.map { Int($0) } }
+    /// The number as an integer (truncated), nil when it is not finite or does not fit: a log
+    /// line can hold `1e999`.
+    var int: Int? { number.flatMap { Int(exactly: $0.rounded(.towardZero)) } }
     var bool: Bool? { if case .bool(let value) = self { return value } else { return nil } }
     subscript(key: String) -> JSONValue? { if case .object(let members) = self { return members[key] } else { return nil } }
 }
@@ -149,7 +151,13 @@ struct JSONParser {
                    bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
                     index += 2
                     let low = try hex4()
-                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    if (0xDC00..<0xE000).contains(low) {
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    } else {
+                        // A high surrogate not followed by a low one: U+FFFD, then the escape after it.
+                        scalars.append(contentsOf: Array("\u{FFFD}".utf8))
+                        code = low
+                    }
                 }
                 let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
                 scalars.append(contentsOf: Array(String(Character(scalar)).utf8))
