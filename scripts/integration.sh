@@ -192,6 +192,16 @@ check "upstream down: the client gets remote-connection-failed" grep -q "<remote
 check "upstream down: the proxy log shows the stream error" \
     test "$(jq -c 'select(.event=="stream-error" and .error.condition=="remote-connection-failed")' "$work/down.jsonl" | wc -l)" -eq 1
 
+# A server name that does not resolve: host-unknown (RFC 6120 §4.9.3.6), and the user is told.
+"$bin" proxy --listen 127.0.0.1:16298 --upstream no-such-host.invalid:5222 --json >"$work/dns.jsonl" 2>"$work/dns.err" &
+proxy_pid=$!
+for _ in $(seq 100); do grep -q relaying "$work/dns.err" 2>/dev/null && break; sleep 0.1; done
+reply=$(exec 3<>/dev/tcp/127.0.0.1/16298; printf "<?xml version='1.0'?><stream:stream to='x.test' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>" >&3; timeout 15 cat <&3 || true)
+kill -TERM "$proxy_pid" 2>/dev/null || true
+wait "$proxy_pid" || true
+check "unknown host: the client gets host-unknown, the user the name that failed" bash -c "
+    grep -q '<host-unknown' <<<\"\$1\" && grep -q 'could not reach the server (no-such-host.invalid:5222' '$work/dns.err'" _ "$reply"
+
 # Clients that leave before the upstream answers are closed quietly: no error invented for them.
 python3 -c 'import socket,time
 s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 16400)); s.listen(64); s.settimeout(0.2)

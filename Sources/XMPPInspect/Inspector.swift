@@ -65,16 +65,28 @@ public final class Inspector: TCPStreamDelegate {
     /// An inspector whose records are built and handed to `sink` on a second thread, in order:
     /// framing and record building run on two cores. ``finishAll(at:)`` and ``finishRaw(at:)``
     /// return once every record has reached `sink` and `finish` has run (on that thread).
+    /// `batchDone`, if given, runs on that thread after each batch of records (to flush output).
     public static func threaded(
-        options: InspectorOptions = InspectorOptions(), sink: @escaping (Record) -> Void, finish: @escaping () -> Void
+        options: InspectorOptions = InspectorOptions(), sink: @escaping (Record) -> Void,
+        batchDone: (() -> Void)? = nil, finish: @escaping () -> Void
     ) -> Inspector {
         let records = RecordStage(options: options, sink: sink)
         let worker = WorkerQueue<FramingEvent>(
             name: "xmppscope-records",
-            process: { events in for event in events { records.consume(event) } },
+            process: { events in
+                for event in events { records.consume(event) }
+                batchDone?()
+            },
             finish: finish
         )
         return Inspector(options: options, worker: worker)
+    }
+
+    /// Threaded: hands what was decoded so far to the record thread now, instead of when a batch
+    /// is full (a live source calls it after each read, so records appear as they happen).
+    /// Single-threaded: does nothing.
+    public func handOverPending() {
+        worker?.handOver()
     }
 
     /// Every connection seen, XMPP or not, in order of creation.

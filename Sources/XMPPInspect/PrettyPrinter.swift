@@ -177,7 +177,7 @@ public final class PrettyPrinter: RecordSink {
             return indent + style.blue + start + "/>" + style.reset + label + "\n"
         }
         if elements.isEmpty {
-            return indent + style.blue + start + ">" + style.reset + trimmed(text.escapedForXMLText, to: Self.trimLength)
+            return indent + style.blue + start + ">" + style.reset + escapedAndTrimmed(text, to: Self.trimLength)
                 + style.blue + "</" + element.qualifiedName + ">" + style.reset + label + "\n"
         }
         var result = indent + style.blue + start + ">" + style.reset + label + "\n"
@@ -188,7 +188,7 @@ public final class PrettyPrinter: RecordSink {
             case .text(let text):
                 let content = text.trimmingCharacters(in: " \n\r\t")
                 if !content.isEmpty {
-                    result += indent + "  " + trimmed(content.escapedForXMLText, to: Self.trimLength) + "\n"
+                    result += indent + "  " + escapedAndTrimmed(content, to: Self.trimLength) + "\n"
                 }
             }
         }
@@ -207,10 +207,21 @@ public final class PrettyPrinter: RecordSink {
     }
 
     private func trimmed(_ text: String, to limit: Int) -> String {
-        guard !showFullText, text.count > limit else { return text }
+        guard !showFullText else { return text }
         let kept = text.prefix(limit)
         let rest = text.utf8.count - kept.utf8.count
+        guard rest > 0 else { return text }
         return String(kept) + style.dim + "… (+\(rest) B; --full shows all)" + style.reset
+    }
+
+    /// The first `limit` characters of `text`, escaped, and how many bytes were left out. Only
+    /// what is shown is escaped: a long body costs no more than a short one.
+    private func escapedAndTrimmed(_ text: String, to limit: Int) -> String {
+        if showFullText { return text.escapedForXMLText }
+        let kept = text.prefix(limit)
+        let rest = text.utf8.count - kept.utf8.count
+        guard rest > 0 else { return text.escapedForXMLText }
+        return String(kept).escapedForXMLText + style.dim + "… (+\(rest) B; --full shows all)" + style.reset
     }
 
     private func formatMilliseconds(_ value: Double) -> String {

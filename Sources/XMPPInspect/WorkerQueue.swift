@@ -45,9 +45,16 @@ final class WorkerQueue<Item: Sendable>: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func handOver() {
+    /// Hands over the items pushed so far without waiting for a full batch (a live source that
+    /// wants its records out now).
+    func handOver() {
         guard !batch.isEmpty else { return }
         condition.lock()
+        if closed {  // too late: the worker has finished; nothing more is processed
+            condition.unlock()
+            batch = []
+            return
+        }
         while queue.count >= maxQueuedBatches { condition.wait() }
         queue.append(batch)
         condition.broadcast()

@@ -154,16 +154,21 @@ final class ProxyConnection {
     /// TLS towards the server, verifying its certificate as configured, with SNI `serverName`.
     func addUpstreamTLS(serverName: String?, directTLS: Bool) throws {
         guard let upstream else { return }
-        var tls = TLSConfiguration.makeClientConfiguration()
-        switch configuration.upstreamTrust {
-        case .system: break
-        case .file(let path): tls.trustRoots = .file(path)
-        case .insecure: tls.certificateVerification = .none
+        let configuration = self.configuration
+        // One context per proxy (and ALPN choice): loading trust roots is the costly part.
+        let context = try state.value.upstreamContext(directTLS: directTLS) {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            switch configuration.upstreamTrust {
+            case .system: break
+            case .file(let path): tls.trustRoots = .file(path)
+            case .insecure: tls.certificateVerification = .none
+            }
+            if directTLS { tls.applicationProtocols = ["xmpp-client"] }
+            tls.keyLogCallback = configuration.keyLog?.callback
+            return try NIOSSLContext(configuration: tls)
         }
-        if directTLS { tls.applicationProtocols = ["xmpp-client"] }
-        tls.keyLogCallback = configuration.keyLog?.callback
         upstreamServerName = serverName
-        let handler = try NIOSSLClientHandler(context: NIOSSLContext(configuration: tls), serverHostname: serverName)
+        let handler = try NIOSSLClientHandler(context: context, serverHostname: serverName)
         try upstream.pipeline.syncOperations.addHandler(handler, position: .first)
     }
 
@@ -350,6 +355,7 @@ final class ProxyConnection {
 
     private func record(_ event: Record.Event, _ direction: Direction, _ info: ProxyInfo) {
         state.value.inspector.connection(id, proxyEvent: event, info, direction: direction, at: Timestamp.now())
+        state.value.inspector.handOverPending()
     }
 
     /// Records notes after the records of the read being decoded (the edit after the features
@@ -370,6 +376,7 @@ final class ProxyConnection {
         buffer.withUnsafeReadableBytes { bytes in
             state.value.inspector.connection(id, received: bytes, direction: direction, at: Timestamp.now())
         }
+        state.value.inspector.handOverPending()
     }
 
     static func describe(_ address: SocketAddress) -> String {

@@ -103,12 +103,14 @@ public final class ProxyServer: @unchecked Sendable {
     /// The inspector and connection numbers, used on the one event loop only.
     private let state: NIOLoopBound<ProxyState>
 
-    /// `sink` receives every record, on the proxy's event loop thread.
-    public init(configuration: Configuration, sink: @escaping (Record) -> Void) {
+    /// `sink` receives every record, in order, on a thread of its own (records are built and
+    /// written beside the event loop, on a second core); `flush` runs there after each batch.
+    public init(configuration: Configuration, sink: @escaping (Record) -> Void, flush: @escaping () -> Void = {}) {
         self.configuration = configuration
         let loop = group.next()
+        let inspector = Inspector.threaded(options: configuration.inspector, sink: sink, batchDone: flush, finish: flush)
         // Built here, used only on `loop` from now on: hand it over once, then bind it there.
-        let transfer = TransferOnce(ProxyState(inspector: Inspector(options: configuration.inspector, sink: sink)))
+        let transfer = TransferOnce(ProxyState(inspector: inspector))
         state = try! loop.submit { NIOLoopBound(transfer.value, eventLoop: loop) }.wait()
     }
 
@@ -205,8 +207,9 @@ public final class ProxyServer: @unchecked Sendable {
                         return
                     }
                     let described = "\(error)"
-                    let unknownHost = described.contains("resolve") || described.contains("NXDOMAIN")
-                        || described.contains("dnsA")
+                    // NIO reports a name that does not resolve as a DNS error (getaddrinfo's UnknownHost).
+                    let unknownHost = described.contains("DNS error") || described.contains("UnknownHost")
+                        || described.contains("resolve") || described.contains("NXDOMAIN")
                     connection.upstreamFailed(
                         condition: unknownHost ? "host-unknown" : "remote-connection-failed",
                         text: "xmppscope could not reach the server (" + errors.joined(separator: "; ") + ")"
@@ -233,6 +236,16 @@ final class ProxyState {
         inspector.framingObserver = { [unowned self] id, direction, event in
             self.connections[id]?.observe(direction, event)
         }
+    }
+
+    private var upstreamContexts: [Bool: NIOSSLContext] = [:]
+
+    /// The TLS client context for the server leg, made once per ALPN choice.
+    func upstreamContext(directTLS: Bool, make: () throws -> NIOSSLContext) throws -> NIOSSLContext {
+        if let context = upstreamContexts[directTLS] { return context }
+        let context = try make()
+        upstreamContexts[directTLS] = context
+        return context
     }
 
     func leaf(for domain: String, authority: CertificateAuthority) throws -> (NIOSSLCertificate, NIOSSLPrivateKey, String) {

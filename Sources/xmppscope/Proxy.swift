@@ -123,10 +123,8 @@ struct Proxy: ParsableCommand {
                                  serverName: serverName ?? (upstreamPort == nil ? upstreamHost : nil), authority: authority,
                                  upstreamTrust: insecure ? .insecure : upstreamCA.map { .file($0) } ?? .system,
                                  keepsChannelBinding: keepPlus, keyLog: keyLog),
-            sink: { record in
-                sink.consume(record)
-                stdout.flush()
-            }
+            sink: { record in sink.consume(record) },
+            flush: { stdout.flush() }
         )
         let address: String
         do {
