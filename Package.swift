@@ -66,7 +66,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(name: "XMPPCoreTests", dependencies: ["XMPPCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "XMPPCoreTests", dependencies: ["XMPPCore"], exclude: ["FuzzInputs"], swiftSettings: swiftSettings),
         .testTarget(name: "XMPPCaptureTests", dependencies: ["XMPPCapture", "XMPPCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "XMPPProxyTests",

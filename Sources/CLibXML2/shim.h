@@ -12,6 +12,11 @@
 /// Bytes of the current input consumed by the parser so far (its cursor as an absolute offset).
 static inline unsigned long xmppscope_xml_consumed(xmlParserCtxtPtr ctxt) {
     if (ctxt == NULL || ctxt->input == NULL) return 0;
+    // Once libxml2 has halted the parser (xmlStopParser, a fatal error) `cur` may point at a
+    // static empty string, not into `base`: then the position is unknown (ULONG_MAX).
+    if (ctxt->input->cur == NULL || ctxt->input->base == NULL || ctxt->input->cur < ctxt->input->base
+        || (ctxt->input->end != NULL && ctxt->input->cur > ctxt->input->end))
+        return (unsigned long)-1;  /* unknown: the caller takes everything fed as consumed */
     return (unsigned long)ctxt->input->consumed + (unsigned long)(ctxt->input->cur - ctxt->input->base);
 }
 

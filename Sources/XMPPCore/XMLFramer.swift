@@ -548,8 +548,12 @@ public final class XMLFramer {
         for index in names.indices { names[index].pointer = nil }
     }
 
+    /// Where libxml2's cursor is, as a stream offset. Once libxml2 has halted the parser its cursor
+    /// is unknown (the shim says ULONG_MAX): everything fed counts as consumed then.
     private func contextCursor() -> Int {
-        contextBase + Int(xmppscope_xml_consumed(context))
+        let consumed = xmppscope_xml_consumed(context)
+        guard consumed <= UInt(fedEnd - contextBase) else { return fedEnd }
+        return contextBase + Int(consumed)
     }
 
     private func stop() {

@@ -1,3 +1,4 @@
+import Foundation
 @testable import XMPPCore
 import Testing
 
@@ -49,6 +50,39 @@ struct FramerFuzzRegressionTests {
         let events = sameInEveryChunking(input, limits: FramerLimits(maxStanzaBytes: 100, maxDepth: 10))
         #expect(events.errors.map(\.kind) == [.stanzaTooLarge(limit: 100)])
         #expect(events.names == ["iq"])
+    }
+}
+
+/// Found by the framer target: once libxml2 had halted the parser, its input cursor no longer
+/// pointed into its buffer, and the framer's position arithmetic trapped ("Not enough bits to
+/// represent the passed value"): hostile bytes could crash `replay`.
+@Suite("XML framer fuzz crash")
+struct FramerFuzzCrashTests {
+    @Test("the halted-parser input frames without trapping, in the fuzzer's chunking and others")
+    func haltedParserCursor() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("FuzzInputs/framer-context-cursor-trap")
+        let input = try [UInt8](Data(contentsOf: file))
+        // The target's layout: flags 0x01 (.topLevel, default limits), two limit bytes, chunk
+        // bytes c8 01 21 00 (pieces of 2304, 2, 34, then the rest), four operation bytes.
+        let payload = Array(input[11...])
+        for sizes in [[2304, 2, 34, Int.max], [1], [7], [64], [Int.max]] {
+            let framer = XMLFramer(content: .topLevel)
+            var events: [FramerEvent] = []
+            var start = 0, next = 0
+            while start < payload.count {
+                let size = sizes[next % sizes.count]
+                let end = size >= payload.count - start ? payload.count : start + size
+                framer.feed(payload[start..<end]) { events.append($0) }
+                start = end
+                next += 1
+            }
+            framer.finish { events.append($0) }
+            #expect(!events.errors.isEmpty, "chunks \(sizes): the malformed input is reported")
+            for error in events.errors {
+                #expect(error.position.offset >= 0 && error.position.offset <= payload.count, "chunks \(sizes)")
+            }
+        }
     }
 }
 
