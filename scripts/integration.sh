@@ -221,7 +221,7 @@ check "clients that leave at once: no stream error invented" test "$(jq -c 'sele
 
 # Ctrl-C (SIGINT) with sessions open: every connection closed by the proxy, each with its close
 # record, the log flushed, exit status 0.
-"$bin" proxy --tls passthrough --listen 127.0.0.1:16402 --upstream 127.0.0.1:16400 --json >"$work/stop.jsonl" 2>"$work/stop.err" &
+"$bin" proxy --tls passthrough --listen 127.0.0.1:16402 --upstream 127.0.0.1:16400 --json --log "$work/stop.log.jsonl" >"$work/stop.jsonl" 2>"$work/stop.err" &
 proxy_pid=$!
 for _ in $(seq 100); do grep -q relaying "$work/stop.err" 2>/dev/null && break; sleep 0.1; done
 holders=()
@@ -230,11 +230,13 @@ for i in 1 2 3; do
     holders+=($!)
 done
 sleep 1
+live_log=$(jq -c 'select(.event=="stream-open")' "$work/stop.log.jsonl" | wc -l)
 kill -INT "$proxy_pid"
 status=0; timeout 10 tail --pid="$proxy_pid" -f /dev/null || status=$?
 wait "$proxy_pid" && proxy_status=0 || proxy_status=$?
 for holder in "${holders[@]}"; do kill "$holder" 2>/dev/null || true; wait "$holder" 2>/dev/null || true; done
 kill "$listener_pid" 2>/dev/null || true; wait "$listener_pid" 2>/dev/null || true
+check "proxy --log: the file keeps up while the proxy runs (each session's header there before the stop)" test "$live_log" -eq 3
 check "Ctrl-C: the proxy exits 0 within 10 s with sessions open" bash -c "[[ $status -eq 0 && $proxy_status -eq 0 ]]"
 check "Ctrl-C: each open session logged (its stream header) and closed by the proxy, with bytes" bash -c "
     [[ \$(jq -c 'select(.event==\"stream-open\")' '$work/stop.jsonl' | wc -l) -eq 3 ]] &&

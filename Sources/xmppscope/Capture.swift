@@ -58,11 +58,14 @@ struct Capture: ParsableCommand {
         logger.notice("capturing on \(interface) with filter '\(bpf)'; Ctrl-C to stop")
 
         let stdout = BufferedOutput()
-        let (screen, sink) = try output.makePipeline(output: stdout)
+        let (screen, sink, logFile) = try output.makePipeline(output: stdout)
         let flushEachRecord = !output.summary
         let inspector = Inspector(options: output.inspectorOptions) { record in
             sink.consume(record)
-            if flushEachRecord { stdout.flush() }
+            if flushEachRecord {
+                stdout.flush()
+                logFile?.flush()
+            }
         }
         let outcome = ReplayPipeline.run(source, into: inspector)
         if let summary = screen as? SummaryReport {

@@ -68,14 +68,18 @@ struct OutputOptions: ParsableArguments {
     }
 
     /// The screen sink, with `--log` beside it and `--filter` in front; exits with a message on a bad filter or log path.
-    func makePipeline(output: BufferedOutput) throws -> (screen: any RecordSink, pipeline: any RecordSink) {
+    /// The screen's sink, the whole pipeline (filter, screen, `--log` file), and the log file's
+    /// output (a live source flushes it with the screen, so the file keeps up).
+    func makePipeline(output: BufferedOutput) throws -> (screen: any RecordSink, pipeline: any RecordSink, logFile: BufferedOutput?) {
         let screen = makeSink(output: output)
         var pipeline: any RecordSink = screen
+        var logFile: BufferedOutput?
         if let log {
             guard let file = BufferedOutput(path: log) else {
                 FileHandleStandardError.write("error: cannot write the log \(log)\n")
                 throw ExitCode(1)
             }
+            logFile = file
             pipeline = TeeSink([screen, JSONLinesWriter(output: file)])
         }
         if let filter {
@@ -86,7 +90,7 @@ struct OutputOptions: ParsableArguments {
                 throw ExitCode(1)
             }
         }
-        return (screen, pipeline)
+        return (screen, pipeline, logFile)
     }
 
     func bootstrapLogging() {

@@ -107,7 +107,7 @@ struct Proxy: ParsableCommand {
             logger.notice("\(upstreamHost): connecting to \(upstreams.map(\.description).joined(separator: ", then ")) (SRV, then the default port)")
         }
         let stdout = BufferedOutput()
-        let (screen, sink) = try output.makePipeline(output: stdout)
+        let (screen, sink, logFile) = try output.makePipeline(output: stdout)
         let intercepts = tls == "intercept"
         let authority = intercepts ? try withUserError { try CertificateAuthority.loadOrCreate(in: home ?? CertificateAuthority.defaultDirectory) } : nil
         if let authority { logger.notice("intercepting TLS: clients must trust \(authority.certificatePath)") }
@@ -124,7 +124,10 @@ struct Proxy: ParsableCommand {
                                  upstreamTrust: insecure ? .insecure : upstreamCA.map { .file($0) } ?? .system,
                                  keepsChannelBinding: keepPlus, keyLog: keyLog),
             sink: { record in sink.consume(record) },
-            flush: { stdout.flush() }
+            flush: {
+                stdout.flush()
+                logFile?.flush()
+            }
         )
         let address: String
         do {

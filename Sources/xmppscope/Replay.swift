@@ -28,7 +28,7 @@ struct Replay: ParsableCommand {
         output.bootstrapLogging()
         let logger = Logger(label: "xmppscope.replay")
         let stdout = BufferedOutput()
-        let (screen, sink) = try output.makePipeline(output: stdout)
+        let (screen, sink, _) = try output.makePipeline(output: stdout)
         // Records are built, encoded and written on a second thread while this one frames. A
         // summary is cheap and reads the connections at the end, so it stays on this thread.
         let inspector: Inspector
