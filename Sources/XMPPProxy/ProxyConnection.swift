@@ -1,4 +1,7 @@
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOSSL
 import X509
 import Logging
@@ -349,6 +352,19 @@ final class ProxyConnection {
             bytes: .init(c2s: clientSide.bytesRelayed, s2c: serverSide.bytesRelayed)
         ))
         state.value.connections[id] = nil
+        if state.value.connections.isEmpty { Self.returnFreedMemory() }
+    }
+
+    /// The last connection closed: hand the memory the sessions freed back to the system, so an
+    /// idle proxy's RSS returns to where it was (glibc keeps freed heap pages otherwise).
+    private static func returnFreedMemory() {
+        #if canImport(Glibc)
+        // malloc_trim(3) is glibc's, declared in <malloc.h>, which the Glibc module leaves out.
+        typealias MallocTrim = @convention(c) (Int) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
+            _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+        }
+        #endif
     }
 
     // MARK: Records
