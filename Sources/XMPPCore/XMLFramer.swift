@@ -414,16 +414,18 @@ public final class XMLFramer {
 
     /// Drops the current element and hunts for the next stanza start after it.
     private func fail(_ error: FramerError, emit: (FramerEvent) -> Void) {
-        let cursor = context == nil ? fedEnd : contextCursor()
         let openItem = builders.isEmpty ? nil : itemStart
         let discard = self.discard  // dropContext() clears it
         dropContext()
         var error = error
         if let discard {
-            // The element past a limit broke before its end: report the limit, hunt after the break.
+            // The element past a limit broke before its end: report the limit, hunt after the break
+            // (the error's position, taken while libxml2's cursor was still known). Not from the
+            // cursor now: once libxml2 has halted it is lost and counts as everything fed, which
+            // depends on the chunking and may lie past the next stanza.
             pendingError = discard.error
             skippedStart = discard.skippedUpTo
-            huntFrom = min(max(cursor, error.position.offset), windowEnd)
+            huntFrom = min(max(error.position.offset, discard.start + 1), windowEnd)
             mode = .hunting
             return
         }
@@ -817,7 +819,8 @@ public final class XMLFramer {
             // libxml2 keeps a stack entry for every open element, however deep: past a bound, stop
             // following the element and resynchronise after it, or memory grows with the nesting.
             if depth - limits.maxDepth > max(limits.maxDepth, 1024) {
-                control = .failed(discard.error)
+                // At this start tag: ``fail(_:emit:)`` hunts from the position of the error it gets.
+                control = .failed(FramerError(kind: discard.error.kind, position: position(at: contextCursor())))
                 stop()
             }
             return

@@ -53,6 +53,66 @@ struct FramerFuzzRegressionTests {
     }
 }
 
+/// Found by the framer target (`framer-small-limit-skip-length`): an element past the size limit
+/// that broke before its end (here `]]>` in its text) resumed the hunt for the next stanza at the
+/// end of what the framer had handed libxml2, since libxml2's cursor is lost once it halts. That
+/// end depends on the chunking, so a stanza right after the broken element was kept in one
+/// chunking and skipped in another, and every error and element after it differed.
+@Suite("XML framer fuzz regressions: resuming after a broken element past a limit")
+struct FramerBrokenDiscardTests {
+    /// Feeds `payload` in pieces of `sizes` (repeating), like the fuzz target's chunk plan.
+    private func frame(_ payload: [UInt8], sizes: [Int], limits: FramerLimits) -> [FramerEvent] {
+        let framer = XMLFramer(limits: limits)
+        var events: [FramerEvent] = []
+        var start = 0, next = 0
+        while start < payload.count {
+            let size = sizes[next % sizes.count]
+            let end = size >= payload.count - start ? payload.count : start + size
+            framer.feed(payload[start..<end]) { events.append($0) }
+            start = end
+            next += 1
+        }
+        framer.finish { events.append($0) }
+        return events
+    }
+
+    @Test("the fuzzer's input gives the same errors and elements in its chunking and others")
+    func fuzzInput() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("FuzzInputs/framer-small-limit-skip-length")
+        let input = try [UInt8](Data(contentsOf: file))
+        // The target's layout: flags 0x02 (.full, small limits), limit bytes 30 03 (104 bytes,
+        // depth 4), chunk bytes 05 3f 01 0d (pieces of 6, 64, 2, 14), four operation bytes (none).
+        #expect(Array(input[0..<11]) == [0x02, 0x30, 0x03, 0x05, 0x3F, 0x01, 0x0D, 0, 0, 0, 0])
+        let payload = Array(input[11...])
+        let limits = FramerLimits(maxStanzaBytes: 104, maxDepth: 4)
+        let whole = frame(payload, sizes: [Int.max], limits: limits)
+        for sizes in [[6, 64, 2, 14], [1], [7], [64], [104], [105]] {
+            let events = frame(payload, sizes: sizes, limits: limits)
+            #expect(events.elements == whole.elements, "chunks \(sizes): elements")
+            #expect(events == whole, "chunks \(sizes): events")
+        }
+        // The second `<challenge>` after the restart (at 1230) breaks the stream off: it never ends.
+        #expect(whole.names == ["success"])
+        #expect(whole.errors.map(\.skippedCount) == [182, 213, 216, 120, 232, 216, 476])
+    }
+
+    @Test("a stanza right after an element past the limit that breaks is kept, whatever the chunking")
+    func stanzaAfterBrokenDiscard() {
+        let header = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
+        // 104 bytes reached inside the text; `]]>` is not allowed there and halts libxml2.
+        let broken = "<challenge>" + String(repeating: "a", count: 110) + "]]>b</challenge>"
+        let input = Array((header + broken + "<iq/><presence/>").utf8)
+        let limits = FramerLimits(maxStanzaBytes: 104, maxDepth: 4)
+        for sizes in [[Int.max], [1], [7], [3, 50], [104]] {
+            let events = frame(input, sizes: sizes, limits: limits)
+            #expect(events.names == ["iq", "presence"], "chunks \(sizes)")
+            #expect(events.errors.map(\.kind) == [.stanzaTooLarge(limit: 104)], "chunks \(sizes)")
+            #expect(events.errors.first?.skippedCount == broken.utf8.count, "chunks \(sizes)")
+        }
+    }
+}
+
 /// Found by the framer target: once libxml2 had halted the parser, its input cursor no longer
 /// pointed into its buffer, and the framer's position arithmetic trapped ("Not enough bits to
 /// represent the passed value"): hostile bytes could crash `replay`.
