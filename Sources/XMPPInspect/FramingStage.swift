@@ -27,8 +27,6 @@ struct TLSStart: Sendable {
 final class FramingStage: TCPStreamDelegate {
     let options: InspectorOptions
     private let emit: (FramingEvent) -> Void
-    /// Sees every framer event as it happens (the proxy follows the session with it).
-    var observer: ((Int, Direction, FramerEvent) -> Void)?
     private var sessions: [Int: FramingSession] = [:]
     private(set) var connections: [ConnectionDescription] = []
     private var connectionIndex: [Int: Int] = [:]
@@ -174,7 +172,6 @@ final class FramingStage: TCPStreamDelegate {
     }
 
     private func handle(_ event: FramerEvent, _ session: FramingSession, _ direction: Direction, _ time: Timestamp) {
-        observer?(session.id, direction, event)
         emit(.framed(connection: session.id, direction: direction, time: time, event: event))
         switch event {
         case .streamOpened(let header):

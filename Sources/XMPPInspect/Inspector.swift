@@ -92,13 +92,6 @@ public final class Inspector: TCPStreamDelegate {
     /// Every connection seen, XMPP or not, in order of creation.
     public var connections: [ConnectionDescription] { framing.connections }
 
-    /// Called with each framer event (connection, direction, event) as it is decoded, on the
-    /// thread that feeds the inspector: for a relay that acts on what goes by (STARTTLS).
-    public var framingObserver: ((Int, Direction, FramerEvent) -> Void)? {
-        get { framing.observer }
-        set { framing.observer = newValue }
-    }
-
     // MARK: TCPStreamDelegate
 
     public func connectionOpened(_ connection: TCPConnectionInfo) {

@@ -34,8 +34,11 @@ final class ProxyConnection {
     private var clientServerName: String?
     /// The SNI sent to the server.
     private var upstreamServerName: String?
-    /// Notes decided while the inspector decodes a read, recorded after that read's records.
+    /// Notes decided while the follower frames a read, recorded after that read's records.
     private var pendingNotes: [String] = []
+    /// Frames the session on the event loop until it is bound (interception only): what the
+    /// relay acts on at once. Nil once there is nothing more to act on.
+    private var follower: SessionFollower?
 
     static let logger = Logger(label: "xmppscope.proxy")
 
@@ -46,13 +49,14 @@ final class ProxyConnection {
         self.client = client
         phases = StreamPhaseMachine(keepsChannelBinding: configuration.keepsChannelBinding)
         var closing: () -> Void = {}
-        var tapped: () -> Void = {}
-        clientSide = RelayHandler(tap: { buffer in ProxyConnection.tap(buffer, id, .c2s, state); tapped() },
-                                  onClose: { closing() })
-        serverSide = RelayHandler(tap: { buffer in ProxyConnection.tap(buffer, id, .s2c, state); tapped() },
-                                  onClose: { closing() })
+        var tapped: (ByteBuffer, Direction) -> Void = { _, _ in }
+        clientSide = RelayHandler(tap: { buffer in tapped(buffer, .c2s) }, onClose: { closing() })
+        serverSide = RelayHandler(tap: { buffer in tapped(buffer, .s2c) }, onClose: { closing() })
         closing = { [unowned self] in self.channelClosed() }
-        tapped = { [unowned self] in self.recordPendingNotes() }
+        tapped = { [unowned self] buffer, direction in self.tap(buffer, direction) }
+        clientSide.gate = state.value.readGate
+        serverSide.gate = state.value.readGate
+        if configuration.interceptsTLS { follower = SessionFollower(limits: configuration.inspector.limits) }
 
         clientSide.onInputClosed = { [unowned self] in self.ended(by: "client", "it closed its side (FIN)") }
         serverSide.onInputClosed = { [unowned self] in self.ended(by: "server", "it closed its side (FIN)") }
@@ -99,7 +103,7 @@ final class ProxyConnection {
         let bytes = StreamErrorReply.bytes(condition: condition, text: text)
         var buffer = client.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
-        ProxyConnection.tap(buffer, id, .s2c, state)
+        inspect(buffer, .s2c)
         // Close gracefully: read (and show) what the client sent, half-close, and let the client
         // close; a close with unread input would reach it as a reset, maybe before the error.
         // With direct TLS the reply waits in the TLS handler until the client's handshake is done.
@@ -205,10 +209,36 @@ final class ProxyConnection {
 
     // MARK: Following the session
 
-    /// Follows the session, as the inspector decodes it: STARTTLS, feature edits, advice.
-    /// Called during the tap of a read, so whatever it sets up applies to that read's relay.
-    func observe(_ direction: Direction, _ event: FramerEvent) {
-        guard configuration.interceptsTLS else { return }
+    /// Every read, before it is relayed: the follower frames it (and whatever it sets up applies
+    /// to this read's relay), then the inspector gets it, then the notes the follower made.
+    private func tap(_ buffer: ByteBuffer, _ direction: Direction) {
+        if let follower {
+            buffer.withUnsafeReadableBytes { bytes in
+                follower.feed(bytes, direction) { event in observe(direction, event) }
+            }
+            if phases.isBound || follower.isStopped {
+                self.follower = nil  // nothing more to act on: the inspector alone frames from here
+                editor.deactivate()
+            }
+        }
+        inspect(buffer, direction)
+        recordPendingNotes()
+    }
+
+    /// Hands bytes to the inspector's thread, timed now; holds every relay's reads while it is
+    /// too far behind.
+    private func inspect(_ buffer: ByteBuffer, _ direction: Direction) {
+        let state = self.state
+        let inspection = state.value.inspection
+        let item = InspectionThread.Item.bytes(connection: id, direction: direction, buffer: buffer, time: Timestamp.now())
+        guard !inspection.push(item), state.value.readGate.isOpen else { return }
+        state.value.readGate.close()
+        let loop = state.eventLoop
+        inspection.whenDrained { loop.execute { state.value.readGate.open() } }
+    }
+
+    /// Follows the session, as the follower frames it: STARTTLS, feature edits, advice.
+    private func observe(_ direction: Direction, _ event: FramerEvent) {
         if direction == .s2c { trackBoundary(event) }
         var actions: [StreamPhaseAction] = []
         switch event {
@@ -323,7 +353,7 @@ final class ProxyConnection {
                                            text: "xmppscope could not set up TLS with the server: \(error)")
         var buffer = client.allocator.buffer(capacity: reply.count)
         buffer.writeBytes(reply)
-        ProxyConnection.tap(buffer, id, .s2c, state)
+        inspect(buffer, .s2c)
         clientSide.send(reply)
     }
 
@@ -345,12 +375,13 @@ final class ProxyConnection {
             ended(by: client.isActive ? "server" : "client", "the connection closed")
         }
         guard closedChannels == 2 else { return }
-        state.value.inspector.connectionClosed(id, reason: .fin, at: Timestamp.now())
+        state.value.inspection.push(.closed(connection: id, time: Timestamp.now()))
         let ending = self.ending ?? ("client", "the connection closed")
         record(.close, ending.by == "server" ? .s2c : .c2s, ProxyInfo(
             closedBy: ending.by, reason: ending.reason,
             bytes: .init(c2s: clientSide.bytesRelayed, s2c: serverSide.bytesRelayed)
         ))
+        follower = nil
         state.value.connections[id] = nil
         if state.value.connections.isEmpty { Self.returnFreedMemory() }
     }
@@ -370,8 +401,7 @@ final class ProxyConnection {
     // MARK: Records
 
     private func record(_ event: Record.Event, _ direction: Direction, _ info: ProxyInfo) {
-        state.value.inspector.connection(id, proxyEvent: event, info, direction: direction, at: Timestamp.now())
-        state.value.inspector.handOverPending()
+        state.value.inspection.push(.proxyEvent(connection: id, event: event, info: info, direction: direction, time: Timestamp.now()))
     }
 
     /// Records notes after the records of the read being decoded (the edit after the features
@@ -386,13 +416,6 @@ final class ProxyConnection {
         pendingNotes = []
         for text in notes { Self.logger.notice("conn \(id): \(text)") }
         record(.proxyNote, .s2c, ProxyInfo(notes: notes))
-    }
-
-    static func tap(_ buffer: ByteBuffer, _ id: Int, _ direction: Direction, _ state: NIOLoopBound<ProxyState>) {
-        buffer.withUnsafeReadableBytes { bytes in
-            state.value.inspector.connection(id, received: bytes, direction: direction, at: Timestamp.now())
-        }
-        state.value.inspector.handOverPending()
     }
 
     static func describe(_ address: SocketAddress) -> String {

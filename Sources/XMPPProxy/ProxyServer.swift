@@ -109,8 +109,9 @@ public final class ProxyServer: @unchecked Sendable {
         self.configuration = configuration
         let loop = group.next()
         let inspector = Inspector.threaded(options: configuration.inspector, sink: sink, batchDone: flush, finish: flush)
+        let inspection = InspectionThread(inspector: inspector)
         // Built here, used only on `loop` from now on: hand it over once, then bind it there.
-        let transfer = TransferOnce(ProxyState(inspector: inspector))
+        let transfer = TransferOnce(ProxyState(inspection: inspection))
         state = try! loop.submit { NIOLoopBound(transfer.value, eventLoop: loop) }.wait()
     }
 
@@ -141,10 +142,10 @@ public final class ProxyServer: @unchecked Sendable {
         try? state.eventLoop.submit {
             for connection in state.value.connections.values { connection.closeAll(reason: "the proxy stopped") }
         }.wait()
-        connectionsAtStop = (try? state.eventLoop.submit { () -> [ConnectionDescription] in
-            state.value.inspector.finishAll(at: Timestamp.now())
-            return state.value.inspector.connections
-        }.wait()) ?? []
+        // The closes above hand their records over from the event loop; once it has run them,
+        // the inspector finishes what is left.
+        let inspection = try? state.eventLoop.submit { state.value.inspection }.wait()
+        connectionsAtStop = inspection?.finish() ?? []
         try? group.syncShutdownGracefully()
     }
 
@@ -163,10 +164,10 @@ public final class ProxyServer: @unchecked Sendable {
         let id = proxy.nextID
         proxy.nextID += 1
         let first = configuration.upstreams[0]
-        proxy.inspector.connectionOpened(TCPConnectionInfo(
+        proxy.inspection.push(.opened(TCPConnectionInfo(
             id: id, client: Endpoint(client.remoteAddress), server: Endpoint(host: first.host, port: first.port),
             sawHandshake: true, firstPacket: 0, openedAt: Timestamp.now()
-        ))
+        )))
         let connection = ProxyConnection(id: id, state: state, configuration: configuration, client: client)
         proxy.connections[id] = connection  // owned until both channels close
         if configuration.directTLS && configuration.interceptsTLS {
@@ -226,16 +227,16 @@ private struct TransferOnce<Value>: @unchecked Sendable {
 
 /// What the proxy keeps on its event loop.
 final class ProxyState {
-    let inspector: Inspector
+    /// Where every read and lifecycle record goes, in order (the inspector runs there).
+    let inspection: InspectionThread
+    /// Holds every relay's reads while the inspector is too far behind.
+    let readGate = ReadGate()
     var nextID = 0
     var connections: [Int: ProxyConnection] = [:]
     /// Leaf certificates by domain, issued once, with their subjects.
     private var leaves: [String: (NIOSSLCertificate, NIOSSLPrivateKey, String)] = [:]
-    init(inspector: Inspector) {
-        self.inspector = inspector
-        inspector.framingObserver = { [unowned self] id, direction, event in
-            self.connections[id]?.observe(direction, event)
-        }
+    init(inspection: InspectionThread) {
+        self.inspection = inspection
     }
 
     private var upstreamContexts: [Bool: NIOSSLContext] = [:]

@@ -12,6 +12,9 @@ public final class RelayHandler: ChannelDuplexHandler {
     private var partner: RelayHandler?
     private var context: ChannelHandlerContext?
     private var pendingRead = false
+    /// Holds reads while the inspector is too far behind (shared by every connection).
+    var gate: ReadGate?
+    private var waitingOnGate = false
     private let tap: (ByteBuffer) -> Void
     private let onClose: () -> Void
     /// Bytes relayed from this channel to the partner.
@@ -123,7 +126,21 @@ public final class RelayHandler: ChannelDuplexHandler {
             pendingRead = true
             return
         }
+        if let gate, !gate.isOpen {
+            if !waitingOnGate {
+                waitingOnGate = true
+                gate.wait(self)
+            }
+            return
+        }
         context.read()
+    }
+
+    /// The inspector caught up: read again (unless the partner still cannot take more).
+    func gateOpened() {
+        waitingOnGate = false
+        guard let context else { return }
+        read(context: context)
     }
 
     // MARK: Called by the partner
@@ -145,6 +162,6 @@ public final class RelayHandler: ChannelDuplexHandler {
     private func partnerBecameWritable() {
         guard pendingRead, let context else { return }
         pendingRead = false
-        context.read()
+        read(context: context)
     }
 }

@@ -18,9 +18,11 @@ private final class Pair {
         try client.pipeline.syncOperations.addHandler(clientSide)
         try upstream.pipeline.syncOperations.addHandler(serverSide)
         RelayHandler.pair(clientSide, serverSide)
+        self.clientSide = clientSide
         self.serverSide = serverSide
     }
 
+    private(set) var clientSide: RelayHandler!
     private(set) var serverSide: RelayHandler!
 
     func received(on channel: EmbeddedChannel) throws -> String {
@@ -61,6 +63,44 @@ struct RelayHandlerTests {
         let reads = ReadCounter()
         try pair.client.pipeline.syncOperations.addHandler(reads, position: .first)
         pair.client.read()
+        #expect(reads.count == 0)
+        pair.upstream.isWritable = true
+        pair.upstream.pipeline.fireChannelWritabilityChanged()
+        #expect(reads.count == 1)
+    }
+
+    @Test("a closed read gate holds reads on both sides until it opens, then each side reads once")
+    func readGate() throws {
+        let pair = try Pair()
+        let gate = ReadGate()
+        pair.clientSide.gate = gate
+        pair.serverSide.gate = gate
+        let clientReads = ReadCounter(), upstreamReads = ReadCounter()
+        try pair.client.pipeline.syncOperations.addHandler(clientReads, position: .first)
+        try pair.upstream.pipeline.syncOperations.addHandler(upstreamReads, position: .first)
+        gate.close()
+        pair.client.read()
+        pair.client.read()  // asked twice while closed: still one read when it opens
+        pair.upstream.read()
+        #expect(clientReads.count == 0 && upstreamReads.count == 0)
+        gate.open()
+        #expect(clientReads.count == 1 && upstreamReads.count == 1)
+        pair.client.read()
+        #expect(clientReads.count == 2)
+    }
+
+    @Test("a gate that opens while the partner cannot take more still waits for the partner")
+    func gateAndPartner() throws {
+        let pair = try Pair()
+        let gate = ReadGate()
+        pair.clientSide.gate = gate
+        let reads = ReadCounter()
+        try pair.client.pipeline.syncOperations.addHandler(reads, position: .first)
+        gate.close()
+        pair.client.read()
+        pair.upstream.isWritable = false
+        pair.upstream.pipeline.fireChannelWritabilityChanged()
+        gate.open()
         #expect(reads.count == 0)
         pair.upstream.isWritable = true
         pair.upstream.pipeline.fireChannelWritabilityChanged()
