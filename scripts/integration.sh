@@ -161,6 +161,21 @@ for run in c2s-starttls c2s-directtls; do
              <(decrypted_streams '$work/intercepted/$run.pcap' '$work/intercepted/$run.keys')"
 done
 
+# The cipher suite in each tls-established record is the one tshark reads from that leg's
+# ServerHello (client leg: the proxy's own hello; server leg: Prosody's).
+server_hello_suites() {  # PCAP: the suites of its ServerHellos, as tshark names them, sorted
+    tshark -r "$1" -Y 'tls.handshake.type == 2' -V 2>/dev/null | sed -n 's/^ *Cipher Suite: \([A-Z0-9_]*\) (0x.*/\1/p' | sort
+}
+for run in c2s-starttls c2s-directtls; do
+    check "intercept $run: each leg's cipher suite in the log is the one tshark reads from its ServerHello" bash -c "
+        $(declare -f server_hello_suites)
+        client=\$(server_hello_suites '$work/intercepted/$run.client-leg.pcap')
+        server=\$(server_hello_suites '$work/intercepted/$run.pcap')
+        [[ \$(wc -l <<<\"\$client\") -eq 2 && -n \$client && \$(wc -l <<<\"\$server\") -eq 2 && -n \$server ]] &&
+        [[ \$client == \$(jq -r 'select(.event==\"tls-established\" and .dir==\"c2s\") | .proxy.cipher' '$work/intercepted/$run.proxy.jsonl' | sort) ]] &&
+        [[ \$server == \$(jq -r 'select(.event==\"tls-established\" and .dir==\"s2c\") | .proxy.cipher' '$work/intercepted/$run.proxy.jsonl' | sort) ]]"
+done
+
 # Channel binding (Prosody limited to TLS 1.2 offers SCRAM-SHA-1-PLUS): the client is offered
 # the features without it, the edit is logged, and a SCRAM client that signals binding support
 # fails with the proxy's explanation.

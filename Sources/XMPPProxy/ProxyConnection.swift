@@ -34,6 +34,9 @@ final class ProxyConnection {
     private var clientServerName: String?
     /// The SNI sent to the server.
     private var upstreamServerName: String?
+    /// The cipher suite each leg agreed on, read from its ServerHello.
+    private var clientCipher: String?
+    private var upstreamCipher: String?
     /// Notes decided while the follower frames a read, recorded after that read's records.
     private var pendingNotes: [String] = []
     /// Frames the session on the event loop until it is bound (interception only): what the
@@ -156,6 +159,8 @@ final class ProxyConnection {
         clientCertificateSubject = "CN=\(fallback)"
         let handler = try NIOSSLServerHandler(context: NIOSSLContext(configuration: tls))
         try client.pipeline.syncOperations.addHandler(handler, position: .first)
+        let sniffer = ServerHelloSniffer(watching: .outbound) { [unowned self] in self.clientCipher = $0 }
+        try client.pipeline.syncOperations.addHandler(sniffer, position: .first)
     }
 
     /// TLS towards the server, verifying its certificate as configured, with SNI `serverName`.
@@ -177,6 +182,8 @@ final class ProxyConnection {
         upstreamServerName = serverName
         let handler = try NIOSSLClientHandler(context: context, serverHostname: serverName)
         try upstream.pipeline.syncOperations.addHandler(handler, position: .first)
+        let sniffer = ServerHelloSniffer(watching: .inbound) { [unowned self] in self.upstreamCipher = $0 }
+        try upstream.pipeline.syncOperations.addHandler(sniffer, position: .first)
     }
 
     /// After `<proceed/>` went across in the clear: both legs switch to TLS.
@@ -193,7 +200,8 @@ final class ProxyConnection {
 
     private func tlsEstablished(_ direction: Direction, _ context: ChannelHandlerContext, _ alpn: String?) {
         let version = (try? context.pipeline.syncOperations.nioSSL_tlsVersion()).flatMap { $0 }
-        var info = ProxyInfo(tlsVersion: version.map(Self.describe), alpn: alpn)
+        var info = ProxyInfo(tlsVersion: version.map(Self.describe), cipher: direction == .c2s ? clientCipher : upstreamCipher,
+                             alpn: alpn)
         if direction == .c2s {
             info.certificateSubject = clientCertificateSubject
             info.serverName = clientServerName
