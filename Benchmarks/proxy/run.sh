@@ -56,7 +56,9 @@
 # runs.  "added" = a path's figure minus the direct figure on the same leg
 # (plain vs plain, STARTTLS vs STARTTLS).  Proxy CPU = utime+stime (+ reaped
 # children, for socat's forks) from /proc/PID/stat over all throughput runs,
-# per GB relayed.  Client, peer, proxy and server share this machine's
+# per GB relayed; relay CPU = the same for xmppscope's event-loop threads
+# (NIO-ELT-*) alone, which relay while the inspector's own threads frame
+# and write.  Client, peer, proxy and server share this machine's
 # cores, so direct MB/s is also the ceiling the generator can measure.
 
 set -euo pipefail
@@ -172,6 +174,16 @@ cpu_ticks() { # utime+stime+cutime+cstime
     s=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
     s=${s##*) }
     awk '{print $12 + $13 + $14 + $15}' <<<"$s"
+}
+loop_ticks() { # utime+stime of the process's NIO event-loop threads (xmppscope's relay)
+    local t sum=0 s
+    for t in /proc/"$1"/task/*; do
+        [[ $(cat "$t/comm" 2>/dev/null) == NIO-ELT* ]] || continue
+        s=$(cat "$t/stat" 2>/dev/null) || continue
+        s=${s##*) }
+        sum=$((sum + $(awk '{print $12 + $13}' <<<"$s")))
+    done
+    echo "$sum"
 }
 TICKS=$(getconf CLK_TCK)
 
@@ -354,7 +366,7 @@ echo "  (CA = \$RUN/xmppscope-ca.pem through xmppscope's STARTTLS intercept, els
 echo "   socat, mitmdump and passthrough relay the TLS session between client and server untouched)"
 echo
 
-declare -A P50 P99 MBPS ST CPU HWM
+declare -A P50 P99 MBPS ST CPU LOOPCPU HWM
 client() { # out args... : run the load client (timeout, nice or, for ping, chrt); sets R_RC
     local out=$1 pre=("${NICE_CMD[@]}")
     shift
@@ -446,6 +458,7 @@ run_path() { # server(prosody|peer) path
     rt_off "$spid"; rt_off "$RELAY_PID"
     if [ "$server" = peer ]; then
         t0=$( [ -n "$RELAY_PID" ] && cpu_ticks "$RELAY_PID" || echo 0 )
+        l0=$( [ -n "$RELAY_PID" ] && loop_ticks "$RELAY_PID" || echo 0 )
         for leg in ${LEGS[$p]}; do
             local tls=()
             if [ "$leg" = tls ]; then
@@ -459,10 +472,13 @@ run_path() { # server(prosody|peer) path
                 HWM[$key]=$(hwm_kb "$RELAY_PID")
                 # CPU per leg: ticks spent during this leg's runs
                 t1=$(cpu_ticks "$RELAY_PID")
+                l1=$(loop_ticks "$RELAY_PID")
                 if [ "${ST[$key]}" = ok ]; then
                     CPU[$key]=$(awk -v t="$((t1 - t0))" -v hz="$TICKS" -v n="$REPEAT" -v mb="$MB" 'BEGIN{printf "%.2f", t / hz / (n * mb / 1000)}')
+                    case $p in x*) LOOPCPU[$key]=$(awk -v t="$((l1 - l0))" -v hz="$TICKS" -v n="$REPEAT" -v mb="$MB" 'BEGIN{printf "%.2f", t / hz / (n * mb / 1000)}') ;; esac
                 fi
                 t0=$t1
+                l0=$l1
             fi
         done
     fi
@@ -562,7 +578,7 @@ latency_table peer "(a') iq round trip to the C peer (answers at once: the path'
 
 mbs() { if [ "${ST[$1]:-}" = ok ]; then echo "${MBPS[$1]}"; fi; }
 echo "(b) throughput to the C peer: $MB MB of <message/> stanzas (${BODY}-byte bodies) per run, best of $REPEAT; peer's count checked"
-printf '%-9s %-36s %9s %9s %11s %12s %10s  %s\n' leg path "MB/s" "vs socat" "vs mitmdump" "CPU s/GB" "peak RSS" status
+printf '%-9s %-36s %9s %9s %11s %12s %12s %10s  %s\n' leg path "MB/s" "vs socat" "vs mitmdump" "CPU s/GB" "relay s/GB" "peak RSS" status
 for leg in plain tls; do
     for p in "${PATHS[@]}"; do
         [[ " ${LEGS[$p]} " == *" $leg "* ]] || continue
@@ -572,14 +588,15 @@ for leg in plain tls; do
             rm=$(ratio "${MBPS[$key]}" "$(mbs "peer/$leg/mitm/tp")")
             hw=-
             if [ -n "${HWM[$key]:-}" ] && [ "$p" != socat ]; then hw="$(awk -v k="${HWM[$key]}" 'BEGIN{printf "%.1f MiB", k / 1024}')"; fi
-            printf '%-9s %-36s %9s %9s %11s %12s %10s  %s\n' "$(leg_label "$leg")" "${LABEL[$p]}" "${MBPS[$key]}" "$rs" "$rm" \
-                "${CPU[$key]:--}" "$hw" ok
+            printf '%-9s %-36s %9s %9s %11s %12s %12s %10s  %s\n' "$(leg_label "$leg")" "${LABEL[$p]}" "${MBPS[$key]}" "$rs" "$rm" \
+                "${CPU[$key]:--}" "${LOOPCPU[$key]:--}" "$hw" ok
         else
-            printf '%-9s %-36s %9s %9s %11s %12s %10s  %s\n' "$(leg_label "$leg")" "${LABEL[$p]}" - - - - - "${ST[$key]:-not run}"
+            printf '%-9s %-36s %9s %9s %11s %12s %12s %10s  %s\n' "$(leg_label "$leg")" "${LABEL[$p]}" - - - - - - "${ST[$key]:-not run}"
         fi
     done
 done
-echo "  (CPU s/GB: the relay process's CPU per GB streamed, socat's forks included; peak RSS: VmHWM after that leg's runs;"
+echo "  (CPU s/GB: the relay process's CPU per GB streamed, socat's forks included; relay s/GB: xmppscope's event loop"
+echo "   alone, which relays while the inspector's threads frame and write; peak RSS: VmHWM after that leg's runs;"
 echo "   direct = the generator's own ceiling on this machine: client, peer and relay share $(nproc) cores)"
 echo
 

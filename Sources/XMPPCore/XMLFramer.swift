@@ -107,6 +107,8 @@ public final class XMLFramer {
     private var itemNamespaces: [String] = []
     private var itemNamespacePointers: [UnsafePointer<xmlChar>?] = []
     private var discard: Discard?
+    /// Where the item past a size limit begins, when no element was open (see ``exceeded``).
+    private var limitItemStart: Int?
     private var collected: [FramerEvent] = []
     private var control: Control?
     /// The error waiting for the resynchronisation point, and where its skipped bytes start.
@@ -301,7 +303,7 @@ public final class XMLFramer {
                 if fedEnd >= windowEnd { return }
                 let itemInProgress = discard == nil ? currentItemStart() : nil
                 if let start = itemInProgress, fedEnd - start >= limits.maxStanzaBytes {
-                    exceeded(.stanzaTooLarge(limit: limits.maxStanzaBytes), at: fedEnd)
+                    exceeded(.stanzaTooLarge(limit: limits.maxStanzaBytes), at: fedEnd, itemStart: start)
                     handlePendingControl(emit)
                     continue
                 }
@@ -402,19 +404,24 @@ public final class XMLFramer {
 
     /// A limit was passed: inside an element's content, parse on to its end without keeping it;
     /// in a start tag (which libxml2 must hold whole), give up on it and hunt.
-    private func exceeded(_ kind: FramerErrorKind, at offset: Int) {
+    /// `itemStart`: where the item the limit was measured from begins, when no element is open
+    /// (bytes libxml2 has not judged yet, a start tag say); the failure is laid on it.
+    private func exceeded(_ kind: FramerErrorKind, at offset: Int, itemStart measuredFrom: Int? = nil) {
         let error = FramerError(kind: kind, position: position(at: offset))
         if !builders.isEmpty, let start = itemStart {
             discard = Discard(error: error, start: start, skippedUpTo: start)
             builders.removeAll(keepingCapacity: true)
         } else if control == nil {
             control = .failed(error)
+            limitItemStart = measuredFrom
         }
     }
 
     /// Drops the current element and hunts for the next stanza start after it.
     private func fail(_ error: FramerError, emit: (FramerEvent) -> Void) {
         let openItem = builders.isEmpty ? nil : itemStart
+        let limitStart = limitItemStart
+        limitItemStart = nil
         let discard = self.discard  // dropContext() clears it
         dropContext()
         var error = error
@@ -438,6 +445,11 @@ public final class XMLFramer {
         if let openItem {
             elementStart = openItem
             huntStart = openItem + 1
+        } else if let limitStart, limitStart >= start {
+            // A size limit with no element open: the item it was measured from is the one past
+            // it, not the last tag before the limit (a stanza may begin there, in some chunkings).
+            elementStart = limitStart
+            huntStart = limitStart + 1
         } else if let tag = lastTag(from: start, before: error.position.offset) {
             elementStart = tag
             huntStart = tag + 1

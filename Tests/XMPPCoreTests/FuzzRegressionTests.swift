@@ -97,6 +97,30 @@ struct FramerBrokenDiscardTests {
         #expect(whole.errors.map(\.skippedCount) == [182, 213, 216, 120, 232, 216, 476])
     }
 
+    @Test("a size limit reached in garbage before a stanza does not take the stanza with it")
+    func limitInGarbageBeforeStanza() throws {
+        // Found by the framer target (a 5-minute run, 2026-12-01): a broken start tag at 1022
+        // (`<stream:streatp:…`) that libxml2 had not judged yet when 104 bytes had gone by in
+        // the fuzzer's chunking; the limit was laid on the last tag before it, the `<auth>` at
+        // 1124 (91 bytes), which was skipped. Whole, libxml2 reported the broken tag first.
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("FuzzInputs/framer-limit-after-broken-tag")
+        let input = try [UInt8](Data(contentsOf: file))
+        #expect(Array(input[0..<11]) == [0x02, 0x30, 0x03, 0x05, 0x3F, 0x01, 0x0D, 0, 0, 0, 0])
+        let payload = Array(input[11...])
+        let limits = FramerLimits(maxStanzaBytes: 104, maxDepth: 4)
+        let whole = frame(payload, sizes: [Int.max], limits: limits)
+        #expect(whole.names == ["auth"])
+        for sizes in [[6, 64, 2, 14], [1], [7], [64], [104], [105]] {
+            let events = frame(payload, sizes: sizes, limits: limits)
+            #expect(events.elements == whole.elements, "chunks \(sizes): elements")
+            // Which error the broken tag gets still depends on the chunking (Fuzz/corpus/known),
+            // but the bytes it skips do not.
+            #expect(events.errors.map(\.skippedCount).reduce(0, +) == whole.errors.map(\.skippedCount).reduce(0, +),
+                    "chunks \(sizes): bytes skipped")
+        }
+    }
+
     @Test("a stanza right after an element past the limit that breaks is kept, whatever the chunking")
     func stanzaAfterBrokenDiscard() {
         let header = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
