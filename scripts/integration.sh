@@ -257,6 +257,40 @@ check "Ctrl-C: each open session logged (its stream header) and closed by the pr
     [[ \$(jq -c 'select(.event==\"stream-open\")' '$work/stop.jsonl' | wc -l) -eq 3 ]] &&
     [[ \$(jq -c 'select(.event==\"close\" and .proxy.closed_by==\"proxy\" and .proxy.reason==\"the proxy stopped\" and .proxy.bytes.c2s > 100)' '$work/stop.jsonl' | wc -l) -eq 3 ]]"
 
+# Ctrl-C with intercepted TLS sessions open: each still gets its close record at once (a TLS leg
+# closes only after a close_notify exchange, which a peer may never answer). openssl s_server as
+# the direct-TLS upstream, openssl s_client trusting the xmppscope CA as the client.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj "/CN=stop.test" \
+    -addext "subjectAltName=DNS:stop.test" -keyout "$work/stop-key.pem" -out "$work/stop-cert.pem" 2>/dev/null
+"$bin" ca export --pem "$work/stop-ca.pem" --home "$work/stop-home" >/dev/null 2>&1
+mkfifo "$work/stop-fifo"  # s_server's input, held open (at EOF it would end its sessions)
+openssl s_server -quiet -accept 16405 -cert "$work/stop-cert.pem" -key "$work/stop-key.pem" <"$work/stop-fifo" >/dev/null 2>&1 &
+tls_server_pid=$!
+exec 7>"$work/stop-fifo"
+for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/16405) 2>/dev/null && break; sleep 0.1; done
+sleep 0.5  # s_server serves one client at a time: let it take the probe above and go back to accepting
+"$bin" proxy --direct-tls --listen 127.0.0.1:16406 --upstream 127.0.0.1:16405 --server-name stop.test \
+    --upstream-ca "$work/stop-cert.pem" --home "$work/stop-home" --json >"$work/stoptls.jsonl" 2>"$work/stoptls.err" &
+proxy_pid=$!
+for _ in $(seq 100); do grep -q relaying "$work/stoptls.err" 2>/dev/null && break; sleep 0.1; done
+mkfifo "$work/stop-input"  # the client's input, held open the same way
+timeout 20 openssl s_client -quiet -connect 127.0.0.1:16406 -servername stop.test \
+    -CAfile "$work/stop-ca.pem" -verify_return_error <"$work/stop-input" >/dev/null 2>&1 &
+tls_client_pid=$!
+exec 8>"$work/stop-input"
+printf 'hello through TLS\n' >&8
+for _ in $(seq 100); do [[ $(jq -c 'select(.event=="tls-established")' "$work/stoptls.jsonl" 2>/dev/null | wc -l) -eq 2 ]] && break; sleep 0.1; done
+kill -INT "$proxy_pid"
+status=0; timeout 10 tail --pid="$proxy_pid" -f /dev/null || status=$?
+wait "$proxy_pid" && proxy_status=0 || proxy_status=$?
+kill "$tls_client_pid" "$tls_server_pid" 2>/dev/null || true
+wait "$tls_client_pid" "$tls_server_pid" 2>/dev/null || true
+exec 7>&- 8>&-
+check "Ctrl-C with an intercepted TLS session open: both legs' TLS recorded, then its close, exit 0" bash -c "
+    [[ $status -eq 0 && $proxy_status -eq 0 ]] &&
+    [[ \$(jq -c 'select(.event==\"tls-established\" and (.proxy.cipher | startswith(\"TLS_\")))' '$work/stoptls.jsonl' | wc -l) -eq 2 ]] &&
+    [[ \$(jq -c 'select(.event==\"close\" and .proxy.closed_by==\"proxy\" and .proxy.reason==\"the proxy stopped\" and .proxy.bytes.c2s == 18)' '$work/stoptls.jsonl' | wc -l) -eq 1 ]]"
+
 # 7. Colour only on a terminal (script(1) gives the command a pseudo-terminal), never with NO_COLOR or --no-color.
 on_tty() { script -qec "$1" /dev/null; }
 check "colour on a terminal" bash -c "$(declare -f on_tty); on_tty 'NO_COLOR= $bin replay captures/c2s-plain.pcap' | grep -q \$'\\e\\['"

@@ -42,8 +42,13 @@ final class ProxyConnection {
     /// Frames the session on the event loop until it is bound (interception only): what the
     /// relay acts on at once. Nil once there is nothing more to act on.
     private var follower: SessionFollower?
+    /// The close record went out (at the last channel's close, or when the proxy closed both).
+    private var closeRecorded = false
 
     static let logger = Logger(label: "xmppscope.proxy")
+    /// How long a closing TLS leg waits for the peer's close_notify (NIO's default is 5 s, which
+    /// Ctrl-C would wait out for a peer that never answers).
+    static let tlsShutdownTimeout = TimeAmount.seconds(1)
 
     init(id: Int, state: NIOLoopBound<ProxyState>, configuration: ProxyServer.Configuration, client: any Channel) {
         self.id = id
@@ -136,6 +141,7 @@ final class ProxyConnection {
         let (leaf, key, _) = try state.value.leaf(for: fallback, authority: authority)
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: [.certificate(leaf)], privateKey: .privateKey(key))
         tls.minimumTLSVersion = .tlsv12
+        tls.shutdownTimeout = Self.tlsShutdownTimeout
         tls.keyLogCallback = configuration.keyLog?.callback
         if directTLS { tls.applicationProtocols = ["xmpp-client"] }
         let bound = NIOLoopBound(self, eventLoop: client.eventLoop)
@@ -176,6 +182,7 @@ final class ProxyConnection {
             case .insecure: tls.certificateVerification = .none
             }
             if directTLS { tls.applicationProtocols = ["xmpp-client"] }
+            tls.shutdownTimeout = Self.tlsShutdownTimeout
             tls.keyLogCallback = configuration.keyLog?.callback
             return try NIOSSLContext(configuration: tls)
         }
@@ -369,11 +376,26 @@ final class ProxyConnection {
         if ending == nil { ending = (side, reason) }
     }
 
-    /// Closes both channels (the proxy is stopping, or TLS could not be set up).
+    /// Closes both channels (the proxy is stopping, or TLS could not be set up). The close is
+    /// recorded now: a TLS leg closes only after its close_notify exchange, which a peer may
+    /// never answer.
     func closeAll(reason: String) {
         ended(by: "proxy", reason)
+        recordClose()
         client.close(promise: nil)
         upstream?.close(promise: nil)
+    }
+
+    /// Ends the connection in the inspector and writes its close record, once.
+    private func recordClose() {
+        guard !closeRecorded else { return }
+        closeRecorded = true
+        state.value.inspection.push(.closed(connection: id, time: Timestamp.now()))
+        let ending = self.ending ?? ("client", "the connection closed")
+        record(.close, ending.by == "server" ? .s2c : .c2s, ProxyInfo(
+            closedBy: ending.by, reason: ending.reason,
+            bytes: .init(c2s: clientSide.bytesRelayed, s2c: serverSide.bytesRelayed)
+        ))
     }
 
     private func channelClosed() {
@@ -383,12 +405,7 @@ final class ProxyConnection {
             ended(by: client.isActive ? "server" : "client", "the connection closed")
         }
         guard closedChannels == 2 else { return }
-        state.value.inspection.push(.closed(connection: id, time: Timestamp.now()))
-        let ending = self.ending ?? ("client", "the connection closed")
-        record(.close, ending.by == "server" ? .s2c : .c2s, ProxyInfo(
-            closedBy: ending.by, reason: ending.reason,
-            bytes: .init(c2s: clientSide.bytesRelayed, s2c: serverSide.bytesRelayed)
-        ))
+        recordClose()
         follower = nil
         state.value.connections[id] = nil
         if state.value.connections.isEmpty { Self.returnFreedMemory() }

@@ -142,8 +142,8 @@ public final class ProxyServer: @unchecked Sendable {
         try? state.eventLoop.submit {
             for connection in state.value.connections.values { connection.closeAll(reason: "the proxy stopped") }
         }.wait()
-        // The closes above hand their records over from the event loop; once it has run them,
-        // the inspector finishes what is left.
+        // Each session handed its close record over as it was told to close (a TLS leg may take
+        // a while to finish its close_notify exchange); the inspector finishes what is left.
         let inspection = try? state.eventLoop.submit { state.value.inspection }.wait()
         connectionsAtStop = inspection?.finish() ?? []
         try? group.syncShutdownGracefully()
