@@ -51,7 +51,7 @@ final class InspectionThread: @unchecked Sendable {
     @discardableResult
     func push(_ item: Item) -> Bool {
         var size = 0
-        if case .bytes(_, _, let buffer, _) = item { size = buffer.readableBytes }
+        if case .bytes(_, _, let buffer, _) = item { size = Self.heldSize(buffer) }
         condition.lock()
         defer { condition.unlock() }
         guard !finishing else { return true }  // the proxy is stopping: nothing more is inspected
@@ -68,11 +68,20 @@ final class InspectionThread: @unchecked Sendable {
         return queuedBytes
     }
 
+    /// Memory a queued buffer keeps alive: its whole storage, not only the bytes it shows (the
+    /// relay copies small reads out of large storage before handing them over).
+    static func heldSize(_ buffer: ByteBuffer) -> Int { max(buffer.storageCapacity, buffer.readableBytes) }
+
     /// Calls `resume` (on this thread) once the bytes waiting are under `lowWater`; at once if
-    /// they are already.
+    /// they are already. Never once the inspector has finished: the proxy is stopping then, and
+    /// its event loop may be gone.
     func whenDrained(_ resume: @escaping @Sendable () -> Void) {
         condition.lock()
-        if queuedBytes <= lowWater || finished {
+        if finishing {
+            condition.unlock()
+            return
+        }
+        if queuedBytes <= lowWater {
             condition.unlock()
             resume()
             return
@@ -114,7 +123,7 @@ final class InspectionThread: @unchecked Sendable {
             condition.lock()
             queuedBytes -= bytes
             var resumes: [@Sendable () -> Void] = []
-            if queuedBytes <= lowWater && !onDrained.isEmpty { swap(&resumes, &onDrained) }
+            if queuedBytes <= lowWater && !onDrained.isEmpty && !finishing { swap(&resumes, &onDrained) }
             condition.unlock()
             for resume in resumes { resume() }
         }
@@ -122,11 +131,9 @@ final class InspectionThread: @unchecked Sendable {
         connectionsAtFinish = inspector.connections
         condition.lock()
         finished = true
-        let resumes = onDrained
-        onDrained = []
+        onDrained = []  // the proxy is stopping: nothing is read any more
         condition.broadcast()
         condition.unlock()
-        for resume in resumes { resume() }
     }
 
     /// Feeds one item to the inspector; returns the bytes it held.
@@ -137,7 +144,7 @@ final class InspectionThread: @unchecked Sendable {
             return 0
         case .bytes(let id, let direction, let buffer, let time):
             buffer.withUnsafeReadableBytes { inspector.connection(id, received: $0, direction: direction, at: time) }
-            return buffer.readableBytes
+            return Self.heldSize(buffer)
         case .proxyEvent(let id, let event, let info, let direction, let time):
             inspector.connection(id, proxyEvent: event, info, direction: direction, at: time)
             return 0

@@ -42,6 +42,11 @@ final class ProxyConnection {
     /// Frames the session on the event loop until it is bound (interception only): what the
     /// relay acts on at once. Nil once there is nothing more to act on.
     private var follower: SessionFollower?
+    /// Bytes the follower framed, and whether the features after SASL went by.
+    private var followedBytes = 0
+    private var finalFeaturesSeen = false
+    /// STARTTLS and SASL happen in a session's first kilobytes; past this the follower stops.
+    static let followLimit = 4 << 20
     /// The close record went out (at the last channel's close, or when the proxy closed both).
     private var closeRecorded = false
 
@@ -231,8 +236,12 @@ final class ProxyConnection {
             buffer.withUnsafeReadableBytes { bytes in
                 follower.feed(bytes, direction) { event in observe(direction, event) }
             }
-            if phases.isBound || follower.isStopped {
-                self.follower = nil  // nothing more to act on: the inspector alone frames from here
+            followedBytes += buffer.readableBytes
+            if phases.isBound || follower.isStopped || finalFeaturesSeen || followedBytes > Self.followLimit {
+                // Nothing more to act on (bound; or SASL done and the last features went by, as with
+                // SASL2 or stream resumption, which bind nothing; or far past where STARTTLS and SASL
+                // happen): the inspector alone frames from here.
+                self.follower = nil
                 editor.deactivate()
             }
         }
@@ -242,7 +251,14 @@ final class ProxyConnection {
 
     /// Hands bytes to the inspector's thread, timed now; holds every relay's reads while it is
     /// too far behind.
-    private func inspect(_ buffer: ByteBuffer, _ direction: Direction) {
+    private func inspect(_ read: ByteBuffer, _ direction: Direction) {
+        var buffer = read
+        if buffer.storageCapacity > 2 * buffer.readableBytes + 4096 {
+            // A small read in large storage (TLS decrypts into 32 KiB): hand over a tight copy, so
+            // the queue holds what it counts and the reader can reuse its storage.
+            buffer = client.allocator.buffer(capacity: read.readableBytes)
+            buffer.writeImmutableBuffer(read)
+        }
         let state = self.state
         let inspection = state.value.inspection
         let item = InspectionThread.Item.bytes(connection: id, direction: direction, buffer: buffer, time: Timestamp.now())
@@ -290,6 +306,7 @@ final class ProxyConnection {
             if direction == .s2c && element.name == "features" && element.namespace == XMPPNamespace.streams
                 && phases.phase == .restarted {
                 editor.deactivate()  // the last features of the session went by
+                finalFeaturesSeen = true
             }
             if phases.isBound { editor.deactivate() }
         case .error where direction == .s2c:

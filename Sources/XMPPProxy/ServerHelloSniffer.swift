@@ -92,6 +92,10 @@ struct ServerHelloParser: Sendable {
         guard let length = byte(sessionIDLength) else { return .needMore }
         guard length <= 32 else { return .notAServerHello }
         let suite = sessionIDLength + 1 + Int(length)
+        // The hello must reach its suite inside this first record; one split across records is
+        // legal but not read here (nothing is guessed from the next record's header).
+        guard let recordHigh = byte(3), let recordLow = byte(4) else { return .needMore }
+        guard Int(recordHigh) << 8 | Int(recordLow) >= suite + 2 - 5 else { return .notAServerHello }
         guard let high = byte(suite), let low = byte(suite + 1) else { return .needMore }
         return .found(UInt16(high) << 8 | UInt16(low))
     }

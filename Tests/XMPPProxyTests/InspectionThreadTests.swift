@@ -69,7 +69,8 @@ struct InspectionThreadTests {
         #expect(connections.map(\.id) == [7])
         let records = sink.records
         #expect(records.map(\.event) == [.connect, .streamOpen, .stanza, .streamOpen, .stanza, .close])
-        #expect(records.map(\.seq) == Array(0..<records.count).map { records[0].seq + $0 })
+        let first = try #require(records.first)
+        #expect(records.map(\.seq) == Array(0..<records.count).map { first.seq + $0 })
         let response = try #require(records.first { $0.direction == .s2c && $0.event == .stanza })
         #expect(response.rttMilliseconds == 0.5)
     }

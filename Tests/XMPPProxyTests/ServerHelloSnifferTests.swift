@@ -42,6 +42,10 @@ struct ServerHelloSnifferTests {
         #expect(clientHello.feed([0x16, 0x03, 0x01, 0x00, 0x40, 0x01]) == .notAServerHello)
         var plain = ServerHelloParser()
         #expect(plain.feed(Array("<stream:stream>".utf8)) == .notAServerHello)
+        var split = ServerHelloParser()  // a hello whose first record ends before the suite
+        var record = Self.serverHello(suite: 0x1301, sessionID: 32)
+        record[3] = 0; record[4] = 40
+        #expect(split.feed(record) == .notAServerHello)
         var short = ServerHelloParser()
         #expect(short.feed(Self.serverHello(suite: 0x1301, sessionID: 32).prefix(60)) == .needMore)
     }
