@@ -60,35 +60,28 @@ struct FramerFuzzRegressionTests {
 /// chunking and skipped in another, and every error and element after it differed.
 @Suite("XML framer fuzz regressions: resuming after a broken element past a limit")
 struct FramerBrokenDiscardTests {
-    /// Feeds `payload` in pieces of `sizes` (repeating), like the fuzz target's chunk plan.
-    private func frame(_ payload: [UInt8], sizes: [Int], limits: FramerLimits) -> [FramerEvent] {
-        let framer = XMLFramer(limits: limits)
-        var events: [FramerEvent] = []
-        var start = 0, next = 0
-        while start < payload.count {
-            let size = sizes[next % sizes.count]
-            let end = size >= payload.count - start ? payload.count : start + size
-            framer.feed(payload[start..<end]) { events.append($0) }
-            start = end
-            next += 1
-        }
-        framer.finish { events.append($0) }
-        return events
+
+    /// The framer target's limits in both inputs (limit bytes 30 03: 104 bytes, depth 4).
+    static let fuzzLimits = FramerLimits(maxStanzaBytes: 104, maxDepth: 4)
+    /// The fuzzer's chunking (6, 64, 2, 14), whole, and others.
+    static let chunkings = [[6, 64, 2, 14], [1], [7], [64], [104], [105]]
+
+    /// The stream bytes of a fuzz input in FuzzInputs/, after checking the target's 11-byte
+    /// header: flags 0x02 (.full, small limits), limit bytes 30 03, chunk bytes 05 3f 01 0d,
+    /// four operation bytes (none).
+    private func fuzzPayload(_ name: String) throws -> [UInt8] {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("FuzzInputs/" + name)
+        let input = try [UInt8](Data(contentsOf: file))
+        #expect(Array(input[0..<11]) == [0x02, 0x30, 0x03, 0x05, 0x3F, 0x01, 0x0D, 0, 0, 0, 0])
+        return Array(input[11...])
     }
 
     @Test("the fuzzer's input gives the same errors and elements in its chunking and others")
     func fuzzInput() throws {
-        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("FuzzInputs/framer-small-limit-skip-length")
-        let input = try [UInt8](Data(contentsOf: file))
-        // The target's layout: flags 0x02 (.full, small limits), limit bytes 30 03 (104 bytes,
-        // depth 4), chunk bytes 05 3f 01 0d (pieces of 6, 64, 2, 14), four operation bytes (none).
-        #expect(Array(input[0..<11]) == [0x02, 0x30, 0x03, 0x05, 0x3F, 0x01, 0x0D, 0, 0, 0, 0])
-        let payload = Array(input[11...])
-        let limits = FramerLimits(maxStanzaBytes: 104, maxDepth: 4)
-        let whole = frame(payload, sizes: [Int.max], limits: limits)
-        for sizes in [[6, 64, 2, 14], [1], [7], [64], [104], [105]] {
-            let events = frame(payload, sizes: sizes, limits: limits)
+        let payload = try fuzzPayload("framer-small-limit-skip-length")
+        let whole = frame(payload, sizes: [Int.max], limits: Self.fuzzLimits)
+        for sizes in Self.chunkings {
+            let events = frame(payload, sizes: sizes, limits: Self.fuzzLimits)
             #expect(events.elements == whole.elements, "chunks \(sizes): elements")
             #expect(events == whole, "chunks \(sizes): events")
         }
@@ -103,16 +96,11 @@ struct FramerBrokenDiscardTests {
         // (`<stream:streatp:…`) that libxml2 had not judged yet when 104 bytes had gone by in
         // the fuzzer's chunking; the limit was laid on the last tag before it, the `<auth>` at
         // 1124 (91 bytes), which was skipped. Whole, libxml2 reported the broken tag first.
-        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("FuzzInputs/framer-limit-after-broken-tag")
-        let input = try [UInt8](Data(contentsOf: file))
-        #expect(Array(input[0..<11]) == [0x02, 0x30, 0x03, 0x05, 0x3F, 0x01, 0x0D, 0, 0, 0, 0])
-        let payload = Array(input[11...])
-        let limits = FramerLimits(maxStanzaBytes: 104, maxDepth: 4)
-        let whole = frame(payload, sizes: [Int.max], limits: limits)
+        let payload = try fuzzPayload("framer-limit-after-broken-tag")
+        let whole = frame(payload, sizes: [Int.max], limits: Self.fuzzLimits)
         #expect(whole.names == ["auth"])
-        for sizes in [[6, 64, 2, 14], [1], [7], [64], [104], [105]] {
-            let events = frame(payload, sizes: sizes, limits: limits)
+        for sizes in Self.chunkings {
+            let events = frame(payload, sizes: sizes, limits: Self.fuzzLimits)
             #expect(events.elements == whole.elements, "chunks \(sizes): elements")
             // Which error the broken tag gets still depends on the chunking (Fuzz/corpus/known),
             // but the bytes it skips do not.
@@ -151,17 +139,7 @@ struct FramerFuzzCrashTests {
         // bytes c8 01 21 00 (pieces of 2304, 2, 34, then the rest), four operation bytes.
         let payload = Array(input[11...])
         for sizes in [[2304, 2, 34, Int.max], [1], [7], [64], [Int.max]] {
-            let framer = XMLFramer(content: .topLevel)
-            var events: [FramerEvent] = []
-            var start = 0, next = 0
-            while start < payload.count {
-                let size = sizes[next % sizes.count]
-                let end = size >= payload.count - start ? payload.count : start + size
-                framer.feed(payload[start..<end]) { events.append($0) }
-                start = end
-                next += 1
-            }
-            framer.finish { events.append($0) }
+            let events = frame(payload, sizes: sizes, content: .topLevel)
             #expect(!events.errors.isEmpty, "chunks \(sizes): the malformed input is reported")
             for error in events.errors {
                 #expect(error.position.offset >= 0 && error.position.offset <= payload.count, "chunks \(sizes)")
@@ -183,4 +161,22 @@ struct TimestampFuzzRegressionTests {
         #expect(late.milliseconds(since: early) > 0)
         #expect(Timestamp(seconds: 1_764_037_885, microseconds: 869_205).microseconds == 1_764_037_885_869_205)
     }
+}
+
+/// Feeds `payload` to a new framer in pieces of `sizes` (repeating), like the fuzz target's
+/// chunk plan, then finishes it.
+private func frame(_ payload: [UInt8], sizes: [Int], limits: FramerLimits = .default,
+                   content: XMLFramer.Content = .full) -> [FramerEvent] {
+    let framer = XMLFramer(limits: limits, content: content)
+    var events: [FramerEvent] = []
+    var start = 0, next = 0
+    while start < payload.count {
+        let size = sizes[next % sizes.count]
+        let end = size >= payload.count - start ? payload.count : start + size
+        framer.feed(payload[start..<end]) { events.append($0) }
+        start = end
+        next += 1
+    }
+    framer.finish { events.append($0) }
+    return events
 }
