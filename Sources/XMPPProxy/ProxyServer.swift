@@ -105,11 +105,18 @@ public final class ProxyServer: @unchecked Sendable {
 
     /// `sink` receives every record, in order, on a thread of its own (records are built and
     /// written beside the event loop, on a second core); `flush` runs there after each batch.
-    public init(configuration: Configuration, sink: @escaping (Record) -> Void, flush: @escaping () -> Void = {}) {
+    public convenience init(configuration: Configuration, sink: @escaping (Record) -> Void, flush: @escaping () -> Void = {}) {
+        self.init(configuration: configuration, sink: sink, flush: flush, backlog: (high: 8 << 20, low: 2 << 20))
+    }
+
+    /// `backlog`: how many bytes may wait for the inspector before the relay stops reading, and
+    /// under how many it reads again (small in tests).
+    init(configuration: Configuration, sink: @escaping (Record) -> Void, flush: @escaping () -> Void,
+         backlog: (high: Int, low: Int)) {
         self.configuration = configuration
         let loop = group.next()
         let inspector = Inspector.threaded(options: configuration.inspector, sink: sink, batchDone: flush, finish: flush)
-        let inspection = InspectionThread(inspector: inspector)
+        let inspection = InspectionThread(inspector: inspector, highWater: backlog.high, lowWater: backlog.low)
         // Built here, used only on `loop` from now on: hand it over once, then bind it there.
         let transfer = TransferOnce(ProxyState(inspection: inspection))
         state = try! loop.submit { NIOLoopBound(transfer.value, eventLoop: loop) }.wait()

@@ -7,7 +7,7 @@ import XMPPInspect
 @testable import XMPPProxy
 
 /// Records handed to the sink, and a way to hold the records thread (a slow terminal, say).
-private final class SlowSink: @unchecked Sendable {
+final class SlowSink: @unchecked Sendable {
     private let lock = NSLock()
     private var held = false
     private var recordsSeen: [Record] = []
