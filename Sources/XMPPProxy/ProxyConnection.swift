@@ -39,8 +39,8 @@ final class ProxyConnection {
     private var upstreamCipher: String?
     /// Notes decided while the follower frames a read, recorded after that read's records.
     private var pendingNotes: [String] = []
-    /// Frames the session on the event loop until it is bound (interception only): what the
-    /// relay acts on at once. Nil once there is nothing more to act on.
+    /// Frames the session on the event loop for what the relay acts on at once (interception
+    /// only). Nil once there is nothing more to act on.
     private var follower: SessionFollower?
     /// Bytes the follower framed, and whether the features after SASL went by.
     private var followedBytes = 0

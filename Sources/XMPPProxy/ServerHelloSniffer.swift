@@ -3,8 +3,8 @@ import NIOCore
 /// Reads the cipher suite a TLS session agreed on from the ServerHello, which goes in the clear
 /// in every TLS version (RFC 5246 §7.4.1.3, RFC 8446 §4.1.3): swift-nio-ssl does not report it.
 /// Sits below the TLS handler and only looks: inbound on the server leg (the server's hello),
-/// outbound on the client leg (the proxy's own). Once it has the suite, or has seen more than a
-/// hello can hold, it takes itself out of the pipeline.
+/// outbound on the client leg (the proxy's own). Once it has the suite, or knows the first
+/// record holds none, it takes itself out of the pipeline.
 final class ServerHelloSniffer: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -18,6 +18,7 @@ final class ServerHelloSniffer: ChannelDuplexHandler, RemovableChannelHandler {
     private let found: (String) -> Void
     private var parser = ServerHelloParser()
     private var done = false
+    private var leaving = false
 
     /// `found` gets the suite's IANA name (`TLS_AES_128_GCM_SHA256`), or its code point in hex.
     init(watching watched: Watched, found: @escaping (String) -> Void) {
@@ -55,8 +56,6 @@ final class ServerHelloSniffer: ChannelDuplexHandler, RemovableChannelHandler {
         }
         done = true
     }
-
-    private var leaving = false
 
     private func leaveWhenDone(_ context: ChannelHandlerContext) {
         guard done, !leaving else { return }

@@ -5,7 +5,8 @@ import XMPPCore
 /// server's stream features (edited before the client sees them). It is fed the same bytes as
 /// the inspector, so its offsets are the inspector's; the inspector itself runs beside the relay
 /// on a thread of its own. Only the top of each element is built, and the proxy drops the
-/// follower once the session is bound: from then on nothing is framed twice.
+/// follower once there is nothing left to act on (the session is bound, or the features after
+/// SASL went by, or 4 MiB passed): from then on nothing is framed twice.
 final class SessionFollower {
     private let c2s: XMLFramer
     private let s2c: XMLFramer
