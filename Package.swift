@@ -30,21 +30,26 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CResolv", providers: [.apt(["libc6-dev"])]),
 
-        // XML framing over libxml2, the element model, namespace and condition tables.
-        .target(name: "XMPPCore", dependencies: ["CLibXML2"], swiftSettings: swiftSettings),
-        // Captures through libpcap, link/IP/TCP decoding, TCP reassembly.
-        .target(name: "XMPPCapture", dependencies: ["CPcap", "XMPPCore"], swiftSettings: swiftSettings),
+        // Values every stage shares (time, direction), with no C library behind them.
+        .target(name: "XMPPBase", swiftSettings: swiftSettings),
+        // Captures through libpcap: link/IP/TCP decoding (Source/), TCP reassembly (Reassembly/).
+        .target(name: "XMPPCapture", dependencies: ["CPcap", "XMPPBase"], swiftSettings: swiftSettings),
+        // The layers between TCP bytes and XML (the STARTTLS hand-off; next TLS, HTTP, WebSocket,
+        // BOSH): plain types, bytes and time per direction in, bytes and events out, no I/O.
+        .target(name: "XMPPTransport", dependencies: ["XMPPBase"], swiftSettings: swiftSettings),
+        // The element model (Element/), XML framing over libxml2 (Framing/), namespace and condition tables (Tables/).
+        .target(name: "XMPPCore", dependencies: ["CLibXML2", "XMPPBase"], swiftSettings: swiftSettings),
         // Sessions, iq tracking, records, JSON Lines, the pretty printer, summaries.
         .target(
             name: "XMPPInspect",
-            dependencies: ["XMPPCore", "XMPPCapture", "CZlib", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["XMPPBase", "XMPPCore", "XMPPCapture", "XMPPTransport", "CZlib", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // The man-in-the-middle proxy: its CA, the stream-phase state machine, the relay.
         .target(
             name: "XMPPProxy",
             dependencies: [
-                "XMPPInspect", "XMPPCore", "XMPPCapture", "CResolv",
+                "XMPPInspect", "XMPPBase", "XMPPCore", "XMPPCapture", "XMPPTransport", "CResolv",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -59,19 +64,19 @@ let package = Package(
         .executableTarget(
             name: "xmppscope",
             dependencies: [
-                "XMPPInspect", "XMPPCore", "XMPPCapture", "XMPPProxy",
+                "XMPPInspect", "XMPPBase", "XMPPCore", "XMPPCapture", "XMPPProxy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(name: "XMPPCoreTests", dependencies: ["XMPPCore"], exclude: ["FuzzInputs"], swiftSettings: swiftSettings),
-        .testTarget(name: "XMPPCaptureTests", dependencies: ["XMPPCapture", "XMPPCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "XMPPCoreTests", dependencies: ["XMPPCore", "XMPPBase"], exclude: ["FuzzInputs"], swiftSettings: swiftSettings),
+        .testTarget(name: "XMPPCaptureTests", dependencies: ["XMPPCapture", "XMPPBase"], swiftSettings: swiftSettings),
         .testTarget(
             name: "XMPPProxyTests",
             dependencies: [
-                "XMPPProxy", "XMPPCore", "XMPPInspect",
+                "XMPPProxy", "XMPPBase", "XMPPCore", "XMPPInspect",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -81,13 +86,13 @@ let package = Package(
         ),
         .testTarget(
             name: "XMPPInspectTests",
-            dependencies: ["XMPPInspect", "XMPPCore", "XMPPCapture"],
+            dependencies: ["XMPPInspect", "XMPPBase", "XMPPCore", "XMPPCapture"],
             swiftSettings: swiftSettings
         ),
         // Real captures and real peers: ../shared/captures-public, tshark, the project's own captures.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["XMPPInspect", "XMPPCore", "XMPPCapture"],
+            dependencies: ["XMPPInspect", "XMPPBase", "XMPPCore", "XMPPCapture"],
             swiftSettings: swiftSettings
         ),
     ],
@@ -102,13 +107,13 @@ if Context.environment["XMPPSCOPE_FUZZ"] != nil {
     package.targets += [
         .target(name: "CFuzzerDriver", path: "Fuzz/CFuzzerDriver"),
         .target(name: "FuzzSupport", dependencies: ["CFuzzerDriver"], path: "Fuzz/FuzzSupport", swiftSettings: swiftSettings),
-        .executableTarget(name: "FuzzFramer", dependencies: ["FuzzSupport", "XMPPCore"],
+        .executableTarget(name: "FuzzFramer", dependencies: ["FuzzSupport", "XMPPBase", "XMPPCore"],
                           path: "Fuzz/FuzzFramer", swiftSettings: fuzzSettings),
-        .executableTarget(name: "FuzzPcap", dependencies: ["FuzzSupport", "XMPPCore", "XMPPCapture", "XMPPInspect"],
+        .executableTarget(name: "FuzzPcap", dependencies: ["FuzzSupport", "XMPPBase", "XMPPCore", "XMPPCapture", "XMPPInspect"],
                           path: "Fuzz/FuzzPcap", swiftSettings: fuzzSettings),
-        .executableTarget(name: "FuzzFilter", dependencies: ["FuzzSupport", "XMPPCore", "XMPPInspect"],
+        .executableTarget(name: "FuzzFilter", dependencies: ["FuzzSupport", "XMPPBase", "XMPPCore", "XMPPInspect"],
                           path: "Fuzz/FuzzFilter", swiftSettings: fuzzSettings),
-        .executableTarget(name: "FuzzJSONL", dependencies: ["FuzzSupport", "XMPPCore", "XMPPInspect"],
+        .executableTarget(name: "FuzzJSONL", dependencies: ["FuzzSupport", "XMPPBase", "XMPPCore", "XMPPInspect"],
                           path: "Fuzz/FuzzJSONL", swiftSettings: fuzzSettings),
     ]
     package.products += ["FuzzFramer", "FuzzPcap", "FuzzFilter", "FuzzJSONL"].map { .executable(name: $0, targets: [$0]) }

@@ -1,6 +1,7 @@
 import FuzzSupport
 import XMPPCore
 import XMPPInspect
+import XMPPBase
 
 /// libFuzzer target for the filter language: arbitrary text through ``RecordFilter``'s parser;
 /// when it parses, it is evaluated against a few fixed records as `grep` sees them (written to

@@ -1,5 +1,6 @@
 import FuzzSupport
 import XMPPCore
+import XMPPBase
 
 /// libFuzzer target for ``XMLFramer``: arbitrary bytes, fed in chunks the input chooses, in both
 /// content modes, sometimes under tiny limits (so the stanza-size, depth and resynchronisation

@@ -4,6 +4,7 @@ import XMPPCore
 import XMPPInspect
 #if canImport(Glibc)
 import Glibc
+import XMPPBase
 #endif
 
 /// libFuzzer target for the capture path: libpcap's reader (``PcapSource``), link/IP/TCP decoding

@@ -67,7 +67,7 @@ struct Capture: ParsableCommand {
                 logFile?.flush()
             }
         }
-        let outcome = ReplayPipeline.run(source, into: inspector)
+        let outcome = Replayer.run(source, into: inspector)
         if let summary = screen as? SummaryReport {
             summary.connections = { inspector.connections }
             summary.inputLines = { outcome.statistics?.summaryLines ?? [] }

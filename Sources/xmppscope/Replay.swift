@@ -37,9 +37,9 @@ struct Replay: ParsableCommand {
         } else {
             inspector = Inspector.threaded(options: output.inspectorOptions, sink: { sink.consume($0) }, finish: { sink.finish() })
         }
-        let outcome: ReplayPipeline.Outcome
+        let outcome: Replayer.Outcome
         do {
-            outcome = try ReplayPipeline.replay(path: file, into: inspector)
+            outcome = try Replayer.replay(path: file, into: inspector)
         } catch {
             FileHandleStandardError.write("error: \(error)\n")
             throw ExitCode(1)

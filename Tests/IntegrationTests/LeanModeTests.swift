@@ -15,7 +15,7 @@ struct LeanModeTests {
             JSONLinesWriter.encode(record, into: &output)
             output.append(0x0A)
         }
-        _ = try ReplayPipeline.replay(path: path, into: inspector)
+        _ = try Replayer.replay(path: path, into: inspector)
         return output
     }
 
@@ -26,7 +26,7 @@ struct LeanModeTests {
             JSONLinesWriter.encode(record, into: &output.bytes)
             output.bytes.append(0x0A)
         }, finish: {})
-        _ = try ReplayPipeline.replay(path: path, into: inspector)
+        _ = try Replayer.replay(path: path, into: inspector)
         return output.bytes
     }
 

@@ -13,7 +13,7 @@ func publicCapture(_ name: String) -> String { publicCaptures.appendingPathCompo
 func replayRecords(_ path: String) throws -> [Record] {
     var records: [Record] = []
     let inspector = Inspector { records.append($0) }
-    _ = try ReplayPipeline.replay(path: path, into: inspector)
+    _ = try Replayer.replay(path: path, into: inspector)
     return records
 }
 

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import XMPPCapture
-import XMPPCore
+import XMPPBase
 
 /// Collects what the tracker reassembles.
 final class Collector: TCPStreamDelegate {

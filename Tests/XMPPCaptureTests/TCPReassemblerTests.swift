@@ -1,6 +1,6 @@
 import Testing
 import XMPPCapture
-import XMPPCore
+import XMPPBase
 
 /// Drives one direction's reassembler and records what comes out, bytes as text.
 private struct Harness {

@@ -1,6 +1,7 @@
 import Foundation
 @testable import XMPPCore
 import Testing
+import XMPPBase
 
 /// Inputs the libFuzzer framer target (Fuzz/FuzzFramer, `scripts/fuzz.sh framer`) found, each
 /// once a bug: the framer's events depended on how the bytes were chunked. Each is checked as one

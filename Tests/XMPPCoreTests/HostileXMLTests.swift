@@ -1,5 +1,6 @@
 @testable import XMPPCore
 import Testing
+import XMPPBase
 
 // Hostile input to the framer: each case checks the error (kind, message, position, bytes skipped)
 // and that the stanzas after it still decode, in several chunkings. Already covered elsewhere and

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import XMPPCore
+import XMPPBase
 
 @Suite("Namespace and condition tables")
 struct TablesTests {

@@ -2,6 +2,7 @@ import Testing
 import XMPPCapture
 import XMPPCore
 import XMPPInspect
+import XMPPBase
 
 /// Feeds TCP segments straight into the tracker and inspector.
 private final class SegmentFeeder {

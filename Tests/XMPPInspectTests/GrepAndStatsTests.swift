@@ -3,6 +3,7 @@ import Testing
 import XMPPCapture
 import XMPPCore
 @testable import XMPPInspect
+import XMPPBase
 
 /// A small session with known timing, fed as TCP segments: five pings answered after 1, 2, 3, 4
 /// and 100 ms, a roster get answered after 10 ms, two disco#info requests answered with

@@ -3,6 +3,7 @@ import Testing
 import XMPPCapture
 import XMPPCore
 import XMPPInspect
+import XMPPBase
 
 // Hostile captures, through the whole pipeline (libpcap, TCP reassembly, framing, records): each
 // case checks the error it gives (record, message, position) and that the traffic after it is still
@@ -152,11 +153,11 @@ private func writePcapng(_ wire: Wire, extra: [[UInt8]], extraAfter: Int, to pat
     try Data(file).write(to: URL(fileURLWithPath: path))
 }
 
-/// Replays `path` through ReplayPipeline and returns the records and what the pipeline read.
-private func replay(_ path: String) throws -> ([Record], ReplayPipeline.Outcome) {
+/// Replays `path` through Replayer and returns the records and what the pipeline read.
+private func replay(_ path: String) throws -> ([Record], Replayer.Outcome) {
     var records: [Record] = []
     let inspector = Inspector { records.append($0) }
-    let outcome = try ReplayPipeline.replay(path: path, into: inspector)
+    let outcome = try Replayer.replay(path: path, into: inspector)
     return (records, outcome)
 }
 
@@ -316,7 +317,7 @@ struct HostileCaptureTests {
         var records: [Record] = []
         let inspector = Inspector { records.append($0) }
         #expect {
-            _ = try ReplayPipeline.replay(path: path, into: inspector)
+            _ = try Replayer.replay(path: path, into: inspector)
         } throws: { error in
             "\(error)" == "\(path) is empty: nothing to replay"
         }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import XMPPCore
 import XMPPInspect
+import XMPPBase
 
 private let clientOpen = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='x.test' version='1.0'>"
 private let serverOpen = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' from='x.test' id='s' version='1.0'>"

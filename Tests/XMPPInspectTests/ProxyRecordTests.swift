@@ -2,6 +2,7 @@ import Testing
 import XMPPCore
 import XMPPCapture
 @testable import XMPPInspect
+import XMPPBase
 
 /// The proxy's lifecycle records through the same path as the decoded ones: the inspector
 /// numbers them, the log writes and reads them back, filters and the printer see them.

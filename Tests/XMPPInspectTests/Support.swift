@@ -2,6 +2,7 @@ import Foundation
 import XMPPCapture
 import XMPPCore
 import XMPPInspect
+import XMPPBase
 
 /// The repository's root, from this file's path.
 let repositoryRoot = URL(fileURLWithPath: #filePath)
@@ -11,7 +12,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath)
 func replayRecords(_ path: String, options: InspectorOptions = InspectorOptions()) throws -> [Record] {
     var records: [Record] = []
     let inspector = Inspector(options: options) { records.append($0) }
-    _ = try ReplayPipeline.replay(path: path, into: inspector)
+    _ = try Replayer.replay(path: path, into: inspector)
     return records
 }
 

@@ -5,6 +5,7 @@ import XMPPCore
 import XMPPCapture
 import XMPPInspect
 @testable import XMPPProxy
+import XMPPBase
 
 /// Records handed to the sink, and a way to hold the records thread (a slow terminal, say).
 final class SlowSink: @unchecked Sendable {

@@ -52,7 +52,7 @@ public enum RecordSource {
     private static func replay(_ path: String, kind: InputKind, options: InspectorOptions, each: (Record) -> Void) throws {
         try withoutActuallyEscaping(each) { each in
             let inspector = Inspector(options: options, sink: each)
-            let outcome = try ReplayPipeline.replay(path: path, into: inspector)
+            let outcome = try Replayer.replay(path: path, into: inspector)
             if kind == .capture, let failure = outcome.captureError { throw failure }
         }
     }

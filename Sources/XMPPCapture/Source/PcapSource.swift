@@ -1,0 +1,118 @@
+internal import CPcap
+#if canImport(Glibc)
+import Glibc
+import XMPPBase
+#endif
+
+/// Reads packets through libpcap: a pcap or pcapng file, or a live interface.
+public final class PcapSource {
+    private let handle: OpaquePointer
+    private let name: String
+    private let isLive: Bool
+
+    /// Opens a pcap or pcapng file (libpcap detects which).
+    public init(path: String) throws(CaptureError) {
+        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+        guard let handle = pcap_open_offline_with_tstamp_precision(
+            path, UInt32(PCAP_TSTAMP_PRECISION_MICRO), &errorBuffer
+        ) else {
+            throw .cannotOpen(path: path, reason: errorBuffer.decodedCString)
+        }
+        self.handle = handle
+        self.name = path
+        self.isLive = false
+    }
+
+    /// Opens a live interface in immediate mode, with an optional BPF capture filter.
+    public init(interface: String, filter: String?, snapshotLength: Int32 = 262_144) throws(CaptureError) {
+        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+        guard let handle = pcap_create(interface, &errorBuffer) else {
+            throw .cannotCapture(interface: interface, reason: errorBuffer.decodedCString)
+        }
+        pcap_set_snaplen(handle, snapshotLength)
+        pcap_set_immediate_mode(handle, 1)
+        pcap_set_timeout(handle, 100)
+        _ = pcap_set_tstamp_precision(handle, Int32(PCAP_TSTAMP_PRECISION_MICRO))
+        let status = pcap_activate(handle)
+        if status < 0 {
+            let reason = String(cString: pcap_geterr(handle))
+            pcap_close(handle)
+            throw .cannotCapture(interface: interface, reason: reason)
+        }
+        if let filter {
+            var program = bpf_program()
+            if pcap_compile(handle, &program, filter, 1, PCAP_NETMASK_UNKNOWN) != 0 {
+                let reason = String(cString: pcap_geterr(handle))
+                pcap_close(handle)
+                throw .badFilter(filter: filter, reason: reason)
+            }
+            defer { pcap_freecode(&program) }
+            if pcap_setfilter(handle, &program) != 0 {
+                let reason = String(cString: pcap_geterr(handle))
+                pcap_close(handle)
+                throw .badFilter(filter: filter, reason: reason)
+            }
+        }
+        self.handle = handle
+        self.name = interface
+        self.isLive = true
+    }
+
+    deinit { pcap_close(handle) }
+
+    /// The link type of the capture (libpcap's DLT_ value).
+    public var linkType: Int32 { pcap_datalink(handle) }
+
+    /// Calls `body` for each packet until the file ends or, live, until ``stop()``.
+    /// Throws ``CaptureError/truncated(path:packet:reason:)`` after delivering every readable packet.
+    public func forEachPacket(_ body: (CapturedPacket) -> Void) throws(CaptureError) {
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        var number = 0
+        let linkType = self.linkType
+        while true {
+            let status = pcap_next_ex(handle, &header, &data)
+            switch status {
+            case 1:
+                number += 1
+                guard let header, let data else { continue }
+                let packet = CapturedPacket(
+                    number: number,
+                    timestamp: Timestamp(seconds: Int64(header.pointee.ts.tv_sec), microseconds: Int64(header.pointee.ts.tv_usec)),
+                    linkType: linkType,
+                    data: UnsafeRawBufferPointer(start: data, count: Int(header.pointee.caplen)),
+                    originalLength: Int(header.pointee.len)
+                )
+                body(packet)
+            case 0:
+                continue  // live: the read timeout passed with nothing to read
+            case -2:
+                return  // end of file, or stop() on a live capture
+            default:
+                let reason = String(cString: pcap_geterr(handle))
+                if isLive { throw .cannotCapture(interface: name, reason: reason) }
+                throw .truncated(path: name, packet: number + 1, reason: reason)
+            }
+        }
+    }
+
+    /// Makes ``forEachPacket(_:)`` return; safe to call from a signal handler or another thread.
+    public func stop() {
+        pcap_breakloop(handle)
+    }
+}
+
+/// A handle to stop a live capture from another thread (a signal source, say).
+public struct PcapStopper: @unchecked Sendable {
+    private let source: PcapSource
+    public init(_ source: PcapSource) { self.source = source }
+    public func stop() { source.stop() }
+}
+
+extension Array where Element == CChar {
+    /// The NUL-terminated string libpcap wrote into an error buffer.
+    var decodedCString: String {
+        let bytes = prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,83 @@
+import XMPPCore
+public import XMPPCapture
+#if canImport(Glibc)
+import Glibc
+import XMPPBase
+#endif
+
+/// Runs captured or recorded traffic through the inspector: a pcap/pcapng file or a live
+/// interface through libpcap and TCP reassembly, or XMPP text as one raw stream.
+public enum Replayer {
+    /// What the pipeline read.
+    public struct Outcome: Sendable {
+        public var kind: InputKind
+        /// Capture inputs: packets and TCP counts.
+        public var statistics: CaptureStatistics?
+        /// Set when the capture broke off; everything before it was decoded.
+        public var captureError: CaptureError?
+        /// Text inputs: bytes read.
+        public var bytes = 0
+    }
+
+    /// Replays a file of either kind into `inspector`.
+    public static func replay(path: String, into inspector: Inspector) throws -> Outcome {
+        let kind = try InputKind.detect(path: path)
+        switch kind {
+        case .capture:
+            let source = try PcapSource(path: path)
+            return run(source, into: inspector)
+        case .xmlText:
+            return try replayText(path: path, into: inspector)
+        }
+    }
+
+    /// Runs packets from `source` (a file or a live interface) until it ends or is stopped.
+    public static func run(_ source: PcapSource, into inspector: Inspector) -> Outcome {
+        let tracker = TCPConnectionTracker()
+        var last = Timestamp(microseconds: 0)
+        var failure: CaptureError?
+        do {
+            try source.forEachPacket { packet in
+                last = packet.timestamp
+                tracker.process(packet, delegate: inspector)
+            }
+        } catch {
+            failure = error
+        }
+        tracker.finish(at: last, delegate: inspector)
+        inspector.finishAll(at: last)
+        return Outcome(kind: .capture, statistics: tracker.statistics, captureError: failure)
+    }
+
+    static func replayText(path: String, into inspector: Inspector) throws(InputError) -> Outcome {
+        guard let file = fopen(path, "rb") else {
+            throw .cannotRead(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { fclose(file) }
+        let time = Timestamp.now()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var total = 0
+        while true {
+            let count = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            if count == 0 { break }
+            total += count
+            buffer.withUnsafeBytes { inspector.feedRaw(UnsafeRawBufferPointer(rebasing: $0[..<count]), at: time) }
+        }
+        inspector.finishRaw(at: time)
+        return Outcome(kind: .xmlText, statistics: nil, captureError: nil, bytes: total)
+    }
+}
+
+extension CaptureStatistics {
+    /// Lines for a summary: what was read and what was skipped.
+    public var summaryLines: [String] {
+        var lines = ["\(packets) packets, \(tcpSegments) TCP segments; \(retransmissions) retransmitted or duplicate segments dropped; \(missingBytes) bytes missing (gaps)"]
+        let skippedTotal = skipped.values.reduce(0, +)
+        if skippedTotal > 0 {
+            lines.append("skipped \(skippedTotal) packets: " + skipped.sorted { $0.key.rawValue < $1.key.rawValue }
+                .map { "\($0.key.rawValue) ×\($0.value)" }.joined(separator: ", "))
+        }
+        if outOfWindow > 0 { lines.append("\(outOfWindow) segments far outside the TCP window ignored") }
+        return lines
+    }
+}

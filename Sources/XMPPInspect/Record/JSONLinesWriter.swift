@@ -1,0 +1,250 @@
+import XMPPCore
+import XMPPBase
+
+/// Writes records as JSON Lines, format version 1 (docs/log-format.md).
+public final class JSONLinesWriter {
+    /// The `v` every record carries.
+    public static let formatVersion = 1
+    private let output: BufferedOutput
+
+    public init(output: BufferedOutput) { self.output = output }
+
+    /// The `YYYY-MM-DDTHH:MM:SS` of the last second written: records come in bursts.
+    private var cachedSecond: (seconds: Int64, prefix: [UInt8]) = (.min, [])
+
+    public func write(_ record: Record) {
+        let seconds = record.timestamp.wholeSeconds
+        if seconds != cachedSecond.seconds { cachedSecond = (seconds, Array(Timestamp.secondsPrefix(seconds).utf8)) }
+        output.withBuffer { buffer in
+            JSONLinesWriter.encode(record, into: &buffer, secondsPrefix: cachedSecond.prefix)
+            buffer.append(0x0A)
+        }
+    }
+
+    public func flush() { output.flush() }
+
+    /// One record as a JSON object (no newline).
+    public static func encode(_ record: Record, into out: inout [UInt8], secondsPrefix: [UInt8]? = nil) {
+        out.append(contentsOf: #"{"v":1,"seq":"#.utf8)
+        appendInteger(record.seq, to: &out)
+        out.append(contentsOf: #","ts":""#.utf8)
+        if let secondsPrefix {
+            out.append(contentsOf: secondsPrefix)
+            out.append(UInt8(ascii: "."))
+            let fraction = Int(record.timestamp.microseconds - record.timestamp.wholeSeconds * 1_000_000)
+            var divisor = 100_000
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(fraction / divisor % 10))
+                divisor /= 10
+            }
+            out.append(UInt8(ascii: "Z"))
+        } else {
+            out.append(contentsOf: record.timestamp.rfc3339.utf8)
+        }
+        out.append(contentsOf: #"","conn":"#.utf8)
+        appendInteger(record.connection, to: &out)
+        out.append(contentsOf: #","dir":""#.utf8)
+        out.append(contentsOf: record.direction.rawValue.utf8)
+        out.append(contentsOf: #"","event":""#.utf8)
+        out.append(contentsOf: record.event.rawValue.utf8)
+        out.append(contentsOf: #"","kind":"#.utf8)
+        appendString(record.kind, to: &out)
+        out.append(contentsOf: #","type":"#.utf8)
+        appendString(record.type, to: &out)
+        out.append(contentsOf: #","id":"#.utf8)
+        appendString(record.id, to: &out)
+        out.append(contentsOf: #","from":"#.utf8)
+        appendString(record.from, to: &out)
+        out.append(contentsOf: #","to":"#.utf8)
+        appendString(record.to, to: &out)
+        out.append(contentsOf: #","ns":["#.utf8)
+        for (index, namespace) in record.namespaces.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendString(namespace, to: &out)
+        }
+        out.append(contentsOf: #"],"size":"#.utf8)
+        appendInteger(record.size, to: &out)
+        if let offset = record.offset {
+            out.append(contentsOf: #","offset":"#.utf8)
+            appendInteger(offset, to: &out)
+        }
+        if let rtt = record.rttMilliseconds {
+            out.append(contentsOf: #","rtt_ms":"#.utf8)
+            appendMilliseconds(rtt, to: &out)
+        }
+        if let request = record.requestSeq {
+            out.append(contentsOf: #","request":"#.utf8)
+            appendInteger(request, to: &out)
+        }
+        if record.unanswered { out.append(contentsOf: #","unanswered":true"#.utf8) }
+        if record.unmatchedResponse { out.append(contentsOf: #","unmatched_response":true"#.utf8) }
+        if let error = record.error {
+            out.append(contentsOf: #","error":{"source":""#.utf8)
+            out.append(contentsOf: error.source.rawValue.utf8)
+            out.append(contentsOf: #"","type":"#.utf8)
+            appendString(error.type, to: &out)
+            out.append(contentsOf: #","condition":"#.utf8)
+            appendString(error.condition, to: &out)
+            out.append(contentsOf: #","text":"#.utf8)
+            appendString(error.text, to: &out)
+            if let code = error.code {
+                out.append(contentsOf: #","code":"#.utf8)
+                appendString(code, to: &out)
+            }
+            if let application = error.applicationCondition {
+                out.append(contentsOf: #","app_condition":"#.utf8)
+                appendString(application, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+        if let position = record.position {
+            out.append(contentsOf: #","line":"#.utf8)
+            appendInteger(position.line, to: &out)
+            out.append(contentsOf: #","column":"#.utf8)
+            appendInteger(position.column, to: &out)
+        }
+        if let count = record.byteCount {
+            out.append(contentsOf: #","bytes":"#.utf8)
+            appendInteger(count, to: &out)
+        }
+        if let encrypted = record.encryptedBytes {
+            out.append(contentsOf: #","encrypted_bytes":{"c2s":"#.utf8)
+            appendInteger(encrypted.c2s, to: &out)
+            out.append(contentsOf: #","s2c":"#.utf8)
+            appendInteger(encrypted.s2c, to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        if record.redacted { out.append(contentsOf: #","redacted":true"#.utf8) }
+        if let proxy = record.proxy { encode(proxy, into: &out) }
+        out.append(contentsOf: #","xml":"#.utf8)
+        if let bytes = record.xmlBytes {
+            bytes.withUnsafeBufferPointer { appendEscaped($0, to: &out) }
+        } else {
+            out.append(contentsOf: "null".utf8)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// `"proxy":{…}` with the fields that are set, in a fixed order.
+    private static func encode(_ proxy: ProxyInfo, into out: inout [UInt8]) {
+        out.append(contentsOf: #","proxy":{"#.utf8)
+        var first = true
+        func key(_ name: String) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: name.utf8)
+            out.append(contentsOf: #"":"#.utf8)
+        }
+        let strings: [(String, String?)] = [
+            ("client", proxy.client), ("listener", proxy.listener), ("server", proxy.server),
+            ("tls_version", proxy.tlsVersion), ("cipher", proxy.cipher), ("subject", proxy.certificateSubject),
+            ("sni", proxy.serverName), ("alpn", proxy.alpn), ("closed_by", proxy.closedBy), ("reason", proxy.reason),
+        ]
+        for case let (name, value?) in strings {
+            key(name)
+            appendString(value, to: &out)
+        }
+        if let bytes = proxy.bytes {
+            key("bytes")
+            out.append(contentsOf: #"{"c2s":"#.utf8)
+            appendInteger(bytes.c2s, to: &out)
+            out.append(contentsOf: #","s2c":"#.utf8)
+            appendInteger(bytes.s2c, to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        if !proxy.notes.isEmpty {
+            key("notes")
+            out.append(UInt8(ascii: "["))
+            for (index, note) in proxy.notes.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                appendString(note, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    static func appendInteger(_ value: Int, to out: inout [UInt8]) {
+        if value == 0 { out.append(UInt8(ascii: "0")); return }
+        var value = value
+        if value < 0 { out.append(UInt8(ascii: "-")); value = -value }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { raw in
+            while value > 0 {
+                raw[count] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+                count += 1
+            }
+            for index in stride(from: count - 1, through: 0, by: -1) { out.append(raw[index]) }
+        }
+    }
+
+    /// Milliseconds with microsecond precision (three decimals).
+    static func appendMilliseconds(_ value: Double, to out: inout [UInt8]) {
+        let micros = Int((value * 1000).rounded())
+        if micros < 0 { out.append(UInt8(ascii: "-")) }
+        let magnitude = abs(micros)
+        appendInteger(magnitude / 1000, to: &out)
+        out.append(UInt8(ascii: "."))
+        let fraction = magnitude % 1000
+        if fraction < 100 { out.append(UInt8(ascii: "0")) }
+        if fraction < 10 { out.append(UInt8(ascii: "0")) }
+        appendInteger(fraction, to: &out)
+    }
+
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    static func appendString(_ value: String?, to out: inout [UInt8]) {
+        guard var value else {
+            out.append(contentsOf: "null".utf8)
+            return
+        }
+        value.withUTF8 { appendEscaped($0, to: &out) }
+    }
+
+    /// A JSON string of UTF-8 bytes (which must be valid UTF-8).
+    static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var runStart = 0
+        var index = 0
+        while index < bytes.count {
+            // Eight bytes at a time while none needs escaping (no control byte, '"' or '\\').
+            if index + 8 <= bytes.count {
+                let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                let highs: UInt64 = 0x8080_8080_8080_8080
+                let control = (word &- 0x2020_2020_2020_2020) & ~word & highs
+                let quotes = word ^ (ones &* 0x22)
+                let backslashes = word ^ (ones &* 0x5C)
+                let hasQuote = (quotes &- ones) & ~quotes & highs
+                let hasBackslash = (backslashes &- ones) & ~backslashes & highs
+                if control | hasQuote | hasBackslash == 0 {
+                    index += 8
+                    continue
+                }
+            }
+            let byte = bytes[index]
+            defer { index += 1 }
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            if runStart < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
+            runStart = index + 1
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
+            case 0x0A: out.append(contentsOf: #"\n"#.utf8)
+            case 0x0D: out.append(contentsOf: #"\r"#.utf8)
+            case 0x09: out.append(contentsOf: #"\t"#.utf8)
+            default:
+                out.append(contentsOf: #"\u00"#.utf8)
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0x0F)])
+            }
+        }
+        if runStart < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
+        out.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,106 @@
+public import XMPPCore
+public import XMPPBase
+
+/// One thing that happened on a connection: what the printer shows, filters select and the
+/// JSON Lines log holds (docs/log-format.md).
+public struct Record: Sendable {
+    /// What kind of record this is (`event` in the log).
+    public enum Event: String, Sendable, Hashable, CaseIterable {
+        case stanza
+        case nonza
+        case streamOpen = "stream-open"
+        case streamClose = "stream-close"
+        case streamError = "stream-error"
+        case tlsStart = "tls-start"
+        case parseError = "parse-error"
+        case gap
+        /// The proxy accepted a client and reached (or failed to reach) the server.
+        case connect
+        /// The proxy finished a TLS handshake on one leg (`dir` c2s: with the client; s2c: with the server).
+        case tlsEstablished = "tls-established"
+        /// A proxied connection ended.
+        case close
+        /// The proxy changed what it relays (stream features it edited) or has advice for the user.
+        case proxyNote = "proxy-note"
+
+        /// Records the proxy writes about the connection itself, not decoded from its bytes.
+        public var isProxyLifecycle: Bool {
+            switch self {
+            case .connect, .tlsEstablished, .close, .proxyNote: return true
+            default: return false
+            }
+        }
+    }
+
+    /// 1-based, in the order records are produced. A follow-up record (an unanswered request
+    /// reported at the connection's end) repeats the seq of the record it completes.
+    public var seq: Int
+    public var timestamp: Timestamp
+    public var connection: Int
+    public var direction: Direction
+    public var event: Event
+    /// The element's local name (`iq`, `message`, `features`, `auth`), or `stream` for stream events.
+    public var kind: String?
+    public var type: String?
+    public var id: String?
+    public var from: String?
+    public var to: String?
+    /// Payload namespaces (for stanzas, those below the stanza; for nonzas, its own first).
+    public var namespaces: [String] = []
+    /// The XML as sent (redacted where it holds credentials), as UTF-8.
+    public var xmlBytes: [UInt8]?
+    /// ``xmlBytes`` as text.
+    public var xml: String? {
+        get { xmlBytes.map { String(decoding: $0, as: UTF8.self) } }
+        set { xmlBytes = newValue.map { Array($0.utf8) } }
+    }
+    /// Bytes on the wire.
+    public var size = 0
+    /// Where it starts in its direction's byte stream.
+    public var offset: Int?
+    /// The parsed element (stanzas, nonzas, stream headers).
+    public var element: Element?
+
+    /// iq responses: round trip in milliseconds and the request's seq.
+    public var rttMilliseconds: Double?
+    public var requestSeq: Int?
+    /// A request never answered: the follow-up record written at the connection's end.
+    public var unanswered = false
+    /// An iq response that matched no request.
+    public var unmatchedResponse = false
+    public var error: ErrorInfo?
+    /// parse-error: where.
+    public var position: StreamPosition?
+    /// gap: bytes missing; parse-error: bytes skipped.
+    public var byteCount: Int?
+    /// tls-start: bytes that stayed encrypted, per direction.
+    public var encryptedBytes: (c2s: Int, s2c: Int)?
+    /// Whether credentials were removed from `xml`.
+    public var redacted = false
+    /// connect, tls-established, close and proxy-note: what the proxy saw of the connection.
+    public var proxy: ProxyInfo?
+
+    public init(seq: Int, timestamp: Timestamp, connection: Int, direction: Direction, event: Event) {
+        self.seq = seq
+        self.timestamp = timestamp
+        self.connection = connection
+        self.direction = direction
+        self.event = event
+    }
+
+    /// The `kind` of a proxy lifecycle record: `connect`, `tls`, `close`, `note`.
+    public static func proxyKind(_ event: Event) -> String? {
+        switch event {
+        case .connect: return "connect"
+        case .tlsEstablished: return "tls"
+        case .close: return "close"
+        case .proxyNote: return "note"
+        default: return nil
+        }
+    }
+
+    /// Whether this is an iq get or set.
+    public var isRequest: Bool { event == .stanza && kind == "iq" && (type == "get" || type == "set") }
+    /// Whether this is an iq result or error.
+    public var isResponse: Bool { event == .stanza && kind == "iq" && (type == "result" || type == "error") }
+}

@@ -1,0 +1,55 @@
+public import XMPPCore
+import XMPPBase
+
+/// Removes credentials from elements before they are shown or logged: SASL initial responses and
+/// responses (PLAIN, SCRAM client messages), and passwords in `jabber:iq:register` / `jabber:iq:auth`.
+public enum Redactor {
+    static let registerNamespace = "jabber:iq:register"
+    static let authNamespace = "jabber:iq:auth"
+    /// Children of `jabber:iq:auth` / `jabber:iq:register` queries that hold secrets.
+    static let secretChildren: Set<String> = ["password", "digest", "token", "hash"]
+
+    /// The element with its secrets replaced by `[redacted N bytes]`, or nil when it holds none.
+    public static func redact(_ element: Element) -> Element? {
+        if element.namespace == XMPPNamespace.sasl && (element.name == "auth" || element.name == "response") {
+            let text = element.text
+            guard !text.isEmpty, text != "=" else { return nil }
+            var copy = element
+            copy.children = [.text(placeholder(for: text))]
+            return copy
+        }
+        guard element.name == "iq" else { return nil }
+        var changed = false
+        var copy = element
+        copy.children = element.children.map { node in
+            guard case .element(var query) = node,
+                  query.namespace == registerNamespace || query.namespace == authNamespace else { return node }
+            query.children = query.children.map { child in
+                guard case .element(var secret) = child, secretChildren.contains(secret.name), !secret.text.isEmpty else {
+                    return child
+                }
+                secret.children = [.text(placeholder(for: secret.text))]
+                changed = true
+                return .element(secret)
+            }
+            return .element(query)
+        }
+        return changed ? copy : nil
+    }
+
+    static func placeholder(for secret: String) -> String { "[redacted \(secret.utf8.count) bytes]" }
+
+    /// Whether a top-level element may hold credentials, from its name and namespaces alone.
+    public static func mayHoldSecrets(name: String, namespaces: [String]) -> Bool {
+        if (name == "auth" || name == "response") && namespaces.first == XMPPNamespace.sasl { return true }
+        return name == "iq" && (namespaces.contains(registerNamespace) || namespaces.contains(authNamespace))
+    }
+
+    /// Whether undecodable bytes may hold credentials (a broken `<auth>`, a register password):
+    /// such bytes are not shown without `--show-secrets`.
+    public static func mayHoldSecrets(_ text: String) -> Bool {
+        // Broad on purpose: the bytes may start inside an element (`…==</auth>`) or use a prefix
+        // (`<sasl:auth>`); hiding an innocent fragment costs little, showing a password a lot.
+        ["auth", "response", "password", "digest", "token", "hash", registerNamespace].contains { text.contains($0) }
+    }
+}

@@ -1,0 +1,229 @@
+import XMPPCore
+
+/// Prints records for a person: a header line per stanza, then its XML indented, each namespace
+/// labelled from the XSF registry, responses with their round trip, errors standing out.
+public final class PrettyPrinter: RecordSink {
+    /// Text nodes longer than this are trimmed unless `showFullText`.
+    public static let trimLength = 300
+
+    private let output: BufferedOutput
+    private let style: TerminalStyle
+    private let showFullText: Bool
+
+    public init(output: BufferedOutput, style: TerminalStyle, showFullText: Bool = false) {
+        self.output = output
+        self.style = style
+        self.showFullText = showFullText
+    }
+
+    public func consume(_ record: Record) {
+        output.write(render(record))
+    }
+
+    public func finish() { output.flush() }
+
+    /// The text printed for one record.
+    public func render(_ record: Record) -> String {
+        var text = headerLine(record) + "\n"
+        switch record.event {
+        case .stanza, .nonza, .streamError:
+            // Records read back from a log carry the XML only.
+            if let element = record.element ?? record.xmlBytes.flatMap(Element.parse) {
+                if let error = record.error { text += errorLine(error) }
+                if !record.unanswered { text += renderElement(element, depth: 1, parentNamespace: element.namespace) }
+            }
+        case .streamOpen:
+            if let namespace = record.namespaces.first {
+                text += "    " + style.dim + "content: " + namespaceLabel(namespace) + style.reset + "\n"
+            }
+        case .parseError:
+            if let error = record.error { text += errorLine(error) }
+            if let xml = record.xml {
+                text += "    " + style.dim + "skipped: " + trimmed(xml.replacingNewlines(), to: 160) + style.reset + "\n"
+            }
+        case .proxyNote:
+            for note in record.proxy?.notes ?? [] { text += "    " + style.yellow + note + style.reset + "\n" }
+        case .streamClose, .tlsStart, .gap, .connect, .tlsEstablished, .close:
+            break
+        }
+        return text
+    }
+
+    // MARK: Header
+
+    private func headerLine(_ record: Record) -> String {
+        let arrow = record.direction == .c2s ? "→" : "←"
+        var line = style.dim + record.timestamp.timeOfDay + style.reset + " "
+        line += style.cyan + "#\(record.connection)" + style.reset + " "
+        line += record.direction.rawValue + " " + arrow + " "
+        switch record.event {
+        case .stanza, .nonza, .streamError:
+            let color = record.error != nil || record.event == .streamError ? style.red : kindColor(record.kind)
+            line += style.bold + color + (record.kind ?? "?") + style.reset
+            if let type = record.type { line += " " + color + type + style.reset }
+            if let id = record.id { line += " id=" + id }
+            if record.from != nil || record.to != nil {
+                line += "  " + (record.from ?? "·") + " → " + (record.to ?? "·")
+            }
+            line += style.dim + "  \(record.size) B" + style.reset
+            if record.unanswered {
+                line += "  " + style.yellow + "⚠ unanswered (sent as #\(record.seq))" + style.reset
+            } else if let request = record.requestSeq {
+                if let rtt = record.rttMilliseconds { line += "  " + style.green + "↩ " + formatMilliseconds(rtt) + style.reset }
+                line += style.dim + " (answers #\(request))" + style.reset
+            } else if record.unmatchedResponse {
+                line += "  " + style.yellow + "↩ no matching request" + style.reset
+            }
+            if record.redacted { line += style.dim + "  [credentials redacted]" + style.reset }
+            line += style.dim + "  #\(record.seq)" + style.reset
+        case .streamOpen:
+            line += style.bold + "stream open" + style.reset
+            if let to = record.to { line += " to=" + to }
+            if let from = record.from { line += " from=" + from }
+            if let id = record.id { line += " id=" + id }
+            if let version = record.element?[attribute: "version"] { line += " version=" + version }
+        case .streamClose:
+            line += style.bold + "stream close" + style.reset
+        case .tlsStart:
+            line += style.magenta + "🔒 TLS began" + style.reset
+            if let bytes = record.encryptedBytes {
+                line += style.dim + " — not decoded: \(bytes.c2s) B c2s, \(bytes.s2c) B s2c encrypted" + style.reset
+            } else {
+                line += style.dim + " — intercepted: the session above is decrypted" + style.reset
+            }
+        case .parseError:
+            line += style.red + style.bold + "parse error" + style.reset
+            if let position = record.position {
+                line += " at byte \(position.offset), line \(position.line):\(position.column)"
+            }
+            if let count = record.byteCount, count > 0 { line += style.dim + "  (\(count) B skipped)" + style.reset }
+        case .gap:
+            line += style.yellow + "gap: \(record.byteCount ?? 0) bytes missing from the capture" + style.reset
+                + style.dim + " (decoding resumes at the next stanza)" + style.reset
+        case .connect:
+            let proxy = record.proxy ?? ProxyInfo()
+            line += style.bold + "connect" + style.reset + " " + (proxy.client ?? "?") + " → " + (proxy.listener ?? "proxy")
+                + " → " + (proxy.server ?? "?")
+            if let reason = proxy.reason { line += "  " + style.red + reason + style.reset }
+        case .tlsEstablished:
+            let proxy = record.proxy ?? ProxyInfo()
+            line += style.magenta + "🔒 TLS with the " + (record.direction == .c2s ? "client" : "server") + style.reset
+            line += " " + [proxy.tlsVersion, proxy.cipher].compactMap { $0 }.joined(separator: " ")
+            if let subject = proxy.certificateSubject { line += style.dim + "  certificate " + subject + style.reset }
+            if let sni = proxy.serverName { line += style.dim + "  sni " + sni + style.reset }
+            if let alpn = proxy.alpn { line += style.dim + "  alpn " + alpn + style.reset }
+        case .close:
+            let proxy = record.proxy ?? ProxyInfo()
+            line += style.bold + "close" + style.reset + " by " + (proxy.closedBy ?? "?")
+            if let reason = proxy.reason { line += " (" + reason + ")" }
+            if let bytes = proxy.bytes { line += style.dim + "  \(bytes.c2s) B c2s, \(bytes.s2c) B s2c" + style.reset }
+        case .proxyNote:
+            line += style.yellow + style.bold + "proxy" + style.reset
+        }
+        return line
+    }
+
+    private func kindColor(_ kind: String?) -> String {
+        switch kind {
+        case "iq": return style.blue
+        case "message": return style.green
+        case "presence": return style.magenta
+        default: return style.cyan
+        }
+    }
+
+    private func errorLine(_ error: ErrorInfo) -> String {
+        var line = "    " + style.red + style.bold + "✖ " + error.source.rawValue + " error" + style.reset + style.red
+        if let type = error.type { line += " " + type }
+        if let condition = error.condition { line += " " + style.bold + condition + style.reset + style.red }
+        if let code = error.code { line += " (code \(code))" }
+        if let application = error.applicationCondition { line += " " + application }
+        if let text = error.text { line += ": " + text }
+        return line + style.reset + "\n"
+    }
+
+    // MARK: XML
+
+    private func renderElement(_ element: Element, depth: Int, parentNamespace: String?) -> String {
+        let indent = String(repeating: "  ", count: depth + 1)
+        var start = "<" + element.qualifiedName
+        for declaration in element.namespaceDeclarations {
+            start += (declaration.prefix.map { " xmlns:\($0)=" } ?? " xmlns=") + quoted(declaration.uri)
+        }
+        for attribute in element.attributes {
+            start += " " + attribute.qualifiedName + "=" + quoted(attribute.value)
+        }
+        var label = ""
+        if let namespace = element.namespace, namespace != parentNamespace {
+            label = "   " + style.dim + "# " + element.name + " · " + namespaceLabel(namespace) + style.reset
+        }
+        let elements = element.children.filter { if case .element = $0 { return true } else { return false } }
+        let text = element.text
+        let hasText = !text.trimmingCharacters(in: " \n\r\t").isEmpty
+        if elements.isEmpty && !hasText {
+            return indent + style.blue + start + "/>" + style.reset + label + "\n"
+        }
+        if elements.isEmpty {
+            return indent + style.blue + start + ">" + style.reset + escapedAndTrimmed(text, to: Self.trimLength)
+                + style.blue + "</" + element.qualifiedName + ">" + style.reset + label + "\n"
+        }
+        var result = indent + style.blue + start + ">" + style.reset + label + "\n"
+        for child in element.children {
+            switch child {
+            case .element(let child):
+                result += renderElement(child, depth: depth + 1, parentNamespace: element.namespace)
+            case .text(let text):
+                let content = text.trimmingCharacters(in: " \n\r\t")
+                if !content.isEmpty {
+                    result += indent + "  " + escapedAndTrimmed(content, to: Self.trimLength) + "\n"
+                }
+            }
+        }
+        return result + indent + style.blue + "</" + element.qualifiedName + ">" + style.reset + "\n"
+    }
+
+    private func quoted(_ value: String) -> String {
+        style.reset + "'" + style.yellow + value.escapedForXMLAttribute + style.reset + "'" + style.blue
+    }
+
+    private func namespaceLabel(_ namespace: String) -> String {
+        if let info = NamespaceRegistry.info(for: namespace) {
+            return info.label + " · " + info.spec + " " + info.title
+        }
+        return "unknown namespace " + namespace
+    }
+
+    private func trimmed(_ text: String, to limit: Int) -> String {
+        guard !showFullText else { return text }
+        let kept = text.prefix(limit)
+        let rest = text.utf8.count - kept.utf8.count
+        guard rest > 0 else { return text }
+        return String(kept) + style.dim + "… (+\(rest) B; --full shows all)" + style.reset
+    }
+
+    /// The first `limit` characters of `text`, escaped, and how many bytes were left out. Only
+    /// what is shown is escaped: a long body costs no more than a short one.
+    private func escapedAndTrimmed(_ text: String, to limit: Int) -> String {
+        if showFullText { return text.escapedForXMLText }
+        let kept = text.prefix(limit)
+        let rest = text.utf8.count - kept.utf8.count
+        guard rest > 0 else { return text.escapedForXMLText }
+        return String(kept).escapedForXMLText + style.dim + "… (+\(rest) B; --full shows all)" + style.reset
+    }
+
+    private func formatMilliseconds(_ value: Double) -> String {
+        if value >= 1000 { return String(Int(value / 10) / 100) + "." + pad2(Int(value / 10) % 100) + " s" }
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10) ms"
+    }
+
+    private func pad2(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+}
+
+extension String {
+    func replacingNewlines() -> String {
+        var result = ""
+        for character in self { result.append(character == "\n" || character == "\r\n" ? "⏎" : character) }
+        return result
+    }
+}

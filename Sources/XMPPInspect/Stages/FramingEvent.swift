@@ -1,0 +1,15 @@
+import XMPPCore
+import XMPPBase
+import XMPPTransport
+
+/// What the framing stage hands to the record stage: framed XMPP, in stream order.
+enum FramingEvent: Sendable {
+    /// A connection was recognised as XMPP (or a raw text stream began).
+    case opened(connection: Int, undirected: Bool)
+    case framed(connection: Int, direction: Direction, time: Timestamp, event: FramerEvent)
+    case gap(connection: Int, direction: Direction, time: Timestamp, count: Int, offset: Int)
+    /// The connection ended; TLS, if it began, and the bytes that stayed encrypted.
+    case closed(connection: Int, tlsStart: TLSStart?, encryptedBytes: (c2s: Int, s2c: Int))
+    /// The proxy says something about the connection itself (connect, TLS per leg, close, edits).
+    case proxy(connection: Int, direction: Direction, time: Timestamp, event: Record.Event, info: ProxyInfo)
+}

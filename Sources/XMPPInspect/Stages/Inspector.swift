@@ -1,0 +1,106 @@
+public import XMPPCore
+public import XMPPCapture
+public import XMPPBase
+
+/// Turns the bytes of XMPP connections into ``Record``s: detects XMPP by content, frames each
+/// direction, pairs iqs, decodes errors, redacts credentials, and follows STARTTLS.
+///
+/// Feed it from a ``TCPConnectionTracker`` (it is the tracker's delegate), or with raw stream text
+/// through ``feedRaw(_:direction:at:)``. It works in two stages (``FramingStage``, then
+/// ``RecordStage``); ``threaded(options:sink:)`` runs the second on a thread of its own.
+public final class Inspector: TCPStreamDelegate {
+    public let options: InspectorOptions
+    private let framing: FramingStage
+    private let worker: WorkerQueue<FramingEvent>?
+
+    /// `sink` receives every record, in order, on the calling thread.
+    public init(options: InspectorOptions = InspectorOptions(), sink: @escaping (Record) -> Void) {
+        self.options = options
+        let records = RecordStage(options: options, sink: sink)
+        worker = nil
+        framing = FramingStage(options: options) { records.consume($0) }
+    }
+
+    private init(options: InspectorOptions, worker: WorkerQueue<FramingEvent>) {
+        self.options = options
+        self.worker = worker
+        framing = FramingStage(options: options) { worker.push($0) }
+    }
+
+    /// An inspector whose records are built and handed to `sink` on a second thread, in order:
+    /// framing and record building run on two cores. ``finishAll(at:)`` and ``finishRaw(at:)``
+    /// return once every record has reached `sink` and `finish` has run (on that thread).
+    /// `batchDone`, if given, runs on that thread after each batch of records (to flush output).
+    public static func threaded(
+        options: InspectorOptions = InspectorOptions(), sink: @escaping (Record) -> Void,
+        batchDone: (() -> Void)? = nil, finish: @escaping () -> Void
+    ) -> Inspector {
+        let records = RecordStage(options: options, sink: sink)
+        let worker = WorkerQueue<FramingEvent>(
+            name: "xmppscope-records",
+            process: { events in
+                for event in events { records.consume(event) }
+                batchDone?()
+            },
+            finish: finish
+        )
+        return Inspector(options: options, worker: worker)
+    }
+
+    /// Threaded: hands what was decoded so far to the record thread now, instead of when a batch
+    /// is full (a live source calls it after each read, so records appear as they happen).
+    /// Single-threaded: does nothing.
+    public func handOverPending() {
+        worker?.handOver()
+    }
+
+    /// Every connection seen, XMPP or not, in order of creation.
+    public var connections: [ConnectionDescription] { framing.connections }
+
+    // MARK: TCPStreamDelegate
+
+    public func connectionOpened(_ connection: TCPConnectionInfo) {
+        framing.connectionOpened(connection)
+    }
+
+    public func connection(_ id: Int, received bytes: UnsafeRawBufferPointer, direction: Direction, at time: Timestamp) {
+        framing.connection(id, received: bytes, direction: direction, at: time)
+    }
+
+    public func connection(_ id: Int, missing count: Int, direction: Direction, at time: Timestamp) {
+        framing.connection(id, missing: count, direction: direction, at: time)
+    }
+
+    public func connectionClosed(_ id: Int, reason: TCPCloseReason, at time: Timestamp) {
+        framing.connectionClosed(id, reason: reason, at: time)
+    }
+
+    /// Records something the proxy saw of connection `id` itself (``Record/Event/isProxyLifecycle``):
+    /// it gets the next seq, in order with the connection's decoded records.
+    public func connection(_ id: Int, proxyEvent event: Record.Event, _ info: ProxyInfo, direction: Direction, at time: Timestamp) {
+        precondition(event.isProxyLifecycle, "not a proxy lifecycle event: \(event)")
+        framing.proxyEvent(id, event, info, direction: direction, at: time)
+    }
+
+    /// The capture ended: closes every connection still open (and, threaded, waits for the records).
+    public func finishAll(at time: Timestamp) {
+        framing.finishAll(at: time)
+        worker?.close()
+    }
+
+    // MARK: Raw stream text
+
+    /// Feeds raw XMPP stream text as connection 0. With a `direction`, the text is one side of
+    /// a conversation (iqs pair across directions, with round trips). Without one it is an XML
+    /// console dump or a file of stanzas holding both sides: it is shown as `c2s`, iqs pair by id
+    /// and address within it, and no round trip is reported (the text has no timing).
+    public func feedRaw(_ bytes: UnsafeRawBufferPointer, direction: Direction? = nil, at time: Timestamp) {
+        framing.feedRaw(bytes, direction: direction, at: time)
+    }
+
+    /// The raw stream ended (and, threaded, every record was handed on).
+    public func finishRaw(at time: Timestamp) {
+        framing.finishRaw(at: time)
+        worker?.close()
+    }
+}

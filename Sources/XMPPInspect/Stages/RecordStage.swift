@@ -1,0 +1,154 @@
+import XMPPCore
+import XMPPBase
+
+/// The second stage of inspection: turns framed XMPP into numbered ``Record``s — pairs iqs,
+/// decodes errors, redacts credentials, reports unanswered requests and TLS at the end.
+final class RecordStage {
+    let options: InspectorOptions
+    private let sink: (Record) -> Void
+    private var sessions: [Int: RecordSession] = [:]
+    private var seq = 0
+
+    init(options: InspectorOptions, sink: @escaping (Record) -> Void) {
+        self.options = options
+        self.sink = sink
+    }
+
+    func consume(_ event: FramingEvent) {
+        switch event {
+        case .opened(let connection, let undirected):
+            sessions[connection] = RecordSession(id: connection, isUndirectedText: undirected)
+        case .framed(let connection, let direction, let time, let event):
+            guard let session = sessions[connection] else { return }
+            handle(event, session, direction, time)
+        case .gap(let connection, let direction, let time, let count, let offset):
+            guard let session = sessions[connection] else { return }
+            var record = makeRecord(session, direction, time, .gap)
+            record.byteCount = count
+            record.offset = offset
+            sink(record)
+        case .closed(let connection, let tlsStart, let encryptedBytes):
+            guard let session = sessions.removeValue(forKey: connection) else { return }
+            for request in session.tracker.drain() {
+                var followUp = request
+                followUp.unanswered = true
+                sink(followUp)
+            }
+            if let tlsStart {
+                var record = makeRecord(session, tlsStart.direction, tlsStart.time, .tlsStart)
+                record.kind = "tls"
+                if !tlsStart.intercepted { record.encryptedBytes = encryptedBytes }
+                sink(record)
+            }
+        case .proxy(let connection, let direction, let time, let event, let info):
+            seq += 1
+            var record = Record(seq: seq, timestamp: time, connection: connection, direction: direction, event: event)
+            record.kind = Record.proxyKind(event)
+            record.proxy = info
+            sink(record)
+        }
+    }
+
+    private func handle(_ event: FramerEvent, _ session: RecordSession, _ direction: Direction, _ time: Timestamp) {
+        switch event {
+        case .streamOpened(let header):
+            var record = makeRecord(session, direction, time, .streamOpen)
+            record.kind = header.element.name
+            record.id = header.element[attribute: "id"]
+            record.type = header.element[attribute: "type"]
+            record.from = header.element[attribute: "from"]
+            record.to = header.element[attribute: "to"]
+            record.namespaces = [header.contentNamespace, header.element.namespace].compactMap { $0 }
+            record.xmlBytes = header.raw
+            record.size = header.raw.count
+            record.offset = header.offset
+            record.element = header.element
+            sink(record)
+
+        case .element(let framed):
+            handleElement(framed, session, direction, time)
+
+        case .streamClosed(let offset, let raw):
+            var record = makeRecord(session, direction, time, .streamClose)
+            record.kind = "stream"
+            record.xmlBytes = raw
+            record.size = raw.count
+            record.offset = offset
+            sink(record)
+
+        case .error(let error):
+            var record = makeRecord(session, direction, time, .parseError)
+            record.error = ErrorInfo(source: .parse, condition: error.condition, text: error.message)
+            record.position = error.position
+            record.offset = error.position.offset
+            record.byteCount = error.skippedCount
+            record.size = error.skippedCount
+            if !error.skipped.isEmpty {
+                // Skipped bytes may not be UTF-8: decoding repairs them for the log.
+                let text = String(decoding: error.skipped, as: UTF8.self)
+                if !options.showSecrets && Redactor.mayHoldSecrets(text) {
+                    record.redacted = true
+                } else {
+                    record.xml = text
+                }
+            }
+            sink(record)
+        }
+    }
+
+    private func handleElement(_ framed: FramedElement, _ session: RecordSession, _ direction: Direction, _ time: Timestamp) {
+        let top = framed.element
+        let isStanza = (top.name == "iq" || top.name == "message" || top.name == "presence")
+            && XMPPNamespace.isStanzaContent(top.namespace)
+        let isStreamError = top.name == "error" && top.namespace == XMPPNamespace.streams
+        var record = makeRecord(session, direction, time, isStanza ? .stanza : (isStreamError ? .streamError : .nonza))
+        record.kind = top.name
+        record.type = top[attribute: "type"]
+        record.id = top[attribute: "id"]
+        record.from = top[attribute: "from"]
+        record.to = top[attribute: "to"]
+        if isStanza {
+            if framed.namespaces.count > 1 { record.namespaces = Array(framed.namespaces.dropFirst()) }
+        } else {
+            record.namespaces = framed.namespaces
+        }
+        record.size = framed.raw.count
+        record.offset = framed.offset
+        record.xmlBytes = framed.raw
+
+        // The whole tree only where it is needed: the printer, errors, credentials.
+        let mayCarryError = record.type == "error" || isStreamError || top.name == "failure"
+        let mayHoldSecrets = !options.showSecrets && Redactor.mayHoldSecrets(name: top.name, namespaces: framed.namespaces)
+        if options.keepsElements || mayCarryError || mayHoldSecrets {
+            let element = framed.completeElement()
+            record.element = element
+            if mayCarryError { record.error = ErrorDecoder.decode(element) }
+            if mayHoldSecrets, let redacted = Redactor.redact(element) {
+                record.element = redacted
+                record.xml = redacted.xmlString
+                record.redacted = true
+            }
+        }
+
+        if record.isRequest {
+            for evicted in session.tracker.request(record) {
+                var followUp = evicted
+                followUp.unanswered = true
+                sink(followUp)
+            }
+        } else if record.isResponse {
+            if let request = session.tracker.response(record) {
+                record.requestSeq = request.seq
+                if !session.isUndirectedText { record.rttMilliseconds = time.milliseconds(since: request.timestamp) }
+            } else {
+                record.unmatchedResponse = true
+            }
+        }
+        sink(record)
+    }
+
+    private func makeRecord(_ session: RecordSession, _ direction: Direction, _ time: Timestamp, _ event: Record.Event) -> Record {
+        seq += 1
+        return Record(seq: seq, timestamp: time, connection: session.id, direction: direction, event: event)
+    }
+}

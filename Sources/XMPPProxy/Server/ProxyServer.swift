@@ -1,0 +1,234 @@
+public import NIOCore
+import NIOPosix
+import NIOSSL
+import X509
+import Logging
+import XMPPCore
+import XMPPCapture
+public import XMPPInspect
+import XMPPBase
+
+/// A TCP proxy between XMPP clients and one server: one upstream connection per client, bytes
+/// relayed exactly both ways (with back-pressure and half-close), both directions tapped into
+/// the inspector under one connection number. With TLS interception it terminates STARTTLS or
+/// direct TLS (XEP-0368) on both legs, so the whole session is decoded.
+public final class ProxyServer: @unchecked Sendable {
+    /// A server address to connect to.
+    public struct Upstream: Sendable, Hashable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    /// Where to listen and where to connect.
+    public struct Configuration: Sendable {
+        public var listenHost: String
+        public var listenPort: Int
+        /// Tried in order until one accepts (SRV targets, say); at least one.
+        public var upstreams: [Upstream]
+        public var inspector: InspectorOptions
+        /// Terminate TLS on both legs (needs `authority`), or relay it untouched.
+        public var interceptsTLS: Bool
+        /// Clients speak TLS from their first byte (XEP-0368), and so does the server.
+        public var directTLS: Bool
+        /// The XMPP domain: the certificate shown to a client that names none (SNI), and the
+        /// SNI sent upstream for direct TLS when the client names none. Default: the upstream
+        /// host when it is a name.
+        public var serverName: String?
+        public var authority: CertificateAuthority?
+        /// How the server's certificate is checked.
+        public var upstreamTrust: UpstreamTrust
+        /// Keep `-PLUS` mechanisms and channel-binding offers.
+        public var keepsChannelBinding: Bool
+        /// Where the TLS secrets of both legs are written (`SSLKEYLOGFILE`), if anywhere.
+        public var keyLog: KeyLog?
+
+        public init(listenHost: String = "127.0.0.1", listenPort: Int, upstreams: [Upstream],
+                    inspector: InspectorOptions = InspectorOptions(), interceptsTLS: Bool = false,
+                    directTLS: Bool = false, serverName: String? = nil,
+                    authority: CertificateAuthority? = nil, upstreamTrust: UpstreamTrust = .system,
+                    keepsChannelBinding: Bool = false, keyLog: KeyLog? = nil) {
+            precondition(!upstreams.isEmpty, "a proxy needs an upstream")
+            self.keyLog = keyLog
+            self.listenHost = listenHost
+            self.listenPort = listenPort
+            self.upstreams = upstreams
+            self.inspector = inspector
+            self.interceptsTLS = interceptsTLS
+            self.directTLS = directTLS
+            self.serverName = serverName
+            self.authority = authority
+            self.upstreamTrust = upstreamTrust
+            self.keepsChannelBinding = keepsChannelBinding
+            self.inspector.tlsTerminated = interceptsTLS
+        }
+
+        /// One upstream, `upstreamHost:upstreamPort`.
+        public init(listenHost: String = "127.0.0.1", listenPort: Int, upstreamHost: String, upstreamPort: Int = 5222,
+                    inspector: InspectorOptions = InspectorOptions(), interceptsTLS: Bool = false,
+                    authority: CertificateAuthority? = nil, upstreamTrust: UpstreamTrust = .system,
+                    keepsChannelBinding: Bool = false) {
+            self.init(listenHost: listenHost, listenPort: listenPort,
+                      upstreams: [Upstream(host: upstreamHost, port: upstreamPort)], inspector: inspector,
+                      interceptsTLS: interceptsTLS, authority: authority, upstreamTrust: upstreamTrust,
+                      keepsChannelBinding: keepsChannelBinding)
+        }
+
+        /// The domain named when nothing better is known: `serverName`, else the first upstream
+        /// host unless it is an IP address.
+        var defaultDomain: String? {
+            if let serverName { return serverName }
+            let host = upstreams[0].host
+            let isAddress = host.contains(":") || host.split(separator: ".").allSatisfy { UInt8($0) != nil }
+            return isAddress ? nil : host
+        }
+    }
+
+    /// How the proxy checks the upstream server's certificate.
+    public enum UpstreamTrust: Sendable {
+        /// The system trust store.
+        case system
+        /// This CA file (PEM), e.g. a test server's self-signed certificate.
+        case file(String)
+        /// No check at all (`--insecure`).
+        case insecure
+    }
+
+    public let configuration: Configuration
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private var serverChannel: (any Channel)?
+    /// The inspector and connection numbers, used on the one event loop only.
+    private let state: NIOLoopBound<ProxyState>
+
+    /// `sink` receives every record, in order, on a thread of its own (records are built and
+    /// written beside the event loop, on a second core); `flush` runs there after each batch.
+    public convenience init(configuration: Configuration, sink: @escaping (Record) -> Void, flush: @escaping () -> Void = {}) {
+        self.init(configuration: configuration, sink: sink, flush: flush, backlog: (high: 8 << 20, low: 2 << 20))
+    }
+
+    /// `backlog`: how many bytes may wait for the inspector before the relay stops reading, and
+    /// under how many it reads again (small in tests).
+    init(configuration: Configuration, sink: @escaping (Record) -> Void, flush: @escaping () -> Void,
+         backlog: (high: Int, low: Int)) {
+        self.configuration = configuration
+        let loop = group.next()
+        let inspector = Inspector.threaded(options: configuration.inspector, sink: sink, batchDone: flush, finish: flush)
+        let inspection = InspectionThread(inspector: inspector, highWater: backlog.high, lowWater: backlog.low)
+        // Built here, used only on `loop` from now on: hand it over once, then bind it there.
+        let transfer = TransferOnce(ProxyState(inspection: inspection))
+        state = try! loop.submit { NIOLoopBound(transfer.value, eventLoop: loop) }.wait()
+    }
+
+    /// Binds the listening socket; returns the address it listens on.
+    public func start() throws -> SocketAddress {
+        let configuration = self.configuration
+        let state = self.state
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 1024)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            .childChannelOption(ChannelOptions.autoRead, value: false)
+            .childChannelInitializer { client in
+                client.eventLoop.makeCompletedFuture {
+                    try ProxyServer.accepted(client, configuration: configuration, state: state)
+                }
+            }
+        let channel = try bootstrap.bind(host: configuration.listenHost, port: configuration.listenPort).wait()
+        serverChannel = channel
+        return channel.localAddress!
+    }
+
+    /// Stops accepting, closes every connection (each gets its close record), and finishes the
+    /// inspector's records.
+    public func stop() {
+        let state = self.state
+        try? serverChannel?.close().wait()
+        try? state.eventLoop.submit {
+            for connection in state.value.connections.values { connection.closeAll(reason: "the proxy stopped") }
+        }.wait()
+        // Each session handed its close record over as it was told to close (a TLS leg may take
+        // a while to finish its close_notify exchange); the inspector finishes what is left.
+        let inspection = try? state.eventLoop.submit { state.value.inspection }.wait()
+        connectionsAtStop = inspection?.finish() ?? []
+        try? group.syncShutdownGracefully()
+    }
+
+    /// Every connection the proxy served, once it has stopped.
+    public private(set) var connectionsAtStop: [ConnectionDescription] = []
+
+    /// Connections open right now (for soak tests and benchmarks).
+    public var openConnectionCount: Int {
+        let state = self.state
+        return (try? state.eventLoop.submit { state.value.connections.count }.wait()) ?? 0
+    }
+
+    /// A client connected: connect upstream, then relay. Runs on the client's event loop.
+    private static func accepted(_ client: any Channel, configuration: Configuration, state: NIOLoopBound<ProxyState>) throws {
+        let proxy = state.value
+        let id = proxy.nextID
+        proxy.nextID += 1
+        let first = configuration.upstreams[0]
+        proxy.inspection.push(.opened(TCPConnectionInfo(
+            id: id, client: Endpoint(client.remoteAddress), server: Endpoint(host: first.host, port: first.port),
+            sawHandshake: true, firstPacket: 0, openedAt: Timestamp.now()
+        )))
+        let connection = ProxyConnection(id: id, state: state, configuration: configuration, client: client)
+        proxy.connections[id] = connection  // owned until both channels close
+        if configuration.directTLS && configuration.interceptsTLS {
+            try connection.addClientTLS(defaultDomain: configuration.defaultDomain, directTLS: true)
+        }
+        try client.pipeline.syncOperations.addHandler(connection.clientSide)
+        connect(connection, to: configuration.upstreams, index: 0, errors: [])
+    }
+
+    /// Connects to `upstreams[index]`, or the next one when it fails; when none accepts, the
+    /// client is told with a stream error.
+    private static func connect(_ connection: ProxyConnection, to upstreams: [Upstream], index: Int, errors: [String]) {
+        let client = connection.client
+        let upstream = upstreams[index]
+        let bound = NIOLoopBound(connection, eventLoop: client.eventLoop)
+        ClientBootstrap(group: client.eventLoop)
+            .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            .connectTimeout(.seconds(10))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try bound.value.attachUpstream(channel)
+                }
+            }
+            .connect(host: upstream.host, port: upstream.port)
+            .whenComplete { result in
+                let connection = bound.value
+                switch result {
+                case .success(let channel):
+                    connection.upstreamConnected(channel, as: upstream)
+                    client.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in client.read() }
+                case .failure where !client.isActive:
+                    // The client left while we connected (its close closed the upstream attempt).
+                    connection.upstreamNeverOpened()
+                case .failure(let error):
+                    let errors = errors + ["\(upstream): \(error)"]
+                    if index + 1 < upstreams.count {
+                        connect(connection, to: upstreams, index: index + 1, errors: errors)
+                        return
+                    }
+                    let described = "\(error)"
+                    // NIO reports a name that does not resolve as a DNS error (getaddrinfo's UnknownHost).
+                    let unknownHost = described.contains("DNS error") || described.contains("UnknownHost")
+                        || described.contains("resolve") || described.contains("NXDOMAIN")
+                    connection.upstreamFailed(
+                        condition: unknownHost ? "host-unknown" : "remote-connection-failed",
+                        text: "xmppscope could not reach the server (" + errors.joined(separator: "; ") + ")"
+                    )
+                }
+            }
+    }
+}
+/// Carries a value to the event loop that owns it from then on (the only hop it makes).
+private struct TransferOnce<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
