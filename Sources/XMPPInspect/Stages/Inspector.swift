@@ -1,4 +1,4 @@
-public import XMPPCore
+import XMPPCore
 public import XMPPCapture
 public import XMPPBase
 

@@ -1,0 +1,100 @@
+/// Searches over the held bytes, by stream offset: what the framer looks for between elements,
+/// where libxml2 does not (yet) tell it.
+extension ByteWindow {
+    /// Whether the bytes at `offset` spell `token`.
+    func starts(with token: String, at offset: Int) -> Bool {
+        for (index, expected) in token.utf8.enumerated() where byte(at: offset + index) != expected { return false }
+        return true
+    }
+
+    /// The first byte at or after `offset` that is not XML whitespace.
+    func firstNonWhitespace(from offset: Int) -> Int? {
+        var index = max(offset, start) - start
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return index + start
+            }
+        }
+        return nil
+    }
+
+    /// The first `<` at or after `offset`.
+    func firstTag(from offset: Int) -> Int? {
+        var index = max(offset, start) - start
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "<") { return index + start }
+            index += 1
+        }
+        return nil
+    }
+
+    /// The last `<` in `[from, before)` (attribute values cannot hold a `<`, so this is where the
+    /// tag ending at `before` began, if it began after `from`).
+    func lastTag(from: Int, before: Int) -> Int? {
+        var index = min(before, end) - 1
+        while index >= max(from, start) {
+            if bytes[index - start] == UInt8(ascii: "<") { return index }
+            index -= 1
+        }
+        return nil
+    }
+
+    /// The first `<` at or after `offset` that opens an element (skipping `<?…?>` and `<!…>`).
+    func firstElementTag(from offset: Int) -> Int? {
+        var index = max(offset, start)
+        while let candidate = firstTag(from: index) {
+            if let next = byte(at: candidate + 1), next != UInt8(ascii: "?"), next != UInt8(ascii: "!") { return candidate }
+            index = candidate + 1
+        }
+        return nil
+    }
+
+    /// Whether the bytes at `offset` open a stream (`<?xml` or a tag named `…stream`); nil until
+    /// enough bytes are in to tell.
+    func startsStream(at offset: Int) -> Bool? {
+        var rest = bytes[(offset - start)...]
+        let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+        if rest.count < 3 && byteOrderMark.starts(with: rest) { return nil }
+        if rest.starts(with: byteOrderMark) { rest = rest.dropFirst(3) }
+        guard let first = rest.first else { return nil }
+        guard first == UInt8(ascii: "<") else { return false }
+        var name: [UInt8] = []
+        for byte in rest.dropFirst() {
+            switch byte {
+            case 0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: ">"), UInt8(ascii: "/"):
+                if name.isEmpty { return false }
+                return name == Array("?xml".utf8) || name == Array("stream".utf8) || name.ends(with: Array(":stream".utf8))
+            default:
+                name.append(byte)
+                if name.count > 64 { return false }
+            }
+        }
+        return nil
+    }
+
+    /// The RFC 6120 §11.1 construct that starts at `offset`, if one does.
+    func restrictedConstruct(at offset: Int) -> RestrictedConstruct? {
+        if starts(with: "<!DOCTYPE", at: offset) || starts(with: "<!ENTITY", at: offset) { return .documentTypeDeclaration(name: "") }
+        if starts(with: "<!--", at: offset) { return .comment }
+        if starts(with: "<?", at: offset) && !starts(with: "<?xml", at: offset) { return .processingInstruction(target: "") }
+        return nil
+    }
+
+    /// The next place decoding can start again at or after `offset`, or (when there is none yet)
+    /// where to look next time.
+    func findResynchronisationPoint(from offset: Int) -> (found: (offset: Int, point: ResynchronisationPoint)?, resume: Int) {
+        var index = max(offset, start) - start
+        return bytes.withUnsafeBufferPointer { buffer in
+            while index < buffer.count {
+                guard buffer[index] == UInt8(ascii: "<") else { index += 1; continue }
+                switch ResynchronisationPoint.match(buffer, at: index) {
+                case .found(let point): return ((index + start, point), index + start)
+                case .needMoreBytes: return (nil, index + start)
+                case .no: index += 1
+                }
+            }
+            return (nil, end)
+        }
+    }
+}

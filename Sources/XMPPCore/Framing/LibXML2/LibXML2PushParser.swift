@@ -1,0 +1,125 @@
+internal import CLibXML2
+
+/// The bridge to libxml2's push (SAX2) parser, and the only code that sees its C API: one parser
+/// context fed chunk by chunk, its callbacks turned into ``XMLEventConsumer`` calls with Swift
+/// values. The parser never fetches anything (`XML_PARSE_NONET`) and the consumer refuses DTDs,
+/// entities, comments and processing instructions as they are reported.
+///
+/// One instance per parser context; the consumer must outlive it.
+final class LibXML2PushParser {
+    /// The value ``consumed`` has once libxml2 has halted the parser: its cursor is unknown.
+    static let unknownPosition = UInt.max
+
+    private var context: xmlParserCtxtPtr?
+    private unowned(unsafe) let consumer: any XMLEventConsumer
+    private let names: InternedNames
+
+    /// Initialises libxml2 once per process (idempotent).
+    static func initializeLibrary() {
+        xmppscope_xml_init()
+    }
+
+    /// A new parser context reporting to `consumer`; interned names are read through `names`.
+    init(consumer: any XMLEventConsumer, names: InternedNames) {
+        self.consumer = consumer
+        self.names = names
+        var handler = Self.makeSAXHandler()
+        let userData = Unmanaged.passUnretained(self).toOpaque()
+        guard let context = xmlCreatePushParserCtxt(&handler, userData, nil, 0, nil) else {
+            fatalError("libxml2 could not allocate a parser context")
+        }
+        _ = xmlCtxtUseOptions(context, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_IGNORE_ENC.rawValue))
+        self.context = context
+    }
+
+    deinit {
+        if let context { xmlFreeParserCtxt(context) }
+    }
+
+    /// Parses the next `count` bytes; the consumer hears of what they complete before this returns.
+    func parse(_ bytes: UnsafePointer<UInt8>, count: Int) {
+        bytes.withMemoryRebound(to: CChar.self, capacity: count) { pointer in
+            _ = xmlParseChunk(context, pointer, Int32(count), 0)
+        }
+    }
+
+    /// Halts the parser from inside a callback: nothing more is reported.
+    func stop() {
+        xmlStopParser(context)
+    }
+
+    /// Bytes of this context's input consumed so far (libxml2's cursor), or ``unknownPosition``
+    /// once the parser has halted.
+    var consumed: UInt { xmppscope_xml_consumed(context) }
+
+    // MARK: Callbacks
+
+    private func structuredError(_ error: UnsafePointer<xmlError>) {
+        let level = error.pointee.level
+        let code = error.pointee.code
+        if level == XML_ERR_WARNING || code == Int32(XML_ERR_USER_STOP.rawValue) { return }
+        let message = error.pointee.message.map { String(cString: $0) }?.trimmingTrailingNewlines() ?? "libxml2 error \(code)"
+        let kind: ParserDiagnostic.Code
+        switch code {
+        case Int32(XML_ERR_TAG_NAME_MISMATCH.rawValue): kind = .tagNameMismatch
+        case Int32(XML_ERR_INTERNAL_ERROR.rawValue): kind = .internalError
+        default: kind = .other
+        }
+        consumer.parserError(ParserDiagnostic(
+            severity: level == XML_ERR_ERROR ? .recoverable : .fatal, code: kind, message: message
+        ))
+    }
+
+    /// libxml2 copies the handler into each context it creates.
+    private static func makeSAXHandler() -> xmlSAXHandler {
+        var handler = xmlSAXHandler()
+        handler.initialized = UInt32(XML_SAX2_MAGIC)
+        handler.startElementNs = { context, localName, prefix, uri, namespaceCount, namespaces, attributeCount, _, attributes in
+            let parser = LibXML2PushParser.from(context)
+            parser.consumer.startElement(StartTag(
+                localName: localName, prefixName: prefix, uri: uri,
+                namespaceCount: Int(namespaceCount), namespaces: namespaces,
+                attributeCount: Int(attributeCount), attributes: attributes, names: parser.names
+            ))
+        }
+        handler.endElementNs = { context, _, _, _ in
+            LibXML2PushParser.from(context).consumer.endElement()
+        }
+        handler.characters = { context, bytes, count in
+            guard let bytes, count > 0 else { return }
+            LibXML2PushParser.from(context).consumer.characters(UnsafeBufferPointer(start: bytes, count: Int(count)))
+        }
+        handler.cdataBlock = { context, bytes, count in
+            guard let bytes, count > 0 else { return }
+            LibXML2PushParser.from(context).consumer.characters(UnsafeBufferPointer(start: bytes, count: Int(count)))
+        }
+        handler.internalSubset = { context, name, _, _ in
+            LibXML2PushParser.from(context).consumer.refuse(.documentTypeDeclaration(name: name.map { String(cString: $0) } ?? ""))
+        }
+        handler.externalSubset = { context, name, _, _ in
+            LibXML2PushParser.from(context).consumer.refuse(.documentTypeDeclaration(name: name.map { String(cString: $0) } ?? ""))
+        }
+        handler.entityDecl = { context, name, _, _, _, _ in
+            LibXML2PushParser.from(context).consumer.refuse(.entityReference(name: name.map { String(cString: $0) } ?? ""))
+        }
+        handler.getEntity = { context, name in
+            LibXML2PushParser.from(context).consumer.refuse(.entityReference(name: name.map { String(cString: $0) } ?? ""))
+            return nil
+        }
+        handler.comment = { context, _ in
+            LibXML2PushParser.from(context).consumer.refuse(.comment)
+        }
+        handler.processingInstruction = { context, target, _ in
+            LibXML2PushParser.from(context).consumer.refuse(.processingInstruction(target: target.map { String(cString: $0) } ?? ""))
+        }
+        handler.serror = { context, error in
+            guard let context, let error else { return }
+            LibXML2PushParser.from(context).structuredError(error)
+        }
+        return handler
+    }
+
+    private static func from(_ context: UnsafeMutableRawPointer?) -> LibXML2PushParser {
+        Unmanaged<LibXML2PushParser>.fromOpaque(context!).takeUnretainedValue()
+    }
+}

@@ -1,0 +1,65 @@
+/// Checks that bytes are UTF-8 encoded XML characters before libxml2 sees them: libxml2 would
+/// otherwise report a broken sequence late, or at a place that depends on how the bytes were split.
+enum XMLCharacterValidator {
+    /// A byte that is not UTF-8 or not an XML character, with a message.
+    struct InvalidCharacter {
+        var offset: Int
+        var message: String
+    }
+
+    /// Checks the bytes of `window` from `from` to about `to`: returns how far they are complete,
+    /// valid UTF-8 XML characters (a sequence may end up to three bytes past `to`), and the first
+    /// invalid one. A sequence cut at the end of the data is left for the next call.
+    static func validate(_ window: ByteWindow, from: Int, to: Int) -> (validEnd: Int, invalid: InvalidCharacter?) {
+        window.withUnsafeBytes { buffer, base in
+            var index = from - base
+            let end = to - base
+            while index < end {
+                // Eight plain printable ASCII bytes at a time.
+                if index + 8 <= end {
+                    let word = UnsafeRawPointer(buffer.baseAddress! + index).loadUnaligned(as: UInt64.self)
+                    let lowBytes = (word &- 0x2020_2020_2020_2020) & ~word & 0x8080_8080_8080_8080
+                    if word & 0x8080_8080_8080_8080 == 0 && lowBytes == 0 {
+                        index += 8
+                        continue
+                    }
+                }
+                let byte = buffer[index]
+                if byte < 0x80 {
+                    if byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D {
+                        let name = byte == 0 ? "a NUL byte" : "control character 0x\(String(byte, radix: 16))"
+                        return (index + base, InvalidCharacter(offset: index + base, message: "\(name) is not allowed in XML"))
+                    }
+                    index += 1
+                    continue
+                }
+                let length: Int
+                var lowest: UInt8 = 0x80, highest: UInt8 = 0xBF
+                switch byte {
+                case 0xC2...0xDF: length = 2
+                case 0xE0: length = 3; lowest = 0xA0
+                case 0xE1...0xEC, 0xEE...0xEF: length = 3
+                case 0xED: length = 3; highest = 0x9F
+                case 0xF0: length = 4; lowest = 0x90
+                case 0xF1...0xF3: length = 4
+                case 0xF4: length = 4; highest = 0x8F
+                default:
+                    return (index + base, InvalidCharacter(offset: index + base, message: "invalid UTF-8 (byte 0x\(String(byte, radix: 16)))"))
+                }
+                for next in 1..<length {
+                    // A sequence may run past `to`; one cut at the end of the data waits for more.
+                    guard index + next < buffer.count else { return (index + base, nil) }
+                    let continuation = buffer[index + next]
+                    let low = next == 1 ? lowest : 0x80
+                    let high = next == 1 ? highest : 0xBF
+                    guard continuation >= low && continuation <= high else {
+                        return (index + base, InvalidCharacter(offset: index + base, message: "invalid UTF-8 (byte 0x\(String(byte, radix: 16)) followed by 0x\(String(continuation, radix: 16)))"))
+                    }
+                }
+                index += length
+            }
+            // Past `to` when the last sequence straddles it: never in the middle of a character.
+            return (index + base, nil)
+        }
+    }
+}

@@ -1,0 +1,230 @@
+import XMPPBase
+
+/// Element assembly: what the framer does with each event the libxml2 bridge reports — stream
+/// headers, top-level elements (whole trees, or their top with ``XMLFramer/Content/topLevel``),
+/// stream closes and restarts, refused constructs and parser errors. Callbacks never touch the
+/// state machine directly: they set a ``FramerControl`` and halt the parser, and the loop acts
+/// on it once the parser has returned.
+extension XMLFramer: XMLEventConsumer {
+    func startElement(_ tag: StartTag) {
+        if control != nil { return }
+        depth += 1
+        if let discard {
+            // libxml2 keeps a stack entry for every open element, however deep: past a bound, stop
+            // following the element and resynchronise after it, or memory grows with the nesting.
+            if depth - limits.maxDepth > max(limits.maxDepth, 1024) {
+                // At this start tag: ``fail(_:emit:)`` hunts from the position of the error it gets.
+                control = .failed(FramerError(kind: discard.error.kind, position: window.position(at: contextCursor())))
+                parser?.stop()
+            }
+            return
+        }
+        if content == .topLevel && depth > 2 {
+            // Below the top: only its namespace (and a misspelt xmlns) matter.
+            if !itemNamespaceIdentities.contains(tag.namespaceIdentity) {
+                itemNamespaceIdentities.append(tag.namespaceIdentity)
+                if let namespace = tag.namespace { itemNamespaces.append(namespace) }
+            }
+            if tag.attributeCount > 0 { reportMisspeltNamespaceDeclarations(tag) }
+            if depth - 1 > limits.maxDepth { exceeded(.tooDeep(limit: limits.maxDepth), at: contextCursor()) }
+            return
+        }
+        let name = tag.name ?? ""
+        let namespace = tag.namespace
+
+        if depth == 1 {
+            if contextIsSynthetic { return }
+            if name != "stream" {
+                // A document whose root is a stanza: frame it as one.
+                restart(at: window.firstElementTag(from: boundary) ?? boundary, synthetic: true)
+                return
+            }
+            let end = tagEnd()
+            let header = Element(
+                name: name, prefix: tag.prefix, namespace: namespace,
+                attributes: tag.makeAttributes(), namespaceDeclarations: tag.namespaceDeclarations()
+            )
+            let raw = window.copy(from: contextStart, to: end)
+            if !raw.ends(with: Array("/>".utf8)) { lastHeaderRaw = raw }
+            collected.append(.streamOpened(StreamHeader(element: header, raw: raw, offset: contextStart)))
+            boundary = end
+            return
+        }
+
+        if depth == 2 {
+            let start = tagStart(before: contextCursor()) ?? boundary
+            if name == "stream" && namespace == XMPPNamespace.streams {
+                // A new stream header without a close or an XML declaration: a restart.
+                restart(at: start, synthetic: false)
+                return
+            }
+            itemStart = start
+            itemNamespaces.removeAll(keepingCapacity: true)
+            itemNamespaceIdentities.removeAll(keepingCapacity: true)
+        }
+        if !itemNamespaceIdentities.contains(tag.namespaceIdentity) {
+            itemNamespaceIdentities.append(tag.namespaceIdentity)
+            if let namespace { itemNamespaces.append(namespace) }
+        }
+        reportMisspeltNamespaceDeclarations(tag)
+        if depth - 1 > limits.maxDepth {
+            exceeded(.tooDeep(limit: limits.maxDepth), at: contextCursor())
+            return
+        }
+        let attributes = tag.makeAttributes()
+        if let parent = builders.indices.last { builders[parent].flushText() }
+        builders.append(ElementBuilder(element: Element(
+            name: name, prefix: tag.prefix, namespace: namespace,
+            attributes: attributes, namespaceDeclarations: tag.namespaceDeclarations()
+        )))
+    }
+
+    func endElement() {
+        if control != nil { return }
+        depth -= 1
+        if let discard {
+            if depth == 1 {
+                // The element past a limit is over: report it, with what it spanned.
+                let end = contextCursor()
+                var error = discard.error
+                appendSkipped(&error, from: discard.skippedUpTo, to: end)
+                collected.append(.error(error))
+                self.discard = nil
+                itemStart = nil
+                boundary = end
+            }
+            return
+        }
+        if depth == 0 {
+            closeStream()
+            return
+        }
+        if content == .topLevel && depth > 1 { return }
+        guard var finished = builders.popLast() else { return }
+        finished.flushText()
+        if let parent = builders.indices.last {
+            builders[parent].flushText()
+            builders[parent].element.children.append(.element(finished.element))
+            return
+        }
+        // A complete top-level element.
+        let end = contextCursor()
+        let start = itemStart ?? boundary
+        let raw = window.copy(from: start, to: min(end, window.end))
+        collected.append(.element(FramedElement(
+            element: finished.element, raw: raw, offset: start, namespaces: itemNamespaces,
+            isComplete: content == .full, header: content == .full ? [] : (lastHeaderRaw ?? [])
+        )))
+        itemStart = nil
+        boundary = end
+        let element = finished.element
+        if element.name == "proceed" && element.namespace == XMPPNamespace.tls && !stopsAtProceed {
+            // TLS is terminated in front of us: a new stream starts after it.
+            control = .closed(at: end)
+            parser?.stop()
+        } else if (element.name == "proceed" && element.namespace == XMPPNamespace.tls)
+            || (element.name == "compressed" && element.namespace == XMPPNamespace.compress) {
+            control = .opaque(at: end)
+            parser?.stop()
+        }
+    }
+
+    func characters(_ text: UnsafeBufferPointer<UInt8>) {
+        guard control == nil, discard == nil else { return }
+        guard let last = builders.indices.last else {
+            // Text or CDATA between top-level elements is done with once reported.
+            if depth == 1 { boundary = max(boundary, contextCursor()) }
+            return
+        }
+        if content == .topLevel && depth > 2 { return }
+        builders[last].pendingText.append(contentsOf: text)
+    }
+
+    func refuse(_ construct: RestrictedConstruct) {
+        guard control == nil, discard == nil else { return }
+        control = .failed(FramerError(kind: .restricted(construct), position: window.position(at: contextCursor())))
+        parser?.stop()
+    }
+
+    func parserError(_ diagnostic: ParserDiagnostic) {
+        guard control == nil else { return }
+        var message = diagnostic.message
+        if contextIsSynthetic && depth == 1 && builders.isEmpty && diagnostic.code == .tagNameMismatch {
+            // An end tag at the top of a header the framer supplied: libxml2 would name that header.
+            message = "an end tag without its start tag"
+        }
+        if diagnostic.severity == .recoverable {
+            // Namespace errors: report and go on.
+            if discard == nil {
+                collected.append(.error(FramerError(kind: .namespace(message), position: window.position(at: contextCursor()))))
+            }
+            return
+        }
+        if depth == 1 && builders.isEmpty && discard == nil,
+           let start = window.lastTag(from: boundary, before: contextCursor()), window.starts(with: "<?xml", at: start) {
+            // `<?xml` after a stream's content: the peer restarted the stream (after SASL, say).
+            restart(at: start, synthetic: false)
+            return
+        }
+        let cursor = contextCursor()
+        if diagnostic.code == .internalError && !builders.isEmpty, let construct = window.restrictedConstruct(at: cursor) {
+            // A DOCTYPE inside a stanza: libxml2 only says "detected an error in element content".
+            // (It waits for nine bytes after `<!` in content, so the whole `<!DOCTYPE` is in.)
+            control = .failed(FramerError(kind: .restricted(construct), position: window.position(at: cursor)))
+            parser?.stop()
+            return
+        }
+        control = .failed(FramerError(kind: .malformed(message), position: window.position(at: cursor)))
+        parser?.stop()
+    }
+
+    // MARK: Helpers
+
+    /// `</stream:stream>`, or the end of a self-closing `<stream:stream/>`.
+    private func closeStream() {
+        let end = contextCursor()
+        let start = tagStart(before: end) ?? boundary
+        if window.starts(with: "</", at: start) {
+            collected.append(.streamClosed(offset: start, raw: window.copy(from: start, to: end)))
+        } else {
+            collected.append(.streamClosed(offset: end, raw: []))
+        }
+        control = .closed(at: end)
+        parser?.stop()
+    }
+
+    private func restart(at offset: Int, synthetic: Bool) {
+        // libxml2 reported namespace problems of the restarting tag already; the new context will again.
+        collected.removeAll { event in
+            if case .error(let error) = event { return error.isRecoverable && error.position.offset >= offset }
+            return false
+        }
+        control = .restart(at: offset, synthetic: synthetic)
+        parser?.stop()
+    }
+
+    /// Flags `cmlns=`-style attributes.
+    private func reportMisspeltNamespaceDeclarations(_ tag: StartTag) {
+        for attribute in tag.misspeltNamespaceDeclarations() {
+            collected.append(.error(FramerError(
+                kind: .misspeltNamespaceDeclaration(attribute: attribute, element: tag.name ?? ""),
+                position: window.position(at: contextCursor())
+            )))
+        }
+    }
+
+    /// The `<` that opens the tag ending at `offset`, within the current item.
+    private func tagStart(before offset: Int) -> Int? {
+        window.lastTag(from: max(boundary, contextStart), before: offset)
+    }
+
+    /// The end of the start tag the parser is on: libxml2 reports a start tag before consuming its `>`.
+    private func tagEnd() -> Int {
+        let cursor = contextCursor()
+        switch window.byte(at: cursor) {
+        case UInt8(ascii: ">"): return cursor + 1
+        case UInt8(ascii: "/"): return cursor + 2
+        default: return cursor
+        }
+    }
+}
