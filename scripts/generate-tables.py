@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate Sources/XMPPCore/Generated/*.swift from the reference tables in ../shared/data.
+"""Generate Sources/XMPPCore/Tables/Generated/*.swift from the reference tables in ../shared/data.
 
 The tables are facts: the XSF namespace registry (namespace -> label, spec, title, status) and the
 RFC 6120 error conditions. They are embedded as TSV text in a Swift string literal (parsed once at
@@ -15,7 +15,7 @@ import sys
 
 repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 data = sys.argv[1] if len(sys.argv) > 1 else os.path.join(repo, "..", "shared", "data")
-out = os.path.join(repo, "Sources", "XMPPCore", "Generated")
+out = os.path.join(repo, "Sources", "XMPPCore", "Tables", "Generated")
 
 def emit(source_name, swift_name, variable, doc):
     with open(os.path.join(data, source_name), encoding="utf-8") as f:

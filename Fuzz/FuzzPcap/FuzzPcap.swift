@@ -13,7 +13,7 @@ import XMPPBase
 /// Two modes, told apart by the first bytes:
 /// - **file**: input that starts with a pcap or pcapng magic number is a capture file. It is
 ///   written to a temporary file (``PcapSource`` opens paths only) and replayed through
-///   ``ReplayPipeline/run(_:into:)``, exactly as `xmppscope replay` does.
+///   ``Replayer/run(_:into:)``, exactly as `xmppscope replay` does.
 /// - **segments**: anything else is a script of TCP segments between two connections, handed
 ///   straight to the tracker. Mutations then move sequence numbers, flags and payloads directly,
 ///   which reaches reassembly (overlaps, wrap-around, holes, RST/FIN orders) far faster than
@@ -73,7 +73,7 @@ private func replayFile(_ bytes: [UInt8], into inspector: Inspector) {
         return
     }
     _ = source.linkType
-    let outcome = ReplayPipeline.run(source, into: inspector)
+    let outcome = Replayer.run(source, into: inspector)
     _ = outcome.statistics?.summaryLines
     _ = outcome.captureError?.description
 }
