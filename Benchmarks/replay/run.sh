@@ -19,6 +19,8 @@
 #   BENCH_TINY_TSHARK_TIMEOUT [300] seconds for tshark on the tiny capture
 #   BENCH_BUILD_SWIFT [1]           0: do not run swift build, use what exists
 #   BENCH_XMPPSCOPE [<repo>/.build/release/xmppscope]
+#   BENCH_XMPPSCOPE_BEFORE []       another xmppscope build (an older commit, say), measured in the
+#                                   same run on the main and tiny captures, with its speed ratio
 #   BENCH_WORK [Benchmarks/replay/.build-bench]
 #
 # Definitions: MB = 10^6 bytes of TCP payload; stanzas = depth-1 XML
@@ -49,6 +51,8 @@ TT_TIMEOUT=${BENCH_TINY_TSHARK_TIMEOUT:-300}
 BUILD_SWIFT=${BENCH_BUILD_SWIFT:-1}
 XMPPSCOPE=${BENCH_XMPPSCOPE:-$ROOT/.build/release/xmppscope}
 WORK=${BENCH_WORK:-$HERE/.build-bench}
+BEFORE=${BENCH_XMPPSCOPE_BEFORE:-}
+[ -z "$BEFORE" ] || [ -x "$BEFORE" ] || { echo "run.sh: BENCH_XMPPSCOPE_BEFORE=$BEFORE is not executable" >&2; exit 2; }
 BIG_STANZAS=$((STANZAS * 10))
 
 for v in STANZAS CONNS TINY_STANZAS TT_STANZAS REPEAT SEED TIMEOUT TT_TIMEOUT; do
@@ -212,6 +216,9 @@ if [ "$HAVE_X" = 1 ]; then
     for k in main big tiny tinyN; do
         # shellcheck disable=SC2046
         measure "xmppscope/$k" "$TIMEOUT" /dev/null $(cmd_xmppscope "${CAP_FILE[$k]}")
+        if [ -n "$BEFORE" ] && { [ "$k" = main ] || [ "$k" = tiny ]; }; then
+            measure "before/$k" "$TIMEOUT" /dev/null "$BEFORE" replay "${CAP_FILE[$k]}" --json
+        fi
     done
 fi
 # shellcheck disable=SC2046
@@ -274,6 +281,7 @@ if [ "$HAVE_X" = 1 ]; then
 else
     printf '%-10s %s\n' xmppscope "SKIPPED: $X_SKIP"
 fi
+if [ -n "$BEFORE" ]; then row before main; row before tiny; fi
 row tshark main; row tshark tt; row tshark ttN
 printf '%-10s %-22s %s\n' tshark "${CAP_LABEL[big]}" "not run (tshark on the 10x capture is not part of the goals)"
 for k in main big tiny tinyN; do row libxml2 "$k"; done
@@ -308,6 +316,10 @@ printf '%-62s %8s  %s\n' "xmppscope speed / tshark speed (main capture; goal >= 
 printf '%-62s %8s  %s\n' "xmppscope speed / libxml2 speed (main capture; goal >= 0.60)" "$r2" "$(goal "$r2" '>=' 0.60)"
 printf '%-62s %8s  %s\n' "xmppscope peak RSS 10x / 1x (goal < 1.5)" "$r3" "$(goal "$r3" '<' 1.5)"
 printf '%-62s %8s\n' "  (libxml2-baseline peak RSS 10x / 1x, for reference)" "$r3l"
+if [ -n "$BEFORE" ]; then
+    printf '%-62s %8s\n' "xmppscope speed / before speed (main capture)" "$(ratio "$(okwall before/main)" "$x_main")"
+    printf '%-62s %8s\n' "xmppscope speed / before speed (tiny segments)" "$(ratio "$(okwall before/tiny)" "$(okwall xmppscope/tiny)")"
+fi
 echo "tiny-segment slowdown = time per payload byte, tiny capture / normal capture:"
 for tool in xmppscope tshark libxml2; do
     if [ "$tool" = tshark ]; then tk=tt; nk=ttN; else tk=tiny; nk=tinyN; fi
