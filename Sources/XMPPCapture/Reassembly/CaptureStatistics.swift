@@ -1,5 +1,3 @@
-public import XMPPBase
-
 /// Counts of what the tracker saw.
 public struct CaptureStatistics: Sendable, Hashable {
     public var packets = 0
