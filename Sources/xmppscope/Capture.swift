@@ -4,9 +4,6 @@ import Logging
 import XMPPCore
 import XMPPCapture
 import XMPPInspect
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `xmppscope capture -i IFACE`
 struct Capture: ParsableCommand {
@@ -79,13 +76,5 @@ struct Capture: ParsableCommand {
             logger.error("\(failure)")
             throw ExitCode(2)
         }
-    }
-}
-
-/// Writes straight to standard error.
-enum FileHandleStandardError {
-    static func write(_ text: String) {
-        var text = text
-        text.withUTF8 { _ = Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 }

@@ -145,10 +145,10 @@ public struct CertificateAuthority: Sendable {
         }
         defer { close(descriptor) }
         fchmod(descriptor, mode)  // not widened by the umask, nor narrowed
-        var text = text
-        let written = text.withUTF8 { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-        guard written == text.utf8.count else {
-            throw CertificateAuthorityError.cannotWrite(path, reason: String(cString: strerror(errno)))
+        do {
+            try FileDescriptorWriter.writeAll(descriptor, text)
+        } catch {
+            throw CertificateAuthorityError.cannotWrite(path, reason: "\(error)")
         }
     }
 }
