@@ -44,8 +44,7 @@ struct Capture: ParsableCommand {
         do {
             source = try PcapSource(interface: interface, filter: bpf)
         } catch {
-            FileHandleStandardError.write("error: \(error)\n")
-            throw ExitCode(1)
+            throw CommandFailure.failed(error)
         }
         let stopper = PcapStopper(source)
         let signals = onTerminationSignals { stopper.stop() }

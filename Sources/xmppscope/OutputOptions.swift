@@ -75,20 +75,12 @@ struct OutputOptions: ParsableArguments {
         var pipeline: any RecordSink = screen
         var logFile: BufferedOutput?
         if let log {
-            guard let file = BufferedOutput(path: log) else {
-                FileHandleStandardError.write("error: cannot write the log \(log)\n")
-                throw ExitCode(1)
-            }
+            guard let file = BufferedOutput(path: log) else { throw CommandFailure.cannotWriteLog(path: log) }
             logFile = file
             pipeline = TeeSink([screen, JSONLinesWriter(output: file)])
         }
         if let filter {
-            do {
-                pipeline = FilteringSink(filter: try NamedFilters.resolve(filter, extra: filtersDirectory), target: pipeline)
-            } catch {
-                FileHandleStandardError.write("\(error)\n")
-                throw ExitCode(1)
-            }
+            pipeline = FilteringSink(filter: try resolveFilter(filter, extra: filtersDirectory), target: pipeline)
         }
         return (screen, pipeline, logFile)
     }

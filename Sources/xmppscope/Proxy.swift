@@ -100,10 +100,7 @@ struct Proxy: ParsableCommand {
             upstreams = [ProxyServer.Upstream(host: upstreamHost, port: upstreamPort)]
         } else {
             upstreams = SRVResolver.upstreams(for: upstreamHost, directTLS: directTLS, defaultPort: directTLS ? 5223 : 5222)
-            guard !upstreams.isEmpty else {
-                FileHandleStandardError.write("error: \(upstreamHost) says it offers no XMPP service (its SRV target is '.')\n")
-                throw ExitCode(1)
-            }
+            guard !upstreams.isEmpty else { throw CommandFailure.noXMPPService(host: upstreamHost) }
             logger.notice("\(upstreamHost): connecting to \(upstreams.map(\.description).joined(separator: ", then ")) (SRV, then the default port)")
         }
         let stdout = BufferedOutput()
@@ -133,8 +130,7 @@ struct Proxy: ParsableCommand {
         do {
             address = "\(try server.start())"
         } catch {
-            FileHandleStandardError.write("error: cannot listen on \(listen): \(error)\n")
-            throw ExitCode(1)
+            throw CommandFailure.cannotListen(address: listen, reason: error)
         }
         logger.notice("relaying \(address) → \(upstreams[0])\(directTLS ? " (direct TLS)" : ""); Ctrl-C to stop")
 
