@@ -29,8 +29,8 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .customLong("max-depth"), help: "Deepest element nesting decoded inside a stanza.")
     var maxDepth = FramerLimits.default.maxDepth
 
-    @Option(name: .customLong("log-level"), help: "Diagnostics on standard error: trace, debug, info, notice, warning, error.")
-    var logLevel: String = "notice"
+    @Option(name: .customLong("log-level"), help: "Diagnostics on standard error.")
+    var logLevel = LogLevel.notice
 
     @Option(name: [.customShort("f"), .customLong("filter")], help: "Show only records this filter matches; @NAME for a named filter ('xmppscope help filters').")
     var filter: String?
@@ -45,9 +45,6 @@ struct OutputOptions: ParsableArguments {
         if json && summary { throw ValidationError("--json and --summary do not go together: pick one.") }
         if maxStanzaSize < 64 { throw ValidationError("--max-stanza-size must be at least 64 bytes.") }
         if maxDepth < 1 { throw ValidationError("--max-depth must be at least 1.") }
-        if Logger.Level(rawValue: logLevel) == nil {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
-        }
     }
 
     var inspectorOptions: InspectorOptions {
@@ -86,7 +83,7 @@ struct OutputOptions: ParsableArguments {
     }
 
     func bootstrapLogging() {
-        let level = Logger.Level(rawValue: logLevel) ?? .notice
+        let level = logLevel.loggerLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

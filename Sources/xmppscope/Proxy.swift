@@ -42,7 +42,7 @@ struct Proxy: ParsableCommand {
     var serverName: String?
 
     @Option(name: .long, help: "intercept: terminate STARTTLS on both legs and decode everything; passthrough: relay TLS untouched.")
-    var tls = "intercept"
+    var tls = TLSMode.intercept
 
     @Option(name: .customLong("upstream-ca"), help: "Verify the server's certificate against this CA file (PEM) instead of the system store.")
     var upstreamCA: String?
@@ -59,9 +59,6 @@ struct Proxy: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard tls == "passthrough" || tls == "intercept" else {
-            throw ValidationError("--tls takes intercept or passthrough.")
-        }
         if insecure && upstreamCA != nil { throw ValidationError("Give --upstream-ca or --insecure, not both.") }
         guard try Self.hostAndPort(listen).1 != nil else { throw ValidationError("--listen takes HOST:PORT.") }
         _ = try Self.hostAndPort(upstream)
@@ -105,7 +102,7 @@ struct Proxy: ParsableCommand {
         }
         let stdout = BufferedOutput()
         let (screen, sink, logFile) = try output.makePipeline(output: stdout)
-        let intercepts = tls == "intercept"
+        let intercepts = tls == .intercept
         let authority = intercepts ? try withUserError { try CertificateAuthority.loadOrCreate(in: home ?? CertificateAuthority.defaultDirectory) } : nil
         if let authority { logger.notice("intercepting TLS: clients must trust \(authority.certificatePath)") }
         var keyLog: KeyLog?
