@@ -57,20 +57,9 @@ struct CA: ParsableCommand {
                 print(text, terminator: "")
             } else {
                 do { try text.write(toFile: pem, atomically: true, encoding: .utf8) } catch {
-                    FileHandleStandardError.write("error: cannot write \(pem): \(error)\n")
-                    throw ExitCode(1)
+                    throw CommandFailure.cannotWrite(path: pem, reason: error)
                 }
             }
         }
-    }
-}
-
-/// Runs `body`; a failure becomes `error: …` on standard error and exit status 1.
-func withUserError<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch {
-        FileHandleStandardError.write("error: \(error)\n")
-        throw ExitCode(1)
     }
 }

@@ -4,9 +4,6 @@ import Logging
 import XMPPCore
 import XMPPCapture
 import XMPPInspect
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `xmppscope capture -i IFACE`
 struct Capture: ParsableCommand {
@@ -47,8 +44,7 @@ struct Capture: ParsableCommand {
         do {
             source = try PcapSource(interface: interface, filter: bpf)
         } catch {
-            FileHandleStandardError.write("error: \(error)\n")
-            throw ExitCode(1)
+            throw CommandFailure.failed(error)
         }
         let stopper = PcapStopper(source)
         let signals = onTerminationSignals { stopper.stop() }
@@ -79,13 +75,5 @@ struct Capture: ParsableCommand {
             logger.error("\(failure)")
             throw ExitCode(2)
         }
-    }
-}
-
-/// Writes straight to standard error.
-enum FileHandleStandardError {
-    static func write(_ text: String) {
-        var text = text
-        text.withUTF8 { _ = Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 }

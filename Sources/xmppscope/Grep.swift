@@ -60,13 +60,7 @@ struct Grep: ParsableCommand {
         var files = arguments
         let expression = filter ?? files.removeFirst()
         if files.isEmpty { files = ["-"] }
-        let compiled: RecordFilter
-        do {
-            compiled = try NamedFilters.resolve(expression, extra: filtersDirectory)
-        } catch {
-            FileHandleStandardError.write("\(error)\n")
-            throw ExitCode(2)  // 1 means "no match", as for grep(1)
-        }
+        let compiled = try resolveFilter(expression, extra: filtersDirectory, exitStatus: 2)  // 1 means "no match"
         let stdout = BufferedOutput()
         let writeJSON = json || isatty(STDOUT_FILENO) != 1
         let sink: any RecordSink = writeJSON

@@ -29,8 +29,8 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .customLong("max-depth"), help: "Deepest element nesting decoded inside a stanza.")
     var maxDepth = FramerLimits.default.maxDepth
 
-    @Option(name: .customLong("log-level"), help: "Diagnostics on standard error: trace, debug, info, notice, warning, error.")
-    var logLevel: String = "notice"
+    @Option(name: .customLong("log-level"), help: "Diagnostics on standard error.")
+    var logLevel = LogLevel.notice
 
     @Option(name: [.customShort("f"), .customLong("filter")], help: "Show only records this filter matches; @NAME for a named filter ('xmppscope help filters').")
     var filter: String?
@@ -45,9 +45,6 @@ struct OutputOptions: ParsableArguments {
         if json && summary { throw ValidationError("--json and --summary do not go together: pick one.") }
         if maxStanzaSize < 64 { throw ValidationError("--max-stanza-size must be at least 64 bytes.") }
         if maxDepth < 1 { throw ValidationError("--max-depth must be at least 1.") }
-        if Logger.Level(rawValue: logLevel) == nil {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
-        }
     }
 
     var inspectorOptions: InspectorOptions {
@@ -75,26 +72,18 @@ struct OutputOptions: ParsableArguments {
         var pipeline: any RecordSink = screen
         var logFile: BufferedOutput?
         if let log {
-            guard let file = BufferedOutput(path: log) else {
-                FileHandleStandardError.write("error: cannot write the log \(log)\n")
-                throw ExitCode(1)
-            }
+            guard let file = BufferedOutput(path: log) else { throw CommandFailure.cannotWriteLog(path: log) }
             logFile = file
             pipeline = TeeSink([screen, JSONLinesWriter(output: file)])
         }
         if let filter {
-            do {
-                pipeline = FilteringSink(filter: try NamedFilters.resolve(filter, extra: filtersDirectory), target: pipeline)
-            } catch {
-                FileHandleStandardError.write("\(error)\n")
-                throw ExitCode(1)
-            }
+            pipeline = FilteringSink(filter: try resolveFilter(filter, extra: filtersDirectory), target: pipeline)
         }
         return (screen, pipeline, logFile)
     }
 
     func bootstrapLogging() {
-        let level = Logger.Level(rawValue: logLevel) ?? .notice
+        let level = logLevel.loggerLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

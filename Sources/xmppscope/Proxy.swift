@@ -42,7 +42,7 @@ struct Proxy: ParsableCommand {
     var serverName: String?
 
     @Option(name: .long, help: "intercept: terminate STARTTLS on both legs and decode everything; passthrough: relay TLS untouched.")
-    var tls = "intercept"
+    var tls = TLSMode.intercept
 
     @Option(name: .customLong("upstream-ca"), help: "Verify the server's certificate against this CA file (PEM) instead of the system store.")
     var upstreamCA: String?
@@ -59,9 +59,6 @@ struct Proxy: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard tls == "passthrough" || tls == "intercept" else {
-            throw ValidationError("--tls takes intercept or passthrough.")
-        }
         if insecure && upstreamCA != nil { throw ValidationError("Give --upstream-ca or --insecure, not both.") }
         guard try Self.hostAndPort(listen).1 != nil else { throw ValidationError("--listen takes HOST:PORT.") }
         _ = try Self.hostAndPort(upstream)
@@ -100,15 +97,12 @@ struct Proxy: ParsableCommand {
             upstreams = [ProxyServer.Upstream(host: upstreamHost, port: upstreamPort)]
         } else {
             upstreams = SRVResolver.upstreams(for: upstreamHost, directTLS: directTLS, defaultPort: directTLS ? 5223 : 5222)
-            guard !upstreams.isEmpty else {
-                FileHandleStandardError.write("error: \(upstreamHost) says it offers no XMPP service (its SRV target is '.')\n")
-                throw ExitCode(1)
-            }
+            guard !upstreams.isEmpty else { throw CommandFailure.noXMPPService(host: upstreamHost) }
             logger.notice("\(upstreamHost): connecting to \(upstreams.map(\.description).joined(separator: ", then ")) (SRV, then the default port)")
         }
         let stdout = BufferedOutput()
         let (screen, sink, logFile) = try output.makePipeline(output: stdout)
-        let intercepts = tls == "intercept"
+        let intercepts = tls == .intercept
         let authority = intercepts ? try withUserError { try CertificateAuthority.loadOrCreate(in: home ?? CertificateAuthority.defaultDirectory) } : nil
         if let authority { logger.notice("intercepting TLS: clients must trust \(authority.certificatePath)") }
         var keyLog: KeyLog?
@@ -133,8 +127,7 @@ struct Proxy: ParsableCommand {
         do {
             address = "\(try server.start())"
         } catch {
-            FileHandleStandardError.write("error: cannot listen on \(listen): \(error)\n")
-            throw ExitCode(1)
+            throw CommandFailure.cannotListen(address: listen, reason: error)
         }
         logger.notice("relaying \(address) → \(upstreams[0])\(directTLS ? " (direct TLS)" : ""); Ctrl-C to stop")
 

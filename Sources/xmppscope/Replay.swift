@@ -41,8 +41,7 @@ struct Replay: ParsableCommand {
         do {
             outcome = try Replayer.replay(path: file, into: inspector)
         } catch {
-            FileHandleStandardError.write("error: \(error)\n")
-            throw ExitCode(1)
+            throw CommandFailure.failed(error)
         }
         if let summary = screen as? SummaryReport {
             summary.connections = { inspector.connections }

@@ -25,15 +25,7 @@ struct Stats: ParsableCommand {
     var filtersDirectory: String?
 
     func run() throws {
-        var compiled: RecordFilter?
-        if let filter {
-            do {
-                compiled = try NamedFilters.resolve(filter, extra: filtersDirectory)
-            } catch {
-                FileHandleStandardError.write("\(error)\n")
-                throw ExitCode(1)
-            }
-        }
+        let compiled = try filter.map { try resolveFilter($0, extra: filtersDirectory) }
         let statistics = LatencyStatistics()
         var failed = false
         for file in files.isEmpty ? ["-"] : files {

@@ -57,6 +57,7 @@ struct OwnCapturesTests {
             return
         }
 
+        #expect(!expectation.iqs.isEmpty, "\(expectPath) lists no iqs: nothing to compare")
         let requests = records.stanzas.filter { $0.isRequest && $0.direction == .c2s }
         let responses = Dictionary(records.stanzas.compactMap { record in record.requestSeq.map { ($0, record) } },
                                    uniquingKeysWith: { first, _ in first })
@@ -103,6 +104,7 @@ struct OwnCapturesTests {
             #expect(record.element?.text.hasPrefix("[redacted") == true)
         }
         let shown = try replayRecords(capture, options: InspectorOptions(showSecrets: true)).filter { $0.kind == "auth" }
+        #expect(shown.count == 2)
         for record in shown {
             #expect(!record.redacted)
             let decoded = Data(base64Encoded: record.element?.text ?? "").map { String(decoding: $0, as: UTF8.self) }

@@ -1,3 +1,5 @@
+import XMPPBase
+
 /// Parses the filter language (docs/filters.md) into a ``FilterExpression``.
 ///
 ///     expression := or
@@ -265,21 +267,10 @@ public struct FilterParser {
 
     private func unknownName(_ word: String, at column: Int) -> FilterError {
         let known = FilterField.allCases.map(\.rawValue) + FilterFlag.allCases.map(\.rawValue)
-        let best = known.min { editDistance(word, $0) < editDistance(word, $1) }
+        let best = known.min { word.editDistance(to: $0) < word.editDistance(to: $1) }
         var message = "unknown field '\(word)'"
-        if let best, editDistance(word, best) <= max(2, word.count / 3) { message += " — did you mean '\(best)'?" }
+        if let best, word.editDistance(to: best) <= max(2, word.count / 3) { message += " — did you mean '\(best)'?" }
         else { message += " — see 'xmppscope help filters' for the fields" }
         return error(message, at: column)
-    }
-
-    private func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        var previous = Array(0...b.count)
-        for (i, x) in a.enumerated() {
-            var row = [i + 1]
-            for (j, y) in b.enumerated() { row.append(min(previous[j + 1] + 1, row[j] + 1, previous[j] + (x == y ? 0 : 1))) }
-            previous = row
-        }
-        return previous[b.count]
     }
 }

@@ -1,3 +1,4 @@
+import XMPPBase
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,7 +12,7 @@ public struct NamedFilter: Sendable {
     public var path: String
 }
 
-/// Finds named filters: the project's `filters/`, then `$XMPPSCOPE_HOME/filters` (default
+/// Finds named filters: the project's `filters/`, then `$XMPPSCOPE_HOME/filters` (`XMPPScopeHome`, default
 /// `~/.xmppscope/filters`), then a folder given with `--filters`. A later folder's filter of the
 /// same name wins.
 public enum NamedFilters {
@@ -19,9 +20,7 @@ public enum NamedFilters {
     public static func directories(extra: String?) -> [String] {
         var folders: [String] = []
         if let project = projectFilters() { folders.append(project) }
-        let home = getenv("XMPPSCOPE_HOME").map { String(cString: $0) }
-            ?? getenv("HOME").map { String(cString: $0) + "/.xmppscope" }
-        if let home { folders.append(home + "/filters") }
+        folders.append(XMPPScopeHome.directory + "/filters")
         if let extra { folders.append(extra) }
         return folders
     }

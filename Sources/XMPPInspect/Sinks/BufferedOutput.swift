@@ -1,3 +1,4 @@
+import XMPPBase
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -57,17 +58,10 @@ public final class BufferedOutput {
     public func flush() {
         guard !buffer.isEmpty else { return }
         if !failed {
-            buffer.withUnsafeBytes { bytes in
-                var written = 0
-                while written < bytes.count {
-                    let result = Glibc.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-                    if result < 0 {
-                        if errno == EINTR { continue }
-                        failed = true
-                        return
-                    }
-                    written += result
-                }
+            do {
+                try buffer.withUnsafeBytes { try FileDescriptorWriter.writeAll(descriptor, $0) }
+            } catch {
+                failed = true
             }
         }
         buffer.removeAll(keepingCapacity: true)

@@ -1,5 +1,6 @@
 public import X509
 import Crypto
+import XMPPBase
 public import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -35,11 +36,8 @@ public struct CertificateAuthority: Sendable {
     public var certificatePath: String { directory + "/ca.pem" }
     public var keyPath: String { directory + "/ca-key.pem" }
 
-    /// `$XMPPSCOPE_HOME`, else `~/.xmppscope`.
-    public static var defaultDirectory: String {
-        if let home = ProcessInfo.processInfo.environment["XMPPSCOPE_HOME"], !home.isEmpty { return home }
-        return (ProcessInfo.processInfo.environment["HOME"] ?? ".") + "/.xmppscope"
-    }
+    /// `XMPPScopeHome.directory`: `$XMPPSCOPE_HOME`, else `~/.xmppscope`.
+    public static var defaultDirectory: String { XMPPScopeHome.directory }
 
     /// Loads the CA from `directory`, creating it (and the directory, 0700) when there is none.
     public static func loadOrCreate(in directory: String = defaultDirectory, now: Date = Date()) throws -> CertificateAuthority {
@@ -147,10 +145,10 @@ public struct CertificateAuthority: Sendable {
         }
         defer { close(descriptor) }
         fchmod(descriptor, mode)  // not widened by the umask, nor narrowed
-        var text = text
-        let written = text.withUTF8 { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-        guard written == text.utf8.count else {
-            throw CertificateAuthorityError.cannotWrite(path, reason: String(cString: strerror(errno)))
+        do {
+            try FileDescriptorWriter.writeAll(descriptor, text)
+        } catch {
+            throw CertificateAuthorityError.cannotWrite(path, reason: "\(error)")
         }
     }
 }

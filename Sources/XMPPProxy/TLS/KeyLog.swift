@@ -1,5 +1,6 @@
 import NIOCore
 import NIOConcurrencyHelpers
+import XMPPBase
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,14 +27,8 @@ public final class KeyLog: Sendable {
     /// One key log line (swift-nio-ssl hands them over with their newline).
     func write(_ line: ByteBuffer) {
         descriptor.withLockedValue { descriptor in
-            line.withUnsafeReadableBytes { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                    if written <= 0 { break }
-                    offset += written
-                }
-            }
+            // A line that cannot be written is dropped: the relay does not stop for the key log.
+            line.withUnsafeReadableBytes { bytes in _ = try? FileDescriptorWriter.writeAll(descriptor, bytes) }
         }
     }
 
