@@ -72,6 +72,7 @@ let package = Package(
         ),
 
         .testTarget(name: "XMPPCoreTests", dependencies: ["XMPPCore", "XMPPBase"], exclude: ["FuzzInputs"], swiftSettings: swiftSettings),
+        .testTarget(name: "XMPPBaseTests", dependencies: ["XMPPBase"], swiftSettings: swiftSettings),
         .testTarget(name: "XMPPTransportTests", dependencies: ["XMPPTransport", "XMPPBase"], swiftSettings: swiftSettings),
         .testTarget(name: "XMPPCaptureTests", dependencies: ["XMPPCapture", "XMPPBase"], swiftSettings: swiftSettings),
         .testTarget(

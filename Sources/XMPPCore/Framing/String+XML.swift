@@ -1,3 +1,5 @@
+import XMPPBase
+
 /// XML text helpers for the framer and the libxml2 bridge.
 extension String {
     func trimmingTrailingNewlines() -> String {
