@@ -74,9 +74,9 @@ public enum RecordSource {
 
     /// `{"v":1,` … `}`: a line the writer wrote (anything else is parsed, to be reported).
     private static func looksLikeRecord(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
-        let start: StaticString = #"{"v":1,"#
-        guard line.count > start.utf8CodeUnitCount, line[line.count - 1] == UInt8(ascii: "}") else { return false }
-        for index in 0..<start.utf8CodeUnitCount where line[index] != start.utf8Start[index] { return false }
+        let start = LogField.recordStart
+        guard line.count > start.count, line[line.count - 1] == UInt8(ascii: "}") else { return false }
+        for index in 0..<start.count where line[index] != start[index] { return false }
         return true
     }
 }
