@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import XMPPBase
 import XMPPCore
@@ -125,6 +126,35 @@ struct LogFieldTests {
     func recordStart() {
         #expect(String(decoding: LogField.recordStart, as: UTF8.self) == #"{"v":1,"#)
         #expect(line(everything()).starts(with: LogField.recordStart))
+    }
+
+    @Test("the prefilter skips unread only lines that look like records; other bad lines are read and reported")
+    func prefilterSkips() throws {
+        var matching = everything()
+        matching.unanswered = false
+        var other = matching
+        other.kind = "message"
+        let lines = [
+            String(decoding: line(matching), as: UTF8.self),  // 1: read, matches
+            String(decoding: line(other), as: UTF8.self),     // 2: skipped, no "kind":"iq"
+            #"{"v":1,"seq":oops}"#,                             // 3: looks like a record, no "kind":"iq": skipped unread
+            #"{"v":1,}"#,                                       // 4: the shortest such line: skipped unread
+            #"{"broken"}"#,                                     // 5: not a record's start: read, reported
+            #"{"v":1,"seq":oops"#,                              // 6: no closing brace: read, reported
+            #"{"v":1,"kind":"iq",oops}"#,                       // 7: holds "kind":"iq": read, reported
+            #"{"v":1}"#,                                        // 8: too short to be a record's start: read, reported
+        ]
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("xmppscope-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("log.jsonl").path
+        _ = FileManager.default.createFile(atPath: path, contents: Data((lines.joined(separator: "\n") + "\n").utf8))
+        var read: [Int] = []
+        var bad: [Int] = []
+        try RecordSource.read(path, prefilter: try RecordFilter("iq").requiredLiterals,
+                              each: { read.append($0.seq) }, badLine: { bad.append($0.line) })
+        #expect(read == [7])
+        #expect(bad == [5, 6, 7, 8])
     }
 }
 

@@ -128,5 +128,6 @@ public enum RecordDecoder {
 
 private extension JSONValue {
     /// The member named by a log key.
+    @inline(__always)
     subscript<Key: LogKey>(key: Key) -> JSONValue? { self[key.rawValue] }
 }
