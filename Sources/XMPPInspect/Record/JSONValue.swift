@@ -1,5 +1,5 @@
 /// A JSON value, as the log reader needs it.
-enum JSONValue {
+enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     case number(Double)

@@ -19,10 +19,8 @@ public enum RecordDecoder {
         let json: JSONValue
         do {
             json = try JSONParser.parse(line)
-        } catch let error as JSONSyntaxError {
-            throw RecordDecodingError(message: "not JSON (\(error.message) at byte \(error.offset + 1))")
         } catch {
-            throw RecordDecodingError(message: "not JSON")
+            throw RecordDecodingError(message: "not JSON (\(error))")
         }
         guard case .object = json else { throw RecordDecodingError(message: "not a JSON object") }
         guard let version = json[LogField.version]?.int else {
