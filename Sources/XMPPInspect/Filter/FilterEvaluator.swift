@@ -35,8 +35,8 @@ public struct RecordFilter: Sendable {
     }
 
     private static func literals(_ expression: FilterExpression) -> [[UInt8]] {
-        func pair(_ key: String, _ value: String) -> [UInt8] {
-            var bytes = Array("\"\(key)\":".utf8)
+        func pair(_ key: some LogKey, _ value: String) -> [UInt8] {
+            var bytes = key.keyBytes
             JSONLinesWriter.appendString(value, to: &bytes)
             return bytes
         }
@@ -45,23 +45,29 @@ public struct RecordFilter: Sendable {
             return literals(a) + literals(b)
         case .flag(let flag):
             switch flag {
-            case .iq, .message, .presence: return [pair("kind", flag.rawValue)]
-            case .request, .response: return [pair("kind", "iq")]
-            case .nonza: return [pair("event", "nonza")]
-            case .gap: return [pair("event", "gap")]
-            case .tls: return [pair("kind", "tls")]
-            case .parseError: return [pair("event", "parse-error")]
-            case .unanswered: return [Array("\"unanswered\":true".utf8)]
+            case .iq, .message, .presence: return [pair(LogField.kind, flag.rawValue)]
+            case .request, .response: return [pair(LogField.kind, "iq")]
+            case .nonza: return [pair(LogField.event, Record.Event.nonza.rawValue)]
+            case .gap: return [pair(LogField.event, Record.Event.gap.rawValue)]
+            case .tls: return [pair(LogField.kind, "tls")]
+            case .parseError: return [pair(LogField.event, Record.Event.parseError.rawValue)]
+            case .unanswered: return [LogField.unanswered.keyBytes + Array("true".utf8)]
             case .stream, .error: return []
             }
         case .compare(.field(let field), .equal, .string(let value)):
             // Only ASCII: text compares by Unicode canonical equivalence, bytes would not.
             guard value.utf8.allSatisfy({ $0 < 0x80 }) else { return [] }
             switch field {
-            case .type, .id, .from, .to, .kind, .event, .dir: return [pair(field.rawValue, value)]
-            case .errorCondition: return [pair("condition", value)]
-            case .errorType: return [pair("type", value)]
-            case .errorText: return [pair("text", value)]
+            case .type: return [pair(LogField.type, value)]
+            case .id: return [pair(LogField.id, value)]
+            case .from: return [pair(LogField.from, value)]
+            case .to: return [pair(LogField.to, value)]
+            case .kind: return [pair(LogField.kind, value)]
+            case .event: return [pair(LogField.event, value)]
+            case .dir: return [pair(LogField.direction, value)]
+            case .errorCondition: return [pair(LogField.ErrorKey.condition, value)]
+            case .errorType: return [pair(LogField.ErrorKey.type, value)]
+            case .errorText: return [pair(LogField.ErrorKey.text, value)]
             default: return []
             }
         default:

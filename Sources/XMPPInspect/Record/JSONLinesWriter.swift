@@ -25,9 +25,10 @@ public final class JSONLinesWriter {
 
     /// One record as a JSON object (no newline).
     public static func encode(_ record: Record, into out: inout [UInt8], secondsPrefix: [UInt8]? = nil) {
-        out.append(contentsOf: #"{"v":1,"seq":"#.utf8)
+        typealias Fragment = JSONLinesFragment
+        out.append(contentsOf: Fragment.open)
         appendInteger(record.seq, to: &out)
-        out.append(contentsOf: #","ts":""#.utf8)
+        out.append(contentsOf: Fragment.timestamp)
         if let secondsPrefix {
             out.append(contentsOf: secondsPrefix)
             out.append(UInt8(ascii: "."))
@@ -41,82 +42,82 @@ public final class JSONLinesWriter {
         } else {
             out.append(contentsOf: record.timestamp.rfc3339.utf8)
         }
-        out.append(contentsOf: #"","conn":"#.utf8)
+        out.append(contentsOf: Fragment.connection)
         appendInteger(record.connection, to: &out)
-        out.append(contentsOf: #","dir":""#.utf8)
+        out.append(contentsOf: Fragment.direction)
         out.append(contentsOf: record.direction.rawValue.utf8)
-        out.append(contentsOf: #"","event":""#.utf8)
+        out.append(contentsOf: Fragment.event)
         out.append(contentsOf: record.event.rawValue.utf8)
-        out.append(contentsOf: #"","kind":"#.utf8)
+        out.append(contentsOf: Fragment.kind)
         appendString(record.kind, to: &out)
-        out.append(contentsOf: #","type":"#.utf8)
+        out.append(contentsOf: Fragment.type)
         appendString(record.type, to: &out)
-        out.append(contentsOf: #","id":"#.utf8)
+        out.append(contentsOf: Fragment.id)
         appendString(record.id, to: &out)
-        out.append(contentsOf: #","from":"#.utf8)
+        out.append(contentsOf: Fragment.from)
         appendString(record.from, to: &out)
-        out.append(contentsOf: #","to":"#.utf8)
+        out.append(contentsOf: Fragment.to)
         appendString(record.to, to: &out)
-        out.append(contentsOf: #","ns":["#.utf8)
+        out.append(contentsOf: Fragment.namespaces)
         for (index, namespace) in record.namespaces.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             appendString(namespace, to: &out)
         }
-        out.append(contentsOf: #"],"size":"#.utf8)
+        out.append(contentsOf: Fragment.size)
         appendInteger(record.size, to: &out)
         if let offset = record.offset {
-            out.append(contentsOf: #","offset":"#.utf8)
+            out.append(contentsOf: Fragment.offset)
             appendInteger(offset, to: &out)
         }
         if let rtt = record.rttMilliseconds {
-            out.append(contentsOf: #","rtt_ms":"#.utf8)
+            out.append(contentsOf: Fragment.rttMilliseconds)
             appendMilliseconds(rtt, to: &out)
         }
         if let request = record.requestSeq {
-            out.append(contentsOf: #","request":"#.utf8)
+            out.append(contentsOf: Fragment.request)
             appendInteger(request, to: &out)
         }
-        if record.unanswered { out.append(contentsOf: #","unanswered":true"#.utf8) }
-        if record.unmatchedResponse { out.append(contentsOf: #","unmatched_response":true"#.utf8) }
+        if record.unanswered { out.append(contentsOf: Fragment.unanswered) }
+        if record.unmatchedResponse { out.append(contentsOf: Fragment.unmatchedResponse) }
         if let error = record.error {
-            out.append(contentsOf: #","error":{"source":""#.utf8)
+            out.append(contentsOf: Fragment.errorSource)
             out.append(contentsOf: error.source.rawValue.utf8)
-            out.append(contentsOf: #"","type":"#.utf8)
+            out.append(contentsOf: Fragment.errorType)
             appendString(error.type, to: &out)
-            out.append(contentsOf: #","condition":"#.utf8)
+            out.append(contentsOf: Fragment.errorCondition)
             appendString(error.condition, to: &out)
-            out.append(contentsOf: #","text":"#.utf8)
+            out.append(contentsOf: Fragment.errorText)
             appendString(error.text, to: &out)
             if let code = error.code {
-                out.append(contentsOf: #","code":"#.utf8)
+                out.append(contentsOf: Fragment.errorCode)
                 appendString(code, to: &out)
             }
             if let application = error.applicationCondition {
-                out.append(contentsOf: #","app_condition":"#.utf8)
+                out.append(contentsOf: Fragment.errorApplicationCondition)
                 appendString(application, to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
         if let position = record.position {
-            out.append(contentsOf: #","line":"#.utf8)
+            out.append(contentsOf: Fragment.line)
             appendInteger(position.line, to: &out)
-            out.append(contentsOf: #","column":"#.utf8)
+            out.append(contentsOf: Fragment.column)
             appendInteger(position.column, to: &out)
         }
         if let count = record.byteCount {
-            out.append(contentsOf: #","bytes":"#.utf8)
+            out.append(contentsOf: Fragment.bytes)
             appendInteger(count, to: &out)
         }
         if let encrypted = record.encryptedBytes {
-            out.append(contentsOf: #","encrypted_bytes":{"c2s":"#.utf8)
+            out.append(contentsOf: Fragment.encryptedBytes)
             appendInteger(encrypted.c2s, to: &out)
-            out.append(contentsOf: #","s2c":"#.utf8)
+            out.append(contentsOf: Fragment.countsS2C)
             appendInteger(encrypted.s2c, to: &out)
             out.append(UInt8(ascii: "}"))
         }
-        if record.redacted { out.append(contentsOf: #","redacted":true"#.utf8) }
+        if record.redacted { out.append(contentsOf: Fragment.redacted) }
         if let proxy = record.proxy { encode(proxy, into: &out) }
-        out.append(contentsOf: #","xml":"#.utf8)
+        out.append(contentsOf: Fragment.xml)
         if let bytes = record.xmlBytes {
             bytes.withUnsafeBufferPointer { appendEscaped($0, to: &out) }
         } else {
@@ -127,34 +128,33 @@ public final class JSONLinesWriter {
 
     /// `"proxy":{…}` with the fields that are set, in a fixed order.
     private static func encode(_ proxy: ProxyInfo, into out: inout [UInt8]) {
-        out.append(contentsOf: #","proxy":{"#.utf8)
+        typealias Key = LogField.ProxyKey
+        out.append(contentsOf: JSONLinesFragment.proxy)
         var first = true
-        func key(_ name: String) {
+        func key(_ name: Key) {
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
-            out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: name.utf8)
-            out.append(contentsOf: #"":"#.utf8)
+            out.append(contentsOf: JSONLinesFragment.proxyKeys[name]!)
         }
-        let strings: [(String, String?)] = [
-            ("client", proxy.client), ("listener", proxy.listener), ("server", proxy.server),
-            ("tls_version", proxy.tlsVersion), ("cipher", proxy.cipher), ("subject", proxy.certificateSubject),
-            ("sni", proxy.serverName), ("alpn", proxy.alpn), ("closed_by", proxy.closedBy), ("reason", proxy.reason),
+        let strings: [(Key, String?)] = [
+            (.client, proxy.client), (.listener, proxy.listener), (.server, proxy.server),
+            (.tlsVersion, proxy.tlsVersion), (.cipher, proxy.cipher), (.subject, proxy.certificateSubject),
+            (.sni, proxy.serverName), (.alpn, proxy.alpn), (.closedBy, proxy.closedBy), (.reason, proxy.reason),
         ]
         for case let (name, value?) in strings {
             key(name)
             appendString(value, to: &out)
         }
         if let bytes = proxy.bytes {
-            key("bytes")
-            out.append(contentsOf: #"{"c2s":"#.utf8)
+            key(.bytes)
+            out.append(contentsOf: JSONLinesFragment.countsC2S)
             appendInteger(bytes.c2s, to: &out)
-            out.append(contentsOf: #","s2c":"#.utf8)
+            out.append(contentsOf: JSONLinesFragment.countsS2C)
             appendInteger(bytes.s2c, to: &out)
             out.append(UInt8(ascii: "}"))
         }
         if !proxy.notes.isEmpty {
-            key("notes")
+            key(.notes)
             out.append(UInt8(ascii: "["))
             for (index, note) in proxy.notes.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }

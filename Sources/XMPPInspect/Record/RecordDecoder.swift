@@ -12,67 +12,84 @@ public struct RecordDecodingError: Error, Sendable, CustomStringConvertible {
 
 /// Reads one JSON Lines record (docs/log-format.md, version 1) back into a ``Record``.
 public enum RecordDecoder {
+    /// The keys a record cannot do without.
+    private static let required: [LogField] = [.seq, .timestamp, .connection, .direction, .event]
+
     public static func decode(_ line: UnsafeBufferPointer<UInt8>) throws(RecordDecodingError) -> Record {
         let json: JSONValue
         do {
             json = try JSONParser.parse(line)
-        } catch let error as JSONSyntaxError {
-            throw RecordDecodingError(message: "not JSON (\(error.message) at byte \(error.offset + 1))")
         } catch {
-            throw RecordDecodingError(message: "not JSON")
+            throw RecordDecodingError(message: "not JSON (\(error))")
         }
         guard case .object = json else { throw RecordDecodingError(message: "not a JSON object") }
-        guard let version = json["v"]?.int else { throw RecordDecodingError(message: "no 'v': not an xmppscope record") }
-        guard version == 1 else {
-            throw RecordDecodingError(message: "format version \(version); this xmppscope reads version 1")
+        guard let version = json[LogField.version]?.int else {
+            throw RecordDecodingError(message: "no '\(LogField.version.rawValue)': not an xmppscope record")
         }
-        guard let seq = json["seq"]?.int, let connection = json["conn"]?.int,
-              let direction = json["dir"]?.string.flatMap(Direction.init(rawValue:)),
-              let event = json["event"]?.string.flatMap(Record.Event.init(rawValue:)),
-              let timestamp = json["ts"]?.string.flatMap(parseTimestamp)
-        else { throw RecordDecodingError(message: "a required key (seq, ts, conn, dir, event) is missing or wrong") }
+        guard version == JSONLinesWriter.formatVersion else {
+            throw RecordDecodingError(message: "format version \(version); this xmppscope reads version \(JSONLinesWriter.formatVersion)")
+        }
+        guard let seq = json[LogField.seq]?.int, let connection = json[LogField.connection]?.int,
+              let direction = json[LogField.direction]?.string.flatMap(Direction.init(rawValue:)),
+              let event = json[LogField.event]?.string.flatMap(Record.Event.init(rawValue:)),
+              let timestamp = json[LogField.timestamp]?.string.flatMap(parseTimestamp)
+        else {
+            let names = required.map(\.rawValue).joined(separator: ", ")
+            throw RecordDecodingError(message: "a required key (\(names)) is missing or wrong")
+        }
         var record = Record(seq: seq, timestamp: timestamp, connection: connection, direction: direction, event: event)
-        record.kind = json["kind"]?.string
-        record.type = json["type"]?.string
-        record.id = json["id"]?.string
-        record.from = json["from"]?.string
-        record.to = json["to"]?.string
-        if case .array(let namespaces)? = json["ns"] { record.namespaces = namespaces.compactMap(\.string) }
-        record.size = json["size"]?.int ?? 0
-        record.offset = json["offset"]?.int
-        record.rttMilliseconds = json["rtt_ms"]?.number
-        record.requestSeq = json["request"]?.int
-        record.unanswered = json["unanswered"]?.bool ?? false
-        record.unmatchedResponse = json["unmatched_response"]?.bool ?? false
-        record.redacted = json["redacted"]?.bool ?? false
-        record.byteCount = json["bytes"]?.int
-        if let line = json["line"]?.int, let column = json["column"]?.int {
+        record.kind = json[LogField.kind]?.string
+        record.type = json[LogField.type]?.string
+        record.id = json[LogField.id]?.string
+        record.from = json[LogField.from]?.string
+        record.to = json[LogField.to]?.string
+        if case .array(let namespaces)? = json[LogField.namespaces] { record.namespaces = namespaces.compactMap(\.string) }
+        record.size = json[LogField.size]?.int ?? 0
+        record.offset = json[LogField.offset]?.int
+        record.rttMilliseconds = json[LogField.rttMilliseconds]?.number
+        record.requestSeq = json[LogField.request]?.int
+        record.unanswered = json[LogField.unanswered]?.bool ?? false
+        record.unmatchedResponse = json[LogField.unmatchedResponse]?.bool ?? false
+        record.redacted = json[LogField.redacted]?.bool ?? false
+        record.byteCount = json[LogField.bytes]?.int
+        if let line = json[LogField.line]?.int, let column = json[LogField.column]?.int {
             record.position = StreamPosition(offset: record.offset ?? 0, line: line, column: column)
         }
-        if let encrypted = json["encrypted_bytes"], let c2s = encrypted["c2s"]?.int, let s2c = encrypted["s2c"]?.int {
-            record.encryptedBytes = (c2s, s2c)
-        }
-        if let error = json["error"], let source = error["source"]?.string.flatMap(ErrorInfo.Source.init(rawValue:)) {
-            record.error = ErrorInfo(
-                source: source, type: error["type"]?.string, condition: error["condition"]?.string,
-                text: error["text"]?.string, code: error["code"]?.string, applicationCondition: error["app_condition"]?.string
-            )
-        }
-        if let proxy = json["proxy"] {
-            var info = ProxyInfo(
-                client: proxy["client"]?.string, listener: proxy["listener"]?.string, server: proxy["server"]?.string,
-                tlsVersion: proxy["tls_version"]?.string, cipher: proxy["cipher"]?.string,
-                certificateSubject: proxy["subject"]?.string, serverName: proxy["sni"]?.string,
-                alpn: proxy["alpn"]?.string, closedBy: proxy["closed_by"]?.string, reason: proxy["reason"]?.string
-            )
-            if let bytes = proxy["bytes"], let c2s = bytes["c2s"]?.int, let s2c = bytes["s2c"]?.int {
-                info.bytes = ProxyInfo.ByteCounts(c2s: c2s, s2c: s2c)
-            }
-            if case .array(let notes)? = proxy["notes"] { info.notes = notes.compactMap(\.string) }
-            record.proxy = info
-        }
-        record.xml = json["xml"]?.string
+        if let encrypted = json[LogField.encryptedBytes].flatMap(counts) { record.encryptedBytes = encrypted }
+        if let error = json[LogField.error] { record.error = decodeError(error) }
+        if let proxy = json[LogField.proxy] { record.proxy = decodeProxy(proxy) }
+        record.xml = json[LogField.xml]?.string
         return record
+    }
+
+    /// The `error` object; nil without a known `source`.
+    private static func decodeError(_ json: JSONValue) -> ErrorInfo? {
+        typealias Key = LogField.ErrorKey
+        guard let source = json[Key.source]?.string.flatMap(ErrorInfo.Source.init(rawValue:)) else { return nil }
+        return ErrorInfo(
+            source: source, type: json[Key.type]?.string, condition: json[Key.condition]?.string,
+            text: json[Key.text]?.string, code: json[Key.code]?.string, applicationCondition: json[Key.applicationCondition]?.string
+        )
+    }
+
+    /// The `proxy` object.
+    private static func decodeProxy(_ json: JSONValue) -> ProxyInfo {
+        typealias Key = LogField.ProxyKey
+        var info = ProxyInfo(
+            client: json[Key.client]?.string, listener: json[Key.listener]?.string, server: json[Key.server]?.string,
+            tlsVersion: json[Key.tlsVersion]?.string, cipher: json[Key.cipher]?.string,
+            certificateSubject: json[Key.subject]?.string, serverName: json[Key.sni]?.string,
+            alpn: json[Key.alpn]?.string, closedBy: json[Key.closedBy]?.string, reason: json[Key.reason]?.string
+        )
+        if let bytes = json[Key.bytes].flatMap(counts) { info.bytes = ProxyInfo.ByteCounts(c2s: bytes.c2s, s2c: bytes.s2c) }
+        if case .array(let notes)? = json[Key.notes] { info.notes = notes.compactMap(\.string) }
+        return info
+    }
+
+    /// `{"c2s": n, "s2c": n}`; nil unless both are integers.
+    private static func counts(_ json: JSONValue) -> (c2s: Int, s2c: Int)? {
+        guard let c2s = json[LogField.CountKey.c2s]?.int, let s2c = json[LogField.CountKey.s2c]?.int else { return nil }
+        return (c2s, s2c)
     }
 
     /// `2026-11-25T02:31:25.869205Z` (UTC, up to microseconds).
@@ -105,4 +122,10 @@ public enum RecordDecoder {
         let seconds = timegm(&parts)
         return Timestamp(seconds: Int64(seconds), microseconds: Int64(fraction))
     }
+}
+
+private extension JSONValue {
+    /// The member named by a log key.
+    @inline(__always)
+    subscript<Key: LogKey>(key: Key) -> JSONValue? { self[key.rawValue] }
 }
