@@ -48,7 +48,7 @@ struct InspectionThreadTests {
     @Test("records come out in the order things were handed over, with the reads' times")
     func order() throws {
         let sink = SlowSink()
-        let inspector = Inspector.threaded(options: InspectorOptions(keepsElements: false), sink: sink.take, finish: {})
+        let inspector = Inspector.threaded(options: InspectorOptions(keepsElements: false), output: RecordOutput(record: sink.take))
         let thread = InspectionThread(inspector: inspector)
         let opened = Timestamp(microseconds: 1_000_000)
         thread.push(.opened(TCPConnectionInfo(id: 7, client: Endpoint(nil), server: Endpoint(host: "127.0.0.1", port: 5222),
@@ -79,7 +79,7 @@ struct InspectionThreadTests {
     @Test("past the high-water mark the relay is told to stop, and is called back once the inspector caught up")
     func backPressure() throws {
         let sink = SlowSink()
-        let inspector = Inspector.threaded(options: InspectorOptions(keepsElements: false), sink: sink.take, finish: {})
+        let inspector = Inspector.threaded(options: InspectorOptions(keepsElements: false), output: RecordOutput(record: sink.take))
         let thread = InspectionThread(inspector: inspector, highWater: 4096, lowWater: 1024)
         thread.push(.opened(TCPConnectionInfo(id: 1, client: Endpoint(nil), server: Endpoint(host: "127.0.0.1", port: 5222),
                                               sawHandshake: true, firstPacket: 0, openedAt: .now())))

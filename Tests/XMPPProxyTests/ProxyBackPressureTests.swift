@@ -52,7 +52,7 @@ struct ProxyBackPressureTests {
         let proxy = ProxyServer(
             configuration: .init(listenPort: 0, upstreamHost: "127.0.0.1", upstreamPort: upstream.localAddress!.port!,
                                  inspector: InspectorOptions(keepsElements: false)),
-            sink: sink.take, flush: {}, backlog: (high: 64 << 10, low: 16 << 10))
+            output: RecordOutput(record: sink.take), backlog: (high: 64 << 10, low: 16 << 10))
         let address = try proxy.start()
 
         let header = "<?xml version='1.0'?><stream:stream to='x.test' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>"

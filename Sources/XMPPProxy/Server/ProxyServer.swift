@@ -104,19 +104,18 @@ public final class ProxyServer: @unchecked Sendable {
     /// The inspector and connection numbers, used on the one event loop only.
     private let state: NIOLoopBound<ProxyState>
 
-    /// `sink` receives every record, in order, on a thread of its own (records are built and
-    /// written beside the event loop, on a second core); `flush` runs there after each batch.
-    public convenience init(configuration: Configuration, sink: @escaping (Record) -> Void, flush: @escaping () -> Void = {}) {
-        self.init(configuration: configuration, sink: sink, flush: flush, backlog: (high: 8 << 20, low: 2 << 20))
+    /// `output` receives every record, in order, on a thread of its own (records are built and
+    /// written beside the event loop, on a second core), which owns it from now on.
+    public convenience init(configuration: Configuration, output: consuming sending RecordOutput) {
+        self.init(configuration: configuration, output: output, backlog: (high: 8 << 20, low: 2 << 20))
     }
 
     /// `backlog`: how many bytes may wait for the inspector before the relay stops reading, and
     /// under how many it reads again (small in tests).
-    init(configuration: Configuration, sink: @escaping (Record) -> Void, flush: @escaping () -> Void,
-         backlog: (high: Int, low: Int)) {
+    init(configuration: Configuration, output: consuming sending RecordOutput, backlog: (high: Int, low: Int)) {
         self.configuration = configuration
         let loop = group.next()
-        let inspector = Inspector.threaded(options: configuration.inspector, sink: sink, batchDone: flush, finish: flush)
+        let inspector = Inspector.threaded(options: configuration.inspector, output: output)
         let inspection = InspectionThread(inspector: inspector, highWater: backlog.high, lowWater: backlog.low)
         // Built here, used only on `loop` from now on: hand it over once, then bind it there.
         let transfer = TransferOnce(ProxyState(inspection: inspection))
@@ -143,7 +142,7 @@ public final class ProxyServer: @unchecked Sendable {
     }
 
     /// Stops accepting, closes every connection (each gets its close record), and finishes the
-    /// inspector's records.
+    /// inspector's records: the output's `finish` has run when this returns.
     public func stop() {
         let state = self.state
         try? serverChannel?.close().wait()
