@@ -107,16 +107,16 @@ public final class ProxyServer: @unchecked Sendable {
     /// `output` receives every record, in order, on a thread of its own (records are built and
     /// written beside the event loop, on a second core), which owns it from now on.
     public convenience init(configuration: Configuration, output: consuming sending RecordOutput) {
-        self.init(configuration: configuration, output: output, backlog: (high: 8 << 20, low: 2 << 20))
+        self.init(configuration: configuration, output: output, backlog: InspectionThread.defaultBacklog)
     }
 
     /// `backlog`: how many bytes may wait for the inspector before the relay stops reading, and
     /// under how many it reads again (small in tests).
-    init(configuration: Configuration, output: consuming sending RecordOutput, backlog: (high: Int, low: Int)) {
+    init(configuration: Configuration, output: consuming sending RecordOutput, backlog: WaterMarks) {
         self.configuration = configuration
         let loop = group.next()
         let inspector = Inspector.threaded(options: configuration.inspector, output: output)
-        let inspection = InspectionThread(inspector: inspector, highWater: backlog.high, lowWater: backlog.low)
+        let inspection = InspectionThread(inspector: inspector, backlog: backlog)
         // Built here, used only on `loop` from now on: hand it over once, then bind it there.
         let transfer = TransferOnce(ProxyState(inspection: inspection))
         state = try! loop.submit { NIOLoopBound(transfer.value, eventLoop: loop) }.wait()
@@ -152,12 +152,9 @@ public final class ProxyServer: @unchecked Sendable {
         // Each session handed its close record over as it was told to close (a TLS leg may take
         // a while to finish its close_notify exchange); the inspector finishes what is left.
         let inspection = try? state.eventLoop.submit { state.value.inspection }.wait()
-        connectionsAtStop = inspection?.finish() ?? []
+        inspection?.finish()
         try? group.syncShutdownGracefully()
     }
-
-    /// Every connection the proxy served, once it has stopped.
-    public private(set) var connectionsAtStop: [ConnectionDescription] = []
 
     /// Connections open right now (for soak tests and benchmarks).
     public var openConnectionCount: Int {
