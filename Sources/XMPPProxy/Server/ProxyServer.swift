@@ -1,5 +1,6 @@
 public import NIOCore
 import NIOPosix
+import NIOConcurrencyHelpers
 import NIOSSL
 import X509
 import Logging
@@ -12,7 +13,7 @@ import XMPPBase
 /// relayed exactly both ways (with back-pressure and half-close), both directions tapped into
 /// the inspector under one connection number. With TLS interception it terminates STARTTLS or
 /// direct TLS (XEP-0368) on both legs, so the whole session is decoded.
-public final class ProxyServer: @unchecked Sendable {
+public final class ProxyServer: Sendable {
     /// A server address to connect to.
     public struct Upstream: Sendable, Hashable, CustomStringConvertible {
         public var host: String
@@ -100,9 +101,11 @@ public final class ProxyServer: @unchecked Sendable {
 
     public let configuration: Configuration
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    private var serverChannel: (any Channel)?
-    /// The inspector and connection numbers, used on the one event loop only.
-    private let state: NIOLoopBound<ProxyState>
+    private let serverChannel = NIOLockedValueBox<(any Channel)?>(nil)
+    /// Frames what the relay hands over, on a thread of its own.
+    private let inspection: InspectionThread
+    /// The connections and what they share, used on the one event loop only.
+    private let state: NIOLoopBoundBox<ProxyState>
 
     /// `output` receives every record, in order, on a thread of its own (records are built and
     /// written beside the event loop, on a second core), which owns it from now on.
@@ -114,12 +117,11 @@ public final class ProxyServer: @unchecked Sendable {
     /// under how many it reads again (small in tests).
     init(configuration: Configuration, output: consuming sending RecordOutput, backlog: WaterMarks) {
         self.configuration = configuration
-        let loop = group.next()
         let inspector = Inspector.threaded(options: configuration.inspector, output: output)
         let inspection = InspectionThread(inspector: inspector, backlog: backlog)
-        // Built here, used only on `loop` from now on: hand it over once, then bind it there.
-        let transfer = TransferOnce(ProxyState(inspection: inspection))
-        state = try! loop.submit { NIOLoopBound(transfer.value, eventLoop: loop) }.wait()
+        self.inspection = inspection
+        // Built here, used only on the event loop from now on.
+        state = .makeBoxSendingValue(ProxyState(inspection: inspection), eventLoop: group.next())
     }
 
     /// Binds the listening socket; returns the address it listens on.
@@ -137,7 +139,7 @@ public final class ProxyServer: @unchecked Sendable {
                 }
             }
         let channel = try bootstrap.bind(host: configuration.listenHost, port: configuration.listenPort).wait()
-        serverChannel = channel
+        serverChannel.withLockedValue { $0 = channel }
         return channel.localAddress!
     }
 
@@ -145,14 +147,13 @@ public final class ProxyServer: @unchecked Sendable {
     /// inspector's records: the output's `finish` has run when this returns.
     public func stop() {
         let state = self.state
-        try? serverChannel?.close().wait()
+        try? serverChannel.withLockedValue { $0 }?.close().wait()
         try? state.eventLoop.submit {
             for connection in state.value.connections.values { connection.closeAll(reason: "the proxy stopped") }
         }.wait()
         // Each session handed its close record over as it was told to close (a TLS leg may take
         // a while to finish its close_notify exchange); the inspector finishes what is left.
-        let inspection = try? state.eventLoop.submit { state.value.inspection }.wait()
-        inspection?.finish()
+        inspection.finish()
         try? group.syncShutdownGracefully()
     }
 
@@ -163,7 +164,7 @@ public final class ProxyServer: @unchecked Sendable {
     }
 
     /// A client connected: connect upstream, then relay. Runs on the client's event loop.
-    private static func accepted(_ client: any Channel, configuration: Configuration, state: NIOLoopBound<ProxyState>) throws {
+    private static func accepted(_ client: any Channel, configuration: Configuration, state: NIOLoopBoundBox<ProxyState>) throws {
         let proxy = state.value
         let id = proxy.nextID
         proxy.nextID += 1
@@ -222,9 +223,4 @@ public final class ProxyServer: @unchecked Sendable {
                 }
             }
     }
-}
-/// Carries a value to the event loop that owns it from then on (the only hop it makes).
-private struct TransferOnce<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
