@@ -371,13 +371,12 @@ final class ProxyConnection {
             ended(by: "server", "it closed without a TLS close_notify")
             return
         }
-        guard case NIOSSLError.handshakeFailed = error else {
+        guard let failure = TLSHandshakeFailure(error) else {
             Self.logger.error("conn \(id): the server's side failed: \(error)")
             ended(by: "server", "error: \(error)")
             return
         }
-        let described = "\(error)"
-        let hint = described.contains("CERTIFICATE") || described.contains("certificate")
+        let hint = failure == .certificateNotVerified
             ? " — the server's certificate did not verify: give its CA with --upstream-ca FILE (a test server's self-signed certificate, say), or --insecure"
             : ""
         Self.logger.error("conn \(id): TLS to the server failed: \(error)\(hint)")

@@ -212,12 +212,8 @@ public final class ProxyServer: Sendable {
                         connect(connection, to: upstreams, index: index + 1, errors: errors)
                         return
                     }
-                    let described = "\(error)"
-                    // NIO reports a name that does not resolve as a DNS error (getaddrinfo's UnknownHost).
-                    let unknownHost = described.contains("DNS error") || described.contains("UnknownHost")
-                        || described.contains("resolve") || described.contains("NXDOMAIN")
                     connection.upstreamFailed(
-                        condition: unknownHost ? "host-unknown" : "remote-connection-failed",
+                        condition: UpstreamConnectFailure(error).condition,
                         text: "xmppscope could not reach the server (" + errors.joined(separator: "; ") + ")"
                     )
                 }
