@@ -117,11 +117,21 @@ struct Proxy: ParsableCommand {
                                  serverName: serverName ?? (upstreamPort == nil ? upstreamHost : nil), authority: authority,
                                  upstreamTrust: insecure ? .insecure : upstreamCA.map { .file($0) } ?? .system,
                                  keepsChannelBinding: keepPlus, keyLog: keyLog),
-            sink: { record in sink.consume(record) },
-            flush: {
-                stdout.flush()
-                logFile?.flush()
-            }
+            // The records thread owns the output from here on: it writes every record, flushes
+            // after each batch, and at the stop finishes the output (a summary with every connection).
+            output: RecordOutput(
+                record: { record in sink.consume(record) },
+                batchDone: {
+                    stdout.flush()
+                    logFile?.flush()
+                },
+                finish: { connections in
+                    if let summary = screen as? SummaryReport { summary.connections = { connections } }
+                    sink.finish()
+                    stdout.flush()
+                    logFile?.flush()
+                }
+            )
         )
         let address: String
         do {
@@ -135,12 +145,6 @@ struct Proxy: ParsableCommand {
         let signals = onTerminationSignals { done.signal() }
         done.wait()
         server.stop()
-        if let summary = screen as? SummaryReport {
-            let connections = server.connectionsAtStop
-            summary.connections = { connections }
-        }
-        sink.finish()
-        stdout.flush()
         signals.forEach { $0.cancel() }
     }
 }

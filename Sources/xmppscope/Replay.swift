@@ -26,29 +26,43 @@ struct Replay: ParsableCommand {
 
     func run() throws {
         output.bootstrapLogging()
-        let logger = Logger(label: "xmppscope.replay")
         let stdout = BufferedOutput()
         let (screen, sink, _) = try output.makePipeline(output: stdout)
-        // Records are built, encoded and written on a second thread while this one frames. A
-        // summary is cheap and reads the connections at the end, so it stays on this thread.
-        let inspector: Inspector
-        if screen is SummaryReport {
-            inspector = Inspector(options: output.inspectorOptions) { sink.consume($0) }
-        } else {
-            inspector = Inspector.threaded(options: output.inspectorOptions, sink: { sink.consume($0) }, finish: { sink.finish() })
-        }
-        let outcome: Replayer.Outcome
-        do {
-            outcome = try Replayer.replay(path: file, into: inspector)
-        } catch {
-            throw CommandFailure.failed(error)
-        }
         if let summary = screen as? SummaryReport {
+            // A summary is cheap and reads the connections at the end, so it stays on this thread.
+            let inspector = Inspector(options: output.inspectorOptions) { sink.consume($0) }
+            let outcome = try replay(into: inspector)
             summary.connections = { inspector.connections }
             summary.inputLines = { outcome.statistics?.summaryLines ?? ["\(outcome.bytes) bytes of XMPP text"] }
             sink.finish()
+            stdout.flush()
+            try report(outcome)
+        } else {
+            // Records are built, encoded and written on a second thread while this one frames;
+            // that thread owns the output from here on, and flushes it at the end.
+            let inspector = Inspector.threaded(options: output.inspectorOptions, output: RecordOutput(
+                record: { sink.consume($0) },
+                finish: { _ in
+                    sink.finish()
+                    stdout.flush()
+                }
+            ))
+            try report(try replay(into: inspector))
         }
-        stdout.flush()
+    }
+
+    /// Replays the file into `inspector`; exits 1 with a message when it cannot be read.
+    private func replay(into inspector: Inspector) throws -> Replayer.Outcome {
+        do {
+            return try Replayer.replay(path: file, into: inspector)
+        } catch {
+            throw CommandFailure.failed(error)
+        }
+    }
+
+    /// Says what was read; exits 2 when the capture is damaged.
+    private func report(_ outcome: Replayer.Outcome) throws {
+        let logger = Logger(label: "xmppscope.replay")
         if let statistics = outcome.statistics {
             logger.debug("read \(statistics.packets) packets, \(statistics.connections) TCP connections")
         }

@@ -19,13 +19,13 @@ struct LeanModeTests {
         return output
     }
 
-    /// The same through ``Inspector/threaded(options:sink:finish:)``: records built on a second thread.
+    /// The same through ``Inspector/threaded(options:output:)``: records built on a second thread.
     static func threadedJSONLines(_ path: String) throws -> [UInt8] {
         let output = OutputBox()
-        let inspector = Inspector.threaded(options: InspectorOptions(keepsElements: false), sink: { record in
+        let inspector = Inspector.threaded(options: InspectorOptions(keepsElements: false), output: RecordOutput(record: { record in
             JSONLinesWriter.encode(record, into: &output.bytes)
             output.bytes.append(0x0A)
-        }, finish: {})
+        }))
         _ = try Replayer.replay(path: path, into: inspector)
         return output.bytes
     }

@@ -1,63 +1,58 @@
-import Foundation
+import Dispatch
 import NIOCore
 import Testing
 import XMPPCore
 import XMPPCapture
-import XMPPInspect
+@testable import XMPPInspect
 @testable import XMPPProxy
 import XMPPBase
 
-/// Records handed to the sink, and a way to hold the records thread (a slow terminal, say).
-final class SlowSink: @unchecked Sendable {
-    private let lock = NSLock()
-    private var held = false
-    private var recordsSeen: [Record] = []
-    private let release = DispatchSemaphore(value: 0)
-
-    func hold() { lock.withLock { held = true } }
-    func letGo() {
-        let wasHeld = lock.withLock { () -> Bool in
-            defer { held = false }
-            return held
-        }
-        if wasHeld { release.signal() }
+/// Records handed to the sink, and a way to hold the thread that writes them (a slow terminal, say).
+final class SlowSink: Sendable {
+    private struct State {
+        var held = false
+        var records: [Record] = []
     }
-    var records: [Record] { lock.withLock { recordsSeen } }
+    private let state = ConditionBox(State())
+    private let holding = DispatchSemaphore(value: 0)
+
+    func hold() { state.withLock { $0.held = true } }
+    func letGo() { state.withLock { $0.held = false } }
+    var records: [Record] { state.withLock { $0.records } }
+
+    /// Waits (10 s at most) until a record is being held; false when none was.
+    func waitUntilHolding() -> Bool { holding.wait(timeout: .now() + 10) == .success }
 
     func take(_ record: Record) {
-        let wait = lock.withLock { () -> Bool in
-            recordsSeen.append(record)
-            return held
+        let held = state.withLock { state in
+            state.records.append(record)
+            return state.held
         }
-        if wait { release.wait() }
+        guard held else { return }
+        holding.signal()
+        state.withLock(waitingUntil: { !$0.held }) { _ in }
     }
-}
-
-/// One flag set from another thread.
-private final class Flag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
 }
 
 @Suite("Inspection beside the relay")
 struct InspectionThreadTests {
     private func bytes(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
+    private let header = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='x'>"
 
     @Test("records come out in the order things were handed over, with the reads' times")
     func order() throws {
         let sink = SlowSink()
-        let inspector = Inspector.threaded(options: InspectorOptions(keepsElements: false), sink: sink.take, finish: {})
+        let connections = ConditionBox<[ConnectionDescription]>([])
+        let inspector = Inspector.threaded(options: InspectorOptions(keepsElements: false), output: RecordOutput(
+            record: sink.take, finish: { seen in connections.withLock { $0 = seen } }
+        ))
         let thread = InspectionThread(inspector: inspector)
         let opened = Timestamp(microseconds: 1_000_000)
         thread.push(.opened(TCPConnectionInfo(id: 7, client: Endpoint(nil), server: Endpoint(host: "127.0.0.1", port: 5222),
                                               sawHandshake: true, firstPacket: 0, openedAt: opened)))
         thread.push(.proxyEvent(connection: 7, event: .connect, info: ProxyInfo(server: "127.0.0.1:5222"), direction: .c2s,
                                 time: Timestamp(microseconds: 1_000_001)))
-        thread.push(.bytes(connection: 7, direction: .c2s,
-                           buffer: bytes("<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='x'>"),
-                           time: Timestamp(microseconds: 1_000_002)))
+        thread.push(.bytes(connection: 7, direction: .c2s, buffer: bytes(header), time: Timestamp(microseconds: 1_000_002)))
         thread.push(.bytes(connection: 7, direction: .c2s, buffer: bytes("<iq type='get' id='a'><ping xmlns='urn:xmpp:ping'/></iq>"),
                            time: Timestamp(microseconds: 1_000_003)))
         thread.push(.bytes(connection: 7, direction: .s2c,
@@ -66,8 +61,8 @@ struct InspectionThreadTests {
         thread.push(.closed(connection: 7, time: Timestamp(microseconds: 1_001_000)))
         thread.push(.proxyEvent(connection: 7, event: .close, info: ProxyInfo(closedBy: "client", reason: "it closed its side (FIN)"),
                                 direction: .c2s, time: Timestamp(microseconds: 1_001_001)))
-        let connections = thread.finish()
-        #expect(connections.map(\.id) == [7])
+        thread.finish()
+        #expect(connections.withLock { $0 }.map(\.id) == [7])
         let records = sink.records
         #expect(records.map(\.event) == [.connect, .streamOpen, .stanza, .streamOpen, .stanza, .close])
         let first = try #require(records.first)
@@ -76,41 +71,59 @@ struct InspectionThreadTests {
         #expect(response.rttMilliseconds == 0.5)
     }
 
-    @Test("past the high-water mark the relay is told to stop, and is called back once the inspector caught up")
+    @Test("a read counts all the storage it holds; past the high-water mark the relay is told to stop, and is called back once the inspector caught up")
     func backPressure() throws {
+        #expect(InspectionThread.defaultBacklog == WaterMarks(high: 8 << 20, low: 2 << 20))
+        // The inspector writes its records on this thread: holding the sink holds the inspection.
         let sink = SlowSink()
-        let inspector = Inspector.threaded(options: InspectorOptions(keepsElements: false), sink: sink.take, finish: {})
-        let thread = InspectionThread(inspector: inspector, highWater: 4096, lowWater: 1024)
+        let thread = InspectionThread(inspector: Inspector(options: InspectorOptions(keepsElements: false), sink: sink.take),
+                                      backlog: WaterMarks(high: 16 << 10, low: 4 << 10))
         thread.push(.opened(TCPConnectionInfo(id: 1, client: Endpoint(nil), server: Endpoint(host: "127.0.0.1", port: 5222),
                                               sawHandshake: true, firstPacket: 0, openedAt: .now())))
-        sink.hold()  // the first record blocks the records thread, and so, once its queue is full, this one
-        thread.push(.bytes(connection: 1, direction: .c2s,
-                           buffer: bytes("<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='x'>"),
-                           time: .now()))
-        let message = "<message to='a@x'><body>\(String(repeating: "z", count: 900))</body></message>"
-        // One message at a time until one is no longer taken: the inspection thread is blocked
-        // behind the records thread (a few batches at most).
-        var blocked = false
-        for _ in 0..<50 where !blocked {
-            thread.push(.bytes(connection: 1, direction: .c2s, buffer: bytes(message), time: .now()))
-            blocked = true
-            for _ in 0..<200 where thread.queuedByteCount > 0 { Thread.sleep(forTimeInterval: 0.01) }
-            blocked = thread.queuedByteCount > 0
+        sink.hold()
+        let first = bytes(header)
+        thread.push(.bytes(connection: 1, direction: .c2s, buffer: first, time: .now()))
+        #expect(sink.waitUntilHolding())  // in the middle of the header's read, which still counts
+        var expected = InspectionThread.heldSize(first)
+
+        // A small read in large storage (as TLS decrypts into) counts the whole storage.
+        var small = ByteBufferAllocator().buffer(capacity: 8 << 10)
+        small.writeString("<message to='a@x'><body>small</body></message>")
+        #expect(InspectionThread.heldSize(small) >= 8 << 10)
+        #expect(thread.push(.bytes(connection: 1, direction: .c2s, buffer: small, time: .now())))
+        expected += InspectionThread.heldSize(small)
+        #expect(thread.queuedByteCount == expected)
+
+        let message = bytes("<message to='a@x'><body>\(String(repeating: "z", count: 900))</body></message>")
+        var pushed = 0
+        while expected + InspectionThread.heldSize(message) <= 16 << 10 {
+            #expect(thread.push(.bytes(connection: 1, direction: .c2s, buffer: message, time: .now())))
+            expected += InspectionThread.heldSize(message)
+            pushed += 1
         }
-        #expect(blocked)
-        var told = false
-        for _ in 0..<20 where !told {
-            told = !thread.push(.bytes(connection: 1, direction: .c2s, buffer: bytes(message), time: .now()))
+        #expect(!thread.push(.bytes(connection: 1, direction: .c2s, buffer: message, time: .now())))  // past the mark
+        pushed += 1
+        expected += InspectionThread.heldSize(message)
+        #expect(thread.queuedByteCount == expected)
+
+        let resumed = DispatchSemaphore(value: 0)
+        let backlogWhenResumed = ConditionBox(-1)
+        thread.whenDrained {
+            backlogWhenResumed.withLock { $0 = thread.queuedByteCount }
+            resumed.signal()
         }
-        #expect(told)
-        let resumed = Flag()
-        thread.whenDrained { resumed.set() }
-        Thread.sleep(forTimeInterval: 0.2)
-        #expect(!resumed.isSet)  // still held: the records thread has not moved
+        // Still held: only the inspection thread calls back, and it is in the sink.
+        #expect(resumed.wait(timeout: .now()) == .timedOut)
         sink.letGo()
-        for _ in 0..<500 where !resumed.isSet { Thread.sleep(forTimeInterval: 0.01) }
-        #expect(resumed.isSet)
-        _ = thread.finish()
-        #expect(sink.records.filter { $0.event == .stanza }.count > 4)
+        #expect(resumed.wait(timeout: .now() + 10) == .success)
+        #expect(backlogWhenResumed.withLock { $0 } <= 4 << 10)
+        thread.finish()
+        #expect(sink.records.filter { $0.event == .stanza }.count == pushed + 1)
+
+        // Finished: nothing more is taken or called back.
+        #expect(thread.push(.bytes(connection: 1, direction: .c2s, buffer: message, time: .now())))
+        #expect(thread.queuedByteCount == 0)
+        thread.whenDrained { resumed.signal() }
+        #expect(resumed.wait(timeout: .now()) == .timedOut)
     }
 }

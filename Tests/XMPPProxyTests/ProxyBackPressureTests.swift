@@ -2,15 +2,14 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Testing
-import XMPPInspect
+@testable import XMPPInspect
 @testable import XMPPProxy
 
 /// Counts the bytes an upstream server received, from its event loop, read from the test.
-private final class ByteCount: @unchecked Sendable {
-    private let lock = NSLock()
-    private var total = 0
-    func add(_ count: Int) { lock.withLock { total += count } }
-    var value: Int { lock.withLock { total } }
+private final class ByteCount: Sendable {
+    private let total = ConditionBox(0)
+    func add(_ count: Int) { total.withLock { $0 += count } }
+    var value: Int { total.withLock { $0 } }
 }
 
 /// The upstream server's handler: counts what arrives, answers nothing.
@@ -52,7 +51,7 @@ struct ProxyBackPressureTests {
         let proxy = ProxyServer(
             configuration: .init(listenPort: 0, upstreamHost: "127.0.0.1", upstreamPort: upstream.localAddress!.port!,
                                  inspector: InspectorOptions(keepsElements: false)),
-            sink: sink.take, flush: {}, backlog: (high: 64 << 10, low: 16 << 10))
+            output: RecordOutput(record: sink.take), backlog: WaterMarks(high: 64 << 10, low: 16 << 10))
         let address = try proxy.start()
 
         let header = "<?xml version='1.0'?><stream:stream to='x.test' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>"

@@ -103,6 +103,11 @@ public final class PcapSource {
 }
 
 /// A handle to stop a live capture from another thread (a signal source, say).
+///
+/// Unchecked because the guarantee is libpcap's, which the compiler cannot see: `pcap_breakloop`
+/// may be called from another thread (or a signal handler) while the capture loop runs. That
+/// call is all this does; the source itself stays on its thread, and this keeps it alive, so a
+/// late stop (a timer firing after the capture ended) never reaches a closed handle.
 public struct PcapStopper: @unchecked Sendable {
     private let source: PcapSource
     public init(_ source: PcapSource) { self.source = source }

@@ -1,7 +1,7 @@
 import XMPPCore
 
-/// A compiled filter: tests records.
-public struct RecordFilter: Sendable {
+/// A compiled filter: tests records. Not `Sendable`: its compiled regular expressions are not.
+public struct RecordFilter {
     public let expression: FilterExpression
     public let source: String
     /// The filter's regular expressions, compiled once.

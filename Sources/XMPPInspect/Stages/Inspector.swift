@@ -7,51 +7,40 @@ public import XMPPBase
 ///
 /// Feed it from a ``TCPConnectionTracker`` (it is the tracker's delegate), or with raw stream text
 /// through ``feedRaw(_:direction:at:)``. It works in two stages (``FramingStage``, then
-/// ``RecordStage``); ``threaded(options:sink:)`` runs the second on a thread of its own.
+/// ``RecordStage``); ``threaded(options:output:)`` runs the second on a thread of its own.
 public final class Inspector: TCPStreamDelegate {
     public let options: InspectorOptions
     private let framing: FramingStage
-    private let worker: WorkerQueue<FramingEvent>?
+    /// Threaded: the framing stage's events, on their way to the records thread.
+    private let records: RecordBatcher?
 
     /// `sink` receives every record, in order, on the calling thread.
     public init(options: InspectorOptions = InspectorOptions(), sink: @escaping (Record) -> Void) {
         self.options = options
         let records = RecordStage(options: options, sink: sink)
-        worker = nil
+        self.records = nil
         framing = FramingStage(options: options) { records.consume($0) }
     }
 
-    private init(options: InspectorOptions, worker: WorkerQueue<FramingEvent>) {
+    private init(options: InspectorOptions, records: RecordBatcher) {
         self.options = options
-        self.worker = worker
-        framing = FramingStage(options: options) { worker.push($0) }
+        self.records = records
+        framing = FramingStage(options: options) { records.append($0) }
     }
 
-    /// An inspector whose records are built and handed to `sink` on a second thread, in order:
-    /// framing and record building run on two cores. ``finishAll(at:)`` and ``finishRaw(at:)``
-    /// return once every record has reached `sink` and `finish` has run (on that thread).
-    /// `batchDone`, if given, runs on that thread after each batch of records (to flush output).
-    public static func threaded(
-        options: InspectorOptions = InspectorOptions(), sink: @escaping (Record) -> Void,
-        batchDone: (() -> Void)? = nil, finish: @escaping () -> Void
-    ) -> Inspector {
-        let records = RecordStage(options: options, sink: sink)
-        let worker = WorkerQueue<FramingEvent>(
-            name: "xmppscope-records",
-            process: { events in
-                for event in events { records.consume(event) }
-                batchDone?()
-            },
-            finish: finish
-        )
-        return Inspector(options: options, worker: worker)
+    /// An inspector whose records are built and handed to `output` on a second thread, in order:
+    /// framing and record building run on two cores. `output` belongs to that thread from now
+    /// on. ``finishAll(at:)`` and ``finishRaw(at:)`` return once every record has reached it and
+    /// its `finish` has run.
+    public static func threaded(options: InspectorOptions = InspectorOptions(), output: consuming sending RecordOutput) -> sending Inspector {
+        Inspector(options: options, records: RecordBatcher(options: options, output: output))
     }
 
     /// Threaded: hands what was decoded so far to the record thread now, instead of when a batch
     /// is full (a live source calls it after each read, so records appear as they happen).
     /// Single-threaded: does nothing.
     public func handOverPending() {
-        worker?.handOver()
+        records?.handOver()
     }
 
     /// Every connection seen, XMPP or not, in order of creation.
@@ -85,7 +74,7 @@ public final class Inspector: TCPStreamDelegate {
     /// The capture ended: closes every connection still open (and, threaded, waits for the records).
     public func finishAll(at time: Timestamp) {
         framing.finishAll(at: time)
-        worker?.close()
+        closeRecords()
     }
 
     // MARK: Raw stream text
@@ -101,6 +90,11 @@ public final class Inspector: TCPStreamDelegate {
     /// The raw stream ended (and, threaded, every record was handed on).
     public func finishRaw(at time: Timestamp) {
         framing.finishRaw(at: time)
-        worker?.close()
+        closeRecords()
+    }
+
+    /// Threaded: hands the connections over after the last event, and waits for the records thread.
+    private func closeRecords() {
+        records?.close(connections: framing.connections)
     }
 }

@@ -20,7 +20,7 @@ final class ProxyConnection {
     let client: any Channel
     private(set) var upstream: (any Channel)?
     private var closedChannels = 0
-    private let state: NIOLoopBound<ProxyState>
+    private let state: NIOLoopBoundBox<ProxyState>
     private let configuration: ProxyServer.Configuration
     /// The proxy's own view of the session (what to do at STARTTLS), fed with what the
     /// inspector decodes.
@@ -56,7 +56,7 @@ final class ProxyConnection {
     /// Ctrl-C would wait out for a peer that never answers).
     static let tlsShutdownTimeout = TimeAmount.seconds(1)
 
-    init(id: Int, state: NIOLoopBound<ProxyState>, configuration: ProxyServer.Configuration, client: any Channel) {
+    init(id: Int, state: NIOLoopBoundBox<ProxyState>, configuration: ProxyServer.Configuration, client: any Channel) {
         self.id = id
         self.state = state
         self.configuration = configuration
@@ -371,13 +371,12 @@ final class ProxyConnection {
             ended(by: "server", "it closed without a TLS close_notify")
             return
         }
-        guard case NIOSSLError.handshakeFailed = error else {
+        guard let failure = TLSHandshakeFailure(error) else {
             Self.logger.error("conn \(id): the server's side failed: \(error)")
             ended(by: "server", "error: \(error)")
             return
         }
-        let described = "\(error)"
-        let hint = described.contains("CERTIFICATE") || described.contains("certificate")
+        let hint = failure == .certificateNotVerified
             ? " — the server's certificate did not verify: give its CA with --upstream-ca FILE (a test server's self-signed certificate, say), or --insecure"
             : ""
         Self.logger.error("conn \(id): TLS to the server failed: \(error)\(hint)")

@@ -1,5 +1,6 @@
 public import NIOCore
 import NIOPosix
+import NIOConcurrencyHelpers
 import NIOSSL
 import X509
 import Logging
@@ -12,7 +13,7 @@ import XMPPBase
 /// relayed exactly both ways (with back-pressure and half-close), both directions tapped into
 /// the inspector under one connection number. With TLS interception it terminates STARTTLS or
 /// direct TLS (XEP-0368) on both legs, so the whole session is decoded.
-public final class ProxyServer: @unchecked Sendable {
+public final class ProxyServer: Sendable {
     /// A server address to connect to.
     public struct Upstream: Sendable, Hashable, CustomStringConvertible {
         public var host: String
@@ -100,27 +101,27 @@ public final class ProxyServer: @unchecked Sendable {
 
     public let configuration: Configuration
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    private var serverChannel: (any Channel)?
-    /// The inspector and connection numbers, used on the one event loop only.
-    private let state: NIOLoopBound<ProxyState>
+    private let serverChannel = NIOLockedValueBox<(any Channel)?>(nil)
+    /// Frames what the relay hands over, on a thread of its own.
+    private let inspection: InspectionThread
+    /// The connections and what they share, used on the one event loop only.
+    private let state: NIOLoopBoundBox<ProxyState>
 
-    /// `sink` receives every record, in order, on a thread of its own (records are built and
-    /// written beside the event loop, on a second core); `flush` runs there after each batch.
-    public convenience init(configuration: Configuration, sink: @escaping (Record) -> Void, flush: @escaping () -> Void = {}) {
-        self.init(configuration: configuration, sink: sink, flush: flush, backlog: (high: 8 << 20, low: 2 << 20))
+    /// `output` receives every record, in order, on a thread of its own (records are built and
+    /// written beside the event loop, on a second core), which owns it from now on.
+    public convenience init(configuration: Configuration, output: consuming sending RecordOutput) {
+        self.init(configuration: configuration, output: output, backlog: InspectionThread.defaultBacklog)
     }
 
     /// `backlog`: how many bytes may wait for the inspector before the relay stops reading, and
     /// under how many it reads again (small in tests).
-    init(configuration: Configuration, sink: @escaping (Record) -> Void, flush: @escaping () -> Void,
-         backlog: (high: Int, low: Int)) {
+    init(configuration: Configuration, output: consuming sending RecordOutput, backlog: WaterMarks) {
         self.configuration = configuration
-        let loop = group.next()
-        let inspector = Inspector.threaded(options: configuration.inspector, sink: sink, batchDone: flush, finish: flush)
-        let inspection = InspectionThread(inspector: inspector, highWater: backlog.high, lowWater: backlog.low)
-        // Built here, used only on `loop` from now on: hand it over once, then bind it there.
-        let transfer = TransferOnce(ProxyState(inspection: inspection))
-        state = try! loop.submit { NIOLoopBound(transfer.value, eventLoop: loop) }.wait()
+        let inspector = Inspector.threaded(options: configuration.inspector, output: output)
+        let inspection = InspectionThread(inspector: inspector, backlog: backlog)
+        self.inspection = inspection
+        // Built here, used only on the event loop from now on.
+        state = .makeBoxSendingValue(ProxyState(inspection: inspection), eventLoop: group.next())
     }
 
     /// Binds the listening socket; returns the address it listens on.
@@ -138,27 +139,23 @@ public final class ProxyServer: @unchecked Sendable {
                 }
             }
         let channel = try bootstrap.bind(host: configuration.listenHost, port: configuration.listenPort).wait()
-        serverChannel = channel
+        serverChannel.withLockedValue { $0 = channel }
         return channel.localAddress!
     }
 
     /// Stops accepting, closes every connection (each gets its close record), and finishes the
-    /// inspector's records.
+    /// inspector's records: the output's `finish` has run when this returns.
     public func stop() {
         let state = self.state
-        try? serverChannel?.close().wait()
+        try? serverChannel.withLockedValue { $0 }?.close().wait()
         try? state.eventLoop.submit {
             for connection in state.value.connections.values { connection.closeAll(reason: "the proxy stopped") }
         }.wait()
         // Each session handed its close record over as it was told to close (a TLS leg may take
         // a while to finish its close_notify exchange); the inspector finishes what is left.
-        let inspection = try? state.eventLoop.submit { state.value.inspection }.wait()
-        connectionsAtStop = inspection?.finish() ?? []
+        inspection.finish()
         try? group.syncShutdownGracefully()
     }
-
-    /// Every connection the proxy served, once it has stopped.
-    public private(set) var connectionsAtStop: [ConnectionDescription] = []
 
     /// Connections open right now (for soak tests and benchmarks).
     public var openConnectionCount: Int {
@@ -167,7 +164,7 @@ public final class ProxyServer: @unchecked Sendable {
     }
 
     /// A client connected: connect upstream, then relay. Runs on the client's event loop.
-    private static func accepted(_ client: any Channel, configuration: Configuration, state: NIOLoopBound<ProxyState>) throws {
+    private static func accepted(_ client: any Channel, configuration: Configuration, state: NIOLoopBoundBox<ProxyState>) throws {
         let proxy = state.value
         let id = proxy.nextID
         proxy.nextID += 1
@@ -215,20 +212,11 @@ public final class ProxyServer: @unchecked Sendable {
                         connect(connection, to: upstreams, index: index + 1, errors: errors)
                         return
                     }
-                    let described = "\(error)"
-                    // NIO reports a name that does not resolve as a DNS error (getaddrinfo's UnknownHost).
-                    let unknownHost = described.contains("DNS error") || described.contains("UnknownHost")
-                        || described.contains("resolve") || described.contains("NXDOMAIN")
                     connection.upstreamFailed(
-                        condition: unknownHost ? "host-unknown" : "remote-connection-failed",
+                        condition: UpstreamConnectFailure(error).condition,
                         text: "xmppscope could not reach the server (" + errors.joined(separator: "; ") + ")"
                     )
                 }
             }
     }
-}
-/// Carries a value to the event loop that owns it from then on (the only hop it makes).
-private struct TransferOnce<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

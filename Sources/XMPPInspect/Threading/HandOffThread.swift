@@ -1,0 +1,94 @@
+import Foundation
+
+/// Hands items, in order, to a thread of its own that runs a ``HandOffConsumer``, so a second
+/// stage runs beside the first on another core.
+///
+/// What waits is bounded by its cost (``HandOffConsumer/cost(of:)``) and ``WaterMarks``: an
+/// item costs from its push until the consumer is done with it. Past the high-water mark a
+/// producer is held back until the consumer brought the cost down to the low-water mark —
+/// ``pushBlocking(_:)`` waits for that; ``push(_:)`` never waits (an event loop must not) but
+/// says so, and ``whenDrained(_:)`` calls back. So a slow consumer slows its producers instead
+/// of growing memory.
+///
+/// The thread takes everything waiting at once and gives it to the consumer `batchSize` items
+/// at a time, releasing each batch's cost as soon as the consumer is done with it.
+/// ``close()`` lets the thread work through what waits, finish, and returns its outcome.
+public final class HandOffThread<Consumer: HandOffConsumer>: Sendable {
+    public typealias Item = Consumer.Item
+    private let shared: ConditionBox<HandOffState<Item, Consumer.Outcome>>
+
+    /// Starts a thread named `name` that owns `consumer` from now on.
+    public init(name: String, waterMarks: WaterMarks, batchSize: Int = .max, consumer: consuming sending Consumer) {
+        precondition(batchSize > 0, "a batch holds at least one item")
+        let shared = ConditionBox(HandOffState<Item, Consumer.Outcome>(waterMarks: waterMarks))
+        self.shared = shared
+        let handedOver = ConditionBox(Optional(consumer))
+        let thread = Thread {
+            guard var consumer = handedOver.withLock({ $0.take() }) else { return }
+            Self.run(&consumer, shared: shared, batchSize: batchSize)
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    // MARK: Producers
+
+    /// Hands `item` over without waiting. Returns false when what waits is past the high-water
+    /// mark: hold back (``whenDrained(_:)`` says when to go on). Once closed, `item` is dropped.
+    @discardableResult
+    public func push(_ item: Item) -> Bool {
+        let cost = Consumer.cost(of: item)
+        return shared.withLock { $0.push(item, cost: cost) }
+    }
+
+    /// Hands `batch` over; when that takes what waits past the high-water mark, waits until the
+    /// consumer has brought it down to the low-water mark. Once closed, `batch` is dropped.
+    public func pushBlocking(_ batch: [Item]) {
+        var cost = 0
+        for item in batch { cost += Consumer.cost(of: item) }
+        guard !shared.withLock({ $0.push(contentsOf: batch, cost: cost) }) else { return }
+        shared.withLock(waitingUntil: { $0.mayPushAgain }) { _ in }
+    }
+
+    /// Calls `resume` (on the thread) once what waits is down to the low-water mark; at once, on
+    /// this thread, if it is already. Never once closed: the producer may be gone by then.
+    public func whenDrained(_ resume: @escaping @Sendable () -> Void) {
+        if shared.withLock({ $0.whenDrained(resume) }) { resume() }
+    }
+
+    /// What the items waiting cost, those the consumer is working through included.
+    public var queuedCost: Int { shared.withLock { $0.cost } }
+
+    /// Lets the thread work through what waits and finish; returns the consumer's outcome once
+    /// it has. Nothing pushed from now on is taken, and no producer is called back. Call it
+    /// from any thread but the hand-off's own; a second call returns the same outcome.
+    @discardableResult
+    public func close() -> Consumer.Outcome {
+        shared.withLock { $0.close() }
+        return shared.withLock(waitingUntil: { $0.outcome != nil }) { $0.outcome! }
+    }
+
+    // MARK: The thread
+
+    private static func run(
+        _ consumer: inout Consumer, shared: ConditionBox<HandOffState<Item, Consumer.Outcome>>, batchSize: Int
+    ) {
+        var items: [Item] = []
+        while shared.withLock(waitingUntil: { $0.threadHasWork }, { $0.take(into: &items) }) {
+            var start = items.startIndex
+            while start < items.endIndex {
+                let end = items.endIndex - start > batchSize ? start + batchSize : items.endIndex
+                let batch = items[start..<end]
+                consumer.consume(batch)
+                var done = 0
+                for item in batch { done += Consumer.cost(of: item) }
+                let resumes = shared.withLock { $0.release(done) }
+                for resume in resumes { resume() }
+                start = end
+            }
+            items.removeAll(keepingCapacity: true)
+        }
+        let outcome = consumer.finish()
+        shared.withLock { $0.finish(with: outcome) }
+    }
+}

@@ -1,0 +1,109 @@
+import Dispatch
+import Foundation
+import Testing
+@testable import XMPPInspect
+
+/// The hand-off with its thread: each test holds the consumer at its gate and lets it through
+/// one batch at a time, deciding what must not have happened yet when the next batch arrives
+/// (the consumer's thread does everything before that in order), never after a pause.
+@Suite("Hand-off to a thread of its own")
+struct HandOffThreadTests {
+    private func start(_ gate: Gate, high: Int, low: Int, batchSize: Int = .max) -> HandOffThread<GatedConsumer> {
+        HandOffThread(name: "test-hand-off", waterMarks: WaterMarks(high: high, low: low), batchSize: batchSize,
+                      consumer: GatedConsumer(gate))
+    }
+
+    @Test("the thread takes everything waiting at once and gives it to the consumer in order, batchSize items at a time")
+    func batches() {
+        let gate = Gate()
+        let handOff = start(gate, high: 100, low: 50, batchSize: 3)
+        handOff.push(1)
+        #expect(gate.nextArrival() == [1])
+        for item in 2...8 { handOff.push(item) }  // all waiting while the consumer is held
+        gate.open()
+        #expect(handOff.close() == [[1], [2, 3, 4], [5, 6, 7], [8]])
+    }
+
+    @Test("push says stop past the high-water mark; whenDrained calls back once the consumer brought the cost to the low-water mark")
+    func drained() {
+        let gate = Gate()
+        let handOff = start(gate, high: 4, low: 2, batchSize: 1)
+        let resumed = DispatchSemaphore(value: 0)
+        handOff.whenDrained { resumed.signal() }  // nothing waits: called at once, here
+        #expect(resumed.wait(timeout: .now()) == .success)
+
+        #expect(handOff.push(1))
+        #expect(gate.nextArrival() == [1])
+        #expect(handOff.push(1))
+        #expect(handOff.push(1))
+        #expect(handOff.push(1))  // 4: at the mark
+        #expect(!handOff.push(1))  // 5: past it
+        #expect(handOff.queuedCost == 5)  // the one being consumed counts
+        handOff.whenDrained { resumed.signal() }
+        #expect(resumed.wait(timeout: .now()) == .timedOut)
+        gate.letOneThrough()
+        #expect(gate.nextArrival() == [1])  // 4 left
+        #expect(resumed.wait(timeout: .now()) == .timedOut)
+        gate.letOneThrough()
+        #expect(gate.nextArrival() == [1])  // 3 left
+        #expect(resumed.wait(timeout: .now()) == .timedOut)
+        gate.letOneThrough()
+        #expect(gate.nextArrival() == [1])  // 2 left: called back before this batch came
+        #expect(resumed.wait(timeout: .now()) == .success)
+        gate.open()
+        #expect(handOff.close().count == 5)
+        #expect(resumed.wait(timeout: .now()) == .timedOut)  // once only
+    }
+
+    @Test("pushBlocking returns only once the consumer brought the cost down to the low-water mark")
+    func blocking() {
+        let gate = Gate()
+        let handOff = start(gate, high: 4, low: 2, batchSize: 1)
+        handOff.push(1)
+        #expect(gate.nextArrival() == [1])
+        let returned = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            handOff.pushBlocking([1, 1, 1, 1, 1])  // 6: past the mark
+            returned.signal()
+        }
+        gate.letOneThrough()
+        #expect(gate.nextArrival() == [1])  // the producer's first: it pushed; 5 left
+        gate.letOneThrough()
+        #expect(gate.nextArrival() == [1])  // 4 left
+        gate.letOneThrough()
+        #expect(gate.nextArrival() == [1])  // 3 left
+        #expect(returned.wait(timeout: .now()) == .timedOut)
+        gate.letOneThrough()  // 2 left: the producer goes on
+        #expect(returned.wait(timeout: .now() + 10) == .success)
+        gate.open()
+        #expect(handOff.close().count == 6)
+    }
+
+    @Test("close lets the consumer work through what waits, then returns its outcome; nothing later is taken or called back")
+    func closing() {
+        let gate = Gate()
+        let handOff = start(gate, high: 2, low: 1)
+        let resumed = DispatchSemaphore(value: 0)
+        handOff.push(1)
+        #expect(gate.nextArrival() == [1])
+        handOff.push(2)
+        handOff.push(3)  // 6: past the mark while the consumer is held
+        handOff.whenDrained { resumed.signal() }
+        let outcome = ConditionBox<[[Int]]?>(nil)
+        let closed = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            let result = handOff.close()
+            outcome.withLock { $0 = result }
+            closed.signal()
+        }
+        handOff.pushBlocking([])  // returns once closed: until then the cost stays past the mark
+        gate.open()
+        #expect(closed.wait(timeout: .now() + 10) == .success)
+        #expect(outcome.withLock { $0 } == [[1], [2, 3]])
+        #expect(resumed.wait(timeout: .now()) == .timedOut)  // the cost fell to 0 after the close
+        #expect(handOff.push(4))
+        handOff.whenDrained { resumed.signal() }
+        #expect(resumed.wait(timeout: .now()) == .timedOut)
+        #expect(handOff.close() == [[1], [2, 3]])
+    }
+}
