@@ -54,7 +54,7 @@ struct Capture: ParsableCommand {
         logger.notice("capturing on \(interface) with filter '\(bpf)'; Ctrl-C to stop")
 
         let stdout = BufferedOutput()
-        let (screen, sink, logFile) = try output.makePipeline(output: stdout)
+        let (screen, sink, logFile) = try output.makeSinkChain(output: stdout)
         let flushEachRecord = !output.summary
         let inspector = Inspector(options: output.inspectorOptions) { record in
             sink.consume(record)

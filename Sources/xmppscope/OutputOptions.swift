@@ -64,22 +64,23 @@ struct OutputOptions: ParsableArguments {
         return PrettyPrinter(output: output, style: colorEnabled ? .ansi : .plain, showFullText: full)
     }
 
-    /// The screen sink, with `--log` beside it and `--filter` in front; exits with a message on a bad filter or log path.
-    /// The screen's sink, the whole pipeline (filter, screen, `--log` file), and the log file's
-    /// output (a live source flushes it with the screen, so the file keeps up).
-    func makePipeline(output: BufferedOutput) throws -> (screen: any RecordSink, pipeline: any RecordSink, logFile: BufferedOutput?) {
+    /// The sink chain the options ask for: the screen's sink, with `--log` beside it and
+    /// `--filter` in front. Returns the screen's sink, the head of the chain (where records go),
+    /// and the log file's output (a live source flushes it with the screen, so the file keeps
+    /// up). Throws a ``CommandFailure`` on a bad filter or log path.
+    func makeSinkChain(output: BufferedOutput) throws -> (screen: any RecordSink, head: any RecordSink, logFile: BufferedOutput?) {
         let screen = makeSink(output: output)
-        var pipeline: any RecordSink = screen
+        var head: any RecordSink = screen
         var logFile: BufferedOutput?
         if let log {
             guard let file = BufferedOutput(path: log) else { throw CommandFailure.cannotWriteLog(path: log) }
             logFile = file
-            pipeline = TeeSink([screen, JSONLinesWriter(output: file)])
+            head = TeeSink([screen, JSONLinesWriter(output: file)])
         }
         if let filter {
-            pipeline = FilteringSink(filter: try resolveFilter(filter, extra: filtersDirectory), target: pipeline)
+            head = FilteringSink(filter: try resolveFilter(filter, extra: filtersDirectory), target: head)
         }
-        return (screen, pipeline, logFile)
+        return (screen, head, logFile)
     }
 
     func bootstrapLogging() {

@@ -101,7 +101,7 @@ struct Proxy: ParsableCommand {
             logger.notice("\(upstreamHost): connecting to \(upstreams.map(\.description).joined(separator: ", then ")) (SRV, then the default port)")
         }
         let stdout = BufferedOutput()
-        let (screen, sink, logFile) = try output.makePipeline(output: stdout)
+        let (screen, sink, logFile) = try output.makeSinkChain(output: stdout)
         let intercepts = tls == .intercept
         let authority = intercepts ? try withUserError { try CertificateAuthority.loadOrCreate(in: home ?? CertificateAuthority.defaultDirectory) } : nil
         if let authority { logger.notice("intercepting TLS: clients must trust \(authority.certificatePath)") }

@@ -27,7 +27,7 @@ struct Replay: ParsableCommand {
     func run() throws {
         output.bootstrapLogging()
         let stdout = BufferedOutput()
-        let (screen, sink, _) = try output.makePipeline(output: stdout)
+        let (screen, sink, _) = try output.makeSinkChain(output: stdout)
         if let summary = screen as? SummaryReport {
             // A summary is cheap and reads the connections at the end, so it stays on this thread.
             let inspector = Inspector(options: output.inspectorOptions) { sink.consume($0) }

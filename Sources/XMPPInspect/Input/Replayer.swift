@@ -8,7 +8,7 @@ import XMPPBase
 /// Runs captured or recorded traffic through the inspector: a pcap/pcapng file or a live
 /// interface through libpcap and TCP reassembly, or XMPP text as one raw stream.
 public enum Replayer {
-    /// What the pipeline read.
+    /// What the replayer read.
     public struct Outcome: Sendable {
         public var kind: InputKind
         /// Capture inputs: packets and TCP counts.

@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// Records from any input `grep` and `stats` take: a log (JSON Lines, plain or gzip, or `-` for
-/// standard input), a capture (through the replay pipeline), or XMPP text.
+/// standard input), a capture (through the `Replayer`), or XMPP text.
 public enum RecordSource {
     /// A line that is not a record, with where it is.
     public struct BadLine: Sendable, CustomStringConvertible {
