@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import XMPPCore
 import XMPPInspect
@@ -23,14 +24,17 @@ struct LeanModeTests {
     static func threadedJSONLines(_ path: String) throws -> [UInt8] {
         let output = OutputBox()
         let inspector = Inspector.threaded(options: InspectorOptions(keepsElements: false), output: RecordOutput(record: { record in
-            JSONLinesWriter.encode(record, into: &output.bytes)
-            output.bytes.append(0x0A)
+            output.bytes.withLock { bytes in
+                JSONLinesWriter.encode(record, into: &bytes)
+                bytes.append(0x0A)
+            }
         }))
         _ = try Replayer.replay(path: path, into: inspector)
-        return output.bytes
+        return output.bytes.withLock { $0 }
     }
 
-    final class OutputBox: @unchecked Sendable { var bytes: [UInt8] = [] }
+    /// What the records thread wrote, read back on the test's thread.
+    final class OutputBox: Sendable { let bytes = Mutex<[UInt8]>([]) }
 
     @Test("identical JSON Lines when records are built on a second thread", arguments: captures)
     func threadedIdentical(capture: String) throws {

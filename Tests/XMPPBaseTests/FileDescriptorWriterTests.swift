@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Dispatch
 import Foundation
+import Synchronization
 import Testing
 @testable import XMPPBase
 
@@ -11,9 +12,9 @@ import Testing
 @Suite("FileDescriptorWriter.writeAll")
 struct FileDescriptorWriterTests {
     /// A pipe; its ends closed once each.
-    final class TestPipe: @unchecked Sendable {
+    final class TestPipe: Sendable {
         let reader: Int32, writer: Int32
-        private var writerOpen = true
+        private let writerOpen = Mutex(true)
 
         init() throws {
             var ends: [Int32] = [0, 0]
@@ -27,8 +28,10 @@ struct FileDescriptorWriterTests {
         }
 
         func closeWriter() {
-            if writerOpen { close(writer) }
-            writerOpen = false
+            writerOpen.withLock { open in
+                if open { close(writer) }
+                open = false
+            }
         }
 
         /// Reads until every writer has closed.
@@ -44,8 +47,8 @@ struct FileDescriptorWriterTests {
     }
 
     /// What a reader thread received.
-    final class Received: @unchecked Sendable {
-        var bytes: [UInt8] = []
+    final class Received: Sendable {
+        let bytes = Mutex<[UInt8]>([])
     }
 
     @Test("short writes and EINTR: every byte arrives, in order")
@@ -76,15 +79,17 @@ struct FileDescriptorWriterTests {
         let message = String(repeating: "<presence/>", count: 20_000)  // 220 kB; a pipe holds 64 KiB
         let received = Received(), done = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
-            received.bytes = pipe.readAll()
+            let bytes = pipe.readAll()
+            received.bytes.withLock { $0 = bytes }
             done.signal()
         }
         let written = Result { () throws(WriteError) in try FileDescriptorWriter.writeAll(pipe.writer, message) }
         pipe.closeWriter()  // the reader's end of file, even when the write failed
         done.wait()
         try written.get()
-        #expect(received.bytes.count == message.utf8.count)
-        #expect(received.bytes == Array(message.utf8))
+        let bytes = received.bytes.withLock { $0 }
+        #expect(bytes.count == message.utf8.count)
+        #expect(bytes == Array(message.utf8))
     }
 
     @Test("a failed write throws its errno")
