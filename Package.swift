@@ -115,8 +115,10 @@ if Context.environment["XMPPSCOPE_FUZZ"] != nil {
                           path: "Fuzz/FuzzPcap", swiftSettings: fuzzSettings),
         .executableTarget(name: "FuzzFilter", dependencies: ["FuzzSupport", "XMPPBase", "XMPPCore", "XMPPInspect"],
                           path: "Fuzz/FuzzFilter", swiftSettings: fuzzSettings),
+        .executableTarget(name: "FuzzKeyLog", dependencies: ["FuzzSupport", "XMPPTransport"],
+                          path: "Fuzz/FuzzKeyLog", swiftSettings: fuzzSettings),
         .executableTarget(name: "FuzzJSONL", dependencies: ["FuzzSupport", "XMPPBase", "XMPPCore", "XMPPInspect"],
                           path: "Fuzz/FuzzJSONL", swiftSettings: fuzzSettings),
     ]
-    package.products += ["FuzzFramer", "FuzzPcap", "FuzzFilter", "FuzzJSONL"].map { .executable(name: $0, targets: [$0]) }
+    package.products += ["FuzzFramer", "FuzzPcap", "FuzzFilter", "FuzzJSONL", "FuzzKeyLog"].map { .executable(name: $0, targets: [$0]) }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the libFuzzer targets (Fuzz/) with AddressSanitizer.
 #
-#   scripts/fuzz.sh TARGET SECONDS     TARGET: framer, pcap, filter, jsonl, or all (each SECONDS)
+#   scripts/fuzz.sh TARGET SECONDS     TARGET: framer, pcap, filter, jsonl, keylog, or all (each SECONDS)
 #
 # Targets are built into .build-fuzz (XMPPSCOPE_FUZZ=1 makes Package.swift define them). Seed
 # corpora are made fresh in the work dir (default ${TMPDIR:-/tmp}/xmppscope-fuzz, or $FUZZ_WORK)
@@ -20,13 +20,13 @@ set -euo pipefail
 export SWIFT_BACKTRACE=enable=no
 cd "$(dirname "$0")/.."
 
-usage() { echo "usage: scripts/fuzz.sh framer|pcap|filter|jsonl|all SECONDS" >&2; exit 2; }
+usage() { echo "usage: scripts/fuzz.sh framer|pcap|filter|jsonl|keylog|all SECONDS" >&2; exit 2; }
 [[ $# -eq 2 ]] || usage
 TARGET=$1 SECONDS_EACH=$2
 [[ $SECONDS_EACH =~ ^[0-9]+$ ]] || usage
 case $TARGET in
-    framer|pcap|filter|jsonl) TARGETS=("$TARGET") ;;
-    all) TARGETS=(framer pcap filter jsonl) ;;
+    framer|pcap|filter|jsonl|keylog) TARGETS=("$TARGET") ;;
+    all) TARGETS=(framer pcap filter jsonl keylog) ;;
     *) usage ;;
 esac
 
@@ -37,7 +37,7 @@ PUBLIC=../shared/captures-public
 mkdir -p "$WORK"
 
 product() {
-    case $1 in framer) echo FuzzFramer ;; pcap) echo FuzzPcap ;; filter) echo FuzzFilter ;; jsonl) echo FuzzJSONL ;; esac
+    case $1 in framer) echo FuzzFramer ;; pcap) echo FuzzPcap ;; filter) echo FuzzFilter ;; jsonl) echo FuzzJSONL ;; keylog) echo FuzzKeyLog ;; esac
 }
 
 build() {
@@ -136,6 +136,9 @@ PY
                 grep -v '^[[:space:]]*#' "$file" | tr '\n' ' ' > "$seeds/$(basename "$file")"
             done
             ;;
+        keylog)
+            cp Fuzz/corpus/keylog/* "$seeds/"
+            ;;
         jsonl)
             local log
             for log in "$(logs)"/*.jsonl; do
@@ -163,6 +166,7 @@ for target in "${TARGETS[@]}"; do
         pcap) flags=(-max_len=65536) ;;
         filter) flags=(-dict=Fuzz/corpus/filter.dict -max_len=512) ;;
         jsonl) flags=(-dict=Fuzz/corpus/jsonl.dict -max_len=16384) ;;
+        keylog) flags=(-max_len=4096) ;;
     esac
     echo "== fuzzing $target for ${SECONDS_EACH}s (log: $log)"
     set +e

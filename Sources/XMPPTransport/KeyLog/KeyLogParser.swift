@@ -1,0 +1,109 @@
+/// Reads the NSS key log format line by line, from bytes fed in any pieces (a file that grows
+/// while a capture or the proxy runs is fed as it grows). Blank lines and `#` comments are
+/// skipped, CRLF and LF both end a line, labels of other tools' formats that carry nothing
+/// usable are skipped; every other line that is not a well-formed entry is a ``KeyLogProblem``
+/// naming its line, and reading goes on. No I/O: the caller reads the file.
+public struct KeyLogParser: Sendable {
+    /// What the file is called in problems.
+    public let source: String
+    /// The bytes of a line not yet ended.
+    private var pending: [UInt8] = []
+    /// The number of the line `pending` belongs to.
+    private var lineNumber = 1
+    /// Lines longer than this are not key log lines (the longest real one is under 250 bytes);
+    /// their bytes are not kept.
+    static let longestLine = 1024
+    private var pendingOverflowed = false
+
+    public init(source: String) {
+        self.source = source
+    }
+
+    /// Parses the lines `bytes` complete; `entry` and `problem` are called in line order.
+    public mutating func feed(_ bytes: some Collection<UInt8>, entry: (KeyLogEntry) -> Void, problem: (KeyLogProblem) -> Void) {
+        for byte in bytes {
+            if byte == UInt8(ascii: "\n") {
+                endLine(entry: entry, problem: problem)
+            } else if pending.count < Self.longestLine {
+                pending.append(byte)
+            } else {
+                pendingOverflowed = true
+            }
+        }
+    }
+
+    /// The input has ended: a last line without a newline is parsed too.
+    public mutating func finish(entry: (KeyLogEntry) -> Void, problem: (KeyLogProblem) -> Void) {
+        if !pending.isEmpty || pendingOverflowed { endLine(entry: entry, problem: problem) }
+    }
+
+    private mutating func endLine(entry: (KeyLogEntry) -> Void, problem: (KeyLogProblem) -> Void) {
+        defer {
+            pending.removeAll(keepingCapacity: true)
+            pendingOverflowed = false
+            lineNumber += 1
+        }
+        if pending.last == UInt8(ascii: "\r") { pending.removeLast() }
+        if pendingOverflowed {
+            problem(KeyLogProblem(source: source, line: lineNumber, kind: .fieldCount(Self.fieldCount(pending))))
+            return
+        }
+        switch Self.parse(pending) {
+        case .skip: break
+        case .entry(let parsed): entry(parsed)
+        case .problem(let kind): problem(KeyLogProblem(source: source, line: lineNumber, kind: kind))
+        }
+    }
+
+    enum LineResult: Equatable {
+        case skip
+        case entry(KeyLogEntry)
+        case problem(KeyLogProblem.Kind)
+    }
+
+    /// One line, without its line end.
+    static func parse(_ line: [UInt8]) -> LineResult {
+        let fields = line.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
+        guard let first = fields.first, first.first != UInt8(ascii: "#") else { return .skip }
+        let labelText = String(decoding: first, as: UTF8.self)
+        guard let label = KeyLogLabel(rawValue: labelText) else {
+            return KeyLogLabel.ignored.contains(labelText) ? .skip : .problem(.unknownLabel(labelText))
+        }
+        guard fields.count == 3 else { return .problem(.fieldCount(fields.count)) }
+        guard let clientRandom = hexadecimal(fields[1]) else { return .problem(.notHexadecimal(field: "client random")) }
+        guard clientRandom.count == 32 else { return .problem(.clientRandomLength(clientRandom.count)) }
+        guard let secret = hexadecimal(fields[2]) else { return .problem(.notHexadecimal(field: "secret")) }
+        guard label.secretLengths.contains(secret.count) else {
+            return .problem(.secretLength(label: label, bytes: secret.count))
+        }
+        return .entry(KeyLogEntry(label: label, clientRandom: clientRandom, secret: secret))
+    }
+
+    private static func fieldCount(_ line: [UInt8]) -> Int {
+        line.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }).count
+    }
+
+    /// Bytes from an even number of hexadecimal digits, either case.
+    static func hexadecimal(_ text: ArraySlice<UInt8>) -> [UInt8]? {
+        guard text.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.count / 2)
+        var high: UInt8?
+        for character in text {
+            let value: UInt8
+            switch character {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = character - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = character - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = character - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            if let upper = high {
+                bytes.append(upper << 4 | value)
+                high = nil
+            } else {
+                high = value
+            }
+        }
+        return bytes
+    }
+}
