@@ -39,3 +39,9 @@ private func read(pieces: [ArraySlice<UInt8>]) -> (entries: [KeyLogEntry], probl
     parser.finish(entry: { entries.append($0) }, problem: { problems.append($0) })
     return (entries, problems)
 }
+
+/// The program's entry point (see ``runLibFuzzer(_:_:_:)``).
+@_cdecl("FuzzKeyLog_main")
+public func fuzzKeyLogMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runLibFuzzer(argc, argv, fuzzKeyLog)
+}
