@@ -38,7 +38,7 @@ let package = Package(
         // BOSH): plain types, bytes and time per direction in, bytes and events out, no I/O.
         .target(name: "XMPPTransport", dependencies: ["XMPPBase"], swiftSettings: swiftSettings),
         // The element model (Element/), XML framing over libxml2 (Framing/), namespace and condition tables (Tables/).
-        .target(name: "XMPPCore", dependencies: ["CLibXML2", "XMPPBase"], swiftSettings: swiftSettings),
+        .target(name: "XMPPCore", dependencies: ["CLibXML2", "XMPPBase", "XMPPTransport"], swiftSettings: swiftSettings),
         // Sessions, iq tracking, records, JSON Lines, the pretty printer, summaries.
         .target(
             name: "XMPPInspect",

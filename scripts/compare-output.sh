@@ -14,13 +14,19 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
+out=$(mktemp -d)
+tree=""
+cleanup() {
+    rm -rf "$out"
+    if [[ -n $tree ]]; then git -C "$root" worktree remove --force "$tree" >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
 
 if [[ -z ${OLD_BIN:-} ]]; then
     rev=${1:?usage: scripts/compare-output.sh OLD_REV}
     tree=$root/.build-compare/tree
     rm -rf "$tree"; git worktree prune
     git worktree add --detach "$tree" "$rev" >/dev/null
-    trap 'git -C "$root" worktree remove --force "$tree" >/dev/null 2>&1 || true' EXIT
     swift build -c release --product xmppscope --package-path "$tree" --scratch-path "$root/.build-compare/old" >&2
     OLD_BIN=$root/.build-compare/old/release/xmppscope
 fi
@@ -29,8 +35,6 @@ if [[ -z ${NEW_BIN:-} ]]; then
     NEW_BIN=$root/.build/release/xmppscope
 fi
 
-out=$(mktemp -d)
-trap 'rm -rf "$out"' RETURN
 captures=(captures/*.pcap ../shared/captures-public/*.pcap)
 compared=0 differing=0
 normalize=0

@@ -1,4 +1,5 @@
 import XMPPBase
+import XMPPTransport
 
 /// Element assembly: what the framer does with each event the libxml2 bridge reports — stream
 /// headers, top-level elements (whole trees, or their top with ``XMLFramer/Content/topLevel``),
@@ -117,15 +118,16 @@ extension XMLFramer: XMLEventConsumer {
         )))
         itemStart = nil
         boundary = end
-        let element = finished.element
-        if element.name == "proceed" && element.namespace == XMPPNamespace.tls && !stopsAtProceed {
+        switch StartTLSHandOff.plaintextEnd(name: finished.element.name, namespace: finished.element.namespace) {
+        case .tls? where !stopsAtProceed:
             // TLS is terminated in front of us: a new stream starts after it.
             control = .closed(at: end)
             parser?.stop()
-        } else if (element.name == "proceed" && element.namespace == XMPPNamespace.tls)
-            || (element.name == "compressed" && element.namespace == XMPPNamespace.compress) {
+        case .tls?, .compression?:
             control = .opaque(at: end)
             parser?.stop()
+        case nil:
+            break
         }
     }
 

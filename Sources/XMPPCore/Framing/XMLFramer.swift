@@ -143,12 +143,7 @@ public final class XMLFramer {
         case .hunting(let hunt):
             reportHunt(hunt, upTo: window.end, emit: emit)
         case .awaitingStart, .parsing:
-            if let discard {
-                emitError(discard.error, from: discard.skippedUpTo, to: window.end, emit: emit)
-            } else if let start = unfinishedElementStart() {
-                emitError(FramerError(kind: .cutByGap(missing: missing), position: window.position(at: window.end)),
-                          from: start, to: window.end, emit: emit)
-            }
+            reportCutOff(.cutByGap(missing: missing), emit: emit)
         }
         dropContext()
         skip(to: window.end + missing)
@@ -187,18 +182,23 @@ public final class XMLFramer {
         case .hunting(let hunt):
             reportHunt(hunt, upTo: window.end, emit: emit)
         case .parsing, .awaitingStart:
-            if let discard {
-                emitError(discard.error, from: discard.skippedUpTo, to: window.end, emit: emit)
-            } else if let start = unfinishedElementStart() {
-                emitError(FramerError(kind: .unfinished, position: window.position(at: window.end)),
-                          from: start, to: window.end, emit: emit)
-            }
+            reportCutOff(.unfinished, emit: emit)
         case .opaque:
             return
         }
         dropContext()
         skip(to: window.end)
         state = .awaitingStart(synthetic: nil)
+    }
+
+    /// The data stops here (a gap, or the end): reports the element past a limit being skipped,
+    /// or else the element the data stops inside, as `kind`.
+    private func reportCutOff(_ kind: FramerErrorKind, emit: (FramerEvent) -> Void) {
+        if let discard {
+            emitError(discard.error, from: discard.skippedUpTo, to: window.end, emit: emit)
+        } else if let start = unfinishedElementStart() {
+            emitError(FramerError(kind: kind, position: window.position(at: window.end)), from: start, to: window.end, emit: emit)
+        }
     }
 
     /// Where the element the data stops inside begins: the open top-level element, the stream

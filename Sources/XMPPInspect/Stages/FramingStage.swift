@@ -162,10 +162,10 @@ final class FramingStage: TCPStreamDelegate {
             }
         case .element(let framed):
             let top = framed.element
-            switch session.handOff.topLevelElement(name: top.name, namespace: top.namespace, direction: direction, at: time) {
-            case .restartStreams?: session.framer(direction.opposite).resetForNewStream()
-            case .stopDecoding?: session.framer(direction.opposite).switchToOpaque()
-            case nil: break
+            guard let next = session.handOff.topLevelElement(name: top.name, namespace: top.namespace, direction: direction, at: time) else { return }
+            switch next {
+            case .restartStreams: session.framer(direction.opposite).resetForNewStream()
+            case .stopDecoding: session.framer(direction.opposite).switchToOpaque()
             }
             if session.handOff.tlsStart != nil, let index = connectionIndex[session.id] { connections[index].tlsStarted = true }
         case .streamClosed, .error:

@@ -27,6 +27,22 @@ public struct StartTLSHandOff: Sendable {
         case stopDecoding
     }
 
+    /// How a top-level element ends the plaintext stream, if it does.
+    public enum PlaintextEnd: Sendable, Hashable {
+        /// `<proceed/>` (urn:ietf:params:xml:ns:xmpp-tls): TLS follows.
+        case tls
+        /// `<compressed/>` (http://jabber.org/protocol/compress): compressed bytes follow.
+        case compression
+    }
+
+    /// Whether the element `name` in `namespace` ends the plaintext stream: the one place that
+    /// knows, for the framer (which must stop inside the read that holds it) and for this hand-off.
+    public static func plaintextEnd(name: String, namespace: String?) -> PlaintextEnd? {
+        if name == "proceed" && namespace == XMPPNamespace.tls { return .tls }
+        if name == "compressed" && namespace == XMPPNamespace.compress { return .compression }
+        return nil
+    }
+
     public let tlsHandling: TLSHandling
     /// Set once `<proceed/>` went by.
     public private(set) var tlsStart: TLSStart?
@@ -48,14 +64,15 @@ public struct StartTLSHandOff: Sendable {
     public mutating func topLevelElement(
         name: String, namespace: String?, direction: Direction, at time: Timestamp
     ) -> Switch? {
-        if name == "proceed" && namespace == XMPPNamespace.tls {
+        switch Self.plaintextEnd(name: name, namespace: namespace) {
+        case .tls?:
             tlsStart = TLSStart(direction: direction, time: time, intercepted: tlsHandling == .terminatedInFront)
             return tlsHandling == .terminatedInFront ? .restartStreams : .stopDecoding
-        }
-        if name == "compressed" && namespace == XMPPNamespace.compress {
+        case .compression?:
             isCompressed = true
             return .stopDecoding
+        case nil:
+            return nil
         }
-        return nil
     }
 }
