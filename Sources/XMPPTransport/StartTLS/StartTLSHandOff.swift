@@ -37,6 +37,7 @@ public struct StartTLSHandOff: Sendable {
 
     /// Whether the element `name` in `namespace` ends the plaintext stream: the one place that
     /// knows, for the framer (which must stop inside the read that holds it) and for this hand-off.
+    @inlinable
     public static func plaintextEnd(name: String, namespace: String?) -> PlaintextEnd? {
         if name == "proceed" && namespace == XMPPNamespace.tls { return .tls }
         if name == "compressed" && namespace == XMPPNamespace.compress { return .compression }
