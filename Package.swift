@@ -36,7 +36,16 @@ let package = Package(
         .target(name: "XMPPCapture", dependencies: ["CPcap", "XMPPBase"], swiftSettings: swiftSettings),
         // The layers between TCP bytes and XML (the STARTTLS hand-off; next TLS, HTTP, WebSocket,
         // BOSH): plain types, bytes and time per direction in, bytes and events out, no I/O.
-        .target(name: "XMPPTransport", dependencies: ["XMPPBase"], swiftSettings: swiftSettings),
+        // TLS is decrypted from key logs with swift-crypto's ciphers (AES-CBC from _CryptoExtras).
+        .target(
+            name: "XMPPTransport",
+            dependencies: [
+                "XMPPBase",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The element model (Element/), XML framing over libxml2 (Framing/), namespace and condition tables (Tables/).
         .target(name: "XMPPCore", dependencies: ["CLibXML2", "XMPPBase", "XMPPTransport"], swiftSettings: swiftSettings),
         // Sessions, iq tracking, records, JSON Lines, the pretty printer, summaries.
@@ -73,7 +82,18 @@ let package = Package(
 
         .testTarget(name: "XMPPCoreTests", dependencies: ["XMPPCore", "XMPPBase"], exclude: ["FuzzInputs"], swiftSettings: swiftSettings),
         .testTarget(name: "XMPPBaseTests", dependencies: ["XMPPBase"], swiftSettings: swiftSettings),
-        .testTarget(name: "XMPPTransportTests", dependencies: ["XMPPTransport", "XMPPBase"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "XMPPTransportTests",
+            dependencies: [
+                "XMPPTransport", "XMPPBase",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "XMPPCaptureTests", dependencies: ["XMPPCapture", "XMPPBase"], swiftSettings: swiftSettings),
         .testTarget(
             name: "XMPPProxyTests",
