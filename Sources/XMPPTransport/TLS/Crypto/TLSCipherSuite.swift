@@ -71,6 +71,14 @@ public struct TLSCipherSuite: Sendable, Hashable {
         case 0xC030: return Self(id, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", .aesGCM, 32, .sha384)
         case 0xCCA8: return Self(id, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", .chaCha20Poly1305, 32)
 
+        // PSK key exchanges (BoringSSL's): the records are protected as above.
+        case 0x008C: return Self(id, "TLS_PSK_WITH_AES_128_CBC_SHA", cbcSHA1, 16)
+        case 0x008D: return Self(id, "TLS_PSK_WITH_AES_256_CBC_SHA", cbcSHA1, 32)
+        case 0xC035: return Self(id, "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA", cbcSHA1, 16)
+        case 0xC036: return Self(id, "TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA", cbcSHA1, 32)
+        case 0xCCAB: return Self(id, "TLS_PSK_WITH_CHACHA20_POLY1305_SHA256", .chaCha20Poly1305, 32)
+        case 0xCCAC: return Self(id, "TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256", .chaCha20Poly1305, 32)
+
         // Known by name only: not decryptable here.
         case 0x0000: return Self(id, "TLS_NULL_WITH_NULL_NULL", nil, 0)
         case 0x0001: return Self(id, "TLS_RSA_WITH_NULL_MD5", nil, 0)
@@ -95,11 +103,11 @@ public struct TLSCipherSuite: Sendable, Hashable {
         }
     }
 
-    /// A display name for any id: the IANA name, or lowercase hex such as "0x0a0a" for an
-    /// unknown one (GREASE values included).
+    /// A display name for any id: the IANA name, or the code point in uppercase hex such as
+    /// "0x0A0A" for an unknown one (GREASE values included), as the proxy's names have it.
     public static func name(id: UInt16) -> String {
         if let suite = suite(id: id) { return suite.name }
-        let digits = String(id, radix: 16)
+        let digits = String(id, radix: 16, uppercase: true)
         return "0x" + String(repeating: "0", count: 4 - digits.count) + digits
     }
 }
