@@ -36,13 +36,15 @@ let package = Package(
         .target(name: "XMPPCapture", dependencies: ["CPcap", "XMPPBase"], swiftSettings: swiftSettings),
         // The layers between TCP bytes and XML (the STARTTLS hand-off; next TLS, HTTP, WebSocket,
         // BOSH): plain types, bytes and time per direction in, bytes and events out, no I/O.
-        // TLS is decrypted from key logs with swift-crypto's ciphers (AES-CBC from _CryptoExtras).
+        // TLS is decrypted from key logs with swift-crypto's ciphers (AES-CBC from _CryptoExtras);
+        // certificates are read with swift-certificates.
         .target(
             name: "XMPPTransport",
             dependencies: [
                 "XMPPBase",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -56,7 +56,8 @@ struct Capture: ParsableCommand {
         let stdout = BufferedOutput()
         let (screen, sink, logFile) = try output.makeSinkChain(output: stdout)
         let flushEachRecord = !output.summary
-        let inspector = Inspector(options: output.inspectorOptions) { record in
+        let keyLog = try output.makeKeyLog(mayGrow: true)
+        let inspector = Inspector(options: output.inspectorOptions, keyLog: keyLog) { record in
             sink.consume(record)
             if flushEachRecord {
                 stdout.flush()

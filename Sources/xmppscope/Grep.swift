@@ -48,6 +48,11 @@ struct Grep: ParsableCommand {
     @Flag(name: .long, help: "Show long text nodes whole.")
     var full = false
 
+    @Option(name: .customLong("keylog"), help: ArgumentHelp(
+        "A TLS key log (SSLKEYLOGFILE format) to decrypt captures' TLS sessions with; repeat for several.",
+        valueName: "file"))
+    var keylogs: [String] = []
+
     @Option(name: .customLong("filters"), help: "Another folder of named filters (NAME.filter).")
     var filtersDirectory: String?
 
@@ -71,12 +76,13 @@ struct Grep: ParsableCommand {
             options: GrepEngine.Options(before: before, after: after, withRequest: withRequest, withResponse: withResponse)
         ) { record in if !count { sink.consume(record) } }
         var failed = false
+        let keyLog = try KeyLogFiles.open(keylogs, mayGrow: false)
         for file in files {
             engine.startSource()
             do {
                 // Context and partners need every record; plain matching can skip lines that cannot match.
                 let needsAll = before > 0 || after > 0 || withRequest || withResponse
-                try RecordSource.read(file, prefilter: needsAll ? [] : compiled.requiredLiterals, each: engine.consume,
+                try RecordSource.read(file, prefilter: needsAll ? [] : compiled.requiredLiterals, keyLog: keyLog, each: engine.consume,
                                       badLine: { FileHandleStandardError.write("\($0)\n") })
             } catch {
                 FileHandleStandardError.write("error: \(error)\n")

@@ -41,6 +41,11 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .customLong("filters"), help: "Another folder of named filters (NAME.filter).")
     var filtersDirectory: String?
 
+    @Option(name: .customLong("keylog"), help: ArgumentHelp(
+        "A TLS key log (SSLKEYLOGFILE format) to decrypt TLS sessions with; repeat for several.",
+        valueName: "file"))
+    var keylogs: [String] = []
+
     func validate() throws {
         if json && summary { throw ValidationError("--json and --summary do not go together: pick one.") }
         if maxStanzaSize < 64 { throw ValidationError("--max-stanza-size must be at least 64 bytes.") }
@@ -56,6 +61,12 @@ struct OutputOptions: ParsableArguments {
     }
 
     var colorEnabled: Bool { terminalColorEnabled(noColorFlag: noColor) }
+
+    /// The key logs given with `--keylog`, read (and, with `mayGrow`, read again as they grow);
+    /// nil without any. Malformed lines are warnings on standard error.
+    func makeKeyLog(mayGrow: Bool) throws -> KeyLogFiles? {
+        try KeyLogFiles.open(keylogs, mayGrow: mayGrow)
+    }
 
     /// The sink the options ask for, writing to standard output.
     func makeSink(output: BufferedOutput) -> any RecordSink {

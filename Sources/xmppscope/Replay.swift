@@ -16,6 +16,7 @@ struct Replay: ParsableCommand {
               xmppscope replay session.pcap --json > session.jsonl
               xmppscope replay console-dump.xml
               xmppscope replay session.pcap --summary
+              xmppscope replay session.pcapng --keylog keys.txt   # TLS decrypted (SSLKEYLOGFILE)
             """
     )
 
@@ -30,7 +31,7 @@ struct Replay: ParsableCommand {
         let (screen, sink, _) = try output.makeSinkChain(output: stdout)
         if let summary = screen as? SummaryReport {
             // A summary is cheap and reads the connections at the end, so it stays on this thread.
-            let inspector = Inspector(options: output.inspectorOptions) { sink.consume($0) }
+            let inspector = Inspector(options: output.inspectorOptions, keyLog: try output.makeKeyLog(mayGrow: false)) { sink.consume($0) }
             let outcome = try replay(into: inspector)
             summary.connections = { inspector.connections }
             summary.inputLines = { outcome.statistics?.summaryLines ?? ["\(outcome.bytes) bytes of XMPP text"] }
@@ -40,7 +41,7 @@ struct Replay: ParsableCommand {
         } else {
             // Records are built, encoded and written on a second thread while this one frames;
             // that thread owns the output from here on, and flushes it at the end.
-            let inspector = Inspector.threaded(options: output.inspectorOptions, output: RecordOutput(
+            let inspector = Inspector.threaded(options: output.inspectorOptions, keyLog: try output.makeKeyLog(mayGrow: false), output: RecordOutput(
                 record: { sink.consume($0) },
                 finish: { _ in
                     sink.finish()

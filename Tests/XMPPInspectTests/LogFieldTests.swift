@@ -33,6 +33,20 @@ struct LogFieldTests {
                                  cipher: "TLS_AES_128_GCM_SHA256", certificateSubject: "CN=x.test", serverName: "x.test",
                                  alpn: "xmpp-client", closedBy: "server", reason: "it closed its side (FIN)",
                                  bytes: .init(c2s: 21, s2c: 22), notes: ["a note"])
+        var tls = TLSInfo()
+        tls.version = "TLSv1.2"
+        tls.suite = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+        tls.serverName = "y.test"
+        tls.alpn = "xmpp-server"
+        tls.subject = "CN=y.test"
+        tls.issuer = "CN=ca.test"
+        tls.notBefore = "2026-01-01T00:00:00Z"
+        tls.notAfter = "2027-01-01T00:00:00Z"
+        tls.resumed = true
+        tls.helloRetryRequest = true
+        tls.reason = "a reason"
+        record.tls = tls
+        record.decrypted = false
         record.xml = "<iq type='error'/>"
         return record
     }
@@ -58,11 +72,13 @@ struct LogFieldTests {
                     expected.append("proxy.\(key.rawValue)")
                     if key == .bytes { expected += LogField.CountKey.allCases.map { "proxy.bytes.\($0.rawValue)" } }
                 }
+            case .tls:
+                expected += LogField.TLSKey.allCases.map { "tls.\($0.rawValue)" }
             default:
                 break
             }
         }
-        #expect(expected.count == 26 + 6 + 2 + 12 + 2)
+        #expect(expected.count == 28 + 6 + 2 + 12 + 2 + 11)
         #expect(keyPaths(line(everything())) == expected)
     }
 
@@ -92,6 +108,8 @@ struct LogFieldTests {
             ("nonza", record(.nonza, kind: "features")),
             ("gap", record(.gap, kind: nil)),
             ("tls", record(.tlsStart, kind: "tls")),
+            ("tls", record(.tls, kind: "tls")),
+            ("decrypted", record(.tls, kind: "tls") { $0.decrypted = true }),
             ("parse-error", record(.parseError, kind: nil)),
             ("unanswered", record(.stanza, kind: "iq", type: "get") { $0.unanswered = true }),
             (#"type == "error""#, record(.stanza, kind: "message", type: "error")),

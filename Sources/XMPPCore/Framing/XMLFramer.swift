@@ -39,6 +39,11 @@ public final class XMLFramer {
 
     /// Bytes seen after decoding stopped for TLS or compression.
     public internal(set) var opaqueBytes = 0
+    /// Whether the bytes held after the point where decoding stopped are kept for
+    /// ``takeOpaqueTail()`` (a TLS decoder takes over there) instead of only being counted.
+    public var keepsOpaqueTail = false
+    /// The bytes after the stop that were already fed, kept when ``keepsOpaqueTail`` is set.
+    var opaqueTail: [UInt8] = []
     /// Whether decoding stopped for TLS or compression.
     public var isOpaque: Bool { if case .opaque = state { return true } else { return false } }
     /// Every byte fed or skipped, counting gaps.
@@ -171,9 +176,26 @@ public final class XMLFramer {
     public func switchToOpaque() {
         if case .opaque = state { return }
         dropContext()
+        if keepsOpaqueTail { opaqueTail = window.copy(from: max(boundary, window.start), to: window.end) }
         opaqueBytes += window.end - max(boundary, window.start)
         skip(to: window.end)
         state = .opaque
+    }
+
+    /// The bytes fed after decoding stopped (the first TLS bytes), once: a TLS decoder takes them
+    /// over, then feeds the decrypted stream back through ``restartForDecryptedStream()``.
+    public func takeOpaqueTail() -> [UInt8] {
+        defer { opaqueTail = [] }
+        return opaqueTail
+    }
+
+    /// Starts decoding again, for the decrypted stream that follows TLS: a new stream, whose
+    /// offsets continue after the bytes counted so far.
+    public func restartForDecryptedStream() {
+        guard case .opaque = state else { return }
+        opaqueTail = []
+        skip(to: window.end)
+        state = .awaitingStart(synthetic: nil)
     }
 
     /// The data has ended: reports an element left unfinished.
@@ -354,6 +376,7 @@ public final class XMLFramer {
             fail(error, emit: emit)
         case .opaque(let at):
             dropContext()
+            if keepsOpaqueTail { opaqueTail = window.copy(from: at, to: window.end) }
             opaqueBytes += window.end - at
             skip(to: window.end)
             state = .opaque

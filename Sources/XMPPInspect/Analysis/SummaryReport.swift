@@ -15,6 +15,10 @@ public final class SummaryReport: RecordSink {
         public var gaps = 0
         public var missingBytes = 0
         public var encryptedBytes: (c2s: Int, s2c: Int)?
+        /// The connection's TLS session (a `tls` record), and its TLS errors.
+        public var tls: TLSInfo?
+        public var tlsDecrypted: Bool?
+        public var tlsErrors = 0
         public var streams = 0
     }
 
@@ -51,6 +55,10 @@ public final class SummaryReport: RecordSink {
             entry.gaps += 1
             entry.missingBytes += record.byteCount ?? 0
         case .tlsStart: entry.encryptedBytes = record.encryptedBytes
+        case .tls:
+            entry.tls = record.tls
+            entry.tlsDecrypted = record.decrypted
+        case .tlsError: entry.tlsErrors += 1
         case .streamClose, .connect, .tlsEstablished, .close, .proxyNote: break
         }
     }
@@ -100,7 +108,12 @@ public final class SummaryReport: RecordSink {
             if entry.parseErrors > 0 || entry.gaps > 0 {
                 text += "    parse errors: \(entry.parseErrors); gaps: \(entry.gaps) (\(entry.missingBytes) B missing)\n"
             }
-            if let encrypted = entry.encryptedBytes {
+            if let tls = entry.tls {
+                text += "    TLS: " + [tls.version, tls.suite].compactMap { $0 }.joined(separator: " ")
+                    + (entry.tlsDecrypted == true ? ", decrypted" : ", not decrypted" + (tls.reason.map { ": " + $0 } ?? ""))
+                    + (entry.tlsErrors > 0 ? "; \(entry.tlsErrors) TLS errors" : "") + "\n"
+            }
+            if let encrypted = entry.encryptedBytes, encrypted.c2s > 0 || encrypted.s2c > 0 {
                 text += "    TLS began: \(encrypted.c2s) B c2s and \(encrypted.s2c) B s2c stayed encrypted\n"
             }
         }

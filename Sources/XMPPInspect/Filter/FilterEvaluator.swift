@@ -50,6 +50,7 @@ public struct RecordFilter {
             case .nonza: return [pair(LogField.event, Record.Event.nonza.rawValue)]
             case .gap: return [pair(LogField.event, Record.Event.gap.rawValue)]
             case .tls: return [pair(LogField.kind, "tls")]
+            case .decrypted: return [LogField.decrypted.keyBytes + Array("true".utf8)]
             case .parseError: return [pair(LogField.event, Record.Event.parseError.rawValue)]
             case .unanswered: return [LogField.unanswered.keyBytes + Array("true".utf8)]
             case .stream, .error: return []
@@ -126,7 +127,8 @@ private struct Context {
         case .request: return record.isRequest && !record.unanswered
         case .response: return record.isResponse
         case .gap: return record.event == .gap
-        case .tls: return record.event == .tlsStart || record.event == .tlsEstablished
+        case .tls: return [.tlsStart, .tlsEstablished, .tls, .tlsError].contains(record.event)
+        case .decrypted: return record.decrypted == true
         case .parseError: return record.event == .parseError
         }
     }
@@ -177,6 +179,10 @@ private struct Context {
         case .errorType: return text(record.error?.type)
         case .errorCondition: return text(record.error?.condition)
         case .errorText: return text(record.error?.text)
+        case .tlsVersion: return text(record.tls?.version ?? record.proxy?.tlsVersion)
+        case .tlsSuite: return text(record.tls?.suite ?? record.proxy?.cipher)
+        case .tlsSNI: return text(record.tls?.serverName ?? record.proxy?.serverName)
+        case .tlsALPN: return text(record.tls?.alpn ?? record.proxy?.alpn)
         case .body, .subject, .thread, .show:
             guard record.event == .stanza, let element = element() else { return [] }
             return element.elements.filter { $0.name == field.rawValue }.map { .text($0.text) }

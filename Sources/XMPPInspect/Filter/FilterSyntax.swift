@@ -13,7 +13,7 @@ public indirect enum FilterExpression: Sendable, Hashable {
 
 /// Kinds and flags written as bare words.
 public enum FilterFlag: String, Sendable, Hashable, CaseIterable {
-    case iq, message, presence, nonza, stream, error, unanswered, request, response, gap, tls
+    case iq, message, presence, nonza, stream, error, unanswered, request, response, gap, tls, decrypted
     case parseError = "parse-error"
 }
 
@@ -31,6 +31,7 @@ public enum FilterField: String, Sendable, Hashable, CaseIterable {
     case fromBare = "from.bare", fromDomain = "from.domain", fromResource = "from.resource"
     case toBare = "to.bare", toDomain = "to.domain", toResource = "to.resource"
     case errorType = "error.type", errorCondition = "error.condition", errorText = "error.text"
+    case tlsVersion = "tls.version", tlsSuite = "tls.suite", tlsSNI = "tls.sni", tlsALPN = "tls.alpn"
 
     /// Whether the field holds a number (compared numerically).
     var isNumeric: Bool { self == .rtt || self == .size || self == .conn || self == .seq }

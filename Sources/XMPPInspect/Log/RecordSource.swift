@@ -1,4 +1,5 @@
 import XMPPCore
+public import XMPPTransport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,7 +20,7 @@ public enum RecordSource {
     /// they look like records at all; anything else is parsed, so a bad line is still reported).
     public static func read(
         _ path: String, options: InspectorOptions = InspectorOptions(keepsElements: false), prefilter: [[UInt8]] = [],
-        each: (Record) -> Void, badLine: (BadLine) -> Void
+        keyLog: (any TLSSecretLookup)? = nil, each: (Record) -> Void, badLine: (BadLine) -> Void
     ) throws {
         if path != "-" {
             switch try detect(path) {
@@ -28,7 +29,7 @@ public enum RecordSource {
             case .log:
                 break
             case .replayable(let kind):
-                try replay(path, kind: kind, options: options, each: each)
+                try replay(path, kind: kind, options: options, keyLog: keyLog, each: each)
                 return
             }
         }
@@ -49,9 +50,10 @@ public enum RecordSource {
         }
     }
 
-    private static func replay(_ path: String, kind: InputKind, options: InspectorOptions, each: (Record) -> Void) throws {
+    private static func replay(_ path: String, kind: InputKind, options: InspectorOptions,
+                               keyLog: (any TLSSecretLookup)?, each: (Record) -> Void) throws {
         try withoutActuallyEscaping(each) { each in
-            let inspector = Inspector(options: options, sink: each)
+            let inspector = Inspector(options: options, keyLog: keyLog, sink: each)
             let outcome = try Replayer.replay(path: path, into: inspector)
             if kind == .capture, let failure = outcome.captureError { throw failure }
         }

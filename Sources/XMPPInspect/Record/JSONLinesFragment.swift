@@ -70,6 +70,13 @@ enum JSONLinesFragment {
     /// `"client":`, `"listener":` …, by ``LogField/ProxyKey``.
     static let proxyKeys: [LogField.ProxyKey: [UInt8]] =
         Dictionary(uniqueKeysWithValues: LogField.ProxyKey.allCases.map { ($0, $0.keyBytes) })
+    /// `,"tls":{`
+    static let tls = LogField.tls.memberBytes + [UInt8(ascii: "{")]
+    /// `"version":`, `"suite":` …, by ``LogField/TLSKey``.
+    static let tlsKeys: [LogField.TLSKey: [UInt8]] =
+        Dictionary(uniqueKeysWithValues: LogField.TLSKey.allCases.map { ($0, $0.keyBytes) })
+    /// `,"decrypted":`
+    static let decrypted = LogField.decrypted.memberBytes
     /// `,"xml":`
     static let xml = LogField.xml.memberBytes
 }

@@ -117,6 +117,11 @@ public final class JSONLinesWriter {
         }
         if record.redacted { out.append(contentsOf: Fragment.redacted) }
         if let proxy = record.proxy { encode(proxy, into: &out) }
+        if let tls = record.tls { encode(tls, into: &out) }
+        if let decrypted = record.decrypted {
+            out.append(contentsOf: Fragment.decrypted)
+            out.append(contentsOf: (decrypted ? "true" : "false").utf8)
+        }
         out.append(contentsOf: Fragment.xml)
         if let bytes = record.xmlBytes {
             bytes.withUnsafeBufferPointer { appendEscaped($0, to: &out) }
@@ -161,6 +166,37 @@ public final class JSONLinesWriter {
                 appendString(note, to: &out)
             }
             out.append(UInt8(ascii: "]"))
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// `"tls":{…}` with the fields that are set, in a fixed order.
+    private static func encode(_ tls: TLSInfo, into out: inout [UInt8]) {
+        typealias Key = LogField.TLSKey
+        out.append(contentsOf: JSONLinesFragment.tls)
+        var first = true
+        func key(_ name: Key) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(contentsOf: JSONLinesFragment.tlsKeys[name]!)
+        }
+        let strings: [(Key, String?)] = [
+            (.version, tls.version), (.suite, tls.suite), (.sni, tls.serverName), (.alpn, tls.alpn),
+            (.subject, tls.subject), (.issuer, tls.issuer), (.notBefore, tls.notBefore), (.notAfter, tls.notAfter),
+        ]
+        for case let (name, value?) in strings {
+            key(name)
+            appendString(value, to: &out)
+        }
+        key(.resumed)
+        out.append(contentsOf: (tls.resumed ? "true" : "false").utf8)
+        if tls.helloRetryRequest {
+            key(.helloRetryRequest)
+            out.append(contentsOf: "true".utf8)
+        }
+        if let reason = tls.reason {
+            key(.reason)
+            appendString(reason, to: &out)
         }
         out.append(UInt8(ascii: "}"))
     }

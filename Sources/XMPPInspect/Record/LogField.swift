@@ -27,6 +27,8 @@ enum LogField: String, LogKey, CaseIterable {
     case encryptedBytes = "encrypted_bytes"
     case redacted
     case proxy
+    case tls
+    case decrypted
     case xml
 
     /// The keys of the `error` object, in the writer's order.
@@ -53,6 +55,21 @@ enum LogField: String, LogKey, CaseIterable {
         case reason
         case bytes
         case notes
+    }
+
+    /// The keys of the `tls` object, in the writer's order.
+    enum TLSKey: String, LogKey, CaseIterable {
+        case version
+        case suite
+        case sni
+        case alpn
+        case subject
+        case issuer
+        case notBefore = "not_before"
+        case notAfter = "not_after"
+        case resumed
+        case helloRetryRequest = "hrr"
+        case reason
     }
 
     /// The keys of a count per direction: `encrypted_bytes` and the proxy's `bytes`.

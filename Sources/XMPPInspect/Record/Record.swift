@@ -22,6 +22,10 @@ public struct Record: Sendable {
         case close
         /// The proxy changed what it relays (stream features it edited) or has advice for the user.
         case proxyNote = "proxy-note"
+        /// A connection's TLS session: the handshake's facts, decrypted or why not (`tls`, `decrypted`).
+        case tls
+        /// Something wrong in a connection's TLS layer: records that are not TLS, do not decrypt, were lost.
+        case tlsError = "tls-error"
 
         /// Records the proxy writes about the connection itself, not decoded from its bytes.
         public var isProxyLifecycle: Bool {
@@ -79,6 +83,10 @@ public struct Record: Sendable {
     public var redacted = false
     /// connect, tls-established, close and proxy-note: what the proxy saw of the connection.
     public var proxy: ProxyInfo?
+    /// tls: the session's facts.
+    public var tls: TLSInfo?
+    /// tls: whether the session was decrypted.
+    public var decrypted: Bool?
 
     public init(seq: Int, timestamp: Timestamp, connection: Int, direction: Direction, event: Event) {
         self.seq = seq

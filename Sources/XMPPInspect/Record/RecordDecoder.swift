@@ -58,6 +58,8 @@ public enum RecordDecoder {
         if let encrypted = json[LogField.encryptedBytes].flatMap(counts) { record.encryptedBytes = encrypted }
         if let error = json[LogField.error] { record.error = decodeError(error) }
         if let proxy = json[LogField.proxy] { record.proxy = decodeProxy(proxy) }
+        if let tls = json[LogField.tls] { record.tls = decodeTLS(tls) }
+        record.decrypted = json[LogField.decrypted]?.bool
         record.xml = json[LogField.xml]?.string
         return record
     }
@@ -83,6 +85,24 @@ public enum RecordDecoder {
         )
         if let bytes = json[Key.bytes].flatMap(counts) { info.bytes = ProxyInfo.ByteCounts(c2s: bytes.c2s, s2c: bytes.s2c) }
         if case .array(let notes)? = json[Key.notes] { info.notes = notes.compactMap(\.string) }
+        return info
+    }
+
+    /// The `tls` object.
+    private static func decodeTLS(_ json: JSONValue) -> TLSInfo {
+        typealias Key = LogField.TLSKey
+        var info = TLSInfo()
+        info.version = json[Key.version]?.string
+        info.suite = json[Key.suite]?.string
+        info.serverName = json[Key.sni]?.string
+        info.alpn = json[Key.alpn]?.string
+        info.subject = json[Key.subject]?.string
+        info.issuer = json[Key.issuer]?.string
+        info.notBefore = json[Key.notBefore]?.string
+        info.notAfter = json[Key.notAfter]?.string
+        info.resumed = json[Key.resumed]?.bool ?? false
+        info.helloRetryRequest = json[Key.helloRetryRequest]?.bool ?? false
+        info.reason = json[Key.reason]?.string
         return info
     }
 

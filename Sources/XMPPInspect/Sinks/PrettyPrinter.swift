@@ -43,6 +43,15 @@ public final class PrettyPrinter: RecordSink {
             }
         case .proxyNote:
             for note in record.proxy?.notes ?? [] { text += "    " + style.yellow + note + style.reset + "\n" }
+        case .tls:
+            let tls = record.tls ?? TLSInfo()
+            if let subject = tls.subject {
+                text += "    " + style.dim + "certificate " + subject + (tls.issuer.map { ", issued by " + $0 } ?? "")
+                    + (tls.notAfter.map { ", valid until " + $0 } ?? "") + style.reset + "\n"
+            }
+            if let reason = tls.reason { text += "    " + style.yellow + reason + style.reset + "\n" }
+        case .tlsError:
+            if let error = record.error { text += errorLine(error) }
         case .streamClose, .tlsStart, .gap, .connect, .tlsEstablished, .close:
             break
         }
@@ -86,7 +95,9 @@ public final class PrettyPrinter: RecordSink {
             line += style.bold + "stream close" + style.reset
         case .tlsStart:
             line += style.magenta + "🔒 TLS began" + style.reset
-            if let bytes = record.encryptedBytes {
+            if let bytes = record.encryptedBytes, bytes.c2s == 0 && bytes.s2c == 0 {
+                line += style.dim + " — decrypted with the key log" + style.reset
+            } else if let bytes = record.encryptedBytes {
                 line += style.dim + " — not decoded: \(bytes.c2s) B c2s, \(bytes.s2c) B s2c encrypted" + style.reset
             } else {
                 line += style.dim + " — intercepted: the session above is decrypted" + style.reset
@@ -119,6 +130,16 @@ public final class PrettyPrinter: RecordSink {
             if let bytes = proxy.bytes { line += style.dim + "  \(bytes.c2s) B c2s, \(bytes.s2c) B s2c" + style.reset }
         case .proxyNote:
             line += style.yellow + style.bold + "proxy" + style.reset
+        case .tls:
+            let tls = record.tls ?? TLSInfo()
+            line += style.magenta + "🔒 TLS" + style.reset + " " + [tls.version, tls.suite].compactMap { $0 }.joined(separator: " ")
+            if let sni = tls.serverName { line += style.dim + "  sni " + sni + style.reset }
+            if let alpn = tls.alpn { line += style.dim + "  alpn " + alpn + style.reset }
+            if tls.resumed { line += style.dim + "  resumed" + style.reset }
+            line += record.decrypted == true ? "  " + style.green + "decrypted" + style.reset
+                : "  " + style.yellow + "not decrypted" + style.reset
+        case .tlsError:
+            line += style.red + style.bold + "TLS error" + style.reset
         }
         return line
     }

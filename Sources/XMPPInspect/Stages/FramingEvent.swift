@@ -8,6 +8,10 @@ enum FramingEvent: Sendable {
     case opened(connection: Int, undirected: Bool)
     case framed(connection: Int, direction: Direction, time: Timestamp, event: FramerEvent)
     case gap(connection: Int, direction: Direction, time: Timestamp, count: Int, offset: Int)
+    /// The connection's TLS session: its handshake facts and whether it was decrypted.
+    case tls(connection: Int, direction: Direction, time: Timestamp, info: TLSSessionInfo)
+    /// Something wrong in the TLS layer of one direction (said once where it happens).
+    case tlsProblem(connection: Int, direction: Direction, time: Timestamp, text: String)
     /// The connection ended; TLS, if it began, and the bytes that stayed encrypted.
     case closed(connection: Int, tlsStart: TLSStart?, encryptedBytes: (c2s: Int, s2c: Int))
     /// The proxy says something about the connection itself (connect, TLS per leg, close, edits).

@@ -4,9 +4,17 @@ import XMPPTransport
 
 /// Per-connection state of the framing stage.
 final class FramingSession {
-    enum Verdict { case undecided, xmpp, other }
+    enum Verdict {
+        case undecided
+        /// Began with a TLS ClientHello: XMPP if its decrypted bytes are (or its ALPN or port say so).
+        case directTLS
+        case xmpp
+        case other
+    }
     let id: Int
     let joinedMidStream: Bool
+    /// The server's port (direct TLS on 5223 or 5270 is taken for XMPP without decrypting it).
+    let serverPort: UInt16?
     var verdict: Verdict = .undecided
     var carriedPayload = false
     /// Bytes (or gaps, as nil) held until the connection is recognised.
@@ -16,19 +24,29 @@ final class FramingSession {
     let s2c: XMLFramer
     /// Where the plaintext stream ends (STARTTLS, compression), and what follows.
     var handOff: StartTLSHandOff
+    /// The TLS decoder, once TLS began (after `<proceed/>`, or from the first byte) and the
+    /// inspector sees TLS records (not a proxy terminating TLS in front of it).
+    var tls: TLSConnectionDecoder?
+    /// Per direction (c2s, s2c): whether its bytes go to ``tls``; the framer then reads what it decrypts.
+    var decrypting = [false, false]
+    /// Direct TLS not yet known to be XMPP: what the decoder said, held until it is.
+    var heldTLSEvents: [(TLSEvent, Timestamp)] = []
     /// Per direction, the latest capture time of bytes handed on: an element is complete only when
     /// its last byte is in, and a held out-of-order segment may have been captured earlier.
     private var clocks = (c2s: Timestamp(microseconds: .min), s2c: Timestamp(microseconds: .min))
 
-    init(id: Int, options: InspectorOptions, joinedMidStream: Bool) {
+    init(id: Int, options: InspectorOptions, joinedMidStream: Bool, serverPort: UInt16? = nil) {
         self.id = id
         self.joinedMidStream = joinedMidStream
+        self.serverPort = serverPort
         let content: XMLFramer.Content = options.keepsElements ? .full : .topLevel
         c2s = XMLFramer(limits: options.limits, content: content)
         s2c = XMLFramer(limits: options.limits, content: content)
         handOff = StartTLSHandOff(tlsHandling: options.tlsTerminated ? .terminatedInFront : .opaque)
         c2s.stopsAtProceed = handOff.framerStopsAtProceed
         s2c.stopsAtProceed = handOff.framerStopsAtProceed
+        c2s.keepsOpaqueTail = handOff.framerStopsAtProceed
+        s2c.keepsOpaqueTail = handOff.framerStopsAtProceed
     }
 
     func framer(_ direction: Direction) -> XMLFramer { direction == .c2s ? c2s : s2c }

@@ -3,25 +3,38 @@ import XMPPCapture
 import XMPPBase
 import XMPPTransport
 
-/// The first stage of inspection: recognises XMPP by content, frames both directions of each
-/// connection, and follows STARTTLS (after `<proceed/>` both directions stop decoding). It keeps
-/// the connection descriptions. Everything per-record happens in ``RecordStage``.
+/// The first stage of inspection: recognises XMPP by content (in the clear, or in TLS from the
+/// first byte), frames both directions of each connection, and follows STARTTLS: after
+/// `<proceed/>` the TLS layer (``TLSConnectionDecoder``) reads the records, decrypts them when a
+/// key log has the session's secrets, and hands the plaintext back to the framers. It keeps the
+/// connection descriptions. Everything per-record happens in ``RecordStage``.
 final class FramingStage: TCPStreamDelegate {
     let options: InspectorOptions
     private let emit: (FramingEvent) -> Void
+    /// The key logs, if the user gave any.
+    private let keyLog: (any TLSSecretLookup)?
+    /// TLS 1.2 sessions by id and ticket, for resumptions later in the capture.
+    private let tlsSessions = TLSSessionCache()
+    /// Receives every decrypted byte of every connection (connection, direction, bytes), XMPP or not.
+    var plaintextTap: ((Int, Direction, [UInt8]) -> Void)?
     private var sessions: [Int: FramingSession] = [:]
     private(set) var connections: [ConnectionDescription] = []
     private var connectionIndex: [Int: Int] = [:]
 
-    init(options: InspectorOptions, emit: @escaping (FramingEvent) -> Void) {
+    init(options: InspectorOptions, keyLog: (any TLSSecretLookup)? = nil, emit: @escaping (FramingEvent) -> Void) {
         self.options = options
+        self.keyLog = keyLog
         self.emit = emit
     }
+
+    /// Whether TLS records reach the inspector (not terminated in front of it by the proxy).
+    private var seesTLSRecords: Bool { !options.tlsTerminated }
 
     // MARK: TCPStreamDelegate
 
     func connectionOpened(_ connection: TCPConnectionInfo) {
-        sessions[connection.id] = FramingSession(id: connection.id, options: options, joinedMidStream: !connection.sawHandshake)
+        sessions[connection.id] = FramingSession(id: connection.id, options: options, joinedMidStream: !connection.sawHandshake,
+                                                 serverPort: connection.server.port)
         connectionIndex[connection.id] = connections.count
         connections.append(ConnectionDescription(
             id: connection.id, client: connection.client.description, server: connection.server.description,
@@ -39,7 +52,7 @@ final class FramingStage: TCPStreamDelegate {
         switch session.verdict {
         case .other:
             return
-        case .xmpp:
+        case .xmpp, .directTLS:
             feed(session, bytes, direction, time)
         case .undecided:
             session.pending.append((direction, Array(bytes.bindMemory(to: UInt8.self)), 0, time))
@@ -54,13 +67,17 @@ final class FramingStage: TCPStreamDelegate {
             session.pending.append((direction, nil, count, time))
             return
         }
-        guard session.verdict == .xmpp else { return }
+        guard session.verdict == .xmpp || session.verdict == .directTLS else { return }
         reportGap(session, count, direction, time)
     }
 
     func connectionClosed(_ id: Int, reason: TCPCloseReason, at time: Timestamp) {
         guard let session = sessions.removeValue(forKey: id) else { return }
         if session.verdict == .undecided { decide(session, final: true) }
+        if session.verdict == .directTLS {
+            session.tls?.finish { deliverTLS($0, session, time) }
+            if session.verdict == .directTLS { session.verdict = .other }
+        }
         if let index = connectionIndex[id] { connections[index].closeReason = reason.rawValue }
         guard session.verdict == .xmpp else { return }
         finish(session, at: time)
@@ -104,6 +121,19 @@ final class FramingStage: TCPStreamDelegate {
     // MARK: Sessions
 
     private func decide(_ session: FramingSession, final: Bool) {
+        if seesTLSRecords && !session.pendingBytes[0].isEmpty {
+            switch TLSClientHelloSniffer.sniff(session.pendingBytes[0]) {
+            case .needMoreBytes where !final:
+                return
+            case .clientHello(_, let alpn):
+                let namesXMPP = alpn.contains { $0 == "xmpp-client" || $0 == "xmpp-server" }
+                    || session.serverPort == 5223 || session.serverPort == 5270
+                startDirectTLS(session, knownXMPP: namesXMPP)
+                return
+            case .needMoreBytes, .notTLS:
+                break
+            }
+        }
         let verdicts = session.pendingBytes.map(XMPPDetector.classify)
         if verdicts.contains(.xmpp) {
             session.verdict = .xmpp
@@ -113,8 +143,7 @@ final class FramingStage: TCPStreamDelegate {
             return
         }
         if session.verdict == .xmpp {
-            if let index = connectionIndex[session.id] { connections[index].isXMPP = true }
-            emit(.opened(connection: session.id, undirected: false))
+            markXMPP(session)
             if session.joinedMidStream {
                 session.c2s.resynchronize()
                 session.s2c.resynchronize()
@@ -133,24 +162,136 @@ final class FramingStage: TCPStreamDelegate {
         session.pendingBytes = [[], []]
     }
 
+    private func markXMPP(_ session: FramingSession) {
+        if let index = connectionIndex[session.id] { connections[index].isXMPP = true }
+        emit(.opened(connection: session.id, undirected: false))
+    }
+
+    /// A connection that began with a ClientHello: its bytes go to a TLS decoder from the first.
+    /// It is XMPP if its ALPN or port says so, or once its decrypted bytes are.
+    private func startDirectTLS(_ session: FramingSession, knownXMPP: Bool) {
+        session.tls = TLSConnectionDecoder(lookup: keyLog, cache: tlsSessions)
+        session.decrypting = [true, true]
+        session.verdict = knownXMPP ? .xmpp : .directTLS
+        if knownXMPP { markXMPP(session) }
+        let pending = session.pending
+        session.pending = []
+        session.pendingBytes = [[], []]
+        for (direction, bytes, missing, time) in pending {
+            guard session.verdict == .xmpp || session.verdict == .directTLS else { return }
+            if let bytes {
+                bytes.withUnsafeBytes { feed(session, $0, direction, time) }
+            } else {
+                reportGap(session, missing, direction, time)
+            }
+        }
+    }
+
     private func feed(_ session: FramingSession, _ bytes: UnsafeRawBufferPointer, _ direction: Direction, _ time: Timestamp) {
         let time = session.advanceClock(direction, to: time)
+        if let tls = session.tls, session.decrypting[direction == .c2s ? 0 : 1] {
+            tls.feed(direction, bytes) { deliverTLS($0, session, time) }
+            return
+        }
         session.framer(direction).feed(bytes) { event in handle(event, session, direction, time) }
+        if session.tls != nil { takeOverTLS(session, time) }
+    }
+
+    /// A framer stopped at `<proceed/>` (or was stopped by the other's): its bytes from there on
+    /// are the TLS decoder's, and what it decrypts comes back to the framer as a new stream.
+    private func takeOverTLS(_ session: FramingSession, _ time: Timestamp) {
+        guard let tls = session.tls else { return }
+        for direction in Direction.allCases {
+            let i = direction == .c2s ? 0 : 1
+            let framer = session.framer(direction)
+            guard !session.decrypting[i], framer.isOpaque else { continue }
+            session.decrypting[i] = true
+            let tail = framer.takeOpaqueTail()
+            framer.restartForDecryptedStream()
+            if !tail.isEmpty { tail.withUnsafeBytes { tls.feed(direction, $0) { deliverTLS($0, session, time) } } }
+        }
+    }
+
+    /// What the TLS decoder says, to the tap (if any) and then the session.
+    private func deliverTLS(_ event: TLSEvent, _ session: FramingSession, _ time: Timestamp) {
+        if let plaintextTap, case .plaintext(let direction, let bytes) = event { plaintextTap(session.id, direction, bytes) }
+        handleTLS(event, session, time)
+    }
+
+    private func handleTLS(_ event: TLSEvent, _ session: FramingSession, _ time: Timestamp) {
+        if session.verdict == .directTLS {
+            holdTLS(event, session, time)
+            return
+        }
+        guard session.verdict == .xmpp else { return }
+        switch event {
+        case .plaintext(let direction, let bytes):
+            bytes.withUnsafeBytes { raw in session.framer(direction).feed(raw) { handle($0, session, direction, time) } }
+        case .handshake(let info):
+            if let index = connectionIndex[session.id] { connections[index].tlsStarted = true }
+            emit(.tls(connection: session.id, direction: .s2c, time: time, info: info))
+        case .lost(let direction, let records):
+            emit(.tlsProblem(connection: session.id, direction: direction, time: time,
+                             text: "\(records) TLS records lost to a gap; decryption resumed after them"))
+        case .problem(let direction, let problem):
+            emit(.tlsProblem(connection: session.id, direction: direction, time: time, text: problem.description))
+        }
+    }
+
+    /// Direct TLS not yet known to be XMPP: decrypted bytes decide; a session that will not be
+    /// decrypted is not shown (nothing says it is XMPP).
+    private func holdTLS(_ event: TLSEvent, _ session: FramingSession, _ time: Timestamp) {
+        session.heldTLSEvents.append((event, time))
+        switch event {
+        case .plaintext(let direction, let bytes):
+            let i = direction == .c2s ? 0 : 1
+            session.pendingBytes[i].append(contentsOf: bytes)
+            switch XMPPDetector.classify(session.pendingBytes[i]) {
+            case .xmpp:
+                session.verdict = .xmpp
+                markXMPP(session)
+                let held = session.heldTLSEvents
+                session.heldTLSEvents = []
+                session.pendingBytes = [[], []]
+                for (event, time) in held { handleTLS(event, session, time) }
+            case .other:
+                session.verdict = .other
+                session.heldTLSEvents = []
+            case .undecided:
+                break
+            }
+        case .handshake(let info) where !info.decrypted:
+            session.verdict = .other
+            session.heldTLSEvents = []
+        default:
+            break
+        }
     }
 
     private func reportGap(_ session: FramingSession, _ count: Int, _ direction: Direction, _ time: Timestamp) {
         let time = session.advanceClock(direction, to: time)
+        if let tls = session.tls, session.decrypting[direction == .c2s ? 0 : 1] {
+            tls.gap(direction, missing: count) { deliverTLS($0, session, time) }
+            if session.verdict == .directTLS { return }
+        }
         emit(.gap(connection: session.id, direction: direction, time: time, count: count,
                   offset: session.framer(direction).totalBytes))
         session.framer(direction).gap(missing: count) { event in handle(event, session, direction, time) }
     }
 
     private func finish(_ session: FramingSession, at time: Timestamp) {
+        session.tls?.finish { deliverTLS($0, session, time) }
         for direction in Direction.allCases {
             session.framer(direction).finish { event in handle(event, session, direction, time) }
         }
-        emit(.closed(connection: session.id, tlsStart: session.handOff.tlsStart,
-                     encryptedBytes: (session.c2s.opaqueBytes, session.s2c.opaqueBytes)))
+        var encrypted = (session.c2s.opaqueBytes, session.s2c.opaqueBytes)
+        if let tls = session.tls {
+            // Bytes that stayed encrypted: every TLS byte of a session not decrypted.
+            let decrypted = tls.sessionInfo.decrypted
+            encrypted = (decrypted ? tls.undecryptedBytes(.c2s) : tls.tlsBytes(.c2s),
+                         decrypted ? tls.undecryptedBytes(.s2c) : tls.tlsBytes(.s2c))
+        }
+        emit(.closed(connection: session.id, tlsStart: session.handOff.tlsStart, encryptedBytes: encrypted))
     }
 
     private func handle(_ event: FramerEvent, _ session: FramingSession, _ direction: Direction, _ time: Timestamp) {
@@ -166,6 +307,9 @@ final class FramingStage: TCPStreamDelegate {
             switch next {
             case .restartStreams: session.framer(direction.opposite).resetForNewStream()
             case .stopDecoding: session.framer(direction.opposite).switchToOpaque()
+            }
+            if seesTLSRecords, session.tls == nil, session.handOff.tlsStart != nil {
+                session.tls = TLSConnectionDecoder(lookup: keyLog, cache: tlsSessions)
             }
             if session.handOff.tlsStart != nil, let index = connectionIndex[session.id] { connections[index].tlsStarted = true }
         case .streamClosed, .error:

@@ -1,6 +1,7 @@
 import XMPPCore
 public import XMPPCapture
 public import XMPPBase
+public import XMPPTransport
 
 /// Turns the bytes of XMPP connections into ``Record``s: detects XMPP by content, frames each
 /// direction, pairs iqs, decodes errors, redacts credentials, and follows STARTTLS.
@@ -14,26 +15,29 @@ public final class Inspector: TCPStreamDelegate {
     /// Threaded: the framing stage's events, on their way to the records thread.
     private let records: RecordBatcher?
 
-    /// `sink` receives every record, in order, on the calling thread.
-    public init(options: InspectorOptions = InspectorOptions(), sink: @escaping (Record) -> Void) {
+    /// `sink` receives every record, in order, on the calling thread. With `keyLog`, TLS sessions
+    /// whose secrets it holds are decrypted (see ``KeyLogFiles``).
+    public init(options: InspectorOptions = InspectorOptions(), keyLog: (any TLSSecretLookup)? = nil,
+                sink: @escaping (Record) -> Void) {
         self.options = options
         let records = RecordStage(options: options, sink: sink)
         self.records = nil
-        framing = FramingStage(options: options) { records.consume($0) }
+        framing = FramingStage(options: options, keyLog: keyLog) { records.consume($0) }
     }
 
-    private init(options: InspectorOptions, records: RecordBatcher) {
+    private init(options: InspectorOptions, keyLog: (any TLSSecretLookup)?, records: RecordBatcher) {
         self.options = options
         self.records = records
-        framing = FramingStage(options: options) { records.append($0) }
+        framing = FramingStage(options: options, keyLog: keyLog) { records.append($0) }
     }
 
     /// An inspector whose records are built and handed to `output` on a second thread, in order:
     /// framing and record building run on two cores. `output` belongs to that thread from now
     /// on. ``finishAll(at:)`` and ``finishRaw(at:)`` return once every record has reached it and
     /// its `finish` has run.
-    public static func threaded(options: InspectorOptions = InspectorOptions(), output: consuming sending RecordOutput) -> sending Inspector {
-        Inspector(options: options, records: RecordBatcher(options: options, output: output))
+    public static func threaded(options: InspectorOptions = InspectorOptions(), keyLog: sending (any TLSSecretLookup)? = nil,
+                                output: consuming sending RecordOutput) -> sending Inspector {
+        Inspector(options: options, keyLog: keyLog, records: RecordBatcher(options: options, output: output))
     }
 
     /// Threaded: hands what was decoded so far to the record thread now, instead of when a batch
@@ -41,6 +45,12 @@ public final class Inspector: TCPStreamDelegate {
     /// Single-threaded: does nothing.
     public func handOverPending() {
         records?.handOver()
+    }
+
+    /// Calls `tap` with every byte TLS decryption recovers (connection, direction, bytes), on the
+    /// framing thread, whether or not the connection turns out to be XMPP: `xmppscope follow`.
+    public func tapTLSPlaintext(_ tap: @escaping (Int, Direction, [UInt8]) -> Void) {
+        framing.plaintextTap = tap
     }
 
     /// Every connection seen, XMPP or not, in order of creation.

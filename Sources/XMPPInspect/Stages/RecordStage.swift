@@ -40,6 +40,19 @@ final class RecordStage {
                 if !tlsStart.intercepted { record.encryptedBytes = encryptedBytes }
                 sink(record)
             }
+        case .tls(let connection, let direction, let time, let info):
+            guard let session = sessions[connection] else { return }
+            var record = makeRecord(session, direction, time, .tls)
+            record.kind = "tls"
+            record.tls = TLSInfo(info)
+            record.decrypted = info.decrypted
+            sink(record)
+        case .tlsProblem(let connection, let direction, let time, let text):
+            guard let session = sessions[connection] else { return }
+            var record = makeRecord(session, direction, time, .tlsError)
+            record.kind = "tls"
+            record.error = ErrorInfo(source: .tls, text: text)
+            sink(record)
         case .proxy(let connection, let direction, let time, let event, let info):
             seq += 1
             var record = Record(seq: seq, timestamp: time, connection: connection, direction: direction, event: event)
