@@ -20,12 +20,16 @@ struct Proxy: ParsableCommand {
             --upstream-ca, or not at all with --insecure. The server's stream features lose what
             cannot work through two TLS sessions (SCRAM-*-PLUS, XEP-0440) and compression
             (XEP-0138); each edit is shown as a proxy-note record.
+            With --tls passthrough TLS goes through untouched (channel binding, XEP-0474 downgrade
+            protection and certificate pinning keep working); give the client's key log with
+            --keylog FILE (the client run with SSLKEYLOGFILE=FILE) and the session is decrypted live.
             --upstream DOMAIN without a port looks up SRV _xmpp-client._tcp.DOMAIN
             (_xmpps-client._tcp with --direct-tls), then DOMAIN:5222 (5223).
             Examples:
               xmppscope proxy --listen 127.0.0.1:5222 --upstream example.org
               xmppscope proxy --listen 127.0.0.1:5223 --direct-tls --upstream example.org:5223
               xmppscope proxy --upstream 127.0.0.1:15222 --server-name xmppscope.test --upstream-ca server.pem
+              xmppscope proxy --tls passthrough --keylog keys.txt --upstream example.org
             """
     )
 
@@ -110,6 +114,10 @@ struct Proxy: ParsableCommand {
             keyLog = try withUserError { try KeyLog(path: path) }
             logger.warning("SSLKEYLOGFILE: the TLS secrets of both legs go to \(path): anyone with it can decrypt these sessions")
         }
+        if intercepts && !output.keylogs.isEmpty {
+            throw ValidationError("--keylog decrypts TLS the proxy relays untouched: use it with --tls passthrough (intercept mode decrypts by itself).")
+        }
+        let clientKeyLog = try output.makeKeyLog(mayGrow: true)
         if insecure { logger.warning("--insecure: the server's certificate is NOT verified; anyone on the path can read this session") }
         let server = ProxyServer(
             configuration: .init(listenHost: listenHost, listenPort: listenPort, upstreams: upstreams,
@@ -117,6 +125,7 @@ struct Proxy: ParsableCommand {
                                  serverName: serverName ?? (upstreamPort == nil ? upstreamHost : nil), authority: authority,
                                  upstreamTrust: insecure ? .insecure : upstreamCA.map { .file($0) } ?? .system,
                                  keepsChannelBinding: keepPlus, keyLog: keyLog),
+            keyLog: clientKeyLog,
             // The records thread owns the output from here on: it writes every record, flushes
             // after each batch, and at the stop finishes the output (a summary with every connection).
             output: RecordOutput(

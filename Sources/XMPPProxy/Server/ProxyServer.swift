@@ -8,6 +8,7 @@ import XMPPCore
 import XMPPCapture
 public import XMPPInspect
 import XMPPBase
+public import XMPPTransport
 
 /// A TCP proxy between XMPP clients and one server: one upstream connection per client, bytes
 /// relayed exactly both ways (with back-pressure and half-close), both directions tapped into
@@ -109,15 +110,19 @@ public final class ProxyServer: Sendable {
 
     /// `output` receives every record, in order, on a thread of its own (records are built and
     /// written beside the event loop, on a second core), which owns it from now on.
-    public convenience init(configuration: Configuration, output: consuming sending RecordOutput) {
-        self.init(configuration: configuration, output: output, backlog: InspectionThread.defaultBacklog)
+    /// With `keyLog` (passthrough), the TLS sessions it relays untouched are decrypted on the
+    /// inspector's thread as the client's key log gives their secrets; the relay never waits for it.
+    public convenience init(configuration: Configuration, keyLog: sending (any TLSSecretLookup)? = nil,
+                            output: consuming sending RecordOutput) {
+        self.init(configuration: configuration, keyLog: keyLog, output: output, backlog: InspectionThread.defaultBacklog)
     }
 
     /// `backlog`: how many bytes may wait for the inspector before the relay stops reading, and
     /// under how many it reads again (small in tests).
-    init(configuration: Configuration, output: consuming sending RecordOutput, backlog: WaterMarks) {
+    init(configuration: Configuration, keyLog: sending (any TLSSecretLookup)? = nil,
+         output: consuming sending RecordOutput, backlog: WaterMarks) {
         self.configuration = configuration
-        let inspector = Inspector.threaded(options: configuration.inspector, output: output)
+        let inspector = Inspector.threaded(options: configuration.inspector, keyLog: keyLog, output: output)
         let inspection = InspectionThread(inspector: inspector, backlog: backlog)
         self.inspection = inspection
         // Built here, used only on the event loop from now on.

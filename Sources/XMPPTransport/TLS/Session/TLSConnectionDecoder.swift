@@ -126,6 +126,9 @@ public final class TLSConnectionDecoder {
         directions[d].queue.append(record)
         directions[d].queuedBytes += record.fragment.count
         drain(direction, emit)
+        // A key log that grows may now hold what the other direction waits for.
+        let other = direction.opposite
+        if directions[index(other)].queueHead < directions[index(other)].queue.count { drain(other, emit) }
     }
 
     /// Whether the session is known undecryptable for good (no secret will come).
@@ -408,26 +411,25 @@ public final class TLSConnectionDecoder {
         let d = index(direction)
         if directions[d].decryptor != nil { return true }
         guard let epoch = directions[d].epoch, let serverHello, let suite, suite.protection != nil,
-              let clientHello, lookup != nil else { return false }
-        if secrets == nil {
-            secrets = lookup?.secrets(forClientRandom: clientHello.random)
-            if secrets == nil && !(lookup?.mayGrow ?? false) {
-                if !serverHello.isTLS13, let resumed = resumedMasterSecret(clientHello) {
-                    masterSecret = resumed
-                } else {
-                    fail(.noSecret(clientRandom: clientHello.random), emit)
-                    return false
-                }
-            }
-        }
+              let clientHello, let lookup else { return false }
         let client = direction == .c2s
+        /// A logged secret; a key log that grows is asked again while it lacks it.
+        func logged(_ label: KeyLogLabel) -> [UInt8]? {
+            if let secret = secrets?[label] { return secret }
+            if secrets == nil || lookup.mayGrow {
+                secrets = lookup.secrets(forClientRandom: clientHello.random) ?? secrets
+            }
+            return secrets?[label]
+        }
+        /// No secret now: wait for a key log that grows, else the session is not decryptable.
+        func missing() -> Bool {
+            if !lookup.mayGrow { fail(.noSecret(clientRandom: clientHello.random), emit) }
+            return false
+        }
         switch epoch {
         case .tls12:
-            if masterSecret == nil { masterSecret = secrets?[.clientRandom] ?? resumedMasterSecret(clientHello) }
-            guard let masterSecret else {
-                if secrets != nil { fail(.noSecret(clientRandom: clientHello.random), emit) }
-                return false
-            }
+            if masterSecret == nil { masterSecret = logged(.clientRandom) ?? resumedMasterSecret(clientHello) }
+            guard let masterSecret else { return missing() }
             cache?.store(masterSecret: masterSecret, sessionID: serverHello.sessionID)
             if let issuedTicket { cache?.store(masterSecret: masterSecret, ticket: issuedTicket) }
             let keys = TLS12KeyDerivation.keys(masterSecret: masterSecret, clientRandom: clientHello.random,
@@ -435,24 +437,19 @@ public final class TLSConnectionDecoder {
             directions[d].decryptor = TLSRecordDecryptor(suite: suite, keys: client ? keys.client : keys.server,
                                                          version: .tls12, encryptThenMAC: serverHello.encryptThenMAC)
         case .early, .handshake, .application:
-            guard let secrets else { return false }
             let secret: [UInt8]?
             switch epoch {
-            case .early: secret = secrets[.clientEarlyTrafficSecret]
-            case .handshake: secret = secrets[client ? .clientHandshakeTrafficSecret : .serverHandshakeTrafficSecret]
+            case .early: secret = logged(.clientEarlyTrafficSecret)
+            case .handshake: secret = logged(client ? .clientHandshakeTrafficSecret : .serverHandshakeTrafficSecret)
             case .application(let n):
                 if n == 0 {
-                    secret = secrets[client ? .clientTrafficSecret0 : .serverTrafficSecret0]
+                    secret = logged(client ? .clientTrafficSecret0 : .serverTrafficSecret0)
                 } else {
                     secret = directions[d].trafficSecret.map { TLS13KeySchedule.nextTrafficSecret($0, hash: suite.hash) }
                 }
             case .tls12: secret = nil
             }
-            guard let secret else {
-                if epoch == .early { return false }
-                fail(.noSecret(clientRandom: clientHello.random), emit)
-                return false
-            }
+            guard let secret else { return epoch == .early ? false : missing() }
             if case .application = epoch { directions[d].trafficSecret = secret }
             directions[d].decryptor = TLSRecordDecryptor(
                 suite: suite, keys: TLS13KeySchedule.trafficKeys(secret: secret, suite: suite),
