@@ -1,3 +1,4 @@
+import Crypto
 import Testing
 @testable import XMPPTransport
 
@@ -5,7 +6,7 @@ import Testing
 struct TLSRecordDecryptorTests {
     struct Case: Sendable, CustomStringConvertible {
         var suiteID: UInt16
-        var mac: CBCRecordSealer.TLSMACAlgorithmForTests
+        var mac: TLSMACAlgorithm
         var encryptThenMAC: Bool
         var description: String { "\(TLSCipherSuite.name(id: suiteID))\(encryptThenMAC ? " encrypt-then-MAC" : "")" }
     }
@@ -71,7 +72,7 @@ struct TLSRecordDecryptorTests {
         // The last plaintext byte is the padding length: flipping it in the last block's IV
         // (the block before) makes the padding bad for MAC-then-encrypt.
         var padding = record.fragment
-        padding[record.fragment.count - (testCase.encryptThenMAC ? 17 + testCase.macLength : 17)] ^= 0x80
+        padding[record.fragment.count - (testCase.encryptThenMAC ? 17 + testCase.mac.length : 17)] ^= 0x80
         #expect(throws: testCase.encryptThenMAC ? TLSRecordOpenError.authenticationFailed : .badPadding) {
             try decryptor.open(header: record.header, fragment: padding[...])
         }
@@ -80,6 +81,40 @@ struct TLSRecordDecryptorTests {
         #expect(throws: TLSRecordOpenError.authenticationFailed) { try decryptor.open(header: type, fragment: record.fragment[...]) }
         #expect(decryptor.sequenceNumber == 0)
         #expect(try decryptor.open(header: record.header, fragment: record.fragment[...]).content == Array(repeating: 0x41, count: 40))
+    }
+
+    @Test("padding bytes that differ from the padding length are bad padding, however the MAC is placed", arguments: cases)
+    func badPadding(testCase: Case) throws {
+        var (sealer, decryptor) = try Self.pair(testCase)
+        for extra in [0, 2] {
+            // 40 bytes of content leave at least 2 padding bytes with any of the MACs.
+            let record = try sealer.seal(content: [UInt8](repeating: 0x42, count: 40), iv: Self.iv, extraPadding: extra, badPadding: true)
+            #expect(throws: TLSRecordOpenError.badPadding, "\(testCase) extra \(extra)") {
+                try decryptor.open(header: record.header, fragment: record.fragment[...])
+            }
+            decryptor.sequenceNumber += 1
+        }
+        // A ciphertext that is not a whole number of blocks (MAC right for encrypt-then-MAC).
+        if testCase.encryptThenMAC {
+            var unsealed = sealer
+            unsealed.sequenceNumber = decryptor.sequenceNumber
+            let record = try unsealed.seal(content: [UInt8](repeating: 1, count: 40), iv: Self.iv)
+            var fragment = Array(record.fragment.dropLast(testCase.mac.length))
+            fragment.removeLast(3)
+            fragment += Self.hmacForTest(testCase, sequenceNumber: decryptor.sequenceNumber, macKey: sealer.macKey, encrypted: fragment)
+            let header: [UInt8] = [23, 3, 3, UInt8(fragment.count >> 8), UInt8(fragment.count & 0xFF)]
+            #expect(throws: TLSRecordOpenError.badPadding) { try decryptor.open(header: header, fragment: fragment[...]) }
+        }
+    }
+
+    static func hmacForTest(_ testCase: Case, sequenceNumber: UInt64, macKey: [UInt8], encrypted: [UInt8]) -> [UInt8] {
+        let pseudo = (0..<8).map { UInt8(truncatingIfNeeded: sequenceNumber >> (56 - 8 * $0)) } + [23, 3, 3, UInt8(encrypted.count >> 8), UInt8(encrypted.count & 0xFF)]
+        let key = SymmetricKey(data: macKey)
+        switch testCase.mac {
+        case .sha1: return Array(HMAC<Insecure.SHA1>.authenticationCode(for: pseudo + encrypted, using: key))
+        case .sha256: return Array(HMAC<SHA256>.authenticationCode(for: pseudo + encrypted, using: key))
+        case .sha384: return Array(HMAC<SHA384>.authenticationCode(for: pseudo + encrypted, using: key))
+        }
     }
 
     @Test("malformed lengths", arguments: cases)
@@ -94,8 +129,3 @@ struct TLSRecordDecryptorTests {
     }
 }
 
-extension TLSRecordDecryptorTests.Case {
-    var macLength: Int {
-        switch mac { case .sha1: 20; case .sha256: 32; case .sha384: 48 }
-    }
-}
