@@ -1,3 +1,4 @@
+import Crypto
 import Testing
 @testable import XMPPTransport
 
@@ -90,6 +91,37 @@ struct TLS13KeyScheduleTests {
         #expect(decryptor.sequenceNumber == 0)
         let record = RFC8448.clientApplicationRecord
         #expect(try decryptor.open(header: Array(record[0..<5]), fragment: record[5...]).content == RFC8448.applicationPayload)
+    }
+
+    /// A TLS 1.3 record sealed with swift-crypto's AES-GCM under the RFC's client application keys:
+    /// `content`, then the inner content type, then `padding` zeros.
+    static func sealed(content: [UInt8], type: UInt8, padding: Int, sequenceNumber: UInt64) throws -> [UInt8] {
+        let inner = content + [type] + [UInt8](repeating: 0, count: padding)
+        let length = inner.count + 16
+        let header: [UInt8] = [23, 3, 3, UInt8(length >> 8), UInt8(length & 0xFF)]
+        var nonce = RFC8448.clientApplicationIV
+        for index in 0..<8 { nonce[4 + index] ^= UInt8(truncatingIfNeeded: sequenceNumber >> (56 - 8 * index)) }
+        let box = try AES.GCM.seal(inner, using: SymmetricKey(data: RFC8448.clientApplicationKey),
+                                   nonce: AES.GCM.Nonce(data: nonce), authenticating: header)
+        return header + Array(box.ciphertext) + Array(box.tag)
+    }
+
+    @Test("zero padding after the content type is removed; an all-zero inner plaintext has no type")
+    func padding() throws {
+        var decryptor = TLSRecordDecryptor(suite: Self.suite, keys: TLS13KeySchedule.trafficKeys(secret: RFC8448.clientApplicationSecret, suite: Self.suite),
+                                           version: .tls13, encryptThenMAC: false)
+        let cases: [([UInt8], UInt8, Int)] = [(Array("<r/>".utf8), 23, 100), ([1, 0, 0], 21, 3), ([], 23, 0), (Array("x".utf8), 22, 1)]
+        for (content, type, padding) in cases {
+            let record = try Self.sealed(content: content, type: type, padding: padding, sequenceNumber: decryptor.sequenceNumber)
+            let opened = try decryptor.open(header: Array(record[0..<5]), fragment: record[5...])
+            #expect(opened.contentType == type && opened.content == content, "\(content) \(type) \(padding)")
+        }
+        let zeros = try Self.sealed(content: [], type: 0, padding: 30, sequenceNumber: decryptor.sequenceNumber)
+        #expect(throws: TLSRecordOpenError.noContentType) { try decryptor.open(header: Array(zeros[0..<5]), fragment: zeros[5...]) }
+        let long = try Self.sealed(content: [UInt8](repeating: 0x61, count: 16_384), type: 23, padding: 1, sequenceNumber: decryptor.sequenceNumber)
+        #expect(throws: TLSRecordOpenError.plaintextTooLong) { try decryptor.open(header: Array(long[0..<5]), fragment: long[5...]) }
+        let longest = try Self.sealed(content: [UInt8](repeating: 0x61, count: 16_384), type: 23, padding: 0, sequenceNumber: decryptor.sequenceNumber)
+        #expect(try decryptor.open(header: Array(longest[0..<5]), fragment: longest[5...]).content.count == 16_384)
     }
 
     // Expected values below were computed independently with Python's `cryptography` 48.0.0
