@@ -57,15 +57,21 @@ public final class TLSConnectionDecoder {
     public func feed(_ direction: Direction, _ bytes: UnsafeRawBufferPointer, emit: (TLSEvent) -> Void) {
         let d = index(direction)
         directions[d].reader.append(bytes)
-        while let record = directions[d].reader.next(problem: { problem in
-            switch problem {
-            case .notARecord(let offset, let skipped):
-                emit(.problem(direction, .notARecord(offset: offset, skipped: skipped)))
-                directions[d].undecryptedBytes += skipped
-            case .oversized(let offset, let length, let limit):
-                emit(.problem(direction, .oversizedRecord(offset: offset, length: length, limit: limit)))
+        while true {
+            // The reader's problems are collected, then handled: counting them in `directions`
+            // from within the reader's own mutating access would be an exclusivity violation.
+            var problems: [TLSRecordReader.Problem] = []
+            let record = directions[d].reader.next { problems.append($0) }
+            for problem in problems {
+                switch problem {
+                case .notARecord(let offset, let skipped):
+                    emit(.problem(direction, .notARecord(offset: offset, skipped: skipped)))
+                    directions[d].undecryptedBytes += skipped
+                case .oversized(let offset, let length, let limit):
+                    emit(.problem(direction, .oversizedRecord(offset: offset, length: length, limit: limit)))
+                }
             }
-        }) {
+            guard let record else { return }
             process(record, direction, emit)
         }
     }
