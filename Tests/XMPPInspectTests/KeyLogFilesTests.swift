@@ -55,6 +55,14 @@ struct KeyLogFilesTests {
         try handle.close()
         #expect(files.secrets(forClientRandom: bytes(randomB))?[.clientRandom] == bytes(secret48))
         #expect(files.sessionCount == 2)
+
+        // A TLS 1.3 client logs its secrets one by one: a known client random gains labels.
+        let secret32 = String(repeating: "22", count: 32)
+        let more = try #require(FileHandle(forWritingAtPath: path))
+        more.seekToEndOfFile()
+        more.write(Data("SERVER_HANDSHAKE_TRAFFIC_SECRET \(randomA) \(secret32)\n".utf8))
+        try more.close()
+        #expect(files.secrets(forClientRandom: bytes(randomA))?[.serverHandshakeTrafficSecret] == bytes(secret32))
     }
 
     @Test("a missing file is an error naming it; an empty or binary file is a warning, bounded")
