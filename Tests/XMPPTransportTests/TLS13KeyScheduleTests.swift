@@ -81,6 +81,15 @@ struct TLS13KeyScheduleTests {
         }
     }
 
+    @Test("a TLS 1.2-only CBC suite in a TLS 1.3 session (a ServerHello can say so) opens nothing, and does not crash")
+    func cbcSuiteInTLS13() throws {
+        let suite = try #require(TLSCipherSuite.suite(id: 0xC013))
+        var decryptor = TLSRecordDecryptor(suite: suite, keys: TLS13KeySchedule.trafficKeys(secret: RFC8448.clientApplicationSecret, suite: suite),
+                                           version: .tls13, encryptThenMAC: false)
+        let record = RFC8448.clientApplicationRecord
+        #expect(throws: TLSRecordOpenError.authenticationFailed) { try decryptor.open(header: Array(record[0..<5]), fragment: record[5...]) }
+    }
+
     @Test("a failed record leaves the sequence number alone")
     func sequenceOnFailure() throws {
         var decryptor = TLSRecordDecryptor(suite: Self.suite, keys: TLS13KeySchedule.trafficKeys(secret: RFC8448.clientApplicationSecret, suite: Self.suite),

@@ -27,13 +27,14 @@ struct TLSRecordDecryptor: Sendable {
 
     /// - Precondition: `suite.protection` is not nil, and `keys` are the suite's for `version`
     ///   (as ``TLS13KeySchedule/trafficKeys(secret:suite:)`` or ``TLS12KeyDerivation/keys(masterSecret:clientRandom:serverRandom:suite:)`` make them).
+    ///   A CBC suite with `.tls13` (a ServerHello can claim that) is no crash: every record fails authentication.
     init(suite: TLSCipherSuite, keys: TLSTrafficKeys, version: TLSRecordVersion, encryptThenMAC: Bool) {
         guard let protection = suite.protection else {
             preconditionFailure("\(suite.name) cannot be decrypted: check TLSCipherSuite.protection first")
         }
         precondition(keys.key.count == suite.keyLength, "a \(keys.key.count)-byte key for \(suite.name)")
         switch (version, protection) {
-        case (.tls13, .aesCBC): preconditionFailure("\(suite.name) is not a TLS 1.3 suite")
+        case (.tls13, .aesCBC): break  // a ServerHello's nonsense, not a caller's mistake: no record opens
         case (.tls13, _), (.tls12, .chaCha20Poly1305): precondition(keys.iv.count == 12, "a \(keys.iv.count)-byte IV for \(suite.name)")
         case (.tls12, .aesGCM): precondition(keys.iv.count == 4, "a \(keys.iv.count)-byte salt for \(suite.name)")
         case (.tls12, .aesCBC(let mac)): precondition(keys.macKey.count == mac.length, "a \(keys.macKey.count)-byte MAC key for \(suite.name)")
@@ -67,6 +68,8 @@ struct TLSRecordDecryptor: Sendable {
 
     private func open(header: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer) throws(TLSRecordOpenError) -> (contentType: UInt8, content: [UInt8]) {
         switch (version, protection) {
+        case (.tls13, .aesCBC):
+            throw .authenticationFailed  // TLS 1.3 has no CBC records
         case (.tls13, _):
             return try openTLS13(header: header, body: body)
         case (.tls12, .aesCBC(let mac)):
