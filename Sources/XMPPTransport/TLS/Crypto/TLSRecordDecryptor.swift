@@ -5,7 +5,8 @@ import struct Foundation.Data
 /// Opens (decrypts and authenticates) the protected records of one direction of a connection,
 /// in order: TLS 1.3 AEAD records (RFC 8446 §5.2), TLS 1.2 AEAD records (RFC 5288, RFC 7905) and
 /// TLS 1.2 AES-CBC records, MAC-then-encrypt (RFC 5246 §6.2.3.2) or Encrypt-then-MAC (RFC 7366).
-/// Checks are not constant-time: this is a passive decoder, not an endpoint.
+/// TLS 1.1 CBC records open too (the MAC takes the header's version); TLS 1.0's chained implicit
+/// IVs do not. Checks are not constant-time: this is a passive decoder, not an endpoint.
 struct TLSRecordDecryptor: Sendable {
     let suite: TLSCipherSuite
     let version: TLSRecordVersion
@@ -24,10 +25,19 @@ struct TLSRecordDecryptor: Sendable {
     static let tagLength = 16
     static let blockLength = 16
 
-    /// - Precondition: `suite.protection` is not nil.
+    /// - Precondition: `suite.protection` is not nil, and `keys` are the suite's for `version`
+    ///   (as ``TLS13KeySchedule/trafficKeys(secret:suite:)`` or ``TLS12KeyDerivation/keys(masterSecret:clientRandom:serverRandom:suite:)`` make them).
+    ///   A CBC suite with `.tls13` (a ServerHello can claim that) is no crash: every record fails authentication.
     init(suite: TLSCipherSuite, keys: TLSTrafficKeys, version: TLSRecordVersion, encryptThenMAC: Bool) {
         guard let protection = suite.protection else {
             preconditionFailure("\(suite.name) cannot be decrypted: check TLSCipherSuite.protection first")
+        }
+        precondition(keys.key.count == suite.keyLength, "a \(keys.key.count)-byte key for \(suite.name)")
+        switch (version, protection) {
+        case (.tls13, .aesCBC): break  // a ServerHello's nonsense, not a caller's mistake: no record opens
+        case (.tls13, _), (.tls12, .chaCha20Poly1305): precondition(keys.iv.count == 12, "a \(keys.iv.count)-byte IV for \(suite.name)")
+        case (.tls12, .aesGCM): precondition(keys.iv.count == 4, "a \(keys.iv.count)-byte salt for \(suite.name)")
+        case (.tls12, .aesCBC(let mac)): precondition(keys.macKey.count == mac.length, "a \(keys.macKey.count)-byte MAC key for \(suite.name)")
         }
         self.suite = suite
         self.version = version
@@ -58,6 +68,8 @@ struct TLSRecordDecryptor: Sendable {
 
     private func open(header: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer) throws(TLSRecordOpenError) -> (contentType: UInt8, content: [UInt8]) {
         switch (version, protection) {
+        case (.tls13, .aesCBC):
+            throw .authenticationFailed  // TLS 1.3 has no CBC records
         case (.tls13, _):
             return try openTLS13(header: header, body: body)
         case (.tls12, .aesCBC(let mac)):
@@ -93,7 +105,7 @@ struct TLSRecordDecryptor: Sendable {
         let copy: (UnsafeRawBufferPointer) -> [UInt8] = { Array($0) }
         if protection == .aesGCM {
             let explicitNonce = 8
-            guard body.count >= explicitNonce + Self.tagLength, iv.count == 4 else { throw .tooShort }
+            guard body.count >= explicitNonce + Self.tagLength else { throw .tooShort }
             let sealed = UnsafeRawBufferPointer(rebasing: body[explicitNonce...])
             let length = sealed.count - Self.tagLength
             guard length <= Self.maximumPlaintext else { throw .plaintextTooLong }
@@ -119,8 +131,7 @@ struct TLSRecordDecryptor: Sendable {
 
     /// Calls `body` with the 12-byte nonce iv XOR the big-endian sequence number (left-padded).
     private func withXORNonce<R>(_ body: (UnsafeRawBufferPointer) throws(TLSRecordOpenError) -> R) throws(TLSRecordOpenError) -> R {
-        guard iv.count == 12 else { throw .tooShort }
-        return try withUnsafeTemporaryAllocation(byteCount: 12, alignment: 1) { nonce throws(TLSRecordOpenError) in
+        try withUnsafeTemporaryAllocation(byteCount: 12, alignment: 1) { nonce throws(TLSRecordOpenError) in
             iv.withUnsafeBytes { nonce.copyMemory(from: $0) }
             for index in 0..<8 {
                 nonce[4 + index] ^= UInt8(truncatingIfNeeded: sequenceNumber >> (56 - 8 * index))
