@@ -189,6 +189,21 @@ check "channel binding: a SCRAM login that fails through the proxy gets the expl
     grep -q 'authentication failed' '$work/binding/scram.out' &&
     [[ \$(jq -c 'select(.event==\"proxy-note\" and (.proxy.notes[0] | contains(\"Use PLAIN for the test account\")))' '$work/binding/proxy.jsonl' | wc -l) -ge 1 ]]"
 
+check "passthrough --keylog: a SCRAM-SHA-1-PLUS login succeeds, decrypted live, every iq paired with rtt" bash -c "
+    [[ \$(jq -c 'select(.event==\"tls\" and .decrypted)' '$work/binding/passthrough-plus.jsonl' | wc -l) -eq 2 ]] &&
+    [[ \$(jq -c 'select(.kind==\"success\")' '$work/binding/passthrough-plus.jsonl' | wc -l) -eq 2 ]] &&
+    [[ \$(jq -c 'select(.event==\"stanza\" and .kind==\"iq\" and (.type==\"result\" or .type==\"error\") and .rtt_ms != null)' '$work/binding/passthrough-plus.jsonl' | wc -l) -ge 4 ]] &&
+    [[ \$(jq -c 'select(.unanswered or .unmatched_response)' '$work/binding/passthrough-plus.jsonl' | wc -l) -eq 0 ]]"
+check "passthrough --keylog: each client's tls-unique binding is checked and matches" \
+    test "$(jq -c 'select(.kind=="response" and .binding.type=="tls-unique" and .binding.matches==true)' "$work/binding/passthrough-plus.jsonl" | wc -l)" -eq 2
+check "passthrough --keylog: a wrong binding is shown wrong, and the failure is put down to it" bash -c "
+    [[ \$(jq -c 'select(.kind==\"response\" and .binding.matches==false)' '$work/binding/passthrough-wrong.jsonl' | wc -l) -ge 1 ]] &&
+    [[ \$(jq -c 'select(.kind==\"failure\" and (.binding.note | contains(\"was wrong\")))' '$work/binding/passthrough-wrong.jsonl' | wc -l) -ge 1 ]] &&
+    grep -q 'authentication failed' '$work/binding/passthrough-wrong.out'"
+check "passthrough --keylog: the key log's secrets are nowhere in the log" bash -c "
+    [[ \$(grep -c '^CLIENT_RANDOM ' '$work/binding/passthrough-plus.keys') -eq 2 ]] &&
+    ! grep -qiF -f <(awk '/^[A-Z]/ { print \$3 }' '$work/binding/passthrough-plus.keys') '$work/binding/passthrough-plus.jsonl'"
+
 # A server certificate that does not verify: the user is told the fix, the client gets a stream error.
 XMPPSCOPE_PROXY="$PWD/$bin" XMPPSCOPE_PROXY_TRUST=system XMPPSCOPE_CLIENT_MAY_FAIL=1 scripts/make-captures.sh "$work/untrusted" 2>/dev/null
 check "untrusted server: the user is told to use --upstream-ca" grep -q "give its CA with --upstream-ca FILE" "$work/untrusted/c2s-starttls.proxy.err"
