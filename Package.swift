@@ -141,6 +141,8 @@ if Context.environment["XMPPSCOPE_FUZZ"] != nil {
                           path: "Fuzz/FuzzKeyLog", swiftSettings: fuzzSettings),
         .executableTarget(name: "FuzzJSONL", dependencies: ["FuzzSupport", "XMPPBase", "XMPPCore", "XMPPInspect"],
                           path: "Fuzz/FuzzJSONL", swiftSettings: fuzzSettings),
+        .executableTarget(name: "FuzzTLS", dependencies: ["FuzzSupport", "XMPPBase", "XMPPTransport"],
+                          path: "Fuzz/FuzzTLS", swiftSettings: fuzzSettings),
     ]
-    package.products += ["FuzzFramer", "FuzzPcap", "FuzzFilter", "FuzzJSONL", "FuzzKeyLog"].map { .executable(name: $0, targets: [$0]) }
+    package.products += ["FuzzFramer", "FuzzPcap", "FuzzFilter", "FuzzJSONL", "FuzzKeyLog", "FuzzTLS"].map { .executable(name: $0, targets: [$0]) }
 }

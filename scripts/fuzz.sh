@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Builds and runs the libFuzzer targets (Fuzz/) with AddressSanitizer.
 #
-#   scripts/fuzz.sh TARGET SECONDS     TARGET: framer, pcap, filter, jsonl, keylog, or all (each SECONDS)
+#   scripts/fuzz.sh TARGET SECONDS     TARGET: framer, pcap, filter, jsonl, keylog, tls, or all (each SECONDS)
 #
 # Targets are built into .build-fuzz (XMPPSCOPE_FUZZ=1 makes Package.swift define them). Seed
 # corpora are made fresh in the work dir (default ${TMPDIR:-/tmp}/xmppscope-fuzz, or $FUZZ_WORK)
 # from captures/*.pcap, ../shared/captures-public (read there, never copied into the repo),
-# filters/*.filter, Fuzz/corpus, and the JSON Lines `xmppscope replay --json` makes of the
+# filters/*.filter, Fuzz/corpus (tls: BoringSSL sessions written by the TLSFuzzSeeds test), and the JSON Lines `xmppscope replay --json` makes of the
 # captures. What the fuzzer finds new is kept in WORK/corpus/TARGET across runs; a crashing
 # input goes to WORK/crashes/TARGET/ and the script exits 1 (after running every target asked).
 #
@@ -20,13 +20,13 @@ set -euo pipefail
 export SWIFT_BACKTRACE=enable=no
 cd "$(dirname "$0")/.."
 
-usage() { echo "usage: scripts/fuzz.sh framer|pcap|filter|jsonl|keylog|all SECONDS" >&2; exit 2; }
+usage() { echo "usage: scripts/fuzz.sh framer|pcap|filter|jsonl|keylog|tls|all SECONDS" >&2; exit 2; }
 [[ $# -eq 2 ]] || usage
 TARGET=$1 SECONDS_EACH=$2
 [[ $SECONDS_EACH =~ ^[0-9]+$ ]] || usage
 case $TARGET in
-    framer|pcap|filter|jsonl|keylog) TARGETS=("$TARGET") ;;
-    all) TARGETS=(framer pcap filter jsonl keylog) ;;
+    framer|pcap|filter|jsonl|keylog|tls) TARGETS=("$TARGET") ;;
+    all) TARGETS=(framer pcap filter jsonl keylog tls) ;;
     *) usage ;;
 esac
 
@@ -37,7 +37,7 @@ PUBLIC=../shared/captures-public
 mkdir -p "$WORK"
 
 product() {
-    case $1 in framer) echo FuzzFramer ;; pcap) echo FuzzPcap ;; filter) echo FuzzFilter ;; jsonl) echo FuzzJSONL ;; keylog) echo FuzzKeyLog ;; esac
+    case $1 in framer) echo FuzzFramer ;; pcap) echo FuzzPcap ;; filter) echo FuzzFilter ;; jsonl) echo FuzzJSONL ;; keylog) echo FuzzKeyLog ;; tls) echo FuzzTLS ;; esac
 }
 
 build() {
@@ -139,6 +139,9 @@ PY
         keylog)
             cp Fuzz/corpus/keylog/* "$seeds/"
             ;;
+        tls)
+            cp Fuzz/corpus/tls/* "$seeds/"
+            ;;
         jsonl)
             local log
             for log in "$(logs)"/*.jsonl; do
@@ -167,6 +170,7 @@ for target in "${TARGETS[@]}"; do
         filter) flags=(-dict=Fuzz/corpus/filter.dict -max_len=512) ;;
         jsonl) flags=(-dict=Fuzz/corpus/jsonl.dict -max_len=16384) ;;
         keylog) flags=(-max_len=4096) ;;
+        tls) flags=(-max_len=16384) ;;
     esac
     echo "== fuzzing $target for ${SECONDS_EACH}s (log: $log)"
     set +e

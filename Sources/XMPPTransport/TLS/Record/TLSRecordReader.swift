@@ -8,7 +8,7 @@ struct TLSRecordReader {
     /// Why bytes could not be read as a record.
     enum Problem: Sendable, Hashable {
         /// Bytes that do not begin a TLS record, and how many were skipped before a plausible
-        /// header (or the end of what is held).
+        /// header (or the end of the stream, or a gap).
         case notARecord(offset: Int, skipped: Int)
         /// A record longer than TLS allows (2^14 + 2048; 2^14 + 256 for TLS 1.3).
         case oversized(offset: Int, length: Int, limit: Int)
@@ -27,6 +27,9 @@ struct TLSRecordReader {
     private var base = 0
     /// Hunting for a plausible header after a problem or a gap.
     private(set) var isHunting = false
+    /// Where the bytes being skipped began, while the hunt goes on: their problem is reported
+    /// when it is known how many there are (whatever the segmentation, one report for the run).
+    private var skippingFrom: Int?
 
     /// Bytes of this direction's TLS stream read so far (counting gaps).
     var totalBytes: Int { base + buffer.count }
@@ -44,8 +47,18 @@ struct TLSRecordReader {
         buffer.append(contentsOf: bytes.bindMemory(to: UInt8.self))
     }
 
+    /// Reports the bytes being skipped, if any, up to what is held: at the end of the stream or
+    /// before a gap.
+    mutating func endSkipping(problem: (Problem) -> Void) {
+        guard let from = skippingFrom else { return }
+        skippingFrom = nil
+        problem(.notARecord(offset: from, skipped: base + buffer.count - from))
+    }
+
     /// `count` bytes were lost: what is held is dropped, and the next record is hunted for.
+    /// (Call ``endSkipping(problem:)`` first.)
     mutating func gap(_ count: Int) {
+        skippingFrom = nil
         base += buffer.count + count
         buffer.removeAll(keepingCapacity: true)
         start = 0
@@ -62,6 +75,10 @@ struct TLSRecordReader {
                 guard let found = findPlausibleHeader() else { return nil }
                 start = found
                 isHunting = false
+                if let from = skippingFrom {
+                    skippingFrom = nil
+                    problem(.notARecord(offset: from, skipped: base + start - from))
+                }
                 continue
             }
             let type = buffer[start]
@@ -70,8 +87,14 @@ struct TLSRecordReader {
             guard TLSContentType(rawValue: type) != nil, major == 3 else {
                 let offset = base + start
                 start += 1
-                if let found = findPlausibleHeader() { start = found } else { isHunting = true }
-                problem(.notARecord(offset: offset, skipped: base + start - offset))
+                if let found = findPlausibleHeader() {
+                    start = found
+                    problem(.notARecord(offset: offset, skipped: base + start - offset))
+                } else {
+                    // Reported when the hunt ends.
+                    isHunting = true
+                    skippingFrom = offset
+                }
                 continue
             }
             guard length <= limit else {

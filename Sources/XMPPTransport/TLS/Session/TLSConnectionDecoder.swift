@@ -57,23 +57,41 @@ public final class TLSConnectionDecoder {
     public func feed(_ direction: Direction, _ bytes: UnsafeRawBufferPointer, emit: (TLSEvent) -> Void) {
         let d = index(direction)
         directions[d].reader.append(bytes)
-        while let record = directions[d].reader.next(problem: { problem in
+        while true {
+            // The reader's problems are collected, then handled: counting them in `directions`
+            // from within the reader's own mutating access would be an exclusivity violation.
+            var problems: [TLSRecordReader.Problem] = []
+            let record = directions[d].reader.next { problems.append($0) }
+            readerProblems(problems, direction, emit)
+            guard let record else { return }
+            process(record, direction, emit)
+        }
+    }
+
+    private func readerProblems(_ problems: [TLSRecordReader.Problem], _ direction: Direction, _ emit: (TLSEvent) -> Void) {
+        for problem in problems {
             switch problem {
             case .notARecord(let offset, let skipped):
                 emit(.problem(direction, .notARecord(offset: offset, skipped: skipped)))
-                directions[d].undecryptedBytes += skipped
+                directions[index(direction)].undecryptedBytes += skipped
             case .oversized(let offset, let length, let limit):
                 emit(.problem(direction, .oversizedRecord(offset: offset, length: length, limit: limit)))
             }
-        }) {
-            process(record, direction, emit)
         }
+    }
+
+    /// Reports the bytes the reader was skipping when its stream ended or broke off.
+    private func endSkipping(_ direction: Direction, _ emit: (TLSEvent) -> Void) {
+        var problems: [TLSRecordReader.Problem] = []
+        directions[index(direction)].reader.endSkipping { problems.append($0) }
+        readerProblems(problems, direction, emit)
     }
 
     /// `count` bytes of `direction` were never captured: decryption resumes at the next record
     /// that authenticates, and the records lost are reported.
     public func gap(_ direction: Direction, missing count: Int, emit: (TLSEvent) -> Void) {
         let d = index(direction)
+        endSkipping(direction, emit)
         directions[d].reader.gap(count)
         directions[d].handshake.reset()
         directions[d].undecryptedBytes += count
@@ -83,6 +101,7 @@ public final class TLSConnectionDecoder {
     /// The connection ended: reports the session's facts if the handshake never completed.
     public func finish(emit: (TLSEvent) -> Void) {
         for direction in Direction.allCases {
+            endSkipping(direction, emit)
             let d = index(direction)
             if directions[d].queueHead < directions[d].queue.count {
                 directions[d].undecryptedBytes += directions[d].queuedBytes
@@ -98,7 +117,8 @@ public final class TLSConnectionDecoder {
                 info.failure = .noClientHello
             } else if lookup == nil {
                 info.failure = .noKeyLog
-            } else if secrets == nil && masterSecret == nil && serverHello != nil {
+            } else if secrets == nil && masterSecret == nil && serverHello != nil && !hasSecret(clientHello!) {
+                // The key log is asked here: no protected record may have come to ask it.
                 info.failure = .noSecret(clientRandom: clientHello!.random)
             } else {
                 info.failure = .incompleteHandshake
@@ -458,6 +478,11 @@ public final class TLSConnectionDecoder {
                 version: .tls13, encryptThenMAC: false)
         }
         return true
+    }
+
+    /// Whether the key log (or, TLS 1.2, the session resumed) has a secret for the session.
+    private func hasSecret(_ clientHello: TLSClientHello) -> Bool {
+        lookup?.secrets(forClientRandom: clientHello.random) != nil || resumedMasterSecret(clientHello) != nil
     }
 
     private func resumedMasterSecret(_ clientHello: TLSClientHello) -> [UInt8]? {
