@@ -7,8 +7,16 @@
 #
 # Writes OUTDIR/c2s-plain.pcap (no TLS, SASL PLAIN: everything readable) and
 # OUTDIR/c2s-starttls.pcap (STARTTLS with a throwaway self-signed certificate),
-# each with a <name>.expect.json written by the clients. Needs root (tcpdump,
+# each with a <name>.expect.json written by the clients. Without XMPPSCOPE_PROXY it
+# also writes two key-logged TLS captures of the full scenario, each with the
+# clients' TLS secrets (SSLKEYLOGFILE, NSS key log format) as <name>.keys:
+# OUTDIR/c2s-starttls-keylog.* (STARTTLS) and OUTDIR/c2s-directtls-keylog.*
+# (XEP-0368 direct TLS, Prosody's c2s_direct_tls_ports). Needs root (tcpdump,
 # prosody's run_as_root), prosody, tcpdump, openssl, python3 with slixmpp.
+#
+# The bundled samples in captures/ were made by this script; to refresh only some of them,
+# run it into a temporary OUTDIR and copy those files (c2s-plain.* and c2s-starttls.* are
+# what the tests count on, so leave them alone unless a test is meant to change).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -143,7 +151,9 @@ capture() {
     die "$1: tcpdump dropped packets in three attempts; the machine is too loaded to capture loopback"
 }
 
-# capture_once NAME PORT TLS(yes|no) SCENARIO [session.py options]; returns 75 if tcpdump dropped packets.
+# capture_once NAME PORT TLS(yes|no|direct) SCENARIO [session.py options]; returns 75 if tcpdump
+# dropped packets. With CLIENT_KEYLOG=1 in its environment the clients log their TLS secrets to
+# NAME.keys (Python's ssl.create_default_context, which slixmpp uses, honours SSLKEYLOGFILE).
 capture_once() {
     local name=$1 port=$2 tls=$3 scenario=$4; shift 4
     local dir=$WORK/$name
@@ -187,7 +197,9 @@ capture_once() {
         grep -q relaying "$dir/proxy.err" || die "the proxy did not listen: $(cat "$dir/proxy.err")"
     fi
 
-    timeout "$SESSION_TIMEOUT" "$PYTHON" "$REPO/scripts/peers/session.py" \
+    local client_env=()
+    [[ ${CLIENT_KEYLOG:-} == 1 ]] && client_env=(SSLKEYLOGFILE="$dir/$name.keys")
+    timeout "$SESSION_TIMEOUT" env "${client_env[@]}" "$PYTHON" "$REPO/scripts/peers/session.py" \
         --domain "$DOMAIN" --port "$client_port" --password "$PASSWORD" \
         --scenario "$scenario" --out "$dir/$name.expect.json" "$@" \
         || [[ ${XMPPSCOPE_CLIENT_MAY_FAIL:-} == 1 ]] \
@@ -211,6 +223,12 @@ capture_once() {
         return 75
     fi
     [[ $(stat -c %s "$dir/$name.pcap") -gt 24 ]] || die "$name: the capture holds no packets"
+    if [[ ${CLIENT_KEYLOG:-} == 1 ]]; then
+        # Two clients, each with its handshake and traffic secrets (TLS 1.3: five lines each).
+        [[ $(grep -c '^CLIENT_TRAFFIC_SECRET_0 \|^CLIENT_RANDOM ' "$dir/$name.keys" 2>/dev/null) -ge 2 ]] \
+            || die "$name: the clients wrote no TLS secrets to $name.keys (SSLKEYLOGFILE ignored?)"
+        mv "$dir/$name.keys" "$OUTDIR/"
+    fi
     mv "$dir/$name.pcap" "$dir/$name.expect.json" "$OUTDIR/"
     log "$name: wrote $OUTDIR/$name.pcap ($(stat -c %s "$OUTDIR/$name.pcap") bytes) and $name.expect.json"
 }
@@ -235,4 +253,8 @@ if [[ -n ${XMPPSCOPE_PROXY:-} && ${XMPPSCOPE_PROXY_TLS:-intercept} == intercept 
     capture c2s-directtls "$DIRECT_TLS_PORT" direct full --direct-tls --big-body --ca-file "$WORK/xmppscope-ca.pem"
 else
     capture c2s-starttls "$TLS_PORT" yes short --trust-any-cert
+    # Key-logged TLS: the full scenario (the stanzas of c2s-plain), once over STARTTLS and once
+    # over direct TLS, the clients writing their secrets so the captures can be decrypted.
+    CLIENT_KEYLOG=1 capture c2s-starttls-keylog "$TLS_PORT" yes full --trust-any-cert
+    CLIENT_KEYLOG=1 capture c2s-directtls-keylog "$DIRECT_TLS_PORT" direct full --direct-tls --trust-any-cert
 fi
