@@ -99,7 +99,7 @@ chunks = {
           + pings("ping") + msg("utf8-1", f"bob@{domain}", "héllo wörld — 你好 🎉")
           + msg("five-1", f"bob@{domain}", filler(80)) + "<iq type='get' id='c2-end'><ping xmlns='urn:xmpp:ping'/></iq>",
     "s2": f"<iq type='result' id='bind-1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>alice@{domain}/matrix</jid></bind></iq>"
-          + results("ping") + msg("big-s", f"alice@{domain}/matrix", filler(640))  # ~40 KB in one write
+          + results("ping") + msg("big-s", f"alice@{domain}/matrix", filler(640))  # ~39 KB in one write
           + "<iq type='result' id='s2-end'/>",
     "c3": msg("big-c", f"bob@{domain}", filler(640)) + "<iq type='get' id='c3-end'><ping xmlns='urn:xmpp:ping'/></iq>",
     "s3": "<iq type='result' id='s3-end'/>",
@@ -244,7 +244,7 @@ EOF
 }
 
 # prosody_case NAME DESCRIPTION EXPECT [CLIENT-OPTIONS...]: s_client -starttls xmpp, SASL PLAIN
-# as alice, bind, 24 pings and a ~40 KB message to its own full JID (Prosody writes it back in
+# as alice, bind, 24 pings and a ~39 KB message to its own full JID (Prosody writes it back in
 # one piece), then the stream's end.
 prosody_case() {
     CASE=$1; local description=$2 expect=$3; shift 3
