@@ -72,6 +72,9 @@ has_marker() { [[ $(occurrences "$1" "$2") -ge $3 ]]; }  # FILE MARKER COUNT
 alive() { kill -0 "$1" 2>/dev/null; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
+for ((i = 0; i < 30; i++)); do listening $((BASE_PORT + i)) && die "port $((BASE_PORT + i)) on 127.0.0.1 is already in use"; done
+listening "$PROSODY_PORT" && die "port $PROSODY_PORT on 127.0.0.1 is already in use"
+
 # ---- certificates: EC P-256 (ECDSA suites) and RSA 2048 (ECDHE-RSA, RSA key exchange) ---------
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=$DOMAIN" \
     -addext "subjectAltName=DNS:$DOMAIN" -keyout "$WORK/ec-key.pem" -out "$WORK/ec-cert.pem" 2>/dev/null
