@@ -4,7 +4,8 @@
 #     slixmpp clients (and records its own pcaps with tcpdump);
 #  2. the fresh captures are checked against what the clients saw (swift test, OwnCapturesTests);
 #  3. the live capture's stanzas equal the replay of the fresh pcap, every iq paired;
-#  4. the command line's errors: a truncated capture, a missing file.
+#  4. the command line's errors: a truncated capture, a missing file;
+#  ... and, last, TLS decrypted from key logs against tshark (scripts/tls-cross-check.sh).
 # Processes it starts are stopped by PID. Prints "N passed, M failed".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -312,6 +313,24 @@ check "colour on a terminal" bash -c "$(declare -f on_tty); on_tty 'NO_COLOR= $b
 check "no colour with NO_COLOR" bash -c "$(declare -f on_tty); ! on_tty 'NO_COLOR=1 $bin replay captures/c2s-plain.pcap' | grep -q \$'\\e\\['"
 check "no colour with --no-color" bash -c "$(declare -f on_tty); ! on_tty '$bin replay captures/c2s-plain.pcap --no-color' | grep -q \$'\\e\\['"
 check "no colour into a pipe" bash -c "! NO_COLOR= $bin replay captures/c2s-plain.pcap | grep -q \$'\\e\\['"
+
+# 8. TLS decrypted from key logs (scripts/tls-cross-check.sh): a matrix of openssl captures
+#    (TLS 1.3 and 1.2 suites, KeyUpdate, HelloRetryRequest, resumption, CBC with and without
+#    encrypt-then-MAC, STARTTLS to Prosody), `follow` byte for byte against tshark per connection
+#    and direction, and the fresh key-logged Prosody + slixmpp sessions replayed with --keylog
+#    against the plaintext one. Each of its checks counts here.
+tls_status=0
+scripts/tls-cross-check.sh "$bin" "$work/tls-matrix" "$work/captures" >"$work/tls-cross-check.out" 2>&1 || tls_status=$?
+while IFS= read -r line; do
+    case $line in
+        ok:\ *) check "tls: ${line#ok: }" true ;;
+        FAILED:\ *) check "tls: ${line#FAILED: }" false ;;
+        *) echo "$line" ;;
+    esac
+done <"$work/tls-cross-check.out"
+check "tls: the cross-check ran to its end and agrees with its own count" bash -c "
+    grep -q '^tls-cross-check: [0-9]* passed, [0-9]* failed\$' '$work/tls-cross-check.out' &&
+    { [[ $tls_status -eq 0 ]] || grep -q '^FAILED: ' '$work/tls-cross-check.out'; }"
 
 echo "integration: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -72,6 +72,9 @@ has_marker() { [[ $(occurrences "$1" "$2") -ge $3 ]]; }  # FILE MARKER COUNT
 alive() { kill -0 "$1" 2>/dev/null; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
+for ((i = 0; i < 30; i++)); do listening $((BASE_PORT + i)) && die "port $((BASE_PORT + i)) on 127.0.0.1 is already in use"; done
+listening "$PROSODY_PORT" && die "port $PROSODY_PORT on 127.0.0.1 is already in use"
+
 # ---- certificates: EC P-256 (ECDSA suites) and RSA 2048 (ECDHE-RSA, RSA key exchange) ---------
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=$DOMAIN" \
     -addext "subjectAltName=DNS:$DOMAIN" -keyout "$WORK/ec-key.pem" -out "$WORK/ec-cert.pem" 2>/dev/null
@@ -99,7 +102,7 @@ chunks = {
           + pings("ping") + msg("utf8-1", f"bob@{domain}", "héllo wörld — 你好 🎉")
           + msg("five-1", f"bob@{domain}", filler(80)) + "<iq type='get' id='c2-end'><ping xmlns='urn:xmpp:ping'/></iq>",
     "s2": f"<iq type='result' id='bind-1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>alice@{domain}/matrix</jid></bind></iq>"
-          + results("ping") + msg("big-s", f"alice@{domain}/matrix", filler(640))  # ~40 KB in one write
+          + results("ping") + msg("big-s", f"alice@{domain}/matrix", filler(640))  # ~39 KB in one write
           + "<iq type='result' id='s2-end'/>",
     "c3": msg("big-c", f"bob@{domain}", filler(640)) + "<iq type='get' id='c3-end'><ping xmlns='urn:xmpp:ping'/></iq>",
     "s3": "<iq type='result' id='s3-end'/>",
@@ -117,6 +120,51 @@ for name, text in chunks.items():
     with open(os.path.join(out, name), "w", encoding="utf-8") as f:
         f.write(text)
 EOF
+# s_client writes what it reads from its input in 8 KB pieces, so its records are never full
+# size; this client (Python's ssl, the same OpenSSL) writes each read of its input whole, so a
+# ~39 KB chunk goes out as full 16 KB records. Like s_client -quiet: input to the peer, the peer's
+# data to standard output, and at the input's end close_notify and exit.
+cat >"$WORK/tls-client.py" <<'PY'
+import argparse, os, selectors, socket, ssl, sys
+ap = argparse.ArgumentParser()
+ap.add_argument("--port", type=int, required=True)
+ap.add_argument("--servername", required=True)
+ap.add_argument("--keylog", required=True)
+ap.add_argument("--tls", choices=("1.2", "1.3"), required=True)
+ap.add_argument("--cipher")
+ap.add_argument("--alpn")
+a = ap.parse_args()
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_3 if a.tls == "1.3" else ssl.TLSVersion.TLSv1_2
+if a.cipher:
+    ctx.set_ciphers(a.cipher)
+if a.alpn:
+    ctx.set_alpn_protocols([a.alpn])
+ctx.keylog_filename = a.keylog
+tls = ctx.wrap_socket(socket.create_connection(("127.0.0.1", a.port), timeout=30), server_hostname=a.servername)
+tls.setblocking(False)
+sel = selectors.DefaultSelector()
+sel.register(0, selectors.EVENT_READ)
+sel.register(tls, selectors.EVENT_READ)
+while True:
+    for key, _ in sel.select(30):
+        if key.fileobj == 0:
+            data = os.read(0, 1 << 20)
+            if not data:
+                tls.setblocking(True)
+                tls.unwrap()
+                sys.exit(0)
+            tls.setblocking(True); tls.sendall(data); tls.setblocking(False)
+        else:
+            try:
+                data = tls.recv(1 << 16)
+            except ssl.SSLWantReadError:
+                continue
+            if not data:
+                sys.exit(0)
+            sys.stdout.buffer.write(data); sys.stdout.buffer.flush()
+PY
 marker() {  # CHUNK: the string its receiver waits for
     case $1 in c4|s4) echo '</stream:stream>' ;; *) echo "id='$1-end'" ;; esac
 }
@@ -160,6 +208,7 @@ keyupdate() {  # LETTER CONN N: s_client's k (update) or K (update, and ask the 
 # EXPECT: space-separated key=value facts tshark must report (see facts()). CONNS=2 in the
 # environment: two connections, the second resuming the first's session (-sess_out/-sess_in).
 # KEYUPDATE=1: s_client sends a KeyUpdate (k), then one requesting the server's (K).
+# CLIENT=python: the client is tls-client.py (CLIENT-OPTIONS are its options), not s_client.
 direct_case() {
     CASE=$1; local description=$2 expect=$3; shift 3
     local server_opts=() client_opts=()
@@ -187,8 +236,10 @@ direct_case() {
             if [[ $conn -eq 1 ]]; then session=(-sess_out "$CASE_DIR/session.pem"); else session=(-sess_in "$CASE_DIR/session.pem"); fi
         fi
         rm -f "$CASE_DIR/client.in"; mkfifo "$CASE_DIR/client.in"
-        timeout 60 openssl s_client -connect "127.0.0.1:$port" -servername "$DOMAIN" -keylogfile "$OUTDIR/$CASE.keys.new" \
-            -quiet -no_ign_eof "${commands[@]}" "${session[@]}" "${client_opts[@]}" \
+        local client=(openssl s_client -connect "127.0.0.1:$port" -servername "$DOMAIN" -keylogfile "$OUTDIR/$CASE.keys.new"
+                      -quiet -no_ign_eof "${commands[@]}" "${session[@]}")
+        [[ ${CLIENT:-} == python ]] && client=(python3 "$WORK/tls-client.py" --port "$port" --servername "$DOMAIN" --keylog "$OUTDIR/$CASE.keys.new")
+        timeout 60 "${client[@]}" "${client_opts[@]}" \
             <"$CASE_DIR/client.in" >"$CASE_DIR/client.out.$conn" 2>"$CASE_DIR/client.err.$conn" 7>&- &
         CLIENT_PID=$!
         exec 8>"$CASE_DIR/client.in"
@@ -244,7 +295,7 @@ EOF
 }
 
 # prosody_case NAME DESCRIPTION EXPECT [CLIENT-OPTIONS...]: s_client -starttls xmpp, SASL PLAIN
-# as alice, bind, 24 pings and a ~40 KB message to its own full JID (Prosody writes it back in
+# as alice, bind, 24 pings and a ~39 KB message to its own full JID (Prosody writes it back in
 # one piece), then the stream's end.
 prosody_case() {
     CASE=$1; local description=$2 expect=$3; shift 3
@@ -316,6 +367,13 @@ facts() {
             printf "\"server_hellos\":%d,\"hrr\":%d,\"certificates\":%d,\"etm\":%d,\"psk\":%d,\"keyupdate_c2s\":%d,\"keyupdate_s2c\":%d,\"tickets\":%d}\n", sh, hrr, certs, etm, psk, ku_c2s, ku_s2c, tickets }'
 }
 
+# record_sizes PCAP SERVER-PORT: the largest TLS record each way, as JSON members.
+record_sizes() {
+    tshark -r "$1" -Y tls.record -T fields -e tcp.srcport -e tls.record.length 2>/dev/null | awk -F'\t' -v sport="$2" '
+        { n = split($2, a, ","); for (i = 1; i <= n; i++) { d = ($1 == sport) ? "s2c" : "c2s"; if (a[i] + 0 > m[d]) m[d] = a[i] + 0 } }
+        END { printf "\"record_max_c2s\":%d,\"record_max_s2c\":%d", m["c2s"], m["s2c"] }'
+}
+
 # follow_all PCAP KEYS SERVER-PORT CONNS PREFIX: tshark -z follow,tls,raw for each connection,
 # written as PREFIX.DIR.tshark (connection 1) and PREFIX.connK.DIR.tshark. tshark names the
 # nodes itself (its Node 0 is not always the client), so each side is told by its port.
@@ -341,8 +399,14 @@ follow_all() {
 # finish_case PORT CONNS DESCRIPTION EXPECT: tshark's decryption against what was sent, and the facts.
 finish_case() {
     local port=$1 conns=$2 description=$3 expect=$4 k d problems=()
-    facts "$OUTDIR/$CASE.pcap" "$OUTDIR/$CASE.keys" "$port" >"$OUTDIR/$CASE.facts.json"
+    # Three tshark passes side by side (each one reads the whole capture).
+    facts "$OUTDIR/$CASE.pcap" "$OUTDIR/$CASE.keys" "$port" >"$CASE_DIR/facts" &
+    local facts_pid=$!
+    record_sizes "$OUTDIR/$CASE.pcap" "$port" >"$CASE_DIR/records" &
+    local records_pid=$!
     follow_all "$OUTDIR/$CASE.pcap" "$OUTDIR/$CASE.keys" "$port" "$conns" "$OUTDIR/$CASE"
+    wait "$facts_pid" "$records_pid"
+    jq -c ". + {$(cat "$CASE_DIR/records")}" "$CASE_DIR/facts" >"$OUTDIR/$CASE.facts.json"
     local summary=""
     for ((k = 1; k <= conns; k++)); do
         local stem=$OUTDIR/$CASE
@@ -423,6 +487,12 @@ CONNS=2 direct_case tls12-resumption "TLS 1.2, a second connection resuming with
 CONNS=2 direct_case tls12-resumption-id "TLS 1.2, a second connection resuming by session ID (server -no_ticket)" \
     "$T12 certificates=1 tickets=0 suite=TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" \
     "${EC[@]}" -no_ticket -- -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256
+CLIENT=python direct_case tls13-fullsize-c2s "TLS 1.3 AES-128-GCM, the client (Python ssl) writing whole: full 16 KB records both ways" \
+    "$T13 suite=TLS_AES_128_GCM_SHA256 record_max_c2s=16401 record_max_s2c=16401" \
+    "${EC[@]}" -ciphersuites TLS_AES_128_GCM_SHA256 -- --tls 1.3
+CLIENT=python direct_case tls12-cbc-mte-fullsize-c2s "TLS 1.2 ECDHE-RSA-AES256-SHA384, MAC-then-encrypt (server -no_etm), the client (Python ssl) writing whole: full-size CBC records both ways" \
+    "$T12 suite=TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384 etm=0 record_max_c2s=+16401 record_max_s2c=+16401" \
+    "${RSA[@]}" -no_etm -cipher 'ALL:@SECLEVEL=0' -- --tls 1.2 --cipher 'ECDHE-RSA-AES256-SHA384:@SECLEVEL=0'
 direct_case directtls-alpn "Direct TLS (XEP-0368) with ALPN xmpp-client and SNI" "$T13 alpn=xmpp-client" \
     "${EC[@]}" -alpn xmpp-client -- -alpn xmpp-client
 
