@@ -52,5 +52,10 @@ struct Follow: ParsableCommand {
         }
         stdout.flush()
         if outcome.captureError != nil { throw ExitCode(2) }
+        let count = inspector.connections.count
+        guard inspector.connections.contains(where: { $0.id == connection }) else {
+            FileHandleStandardError.write("error: the capture has no connection \(connection) (\(count == 0 ? "no TCP connections" : "connections 0 to \(count - 1)"))\n")
+            throw ExitCode(1)
+        }
     }
 }
