@@ -44,7 +44,7 @@ check "tls-matrix: every case captured, tshark decrypted each to what the peers 
 # 2. follow against tshark, byte for byte.
 follow_equals() {  # PCAP KEYS CONN DIR EXPECTED
     local out=$work/follow.out
-    "$BIN" follow "$1" --keylog "$2" --conn "$3" --dir "$4" >"$out" 2>"$work/follow.err" \
+    "$BIN" follow "$1" --keylog "$2" --conn "$3" --dir "$4" --show-secrets >"$out" 2>"$work/follow.err" \
         || { echo "  follow exited $?: $(head -c 300 "$work/follow.err")"; return 1; }
     cmp "$out" "$5" || { echo "  follow gave $(stat -c %s "$out") bytes, tshark $(stat -c %s "$5")"; return 1; }
 }
