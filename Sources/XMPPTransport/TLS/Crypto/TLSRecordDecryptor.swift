@@ -7,7 +7,7 @@ import struct Foundation.Data
 /// TLS 1.2 AES-CBC records, MAC-then-encrypt (RFC 5246 §6.2.3.2) or Encrypt-then-MAC (RFC 7366).
 /// TLS 1.1 CBC records open too (the MAC takes the header's version); TLS 1.0's chained implicit
 /// IVs do not. Checks are not constant-time: this is a passive decoder, not an endpoint.
-struct TLSRecordDecryptor: Sendable {
+struct TLSRecordDecryptor {
     let suite: TLSCipherSuite
     let version: TLSRecordVersion
     let encryptThenMAC: Bool
@@ -15,10 +15,11 @@ struct TLSRecordDecryptor: Sendable {
     var sequenceNumber: UInt64 = 0
 
     private let protection: TLSRecordProtection
-    // Kept as bytes, not SymmetricKey (not Sendable in swift-crypto 3.12), which is made per record.
-    private let key: [UInt8]
+    // SymmetricKeys made once (so the decryptor is not Sendable: swift-crypto 3.12's key is not);
+    // one decoder owns it on one thread.
+    private let key: SymmetricKey
     private let iv: [UInt8]
-    private let macKey: [UInt8]
+    private let macKey: SymmetricKey
 
     /// The largest TLSPlaintext fragment (RFC 8446 §5.1, RFC 5246 §6.2.1).
     static let maximumPlaintext = 1 << 14
@@ -43,9 +44,9 @@ struct TLSRecordDecryptor: Sendable {
         self.version = version
         self.encryptThenMAC = encryptThenMAC
         self.protection = protection
-        self.key = keys.key
+        self.key = SymmetricKey(data: keys.key)
         self.iv = keys.iv
-        self.macKey = keys.macKey
+        self.macKey = SymmetricKey(data: keys.macKey)
     }
 
     /// Opens one record. `header` is the 5-byte record header as on the wire (type, legacy
@@ -140,22 +141,21 @@ struct TLSRecordDecryptor: Sendable {
         }
     }
 
-    /// Decrypts `sealed` (ciphertext then 16-byte tag) and hands the plaintext to `use`.
+    /// Decrypts `sealed` (ciphertext then 16-byte tag; at least the tag, which callers check) and hands the plaintext to `use`.
     private func aeadOpen<R>(nonce: UnsafeRawBufferPointer, sealed: UnsafeRawBufferPointer, aad: UnsafeRawBufferPointer,
                              _ use: (UnsafeRawBufferPointer) throws(TLSRecordOpenError) -> R) throws(TLSRecordOpenError) -> R {
-        let split = sealed.count - Self.tagLength
-        let ciphertext = UnsafeRawBufferPointer(rebasing: sealed[0..<split])
-        let tag = UnsafeRawBufferPointer(rebasing: sealed[split...])
         let plaintext: Data
+        // One contiguous nonce + ciphertext + tag: a sealed box made from it slices it, where one
+        // made from three generic buffers copies each through Data's generic append (slow).
+        var combined = Data(capacity: nonce.count + sealed.count)
+        combined.append(nonce.bindMemory(to: UInt8.self))
+        combined.append(sealed.bindMemory(to: UInt8.self))
         do {
-            let key = SymmetricKey(data: key)
             switch protection {
             case .chaCha20Poly1305:
-                let box = try ChaChaPoly.SealedBox(nonce: ChaChaPoly.Nonce(data: nonce), ciphertext: ciphertext, tag: tag)
-                plaintext = try ChaChaPoly.open(box, using: key, authenticating: aad)
+                plaintext = try ChaChaPoly.open(ChaChaPoly.SealedBox(combined: combined), using: key, authenticating: aad)
             default:
-                let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: nonce), ciphertext: ciphertext, tag: tag)
-                plaintext = try AES.GCM.open(box, using: key, authenticating: aad)
+                plaintext = try AES.GCM.open(AES.GCM.SealedBox(combined: combined), using: key, authenticating: aad)
             }
         } catch {
             throw .authenticationFailed
@@ -207,7 +207,7 @@ struct TLSRecordDecryptor: Sendable {
         let plaintext: Data
         do {
             let iv = try AES._CBC.IV(ivBytes: UnsafeRawBufferPointer(rebasing: encrypted[0..<Self.blockLength]))
-            plaintext = try AES._CBC.decrypt(ciphertext, using: SymmetricKey(data: key), iv: iv, noPadding: true)
+            plaintext = try AES._CBC.decrypt(ciphertext, using: key, iv: iv, noPadding: true)
         } catch {
             throw .authenticationFailed
         }
@@ -247,7 +247,6 @@ struct TLSRecordDecryptor: Sendable {
         withUnsafeTemporaryAllocation(byteCount: 13, alignment: 1) { prefix in
             writePseudoHeader(into: prefix, header: header, length: length)
             let prefix = UnsafeRawBufferPointer(prefix)
-            let macKey = SymmetricKey(data: macKey)
             switch mac {
             case .sha1: return Self.hmac(Insecure.SHA1.self, key: macKey, prefix, data, equals: expected)
             case .sha256: return Self.hmac(SHA256.self, key: macKey, prefix, data, equals: expected)
