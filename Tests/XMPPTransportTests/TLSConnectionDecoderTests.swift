@@ -101,8 +101,11 @@ struct TLSConnectionDecoderTests {
     func noKeyLog(_ testCase: Case) throws {
         let session = try testCase.run()
         for chunk in [7, Int.max] {
-            let decoded = decode(session.captureOrder, chunk: chunk, decoder: TLSConnectionDecoder(lookup: nil))
-            let info = try #require(decoded.info, "\(decoded.handshakes.count) handshake events")
+            let decoder = TLSConnectionDecoder(lookup: nil)
+            var decoded = decode(session.captureOrder, chunk: chunk, decoder: decoder, finish: false)
+            let info = try #require(decoded.info, "reported before the connection ends: \(decoded.handshakes.count) handshake events")
+            decoder.finish { decoded.record($0) }
+            #expect(decoded.handshakes.count == 1)
             #expect(!info.decrypted)
             #expect(info.failure == .noKeyLog)
             #expect(info.version == testCase.version && info.cipherSuite == Self.suiteName(session))
@@ -116,8 +119,11 @@ struct TLSConnectionDecoderTests {
     func otherSessionsKeyLog(_ testCase: Case) throws {
         let session = try testCase.run(), other = try testCase.run()
         #expect(session.clientRandom != other.clientRandom)
-        let decoded = decode(session.captureOrder, decoder: TLSConnectionDecoder(lookup: StaticSecrets(keyLog: other.keyLog)))
-        let info = try #require(decoded.info, "\(decoded.handshakes.count) handshake events")
+        let decoder = TLSConnectionDecoder(lookup: StaticSecrets(keyLog: other.keyLog))
+        var decoded = decode(session.captureOrder, decoder: decoder, finish: false)
+        let info = try #require(decoded.info, "reported before the connection ends: \(decoded.handshakes.count) handshake events")
+        decoder.finish { decoded.record($0) }
+        #expect(decoded.handshakes.count == 1)
         #expect(!info.decrypted)
         #expect(info.failure == .noSecret(clientRandom: session.clientRandom))
         #expect(decoded.plaintext[.c2s]!.isEmpty && decoded.plaintext[.s2c]!.isEmpty)
@@ -159,8 +165,11 @@ struct TLSConnectionDecoderTests {
         let client = tlsRecords(session.clientToServer).suffix(2), server = tlsRecords(session.serverToClient).suffix(2)
         #expect(client.allSatisfy { $0[0] == 23 } && server.allSatisfy { $0[0] == 23 })
         let segments = [Segment(direction: .c2s, bytes: client.flatMap { $0 }), Segment(direction: .s2c, bytes: server.flatMap { $0 })]
-        let decoded = decode(segments, chunk: 7, decoder: TLSConnectionDecoder(lookup: StaticSecrets(keyLog: session.keyLog)))
-        let info = try #require(decoded.info, "\(decoded.handshakes.count) handshake events")
+        let decoder = TLSConnectionDecoder(lookup: StaticSecrets(keyLog: session.keyLog))
+        var decoded = decode(segments, chunk: 7, decoder: decoder, finish: false)
+        let info = try #require(decoded.info, "reported at the first record: \(decoded.handshakes.count) handshake events")
+        decoder.finish { decoded.record($0) }
+        #expect(decoded.handshakes.count == 1)
         #expect(!info.decrypted)
         #expect(info.failure == .noClientHello)
         #expect(info.version == nil)
