@@ -95,8 +95,11 @@ logged() { jq -c 'select(.event=="stanza" or .event=="nonza" or .event=="stream-
 for run in intercepted/c2s-plain passthrough/c2s-plain passthrough/c2s-starttls; do
     check "proxy $run: client leg and server leg byte-identical per direction" \
         diff <(by_direction "$work/$run.client-leg.pcap") <(by_direction "$work/$run.pcap")
+    # Passthrough decrypts with the clients' key log: the server leg's replay does too.
+    keys=()
+    [[ -f $work/$run.client.keys ]] && keys=(--keylog "$work/$run.client.keys")
     check "proxy $run: its log equals the replay of the server leg" \
-        diff <(logged <"$work/$run.proxy.jsonl") <("$bin" replay "$work/$run.pcap" --json | logged)
+        diff <(logged <"$work/$run.proxy.jsonl") <("$bin" replay "$work/$run.pcap" --json "${keys[@]}" | logged)
 done
 for run in intercepted passthrough; do
     check "proxy $run: the clients saw the same outcomes as without it" bash -c "
@@ -113,8 +116,14 @@ check "intercept: the STARTTLS session is decoded whole (ping and version answer
 check "intercept: SASL inside TLS is redacted" bash -c "
     [[ \$(jq -c 'select(.kind==\"auth\" and .redacted)' '$work/intercepted/c2s-starttls.proxy.jsonl' | wc -l) -eq 2 ]] &&
     ! grep -q \"\$(printf '\\0alice\\0xmppscope-test-password' | base64)\" '$work/intercepted/c2s-starttls.proxy.jsonl'"
-check "passthrough: TLS relayed untouched and reported" \
-    test "$(jq -c 'select(.event=="tls-start" and .encrypted_bytes.c2s > 1000)' "$work/passthrough/c2s-starttls.proxy.jsonl" | wc -l)" -eq 2
+check "passthrough --keylog: the STARTTLS sessions decrypted live from the clients' key log, every iq the clients sent paired" bash -c "
+    [[ \$(jq -c 'select(.event==\"tls\" and .decrypted)' '$work/passthrough/c2s-starttls.proxy.jsonl' | wc -l) -eq 2 ]] &&
+    [[ \$(jq -c 'select(.unanswered or .unmatched_response)' '$work/passthrough/c2s-starttls.proxy.jsonl' | wc -l) -eq 0 ]] &&
+    [[ -z \$(comm -23 <(jq -r '.iqs[].id' '$work/passthrough/c2s-starttls.expect.json' | sort) <(jq -r 'select(.rtt_ms != null) | .id' '$work/passthrough/c2s-starttls.proxy.jsonl' | sort)) ]] &&
+    [[ \$(jq -r '.iqs[].id' '$work/passthrough/c2s-starttls.expect.json' | wc -l) -ge 2 ]]"
+check "passthrough: TLS relayed untouched (the wire carried it) and, with the key log, nothing stayed encrypted" bash -c "
+    [[ \$('$bin' replay '$work/passthrough/c2s-starttls.pcap' --json | jq -c 'select(.event==\"tls-start\" and .encrypted_bytes.c2s > 1000)' | wc -l) -eq 2 ]] &&
+    [[ \$(jq -c 'select(.event==\"tls-start\" and .encrypted_bytes.c2s == 0 and .encrypted_bytes.s2c == 0)' '$work/passthrough/c2s-starttls.proxy.jsonl' | wc -l) -eq 2 ]]"
 
 # Direct TLS (XEP-0368) through the proxy: the full scenario plus a 200 KB body, the clients
 # checking the proxy's certificate against the xmppscope CA, the proxy checking Prosody's.

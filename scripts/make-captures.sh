@@ -183,13 +183,19 @@ capture_once() {
         # the server's self-signed certificate is what the proxy trusts upstream.
         # XMPPSCOPE_PROXY_TRUST=system leaves the proxy with the system store (the test server's
         # certificate then fails to verify; with XMPPSCOPE_CLIENT_MAY_FAIL=1 that is the test).
-        local trust=() direct=()
+        local trust=() direct=() keylog=()
         [[ -f $WORK/cert.pem && ${XMPPSCOPE_PROXY_TRUST:-} != system ]] && trust=(--upstream-ca "$WORK/cert.pem")
+        # Passthrough: the clients log their TLS secrets (NAME.client.keys) and the proxy decrypts
+        # the sessions it relays untouched from that file as it grows.
+        if [[ ${XMPPSCOPE_PROXY_TLS:-intercept} == passthrough && $tls != no ]]; then
+            : >"$dir/$name.client.keys"
+            keylog=(--keylog "$dir/$name.client.keys")
+        fi
         [[ $tls == direct ]] && direct=(--direct-tls --server-name "$DOMAIN")
         # The TLS secrets of both legs, so tshark can decrypt them and compare (NAME.keys).
         SSLKEYLOGFILE="$dir/$name.keys" \
         "$XMPPSCOPE_PROXY" proxy --listen "127.0.0.1:$client_port" --upstream "127.0.0.1:$port" --json \
-            --tls "${XMPPSCOPE_PROXY_TLS:-intercept}" --home "$WORK/xmppscope-home" "${trust[@]}" "${direct[@]}" \
+            --tls "${XMPPSCOPE_PROXY_TLS:-intercept}" --home "$WORK/xmppscope-home" "${trust[@]}" "${direct[@]}" "${keylog[@]}" \
             >"$dir/$name.proxy.jsonl" 2>"$dir/proxy.err" &
         PROXY_PID=$!
         # Wait for its notice, not with a test connection (which it would relay and log).
@@ -199,6 +205,7 @@ capture_once() {
 
     local client_env=()
     [[ ${CLIENT_KEYLOG:-} == 1 ]] && client_env=(SSLKEYLOGFILE="$dir/$name.keys")
+    [[ -f $dir/$name.client.keys ]] && client_env=(SSLKEYLOGFILE="$dir/$name.client.keys")
     timeout "$SESSION_TIMEOUT" env "${client_env[@]}" "$PYTHON" "$REPO/scripts/peers/session.py" \
         --domain "$DOMAIN" --port "$client_port" --password "$PASSWORD" \
         --scenario "$scenario" --out "$dir/$name.expect.json" "$@" \
@@ -213,6 +220,7 @@ capture_once() {
         mv "$dir/$name.client-leg.pcap" "$dir/$name.proxy.jsonl" "$OUTDIR/"
         mv "$dir/proxy.err" "$OUTDIR/$name.proxy.err"
         [[ -f $dir/$name.keys ]] && mv "$dir/$name.keys" "$OUTDIR/"
+        [[ -f $dir/$name.client.keys ]] && mv "$dir/$name.client.keys" "$OUTDIR/"
     fi
     stop_pid "$TCPDUMP_PID"; TCPDUMP_PID=""
     stop_pid "$PROSODY_PID"; PROSODY_PID=""
@@ -253,8 +261,10 @@ if [[ -n ${XMPPSCOPE_PROXY:-} && ${XMPPSCOPE_PROXY_TLS:-intercept} == intercept 
     capture c2s-directtls "$DIRECT_TLS_PORT" direct full --direct-tls --big-body --ca-file "$WORK/xmppscope-ca.pem"
 else
     capture c2s-starttls "$TLS_PORT" yes short --trust-any-cert
-    # Key-logged TLS: the full scenario (the stanzas of c2s-plain), once over STARTTLS and once
-    # over direct TLS, the clients writing their secrets so the captures can be decrypted.
-    CLIENT_KEYLOG=1 capture c2s-starttls-keylog "$TLS_PORT" yes full --trust-any-cert
-    CLIENT_KEYLOG=1 capture c2s-directtls-keylog "$DIRECT_TLS_PORT" direct full --direct-tls --trust-any-cert
+    if [[ -z ${XMPPSCOPE_PROXY:-} ]]; then
+        # Key-logged TLS: the full scenario (the stanzas of c2s-plain), once over STARTTLS and once
+        # over direct TLS, the clients writing their secrets so the captures can be decrypted.
+        CLIENT_KEYLOG=1 capture c2s-starttls-keylog "$TLS_PORT" yes full --trust-any-cert
+        CLIENT_KEYLOG=1 capture c2s-directtls-keylog "$DIRECT_TLS_PORT" direct full --direct-tls --trust-any-cert
+    fi
 fi
