@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(
             name: "XMPPProxyTests",
             dependencies: [
-                "XMPPProxy", "XMPPBase", "XMPPCore", "XMPPInspect",
+                "XMPPProxy", "XMPPBase", "XMPPCore", "XMPPInspect", "XMPPTransport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what xmppscope needs on Debian, only what is missing:
 #   build:  libxml2-dev, libpcap-dev, zlib1g-dev (the C libraries behind CLibXML2, CPcap, CZlib)
-#   tests:  tshark (second opinion on captures), tcpdump, prosody, openssl, jq, slixmpp (PyPI)
+#   tests:  tshark (second opinion on captures), tcpdump, prosody, openssl, jq, slixmpp (PyPI),
+#           xxd and iproute2 (ss) for scripts/tls-matrix.sh
 # Swift itself must already be installed (see README).
 set -euo pipefail
 
-packages=(libxml2-dev libpcap-dev zlib1g-dev tshark tcpdump prosody openssl jq)
+packages=(libxml2-dev libpcap-dev zlib1g-dev tshark tcpdump prosody openssl jq xxd iproute2)
 [[ ${1:-} == --build-only ]] && packages=(libxml2-dev libpcap-dev zlib1g-dev)
 
 missing=()

@@ -4,7 +4,8 @@
 #     slixmpp clients (and records its own pcaps with tcpdump);
 #  2. the fresh captures are checked against what the clients saw (swift test, OwnCapturesTests);
 #  3. the live capture's stanzas equal the replay of the fresh pcap, every iq paired;
-#  4. the command line's errors: a truncated capture, a missing file.
+#  4. the command line's errors: a truncated capture, a missing file;
+#  ... and, last, TLS decrypted from key logs against tshark (scripts/tls-cross-check.sh).
 # Processes it starts are stopped by PID. Prints "N passed, M failed".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -94,8 +95,11 @@ logged() { jq -c 'select(.event=="stanza" or .event=="nonza" or .event=="stream-
 for run in intercepted/c2s-plain passthrough/c2s-plain passthrough/c2s-starttls; do
     check "proxy $run: client leg and server leg byte-identical per direction" \
         diff <(by_direction "$work/$run.client-leg.pcap") <(by_direction "$work/$run.pcap")
+    # Passthrough decrypts with the clients' key log: the server leg's replay does too.
+    keys=()
+    [[ -f $work/$run.client.keys ]] && keys=(--keylog "$work/$run.client.keys")
     check "proxy $run: its log equals the replay of the server leg" \
-        diff <(logged <"$work/$run.proxy.jsonl") <("$bin" replay "$work/$run.pcap" --json | logged)
+        diff <(logged <"$work/$run.proxy.jsonl") <("$bin" replay "$work/$run.pcap" --json "${keys[@]}" | logged)
 done
 for run in intercepted passthrough; do
     check "proxy $run: the clients saw the same outcomes as without it" bash -c "
@@ -112,8 +116,14 @@ check "intercept: the STARTTLS session is decoded whole (ping and version answer
 check "intercept: SASL inside TLS is redacted" bash -c "
     [[ \$(jq -c 'select(.kind==\"auth\" and .redacted)' '$work/intercepted/c2s-starttls.proxy.jsonl' | wc -l) -eq 2 ]] &&
     ! grep -q \"\$(printf '\\0alice\\0xmppscope-test-password' | base64)\" '$work/intercepted/c2s-starttls.proxy.jsonl'"
-check "passthrough: TLS relayed untouched and reported" \
-    test "$(jq -c 'select(.event=="tls-start" and .encrypted_bytes.c2s > 1000)' "$work/passthrough/c2s-starttls.proxy.jsonl" | wc -l)" -eq 2
+check "passthrough --keylog: the STARTTLS sessions decrypted live from the clients' key log, every iq the clients sent paired" bash -c "
+    [[ \$(jq -c 'select(.event==\"tls\" and .decrypted)' '$work/passthrough/c2s-starttls.proxy.jsonl' | wc -l) -eq 2 ]] &&
+    [[ \$(jq -c 'select(.unanswered or .unmatched_response)' '$work/passthrough/c2s-starttls.proxy.jsonl' | wc -l) -eq 0 ]] &&
+    [[ -z \$(comm -23 <(jq -r '.iqs[].id' '$work/passthrough/c2s-starttls.expect.json' | sort) <(jq -r 'select(.rtt_ms != null) | .id' '$work/passthrough/c2s-starttls.proxy.jsonl' | sort)) ]] &&
+    [[ \$(jq -r '.iqs[].id' '$work/passthrough/c2s-starttls.expect.json' | wc -l) -ge 2 ]]"
+check "passthrough: TLS relayed untouched (the wire carried it) and, with the key log, nothing stayed encrypted" bash -c "
+    [[ \$('$bin' replay '$work/passthrough/c2s-starttls.pcap' --json | jq -c 'select(.event==\"tls-start\" and .encrypted_bytes.c2s > 1000)' | wc -l) -eq 2 ]] &&
+    [[ \$(jq -c 'select(.event==\"tls-start\" and .encrypted_bytes.c2s == 0 and .encrypted_bytes.s2c == 0)' '$work/passthrough/c2s-starttls.proxy.jsonl' | wc -l) -eq 2 ]]"
 
 # Direct TLS (XEP-0368) through the proxy: the full scenario plus a 200 KB body, the clients
 # checking the proxy's certificate against the xmppscope CA, the proxy checking Prosody's.
@@ -188,6 +198,21 @@ check "channel binding: the log keeps what the server sent and notes the edit" b
 check "channel binding: a SCRAM login that fails through the proxy gets the explanation and the fix" bash -c "
     grep -q 'authentication failed' '$work/binding/scram.out' &&
     [[ \$(jq -c 'select(.event==\"proxy-note\" and (.proxy.notes[0] | contains(\"Use PLAIN for the test account\")))' '$work/binding/proxy.jsonl' | wc -l) -ge 1 ]]"
+
+check "passthrough --keylog: a SCRAM-SHA-1-PLUS login succeeds, decrypted live, every iq paired with rtt" bash -c "
+    [[ \$(jq -c 'select(.event==\"tls\" and .decrypted)' '$work/binding/passthrough-plus.jsonl' | wc -l) -eq 2 ]] &&
+    [[ \$(jq -c 'select(.kind==\"success\")' '$work/binding/passthrough-plus.jsonl' | wc -l) -eq 2 ]] &&
+    [[ \$(jq -c 'select(.event==\"stanza\" and .kind==\"iq\" and (.type==\"result\" or .type==\"error\") and .rtt_ms != null)' '$work/binding/passthrough-plus.jsonl' | wc -l) -ge 4 ]] &&
+    [[ \$(jq -c 'select(.unanswered or .unmatched_response)' '$work/binding/passthrough-plus.jsonl' | wc -l) -eq 0 ]]"
+check "passthrough --keylog: each client's tls-unique binding is checked and matches" \
+    test "$(jq -c 'select(.kind=="response" and .binding.type=="tls-unique" and .binding.matches==true)' "$work/binding/passthrough-plus.jsonl" | wc -l)" -eq 2
+check "passthrough --keylog: a wrong binding is shown wrong, and the failure is put down to it" bash -c "
+    [[ \$(jq -c 'select(.kind==\"response\" and .binding.matches==false)' '$work/binding/passthrough-wrong.jsonl' | wc -l) -ge 1 ]] &&
+    [[ \$(jq -c 'select(.kind==\"failure\" and (.binding.note | contains(\"was wrong\")))' '$work/binding/passthrough-wrong.jsonl' | wc -l) -ge 1 ]] &&
+    grep -q 'authentication failed' '$work/binding/passthrough-wrong.out'"
+check "passthrough --keylog: the key log's secrets are nowhere in the log" bash -c "
+    [[ \$(grep -c '^CLIENT_RANDOM ' '$work/binding/passthrough-plus.keys') -eq 2 ]] &&
+    ! grep -qiF -f <(awk '/^[A-Z]/ { print \$3 }' '$work/binding/passthrough-plus.keys') '$work/binding/passthrough-plus.jsonl'"
 
 # A server certificate that does not verify: the user is told the fix, the client gets a stream error.
 XMPPSCOPE_PROXY="$PWD/$bin" XMPPSCOPE_PROXY_TRUST=system XMPPSCOPE_CLIENT_MAY_FAIL=1 scripts/make-captures.sh "$work/untrusted" 2>/dev/null
@@ -297,6 +322,24 @@ check "colour on a terminal" bash -c "$(declare -f on_tty); on_tty 'NO_COLOR= $b
 check "no colour with NO_COLOR" bash -c "$(declare -f on_tty); ! on_tty 'NO_COLOR=1 $bin replay captures/c2s-plain.pcap' | grep -q \$'\\e\\['"
 check "no colour with --no-color" bash -c "$(declare -f on_tty); ! on_tty '$bin replay captures/c2s-plain.pcap --no-color' | grep -q \$'\\e\\['"
 check "no colour into a pipe" bash -c "! NO_COLOR= $bin replay captures/c2s-plain.pcap | grep -q \$'\\e\\['"
+
+# 8. TLS decrypted from key logs (scripts/tls-cross-check.sh): a matrix of openssl captures
+#    (TLS 1.3 and 1.2 suites, KeyUpdate, HelloRetryRequest, resumption, CBC with and without
+#    encrypt-then-MAC, STARTTLS to Prosody), `follow` byte for byte against tshark per connection
+#    and direction, and the fresh key-logged Prosody + slixmpp sessions replayed with --keylog
+#    against the plaintext one. Each of its checks counts here.
+tls_status=0
+scripts/tls-cross-check.sh "$bin" "$work/tls-matrix" "$work/captures" >"$work/tls-cross-check.out" 2>&1 || tls_status=$?
+while IFS= read -r line; do
+    case $line in
+        ok:\ *) check "tls: ${line#ok: }" true ;;
+        FAILED:\ *) check "tls: ${line#FAILED: }" false ;;
+        *) echo "$line" ;;
+    esac
+done <"$work/tls-cross-check.out"
+check "tls: the cross-check ran to its end and agrees with its own count" bash -c "
+    grep -q '^tls-cross-check: [0-9]* passed, [0-9]* failed\$' '$work/tls-cross-check.out' &&
+    { [[ $tls_status -eq 0 ]] || grep -q '^FAILED: ' '$work/tls-cross-check.out'; }"
 
 echo "integration: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

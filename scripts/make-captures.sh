@@ -7,8 +7,16 @@
 #
 # Writes OUTDIR/c2s-plain.pcap (no TLS, SASL PLAIN: everything readable) and
 # OUTDIR/c2s-starttls.pcap (STARTTLS with a throwaway self-signed certificate),
-# each with a <name>.expect.json written by the clients. Needs root (tcpdump,
+# each with a <name>.expect.json written by the clients. Without XMPPSCOPE_PROXY it
+# also writes two key-logged TLS captures of the full scenario, each with the
+# clients' TLS secrets (SSLKEYLOGFILE, NSS key log format) as <name>.keys:
+# OUTDIR/c2s-starttls-keylog.* (STARTTLS) and OUTDIR/c2s-directtls-keylog.*
+# (XEP-0368 direct TLS, Prosody's c2s_direct_tls_ports). Needs root (tcpdump,
 # prosody's run_as_root), prosody, tcpdump, openssl, python3 with slixmpp.
+#
+# The bundled samples in captures/ were made by this script; to refresh only some of them,
+# run it into a temporary OUTDIR and copy those files (c2s-plain.* and c2s-starttls.* are
+# what the tests count on, so leave them alone unless a test is meant to change).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -143,7 +151,9 @@ capture() {
     die "$1: tcpdump dropped packets in three attempts; the machine is too loaded to capture loopback"
 }
 
-# capture_once NAME PORT TLS(yes|no) SCENARIO [session.py options]; returns 75 if tcpdump dropped packets.
+# capture_once NAME PORT TLS(yes|no|direct) SCENARIO [session.py options]; returns 75 if tcpdump
+# dropped packets. With CLIENT_KEYLOG=1 in its environment the clients log their TLS secrets to
+# NAME.keys (Python's ssl.create_default_context, which slixmpp uses, honours SSLKEYLOGFILE).
 capture_once() {
     local name=$1 port=$2 tls=$3 scenario=$4; shift 4
     local dir=$WORK/$name
@@ -173,13 +183,19 @@ capture_once() {
         # the server's self-signed certificate is what the proxy trusts upstream.
         # XMPPSCOPE_PROXY_TRUST=system leaves the proxy with the system store (the test server's
         # certificate then fails to verify; with XMPPSCOPE_CLIENT_MAY_FAIL=1 that is the test).
-        local trust=() direct=()
+        local trust=() direct=() keylog=()
         [[ -f $WORK/cert.pem && ${XMPPSCOPE_PROXY_TRUST:-} != system ]] && trust=(--upstream-ca "$WORK/cert.pem")
+        # Passthrough: the clients log their TLS secrets (NAME.client.keys) and the proxy decrypts
+        # the sessions it relays untouched from that file as it grows.
+        if [[ ${XMPPSCOPE_PROXY_TLS:-intercept} == passthrough && $tls != no ]]; then
+            : >"$dir/$name.client.keys"
+            keylog=(--keylog "$dir/$name.client.keys")
+        fi
         [[ $tls == direct ]] && direct=(--direct-tls --server-name "$DOMAIN")
         # The TLS secrets of both legs, so tshark can decrypt them and compare (NAME.keys).
         SSLKEYLOGFILE="$dir/$name.keys" \
         "$XMPPSCOPE_PROXY" proxy --listen "127.0.0.1:$client_port" --upstream "127.0.0.1:$port" --json \
-            --tls "${XMPPSCOPE_PROXY_TLS:-intercept}" --home "$WORK/xmppscope-home" "${trust[@]}" "${direct[@]}" \
+            --tls "${XMPPSCOPE_PROXY_TLS:-intercept}" --home "$WORK/xmppscope-home" "${trust[@]}" "${direct[@]}" "${keylog[@]}" \
             >"$dir/$name.proxy.jsonl" 2>"$dir/proxy.err" &
         PROXY_PID=$!
         # Wait for its notice, not with a test connection (which it would relay and log).
@@ -187,7 +203,10 @@ capture_once() {
         grep -q relaying "$dir/proxy.err" || die "the proxy did not listen: $(cat "$dir/proxy.err")"
     fi
 
-    timeout "$SESSION_TIMEOUT" "$PYTHON" "$REPO/scripts/peers/session.py" \
+    local client_env=()
+    [[ ${CLIENT_KEYLOG:-} == 1 ]] && client_env=(SSLKEYLOGFILE="$dir/$name.keys")
+    [[ -f $dir/$name.client.keys ]] && client_env=(SSLKEYLOGFILE="$dir/$name.client.keys")
+    timeout "$SESSION_TIMEOUT" env "${client_env[@]}" "$PYTHON" "$REPO/scripts/peers/session.py" \
         --domain "$DOMAIN" --port "$client_port" --password "$PASSWORD" \
         --scenario "$scenario" --out "$dir/$name.expect.json" "$@" \
         || [[ ${XMPPSCOPE_CLIENT_MAY_FAIL:-} == 1 ]] \
@@ -201,6 +220,7 @@ capture_once() {
         mv "$dir/$name.client-leg.pcap" "$dir/$name.proxy.jsonl" "$OUTDIR/"
         mv "$dir/proxy.err" "$OUTDIR/$name.proxy.err"
         [[ -f $dir/$name.keys ]] && mv "$dir/$name.keys" "$OUTDIR/"
+        [[ -f $dir/$name.client.keys ]] && mv "$dir/$name.client.keys" "$OUTDIR/"
     fi
     stop_pid "$TCPDUMP_PID"; TCPDUMP_PID=""
     stop_pid "$PROSODY_PID"; PROSODY_PID=""
@@ -211,6 +231,12 @@ capture_once() {
         return 75
     fi
     [[ $(stat -c %s "$dir/$name.pcap") -gt 24 ]] || die "$name: the capture holds no packets"
+    if [[ ${CLIENT_KEYLOG:-} == 1 ]]; then
+        # Two clients, each with its handshake and traffic secrets (TLS 1.3: five lines each).
+        [[ $(grep -c '^CLIENT_TRAFFIC_SECRET_0 \|^CLIENT_RANDOM ' "$dir/$name.keys" 2>/dev/null) -ge 2 ]] \
+            || die "$name: the clients wrote no TLS secrets to $name.keys (SSLKEYLOGFILE ignored?)"
+        mv "$dir/$name.keys" "$OUTDIR/"
+    fi
     mv "$dir/$name.pcap" "$dir/$name.expect.json" "$OUTDIR/"
     log "$name: wrote $OUTDIR/$name.pcap ($(stat -c %s "$OUTDIR/$name.pcap") bytes) and $name.expect.json"
 }
@@ -235,4 +261,10 @@ if [[ -n ${XMPPSCOPE_PROXY:-} && ${XMPPSCOPE_PROXY_TLS:-intercept} == intercept 
     capture c2s-directtls "$DIRECT_TLS_PORT" direct full --direct-tls --big-body --ca-file "$WORK/xmppscope-ca.pem"
 else
     capture c2s-starttls "$TLS_PORT" yes short --trust-any-cert
+    if [[ -z ${XMPPSCOPE_PROXY:-} ]]; then
+        # Key-logged TLS: the full scenario (the stanzas of c2s-plain), once over STARTTLS and once
+        # over direct TLS, the clients writing their secrets so the captures can be decrypted.
+        CLIENT_KEYLOG=1 capture c2s-starttls-keylog "$TLS_PORT" yes full --trust-any-cert
+        CLIENT_KEYLOG=1 capture c2s-directtls-keylog "$DIRECT_TLS_PORT" direct full --direct-tls --trust-any-cert
+    fi
 fi

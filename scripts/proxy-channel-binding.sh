@@ -67,3 +67,24 @@ timeout 30 python3 "$REPO/scripts/peers/session.py" --domain "$DOMAIN" --port $P
     --scenario short --ca-file "$WORK/ca.pem" --sasl SCRAM-SHA-1 --out "$WORK/scram.json" >"$OUT/scram.out" 2>&1 || true
 sleep 0.3
 stop_pid "$PROXY_PID"; PROXY_PID=""
+
+# Through --tls passthrough with the client's key log: TLS is untouched, so SCRAM-SHA-1-PLUS
+# (tls-unique) succeeds, and the session decrypted live shows the binding checked as matching; a
+# client that sends a wrong binding fails, and the log says the binding was the cause.
+# Writes OUTDIR/passthrough-{plus,wrong}.{jsonl,err,out,json,keys}.
+PASS_PORT=16291
+for run in plus wrong; do
+    : >"$WORK/$run.keys"
+    "$BIN" proxy --listen 127.0.0.1:$PASS_PORT --upstream 127.0.0.1:$PORT --tls passthrough --keylog "$WORK/$run.keys" \
+        --json >"$OUT/passthrough-$run.jsonl" 2>"$OUT/passthrough-$run.err" &
+    PROXY_PID=$!
+    for _ in $(seq 100); do grep -q relaying "$OUT/passthrough-$run.err" 2>/dev/null && break; sleep 0.1; done
+    wrong=()
+    [[ $run == wrong ]] && wrong=(--wrong-channel-binding)
+    SSLKEYLOGFILE="$WORK/$run.keys" timeout 30 python3 "$REPO/scripts/peers/session.py" --domain "$DOMAIN" \
+        --port $PASS_PORT --password "$PASSWORD" --scenario short --trust-any-cert --sasl SCRAM-SHA-1-PLUS \
+        "${wrong[@]}" --out "$OUT/passthrough-$run.json" >"$OUT/passthrough-$run.out" 2>&1 || true
+    sleep 0.3
+    stop_pid "$PROXY_PID"; PROXY_PID=""
+    cp "$WORK/$run.keys" "$OUT/passthrough-$run.keys"
+done

@@ -13,9 +13,10 @@ struct Follow: ParsableCommand {
         discussion: """
             The bytes TLS carried as application data, exactly (no XML decoding), for a tool of
             your choice or a byte-for-byte comparison (tshark -z follow,tls,raw). Connections are
-            numbered as in the log's 'conn' (and Wireshark's tcp.stream).
+            numbered as in the log's 'conn' (and Wireshark's tcp.stream). The bytes are not redacted:
+            SASL credentials come out as they were sent, so --show-secrets is required.
             Example:
-              xmppscope follow session.pcap --keylog keys.txt --conn 0 --dir s2c > server.xml
+              xmppscope follow session.pcap --keylog keys.txt --conn 0 --dir s2c --show-secrets > server.xml
             """
     )
 
@@ -31,8 +32,14 @@ struct Follow: ParsableCommand {
     @Option(name: .customLong("dir"), help: "The direction: c2s or s2c.")
     var directionName: String
 
+    @Flag(name: .customLong("show-secrets"), help: "Confirm that credentials may be written: the bytes are not redacted.")
+    var showSecrets = false
+
     func validate() throws {
         if keylogs.isEmpty { throw ValidationError("Give the key log to decrypt with: --keylog FILE.") }
+        if !showSecrets {
+            throw ValidationError("follow writes the decrypted bytes as they are, credentials included: add --show-secrets to confirm (replay redacts them).")
+        }
         if Direction(rawValue: directionName) == nil { throw ValidationError("--dir is c2s or s2c.") }
     }
 
@@ -52,5 +59,10 @@ struct Follow: ParsableCommand {
         }
         stdout.flush()
         if outcome.captureError != nil { throw ExitCode(2) }
+        let count = inspector.connections.count
+        guard inspector.connections.contains(where: { $0.id == connection }) else {
+            FileHandleStandardError.write("error: the capture has no connection \(connection) (\(count == 0 ? "no TCP connections" : "connections 0 to \(count - 1)"))\n")
+            throw ExitCode(1)
+        }
     }
 }

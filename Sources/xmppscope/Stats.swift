@@ -24,14 +24,20 @@ struct Stats: ParsableCommand {
     @Option(name: .customLong("filters"), help: "Another folder of named filters (NAME.filter).")
     var filtersDirectory: String?
 
+    @Option(name: .customLong("keylog"), help: ArgumentHelp(
+        "A TLS key log (SSLKEYLOGFILE format) to decrypt captures' TLS sessions with; repeat for several.",
+        valueName: "file"))
+    var keylogs: [String] = []
+
     func run() throws {
         let compiled = try filter.map { try resolveFilter($0, extra: filtersDirectory) }
         let statistics = LatencyStatistics()
         var failed = false
+        let keyLog = try KeyLogFiles.open(keylogs, mayGrow: false)
         for file in files.isEmpty ? ["-"] : files {
             statistics.startSource()
             do {
-                try RecordSource.read(file, each: { record in
+                try RecordSource.read(file, keyLog: keyLog, each: { record in
                     if compiled?.matches(record) ?? true { statistics.consume(record) }
                 }, badLine: { FileHandleStandardError.write("\($0)\n") })
             } catch {

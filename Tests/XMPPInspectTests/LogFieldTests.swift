@@ -47,6 +47,7 @@ struct LogFieldTests {
         tls.reason = "a reason"
         record.tls = tls
         record.decrypted = false
+        record.binding = ChannelBinding(type: "tls-exporter", matches: false, note: "a note")
         record.xml = "<iq type='error'/>"
         return record
     }
@@ -74,11 +75,13 @@ struct LogFieldTests {
                 }
             case .tls:
                 expected += LogField.TLSKey.allCases.map { "tls.\($0.rawValue)" }
+            case .binding:
+                expected += LogField.BindingKey.allCases.map { "binding.\($0.rawValue)" }
             default:
                 break
             }
         }
-        #expect(expected.count == 28 + 6 + 2 + 12 + 2 + 11)
+        #expect(expected.count == 29 + 6 + 2 + 12 + 2 + 11 + 3)
         #expect(keyPaths(line(everything())) == expected)
     }
 

@@ -5,7 +5,9 @@ import XMPPInspect
 
 /// The project's own captures (scripts/make-captures.sh: Prosody + slixmpp on loopback) against
 /// what the client itself saw, recorded beside each capture as NAME.expect.json.
-/// `XMPPSCOPE_EXTRA_CAPTURES` names another folder of such pairs (a fresh run in CI).
+/// `XMPPSCOPE_EXTRA_CAPTURES` names another folder of such pairs (a fresh run in CI). A capture
+/// with a NAME.keys beside it (the clients' SSLKEYLOGFILE) is replayed with that key log, and its
+/// TLS sessions must all be decrypted.
 @Suite("Own Prosody + slixmpp captures")
 struct OwnCapturesTests {
     struct Expectation: Decodable {
@@ -47,11 +49,18 @@ struct OwnCapturesTests {
     func iqsAsTheClientSaw(capture: String) throws {
         let expectPath = String(capture.dropLast(5)) + ".expect.json"
         let expectation = try JSONDecoder().decode(Expectation.self, from: Data(contentsOf: URL(fileURLWithPath: expectPath)))
-        let records = try replayRecords(capture)
+        let keys = String(capture.dropLast(5)) + ".keys"
+        let keyLogged = FileManager.default.fileExists(atPath: keys)
+        let records = try replayRecords(capture, keyLogs: keyLogged ? [keys] : [])
         #expect(records.filter(\.unanswered).isEmpty, "unanswered: \(records.filter(\.unanswered).map { $0.id ?? "" })")
         #expect(records.filter(\.unmatchedResponse).isEmpty)
         #expect(records.filter { $0.event == .parseError }.isEmpty)
-        if records.contains(where: { $0.event == .tlsStart }) {
+        if keyLogged {
+            let sessions = records.filter { $0.event == .tls }
+            #expect(!sessions.isEmpty, "\(capture): no TLS session found")
+            #expect(sessions.allSatisfy { $0.decrypted == true }, "\(capture): \(sessions.compactMap { $0.tls?.reason })")
+            #expect(records.filter { $0.event == .tlsError }.isEmpty)
+        } else if records.contains(where: { $0.event == .tlsStart }) {
             // The client's iqs went inside TLS: none may show as plaintext.
             #expect(records.stanzas.filter { $0.kind == "iq" }.isEmpty)
             return
@@ -124,5 +133,48 @@ struct OwnCapturesTests {
         }
         #expect(records.filter { $0.kind == "proceed" }.count == 2)
         #expect(records.filter { $0.event == .parseError }.isEmpty)
+    }
+}
+
+/// The key-logged STARTTLS sample (scripts/make-captures.sh with the clients' SSLKEYLOGFILE):
+/// decrypted, it is the plaintext scenario's session.
+@Suite("Key-logged STARTTLS capture")
+struct KeyLoggedCaptureTests {
+    private let capture = repositoryRoot.appendingPathComponent("captures/c2s-starttls-keylog.pcap").path
+    private let keys = repositoryRoot.appendingPathComponent("captures/c2s-starttls-keylog.keys").path
+    private let plain = repositoryRoot.appendingPathComponent("captures/c2s-plain.pcap").path
+
+    /// Stanza kinds and types per direction, and the error conditions, of a session.
+    private func shape(_ records: [Record]) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for record in records.stanzas {
+            counts["\(record.direction.rawValue) \(record.kind ?? "?") \(record.type ?? "-") \(record.error?.condition ?? "")", default: 0] += 1
+        }
+        return counts
+    }
+
+    @Test("decrypted with its key log it gives the plaintext scenario's stanzas, pairs and errors; credentials redacted")
+    func sameAsPlaintext() throws {
+        let records = try replayRecords(capture, keyLogs: [keys])
+        let sessions = records.filter { $0.event == .tls }
+        #expect(sessions.count == 2)
+        #expect(sessions.allSatisfy { $0.decrypted == true && $0.tls?.version != nil && $0.tls?.suite != nil })
+        let plainRecords = try replayRecords(plain)
+        #expect(shape(records) == shape(plainRecords))
+        #expect(records.stanzas.filter(\.isResponse).allSatisfy { $0.requestSeq != nil && $0.rttMilliseconds != nil })
+        let auth = records.filter { $0.kind == "auth" }
+        #expect(auth.count == 2)
+        #expect(auth.allSatisfy { $0.redacted && !($0.xml ?? "").contains("AGFsaWNl") })
+        // Nothing stayed encrypted.
+        #expect(records.filter { $0.event == .tlsStart }.allSatisfy { $0.encryptedBytes.map { $0.c2s == 0 && $0.s2c == 0 } == true })
+    }
+
+    @Test("without the key log: the handshake's facts, not decrypted, and the hint")
+    func withoutKeyLog() throws {
+        let records = try replayRecords(capture)
+        let sessions = records.filter { $0.event == .tls }
+        #expect(sessions.count == 2)
+        #expect(sessions.allSatisfy { $0.decrypted == false && $0.tls?.reason?.contains("--keylog") == true && $0.tls?.version == "TLSv1.3" && $0.tls?.suite != nil })
+        #expect(records.stanzas.filter { $0.kind == "iq" }.isEmpty)
     }
 }

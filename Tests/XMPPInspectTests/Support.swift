@@ -9,9 +9,10 @@ let repositoryRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// Replays a file through the whole pipeline and returns every record.
-func replayRecords(_ path: String, options: InspectorOptions = InspectorOptions()) throws -> [Record] {
+func replayRecords(_ path: String, options: InspectorOptions = InspectorOptions(), keyLogs: [String] = []) throws -> [Record] {
     var records: [Record] = []
-    let inspector = Inspector(options: options) { records.append($0) }
+    let keyLog = keyLogs.isEmpty ? nil : try KeyLogFiles(paths: keyLogs, mayGrow: false) { _ in }
+    let inspector = Inspector(options: options, keyLog: keyLog) { records.append($0) }
     _ = try Replayer.replay(path: path, into: inspector)
     return records
 }

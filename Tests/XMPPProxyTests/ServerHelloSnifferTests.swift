@@ -3,6 +3,7 @@ import NIOCore
 import NIOEmbedded
 import NIOSSL
 import Testing
+import XMPPTransport
 @testable import XMPPProxy
 
 @Suite("Cipher suite from the ServerHello")
@@ -30,8 +31,8 @@ struct ServerHelloSnifferTests {
             }
             #expect(result == .found(0xC02B), "pieces of \(piece)")
         }
-        #expect(TLSCipherSuite.name(0xC02B) == "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256")
-        #expect(TLSCipherSuite.name(0x00FF) == "0x00FF")
+        #expect(TLSCipherSuite.name(id: 0xC02B) == "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256")
+        #expect(TLSCipherSuite.name(id: 0x0A0A) == "0x0A0A")
     }
 
     @Test("anything else is not a ServerHello, and nothing is guessed")
@@ -80,7 +81,7 @@ struct ServerHelloSnifferTests {
             while let bytes = try server.readOutbound(as: ByteBuffer.self) { try client.writeInbound(bytes); moved = true }
             if !moved { break }
         }
-        let name = TLSCipherSuite.name(suite.rawValue)
+        let name = TLSCipherSuite.name(id: suite.rawValue)
         #expect(seen == ["server": name, "client": name])
         #expect(throws: (any Error).self) { try server.pipeline.syncOperations.handler(type: ServerHelloSniffer.self) }
         #expect(throws: (any Error).self) { try client.pipeline.syncOperations.handler(type: ServerHelloSniffer.self) }

@@ -101,4 +101,34 @@ struct StreamPhaseMachineTests {
         _ = run(&plain, client: clientHeader + "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGEAYg==</auth>")
         #expect(run(&plain, server: serverHeader + "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>").isEmpty)
     }
+
+    @Test("a SCRAM challenge with XEP-0474 downgrade protection (d=) after -PLUS was removed: told once, before the login fails")
+    func downgradeProtectionAdvice() {
+        func challenge(_ text: String) -> String {
+            serverHeader + "<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>\(Data(text.utf8).base64EncodedString())</challenge>"
+        }
+        let auth = clientHeader + "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256'>"
+            + Data("n,,n=alice,r=abc".utf8).base64EncodedString() + "</auth>"
+        var machine = StreamPhaseMachine()
+        _ = run(&machine, server: Self.features)
+        _ = run(&machine, client: auth)
+        let actions = run(&machine, server: challenge("r=abcdef,s=c2FsdA==,i=4096,d=aGFzaA=="))
+        guard case .advise(let text)? = actions.first else {
+            Issue.record("no advice: \(actions)")
+            return
+        }
+        #expect(text.contains("XEP-0474"))
+        #expect(text.contains("--tls passthrough --keylog"))
+        #expect(run(&machine, server: challenge("r=abcdef,s=c2FsdA==,i=4096,d=aGFzaA==")).isEmpty)
+
+        // Without d=, or with -PLUS kept, nothing to say.
+        var noProtection = StreamPhaseMachine()
+        _ = run(&noProtection, server: Self.features)
+        _ = run(&noProtection, client: auth)
+        #expect(run(&noProtection, server: challenge("r=abcdef,s=c2FsdA==,i=4096")).isEmpty)
+        var kept = StreamPhaseMachine(keepsChannelBinding: true)
+        _ = run(&kept, server: Self.features)
+        _ = run(&kept, client: auth)
+        #expect(run(&kept, server: challenge("r=abcdef,s=c2FsdA==,i=4096,d=aGFzaA==")).isEmpty)
+    }
 }

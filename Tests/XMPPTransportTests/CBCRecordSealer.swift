@@ -12,11 +12,12 @@ struct CBCRecordSealer {
     var macKey: [UInt8]
     var encryptThenMAC: Bool
     var sequenceNumber: UInt64 = 0
+    /// The record's legacy version (TLS 1.1 records are built the same way, with the version in the MAC).
+    var version: [UInt8] = [0x03, 0x03]
 
     /// The record header and fragment for `content`, with `extraPadding` more padding blocks than
     /// needed; `badPadding` makes the first padding byte differ from the others (and the MAC still right).
     mutating func seal(type: UInt8 = 23, content: [UInt8], iv: [UInt8], extraPadding: Int = 0, badPadding: Bool = false) throws -> (header: [UInt8], fragment: [UInt8]) {
-        let version: [UInt8] = [0x03, 0x03]
         func pseudoHeader(_ length: Int) -> [UInt8] {
             (0..<8).map { UInt8(truncatingIfNeeded: sequenceNumber >> (56 - 8 * $0)) } + [type] + version
                 + [UInt8(length >> 8), UInt8(length & 0xFF)]

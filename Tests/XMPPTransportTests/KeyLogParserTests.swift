@@ -50,6 +50,7 @@ struct KeyLogParserTests {
             "CLIENT_RANDOM \(Self.random) \(Self.secret32)",                // 6: a TLS 1.3-sized master secret
             "RSA 0123456789abcdef \(Self.secret48)",                        // 7: another format's label: skipped
             "SERVER_HANDSHAKE_TRAFFIC_SECRET \(Self.random) \(Self.secret32)",  // 8: fine
+            "CLIENT_TRAFFIC_SECRET_N \(Self.random) \(Self.secret32)",      // 9: OpenSSL 3 after a KeyUpdate: skipped
         ]
         let (entries, problems) = Self.read(lines.joined(separator: "\n") + "\n")
         #expect(entries.map(\.label) == [.clientRandom, .serverHandshakeTrafficSecret])

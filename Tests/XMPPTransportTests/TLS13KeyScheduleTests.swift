@@ -81,6 +81,15 @@ struct TLS13KeyScheduleTests {
         }
     }
 
+    @Test("a TLS 1.2-only CBC suite in a TLS 1.3 session (a ServerHello can say so) opens nothing, and does not crash")
+    func cbcSuiteInTLS13() throws {
+        let suite = try #require(TLSCipherSuite.suite(id: 0xC013))
+        var decryptor = TLSRecordDecryptor(suite: suite, keys: TLS13KeySchedule.trafficKeys(secret: RFC8448.clientApplicationSecret, suite: suite),
+                                           version: .tls13, encryptThenMAC: false)
+        let record = RFC8448.clientApplicationRecord
+        #expect(throws: TLSRecordOpenError.authenticationFailed) { try decryptor.open(header: Array(record[0..<5]), fragment: record[5...]) }
+    }
+
     @Test("a failed record leaves the sequence number alone")
     func sequenceOnFailure() throws {
         var decryptor = TLSRecordDecryptor(suite: Self.suite, keys: TLS13KeySchedule.trafficKeys(secret: RFC8448.clientApplicationSecret, suite: Self.suite),
@@ -144,6 +153,21 @@ struct TLS13KeyScheduleTests {
         let keys = TLS13KeySchedule.trafficKeys(secret: (0..<48).map { UInt8($0) }, suite: suite)
         #expect(keys.key == hex("6877d022f1c61d24ebb7487c16752d9a4798e40431c75b39320e537c90e23225"))
         #expect(keys.iv == hex("42822531a0fe88648fc09e9f"))
+    }
+
+    // Real sessions between `openssl s_server` and `openssl s_client -keylogfile keys.txt
+    // -keymatexport EXPORTER-Channel-Binding -keymatexportlen 32` (OpenSSL 3.0.19, loopback):
+    // the EXPORTER_SECRET the key log held, and the keying material OpenSSL exported.
+    @Test("RFC 9266 tls-exporter matches OpenSSL's exported keying material (SHA-384 and SHA-256 suites)")
+    func exporterMatchesOpenSSL() {
+        #expect(TLS13KeySchedule.exporter(
+            exporterSecret: hex("fb59aa234ff9491e286317d8dc7e1125cd3365b65df8d8b0ff575a83a812d7e996f496e47ca2cacecce450378e99bdd0"),
+            label: "EXPORTER-Channel-Binding", context: [], length: 32, hash: .sha384)  // TLS_AES_256_GCM_SHA384
+            == hex("9E094403D43826B998C5EC1878DAAE385D7EE65A9F76DB8908BB5E9800AD07DC"))
+        #expect(TLS13KeySchedule.exporter(
+            exporterSecret: hex("ba07ca4f6dcca07cf37ed328cd2665c42ceb5f15556a57fcf9ec5e9631a454d1"),
+            label: "EXPORTER-Channel-Binding", context: [], length: 32, hash: .sha256)  // TLS_CHACHA20_POLY1305_SHA256
+            == hex("6A6578EB55D65E0FCB37AC7B5AA03AD7127695C314B9FA61C22348F945F5E9C5"))
     }
 
     @Test("the exporter: RFC 9266 tls-exporter from RFC 8448's exporter master secret, and a context")

@@ -46,6 +46,18 @@ struct TLSRecordDecryptorTests {
         }
     }
 
+    @Test("the MAC covers the header's version: a TLS 1.1 record (0x0302) opens, and one relabelled 1.2 does not", arguments: cases)
+    func version(testCase: Case) throws {
+        var (sealer, decryptor) = try Self.pair(testCase)
+        sealer.version = [0x03, 0x02]
+        let record = try sealer.seal(content: Array("<presence/>".utf8), iv: Self.iv)
+        #expect(record.header[1...2] == [0x03, 0x02])
+        var relabelled = record.header
+        relabelled[2] = 0x03
+        #expect(throws: TLSRecordOpenError.authenticationFailed) { try decryptor.open(header: relabelled, fragment: record.fragment[...]) }
+        #expect(try decryptor.open(header: record.header, fragment: record.fragment[...]).content == Array("<presence/>".utf8))
+    }
+
     @Test("the fragment may be a slice of a larger buffer", arguments: cases.prefix(2))
     func slice(testCase: Case) throws {
         var (sealer, decryptor) = try Self.pair(testCase)

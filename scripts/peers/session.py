@@ -235,6 +235,17 @@ async def run(args):
         f.write("\n")
 
 
+def reverse_channel_binding():
+    """Make the TLS layer hand SCRAM a wrong binding: the bytes it should send, reversed."""
+    for cls in (ssl.SSLSocket, ssl.SSLObject):
+        original = cls.get_channel_binding
+
+        def reversed_binding(self, cb_type="tls-unique", _original=original):
+            data = _original(self, cb_type)
+            return bytes(reversed(data)) if data else data
+        cls.get_channel_binding = reversed_binding
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--domain", required=True)
@@ -247,8 +258,12 @@ def main():
     ap.add_argument("--big-body", action="store_true", help="the full scenario also sends a 200 KB body")
     ap.add_argument("--trust-any-cert", action="store_true",
                     help="accept the server's self-signed certificate (STARTTLS run)")
+    ap.add_argument("--wrong-channel-binding", action="store_true",
+                    help="send a wrong SCRAM-*-PLUS channel binding (its bytes reversed): the login must fail")
     ap.add_argument("--out", required=True, help="expectation JSON to write")
     args = ap.parse_args()
+    if args.wrong_channel_binding:
+        reverse_channel_binding()
     try:
         asyncio.run(run(args))
     except Exception as err:  # one clear line for the calling script

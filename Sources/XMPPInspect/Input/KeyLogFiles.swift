@@ -60,11 +60,13 @@ public final class KeyLogFiles: TLSSecretLookup {
     /// Sessions with at least one secret so far.
     public var sessionCount: Int { store.sessionCount }
 
+    /// A live source reads what was appended first: a session's secrets are logged one by one
+    /// as its handshake proceeds, so a known client random may still lack the label asked for.
     public func secrets(forClientRandom clientRandom: [UInt8]) -> [KeyLogLabel: [UInt8]]? {
-        if let found = store.secrets(forClientRandom: clientRandom) { return found }
-        guard mayGrow else { return nil }
-        readAppended()
-        finishReporting()
+        if mayGrow {
+            readAppended()
+            finishReporting()
+        }
         return store.secrets(forClientRandom: clientRandom)
     }
 

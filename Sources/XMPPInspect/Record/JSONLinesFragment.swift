@@ -77,6 +77,12 @@ enum JSONLinesFragment {
         Dictionary(uniqueKeysWithValues: LogField.TLSKey.allCases.map { ($0, $0.keyBytes) })
     /// `,"decrypted":`
     static let decrypted = LogField.decrypted.memberBytes
+    /// `,"binding":{"type":`
+    static let bindingType = LogField.binding.memberBytes + [UInt8(ascii: "{")] + LogField.BindingKey.type.keyBytes
+    /// `,"matches":`
+    static let bindingMatches = LogField.BindingKey.matches.memberBytes
+    /// `,"note":`
+    static let bindingNote = LogField.BindingKey.note.memberBytes
     /// `,"xml":`
     static let xml = LogField.xml.memberBytes
 }

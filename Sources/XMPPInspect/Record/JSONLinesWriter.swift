@@ -122,6 +122,15 @@ public final class JSONLinesWriter {
             out.append(contentsOf: Fragment.decrypted)
             out.append(contentsOf: (decrypted ? "true" : "false").utf8)
         }
+        if let binding = record.binding {
+            out.append(contentsOf: Fragment.bindingType)
+            appendString(binding.type, to: &out)
+            out.append(contentsOf: Fragment.bindingMatches)
+            out.append(contentsOf: (binding.matches.map { $0 ? "true" : "false" } ?? "null").utf8)
+            out.append(contentsOf: Fragment.bindingNote)
+            appendString(binding.note, to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
         out.append(contentsOf: Fragment.xml)
         if let bytes = record.xmlBytes {
             bytes.withUnsafeBufferPointer { appendEscaped($0, to: &out) }

@@ -29,6 +29,7 @@ enum LogField: String, LogKey, CaseIterable {
     case proxy
     case tls
     case decrypted
+    case binding
     case xml
 
     /// The keys of the `error` object, in the writer's order.
@@ -70,6 +71,13 @@ enum LogField: String, LogKey, CaseIterable {
         case resumed
         case helloRetryRequest = "hrr"
         case reason
+    }
+
+    /// The keys of the `binding` object, in the writer's order.
+    enum BindingKey: String, LogKey, CaseIterable {
+        case type
+        case matches
+        case note
     }
 
     /// The keys of a count per direction: `encrypted_bytes` and the proxy's `bytes`.

@@ -87,6 +87,8 @@ public struct Record: Sendable {
     public var tls: TLSInfo?
     /// tls: whether the session was decrypted.
     public var decrypted: Bool?
+    /// SASL response (and a failure after it): the SCRAM-*-PLUS channel binding, checked.
+    public var binding: ChannelBinding?
 
     public init(seq: Int, timestamp: Timestamp, connection: Int, direction: Direction, event: Event) {
         self.seq = seq

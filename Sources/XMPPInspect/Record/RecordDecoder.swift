@@ -60,6 +60,10 @@ public enum RecordDecoder {
         if let proxy = json[LogField.proxy] { record.proxy = decodeProxy(proxy) }
         if let tls = json[LogField.tls] { record.tls = decodeTLS(tls) }
         record.decrypted = json[LogField.decrypted]?.bool
+        if let binding = json[LogField.binding], let type = binding[LogField.BindingKey.type]?.string {
+            record.binding = ChannelBinding(type: type, matches: binding[LogField.BindingKey.matches]?.bool,
+                                            note: binding[LogField.BindingKey.note]?.string)
+        }
         record.xml = json[LogField.xml]?.string
         return record
     }

@@ -27,6 +27,16 @@ public final class PrettyPrinter: RecordSink {
         var text = headerLine(record) + "\n"
         switch record.event {
         case .stanza, .nonza, .streamError:
+            if let binding = record.binding {
+                let verdict: String
+                switch binding.matches {
+                case true?: verdict = style.green + "✔ matches this TLS session" + style.reset
+                case false?: verdict = style.red + style.bold + "✖ does not match this TLS session" + style.reset
+                case nil: verdict = style.yellow + "not checked" + style.reset
+                }
+                text += "    channel binding " + binding.type + ": " + verdict
+                    + (binding.note.map { "\n    " + style.dim + $0 + style.reset } ?? "") + "\n"
+            }
             // Records read back from a log carry the XML only.
             if let element = record.element ?? record.xmlBytes.flatMap(Element.parse) {
                 if let error = record.error { text += errorLine(error) }

@@ -6,6 +6,8 @@ final class RecordSession {
     /// Raw text holding both sides in one stream, with no timing.
     let isUndirectedText: Bool
     var tracker: IQTracker
+    /// SCRAM-*-PLUS logins checked against the connection's decrypted TLS session.
+    var channelBinding = ChannelBindingCheck()
 
     init(id: Int, isUndirectedText: Bool) {
         self.id = id

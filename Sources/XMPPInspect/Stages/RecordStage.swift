@@ -46,6 +46,7 @@ final class RecordStage {
             record.kind = "tls"
             record.tls = TLSInfo(info)
             record.decrypted = info.decrypted
+            session.channelBinding.session = info
             sink(record)
         case .tlsProblem(let connection, let direction, let time, let text):
             guard let session = sessions[connection] else { return }
@@ -132,9 +133,11 @@ final class RecordStage {
         // The whole tree only where it is needed: the printer, errors, credentials.
         let mayCarryError = record.type == "error" || isStreamError || top.name == "failure"
         let mayHoldSecrets = !options.showSecrets && Redactor.mayHoldSecrets(name: top.name, namespaces: framed.namespaces)
-        if options.keepsElements || mayCarryError || mayHoldSecrets {
+        let isSASL = framed.namespaces.first == XMPPNamespace.sasl
+        if options.keepsElements || mayCarryError || mayHoldSecrets || isSASL {
             let element = framed.completeElement()
             record.element = element
+            if isSASL { checkChannelBinding(element, direction, session, &record) }
             if mayCarryError { record.error = ErrorDecoder.decode(element) }
             if mayHoldSecrets, let redacted = Redactor.redact(element) {
                 record.element = redacted
@@ -158,6 +161,24 @@ final class RecordStage {
             }
         }
         sink(record)
+    }
+
+    /// SCRAM-*-PLUS: the client-first message's binding type, the client-final message's `c=`
+    /// checked against the TLS session, and a failure that follows explained.
+    private func checkChannelBinding(_ element: Element, _ direction: Direction, _ session: RecordSession, _ record: inout Record) {
+        switch (element.name, direction) {
+        case ("auth", .c2s):
+            session.channelBinding.auth(mechanism: element[attribute: "mechanism"], payload: element.text)
+        case ("response", .c2s):
+            record.binding = session.channelBinding.response(payload: element.text)
+        case ("failure", .s2c):
+            if var verdict = session.channelBinding.verdict, let explanation = session.channelBinding.failureExplanation() {
+                verdict.note = explanation
+                record.binding = verdict
+            }
+        default:
+            break
+        }
     }
 
     private func makeRecord(_ session: RecordSession, _ direction: Direction, _ time: Timestamp, _ event: Record.Event) -> Record {

@@ -1,4 +1,5 @@
 import NIOCore
+import XMPPTransport
 
 /// Reads the cipher suite a TLS session agreed on from the ServerHello, which goes in the clear
 /// in every TLS version (RFC 5246 §7.4.1.3, RFC 8446 §4.1.3): swift-nio-ssl does not report it.
@@ -50,7 +51,7 @@ final class ServerHelloSniffer: ChannelDuplexHandler, RemovableChannelHandler {
         case .needMore:
             return
         case .found(let suite):
-            found(TLSCipherSuite.name(suite))
+            found(TLSCipherSuite.name(id: suite))
         case .notAServerHello:
             break
         }

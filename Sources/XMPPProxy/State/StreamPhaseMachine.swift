@@ -14,6 +14,7 @@ public struct StreamPhaseMachine: Sendable {
     public private(set) var domain: String?
     private var clientUsedChannelBinding = false
     private var strippedPlus = false
+    private var warnedOfDowngradeProtection = false
 
     public init(keepsChannelBinding: Bool = false) {
         self.keepsChannelBinding = keepsChannelBinding
@@ -57,6 +58,8 @@ public struct StreamPhaseMachine: Sendable {
             guard phase == .startTLSRequested else { return [] }
             phase = .tls
             return [.startTLS(serverName: domain)]
+        case ("challenge", XMPPNamespace.sasl):
+            return downgradeProtectionAdvice(element)
         case ("success", XMPPNamespace.sasl):
             phase = .authenticated
         case ("failure", XMPPNamespace.sasl):
@@ -81,6 +84,23 @@ public struct StreamPhaseMachine: Sendable {
             break
         }
         return []
+    }
+
+    /// XEP-0474: a SCRAM server-first message with `d=` lets the client check the mechanism list
+    /// it was shown; with the -PLUS mechanisms removed it will abort. Said once, before it fails.
+    private mutating func downgradeProtectionAdvice(_ challenge: Element) -> [StreamPhaseAction] {
+        guard strippedPlus, !warnedOfDowngradeProtection, case .authenticating(let mechanism) = phase,
+              mechanism.hasPrefix("SCRAM-"),
+              let data = Data(base64Encoded: challenge.text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return [] }
+        let attributes = String(decoding: data, as: UTF8.self).split(separator: ",")
+        guard attributes.contains(where: { $0.hasPrefix("d=") }) else { return [] }
+        warnedOfDowngradeProtection = true
+        return [.advise(
+            "the server's SCRAM challenge carries XEP-0474 downgrade protection (d=): this client will notice that the "
+                + "proxy removed the -PLUS mechanisms and abort the login. To see this client's session, relay TLS "
+                + "untouched and decrypt it from the client's key log: xmppscope proxy --tls passthrough --keylog FILE, "
+                + "with the client run as SSLKEYLOGFILE=FILE."
+        )]
     }
 
     /// The stream closed.

@@ -22,7 +22,8 @@ public enum KeyLogLabel: String, Sendable, Hashable, CaseIterable {
         self == .clientRandom ? [48] : [32, 48]
     }
 
-    /// Labels other tools write that carry nothing xmppscope can use (RSA pre-master secrets,
-    /// keyed by the encrypted secret, not the client random): skipped without a complaint.
-    static let ignored: Set<String> = ["RSA", "PMS_CLIENT_RANDOM"]
+    /// Labels other tools write that carry nothing xmppscope needs, skipped without a complaint:
+    /// RSA pre-master secrets (keyed by the encrypted secret, not the client random), and the
+    /// secrets OpenSSL 3 logs after each TLS 1.3 KeyUpdate (xmppscope derives those itself).
+    static let ignored: Set<String> = ["RSA", "PMS_CLIENT_RANDOM", "CLIENT_TRAFFIC_SECRET_N", "SERVER_TRAFFIC_SECRET_N"]
 }

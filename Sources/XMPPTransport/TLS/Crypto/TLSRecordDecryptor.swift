@@ -5,8 +5,9 @@ import struct Foundation.Data
 /// Opens (decrypts and authenticates) the protected records of one direction of a connection,
 /// in order: TLS 1.3 AEAD records (RFC 8446 §5.2), TLS 1.2 AEAD records (RFC 5288, RFC 7905) and
 /// TLS 1.2 AES-CBC records, MAC-then-encrypt (RFC 5246 §6.2.3.2) or Encrypt-then-MAC (RFC 7366).
-/// Checks are not constant-time: this is a passive decoder, not an endpoint.
-struct TLSRecordDecryptor: Sendable {
+/// TLS 1.1 CBC records open too (the MAC takes the header's version); TLS 1.0's chained implicit
+/// IVs do not. Checks are not constant-time: this is a passive decoder, not an endpoint.
+struct TLSRecordDecryptor {
     let suite: TLSCipherSuite
     let version: TLSRecordVersion
     let encryptThenMAC: Bool
@@ -14,28 +15,38 @@ struct TLSRecordDecryptor: Sendable {
     var sequenceNumber: UInt64 = 0
 
     private let protection: TLSRecordProtection
-    // Kept as bytes, not SymmetricKey (not Sendable in swift-crypto 3.12), which is made per record.
-    private let key: [UInt8]
+    // SymmetricKeys made once (so the decryptor is not Sendable: swift-crypto 3.12's key is not);
+    // one decoder owns it on one thread.
+    private let key: SymmetricKey
     private let iv: [UInt8]
-    private let macKey: [UInt8]
+    private let macKey: SymmetricKey
 
     /// The largest TLSPlaintext fragment (RFC 8446 §5.1, RFC 5246 §6.2.1).
     static let maximumPlaintext = 1 << 14
     static let tagLength = 16
     static let blockLength = 16
 
-    /// - Precondition: `suite.protection` is not nil.
+    /// - Precondition: `suite.protection` is not nil, and `keys` are the suite's for `version`
+    ///   (as ``TLS13KeySchedule/trafficKeys(secret:suite:)`` or ``TLS12KeyDerivation/keys(masterSecret:clientRandom:serverRandom:suite:)`` make them).
+    ///   A CBC suite with `.tls13` (a ServerHello can claim that) is no crash: every record fails authentication.
     init(suite: TLSCipherSuite, keys: TLSTrafficKeys, version: TLSRecordVersion, encryptThenMAC: Bool) {
         guard let protection = suite.protection else {
             preconditionFailure("\(suite.name) cannot be decrypted: check TLSCipherSuite.protection first")
+        }
+        precondition(keys.key.count == suite.keyLength, "a \(keys.key.count)-byte key for \(suite.name)")
+        switch (version, protection) {
+        case (.tls13, .aesCBC): break  // a ServerHello's nonsense, not a caller's mistake: no record opens
+        case (.tls13, _), (.tls12, .chaCha20Poly1305): precondition(keys.iv.count == 12, "a \(keys.iv.count)-byte IV for \(suite.name)")
+        case (.tls12, .aesGCM): precondition(keys.iv.count == 4, "a \(keys.iv.count)-byte salt for \(suite.name)")
+        case (.tls12, .aesCBC(let mac)): precondition(keys.macKey.count == mac.length, "a \(keys.macKey.count)-byte MAC key for \(suite.name)")
         }
         self.suite = suite
         self.version = version
         self.encryptThenMAC = encryptThenMAC
         self.protection = protection
-        self.key = keys.key
+        self.key = SymmetricKey(data: keys.key)
         self.iv = keys.iv
-        self.macKey = keys.macKey
+        self.macKey = SymmetricKey(data: keys.macKey)
     }
 
     /// Opens one record. `header` is the 5-byte record header as on the wire (type, legacy
@@ -58,6 +69,8 @@ struct TLSRecordDecryptor: Sendable {
 
     private func open(header: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer) throws(TLSRecordOpenError) -> (contentType: UInt8, content: [UInt8]) {
         switch (version, protection) {
+        case (.tls13, .aesCBC):
+            throw .authenticationFailed  // TLS 1.3 has no CBC records
         case (.tls13, _):
             return try openTLS13(header: header, body: body)
         case (.tls12, .aesCBC(let mac)):
@@ -93,7 +106,7 @@ struct TLSRecordDecryptor: Sendable {
         let copy: (UnsafeRawBufferPointer) -> [UInt8] = { Array($0) }
         if protection == .aesGCM {
             let explicitNonce = 8
-            guard body.count >= explicitNonce + Self.tagLength, iv.count == 4 else { throw .tooShort }
+            guard body.count >= explicitNonce + Self.tagLength else { throw .tooShort }
             let sealed = UnsafeRawBufferPointer(rebasing: body[explicitNonce...])
             let length = sealed.count - Self.tagLength
             guard length <= Self.maximumPlaintext else { throw .plaintextTooLong }
@@ -119,8 +132,7 @@ struct TLSRecordDecryptor: Sendable {
 
     /// Calls `body` with the 12-byte nonce iv XOR the big-endian sequence number (left-padded).
     private func withXORNonce<R>(_ body: (UnsafeRawBufferPointer) throws(TLSRecordOpenError) -> R) throws(TLSRecordOpenError) -> R {
-        guard iv.count == 12 else { throw .tooShort }
-        return try withUnsafeTemporaryAllocation(byteCount: 12, alignment: 1) { nonce throws(TLSRecordOpenError) in
+        try withUnsafeTemporaryAllocation(byteCount: 12, alignment: 1) { nonce throws(TLSRecordOpenError) in
             iv.withUnsafeBytes { nonce.copyMemory(from: $0) }
             for index in 0..<8 {
                 nonce[4 + index] ^= UInt8(truncatingIfNeeded: sequenceNumber >> (56 - 8 * index))
@@ -129,22 +141,21 @@ struct TLSRecordDecryptor: Sendable {
         }
     }
 
-    /// Decrypts `sealed` (ciphertext then 16-byte tag) and hands the plaintext to `use`.
+    /// Decrypts `sealed` (ciphertext then 16-byte tag; at least the tag, which callers check) and hands the plaintext to `use`.
     private func aeadOpen<R>(nonce: UnsafeRawBufferPointer, sealed: UnsafeRawBufferPointer, aad: UnsafeRawBufferPointer,
                              _ use: (UnsafeRawBufferPointer) throws(TLSRecordOpenError) -> R) throws(TLSRecordOpenError) -> R {
-        let split = sealed.count - Self.tagLength
-        let ciphertext = UnsafeRawBufferPointer(rebasing: sealed[0..<split])
-        let tag = UnsafeRawBufferPointer(rebasing: sealed[split...])
         let plaintext: Data
+        // One contiguous nonce + ciphertext + tag: a sealed box made from it slices it, where one
+        // made from three generic buffers copies each through Data's generic append (slow).
+        var combined = Data(capacity: nonce.count + sealed.count)
+        combined.append(nonce.bindMemory(to: UInt8.self))
+        combined.append(sealed.bindMemory(to: UInt8.self))
         do {
-            let key = SymmetricKey(data: key)
             switch protection {
             case .chaCha20Poly1305:
-                let box = try ChaChaPoly.SealedBox(nonce: ChaChaPoly.Nonce(data: nonce), ciphertext: ciphertext, tag: tag)
-                plaintext = try ChaChaPoly.open(box, using: key, authenticating: aad)
+                plaintext = try ChaChaPoly.open(ChaChaPoly.SealedBox(combined: combined), using: key, authenticating: aad)
             default:
-                let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: nonce), ciphertext: ciphertext, tag: tag)
-                plaintext = try AES.GCM.open(box, using: key, authenticating: aad)
+                plaintext = try AES.GCM.open(AES.GCM.SealedBox(combined: combined), using: key, authenticating: aad)
             }
         } catch {
             throw .authenticationFailed
@@ -196,7 +207,7 @@ struct TLSRecordDecryptor: Sendable {
         let plaintext: Data
         do {
             let iv = try AES._CBC.IV(ivBytes: UnsafeRawBufferPointer(rebasing: encrypted[0..<Self.blockLength]))
-            plaintext = try AES._CBC.decrypt(ciphertext, using: SymmetricKey(data: key), iv: iv, noPadding: true)
+            plaintext = try AES._CBC.decrypt(ciphertext, using: key, iv: iv, noPadding: true)
         } catch {
             throw .authenticationFailed
         }
@@ -236,7 +247,6 @@ struct TLSRecordDecryptor: Sendable {
         withUnsafeTemporaryAllocation(byteCount: 13, alignment: 1) { prefix in
             writePseudoHeader(into: prefix, header: header, length: length)
             let prefix = UnsafeRawBufferPointer(prefix)
-            let macKey = SymmetricKey(data: macKey)
             switch mac {
             case .sha1: return Self.hmac(Insecure.SHA1.self, key: macKey, prefix, data, equals: expected)
             case .sha256: return Self.hmac(SHA256.self, key: macKey, prefix, data, equals: expected)

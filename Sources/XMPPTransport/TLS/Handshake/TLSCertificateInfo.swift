@@ -1,4 +1,5 @@
 import X509
+import Crypto
 import Foundation
 
 /// The server certificate of a TLS session, as far as an inspector shows it: who it names, who
@@ -10,8 +11,11 @@ public struct TLSCertificateInfo: Sendable, Hashable {
     /// ISO 8601, UTC.
     public var notBefore: String
     public var notAfter: String
-    /// The leaf certificate's DER (for `tls-server-end-point` channel binding).
+    /// The leaf certificate's DER.
     public var der: [UInt8]
+    /// RFC 5929 `tls-server-end-point`: the certificate's hash under its signature's hash
+    /// function (SHA-256 for MD5 and SHA-1).
+    public var endPointHash: [UInt8]
 
     /// Reads the leaf of a Certificate message body; nil if there is none or it does not parse.
     /// TLS 1.3 bodies carry a request context and per-certificate extensions (RFC 8446 §4.4.2).
@@ -32,5 +36,10 @@ public struct TLSCertificateInfo: Sendable, Hashable {
         notBefore = certificate.notValidBefore.formatted(format)
         notAfter = certificate.notValidAfter.formatted(format)
         self.der = der
+        switch certificate.signatureAlgorithm {
+        case .sha384WithRSAEncryption, .ecdsaWithSHA384: endPointHash = Array(SHA384.hash(data: der))
+        case .sha512WithRSAEncryption, .ecdsaWithSHA512: endPointHash = Array(SHA512.hash(data: der))
+        default: endPointHash = Array(SHA256.hash(data: der))
+        }
     }
 }

@@ -356,8 +356,10 @@ public final class TLSConnectionDecoder {
             } else if let clientHello, !hello.sessionID.isEmpty, hello.sessionID == clientHello.sessionID {
                 info.resumed = true
             }
-            if suite?.protection == nil {
-                fail(.unsupportedSuite(info.cipherSuite ?? "?"), emit)
+            if suite?.protection == nil || suite?.isTLS13 != hello.isTLS13 {
+                // A suite of the other version is nonsense (a crafted or garbled hello): not decrypted.
+                suite = nil
+                fail(.unsupportedSuite((info.cipherSuite ?? "?") + (hello.isTLS13 ? " with TLS 1.3" : "")), emit)
             } else if lookup == nil {
                 fail(.noKeyLog, emit)
             } else if clientHello == nil {
