@@ -78,7 +78,9 @@ public final class KeyLogFiles: TLSSecretLookup {
                 let count = buffer.withUnsafeMutableBytes { read(files[index].descriptor, $0.baseAddress, $0.count) }
                 if count <= 0 { break }
                 var parser = files[index].parser
-                parser.feed(buffer[..<count], entry: { add($0, index) }, problem: { note($0, index) })
+                buffer.withUnsafeBytes { raw in
+                    parser.feed(UnsafeRawBufferPointer(rebasing: raw[..<count]), entry: { add($0, index) }, problem: { note($0, index) })
+                }
                 files[index].parser = parser
             }
         }

@@ -21,14 +21,28 @@ public struct KeyLogParser: Sendable {
 
     /// Parses the lines `bytes` complete; `entry` and `problem` are called in line order.
     public mutating func feed(_ bytes: some Collection<UInt8>, entry: (KeyLogEntry) -> Void, problem: (KeyLogProblem) -> Void) {
-        for byte in bytes {
-            if byte == UInt8(ascii: "\n") {
-                endLine(entry: entry, problem: problem)
-            } else if pending.count < Self.longestLine {
-                pending.append(byte)
-            } else {
+        let copy = Array(bytes)
+        copy.withUnsafeBytes { feed($0, entry: entry, problem: problem) }
+    }
+
+    /// Parses the lines `bytes` complete, a line's bytes appended at once (a key log of thousands
+    /// of sessions is read when a replay starts).
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer, entry: (KeyLogEntry) -> Void, problem: (KeyLogProblem) -> Void) {
+        let buffer = bytes.bindMemory(to: UInt8.self)
+        var start = 0
+        while start < buffer.count {
+            let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n"))
+            let end = newline ?? buffer.count
+            let room = Self.longestLine - pending.count
+            if end - start > room {
+                pending.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<(start + max(room, 0))]))
                 pendingOverflowed = true
+            } else {
+                pending.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<end]))
             }
+            guard let newline else { return }
+            endLine(entry: entry, problem: problem)
+            start = newline + 1
         }
     }
 

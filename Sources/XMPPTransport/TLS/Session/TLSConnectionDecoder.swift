@@ -405,8 +405,7 @@ public final class TLSConnectionDecoder {
         guard !reported else { return }
         info.decrypted = info.failure == nil
         if let serverHello, serverHello.isTLS13, let exporter = secrets?[.exporterSecret], let suite {
-            info.tlsExporter = TLS13KeySchedule.exporter(
-                exporterSecret: exporter, label: "EXPORTER-Channel-Binding", context: [], length: 32, hash: suite.hash)
+            info.exporterSecret = (exporter, suite.hash)
         }
         report(emit)
     }

@@ -22,7 +22,27 @@ public struct TLSSessionInfo: Sendable, Hashable {
     /// Channel binding material: the first Finished message's verify_data (`tls-unique`, TLS 1.2)
     /// and the RFC 9266 `tls-exporter` value (TLS 1.3).
     public var tlsUnique: [UInt8]?
-    public var tlsExporter: [UInt8]?
+    /// Derived on demand from the key log's EXPORTER_SECRET (only a -PLUS login needs it), or set.
+    public var tlsExporter: [UInt8]? {
+        get {
+            explicitExporter ?? exporterSecret.map {
+                TLS13KeySchedule.exporter(exporterSecret: $0.secret, label: "EXPORTER-Channel-Binding", context: [],
+                                          length: 32, hash: $0.hash)
+            }
+        }
+        set { explicitExporter = newValue }
+    }
+    private var explicitExporter: [UInt8]?
+    /// TLS 1.3: the exporter secret and the suite's hash (never shown or logged).
+    var exporterSecret: (secret: [UInt8], hash: TLSHash)? {
+        get { exporterSecretBytes.map { ($0.bytes, exporterHash) } }
+        set {
+            exporterSecretBytes = newValue.map { SecretBytes(bytes: $0.secret) }
+            exporterHash = newValue?.hash ?? .sha256
+        }
+    }
+    private var exporterSecretBytes: SecretBytes?
+    private var exporterHash = TLSHash.sha256
 
     public init() {}
 
@@ -37,4 +57,12 @@ public struct TLSSessionInfo: Sendable, Hashable {
         default: return "0x" + String(version, radix: 16)
         }
     }
+}
+
+/// Secret bytes that print as `[secret]` (in descriptions, dumps and mirrors), never their value.
+struct SecretBytes: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    let bytes: [UInt8]
+    var description: String { "[secret]" }
+    var debugDescription: String { "[secret]" }
+    var customMirror: Mirror { Mirror(self, children: []) }
 }
