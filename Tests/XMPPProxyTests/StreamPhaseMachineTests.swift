@@ -131,4 +131,26 @@ struct StreamPhaseMachineTests {
         _ = run(&kept, client: auth)
         #expect(run(&kept, server: challenge("r=abcdef,s=c2FsdA==,i=4096,d=aGFzaA==")).isEmpty)
     }
+
+    @Test("SASL2 (XEP-0388): -PLUS leaves its <authentication/> list too, and a SCRAM challenge there with d= gets the advice")
+    func sasl2() {
+        let features = serverHeader + "<stream:features><authentication xmlns='urn:xmpp:sasl:2'><mechanism>SCRAM-SHA-256-PLUS</mechanism>"
+            + "<mechanism>SCRAM-SHA-256</mechanism></authentication></stream:features>"
+        var machine = StreamPhaseMachine()
+        guard case .replaceFeatures(let edited, let edits)? = run(&machine, server: features).first else {
+            Issue.record("no rewrite")
+            return
+        }
+        #expect(edits == ["removed SASL2 mechanism SCRAM-SHA-256-PLUS"])
+        #expect(edited.firstChild("authentication")?.elements.map(\.text) == ["SCRAM-SHA-256"])
+        _ = run(&machine, client: clientHeader + "<authenticate xmlns='urn:xmpp:sasl:2' mechanism='SCRAM-SHA-256'><initial-response>"
+            + Data("n,,n=alice,r=abc".utf8).base64EncodedString() + "</initial-response></authenticate>")
+        let challenge = serverHeader + "<challenge xmlns='urn:xmpp:sasl:2'>"
+            + Data("r=abcdef,s=c2FsdA==,i=4096,d=aGFzaA==".utf8).base64EncodedString() + "</challenge>"
+        guard case .advise(let text)? = run(&machine, server: challenge).first else {
+            Issue.record("no advice")
+            return
+        }
+        #expect(text.contains("XEP-0474"))
+    }
 }

@@ -16,6 +16,9 @@ public struct StreamPhaseMachine: Sendable {
     private var strippedPlus = false
     private var warnedOfDowngradeProtection = false
 
+    /// XEP-0388 Extensible SASL Profile (SASL2).
+    static let sasl2 = "urn:xmpp:sasl:2"
+
     public init(keepsChannelBinding: Bool = false) {
         self.keepsChannelBinding = keepsChannelBinding
     }
@@ -41,6 +44,10 @@ public struct StreamPhaseMachine: Sendable {
                 clientUsedChannelBinding = true
             }
             if mechanism.hasSuffix("-PLUS") { clientUsedChannelBinding = true }
+        case ("authenticate", Self.sasl2):
+            let mechanism = element[attribute: "mechanism"] ?? "?"
+            phase = .authenticating(mechanism: mechanism)
+            if mechanism.hasSuffix("-PLUS") { clientUsedChannelBinding = true }
         case ("error", XMPPNamespace.streams):
             phase = .closed
         default:
@@ -58,11 +65,11 @@ public struct StreamPhaseMachine: Sendable {
             guard phase == .startTLSRequested else { return [] }
             phase = .tls
             return [.startTLS(serverName: domain)]
-        case ("challenge", XMPPNamespace.sasl):
+        case ("challenge", XMPPNamespace.sasl), ("challenge", Self.sasl2):
             return downgradeProtectionAdvice(element)
-        case ("success", XMPPNamespace.sasl):
+        case ("success", XMPPNamespace.sasl), ("success", Self.sasl2):
             phase = .authenticated
-        case ("failure", XMPPNamespace.sasl):
+        case ("failure", XMPPNamespace.sasl), ("failure", Self.sasl2):
             if case .authenticating(let mechanism) = phase {
                 phase = .tls
                 if clientUsedChannelBinding || (strippedPlus && mechanism.hasPrefix("SCRAM-")) {
@@ -122,11 +129,14 @@ public struct StreamPhaseMachine: Sendable {
                 edits.append("removed the XEP-0440 channel-binding offer")
                 return nil
             }
-            if child.name == "mechanisms" && child.namespace == XMPPNamespace.sasl {
+            // SASL (RFC 6120) lists <mechanism/>s in <mechanisms/>; SASL2 (XEP-0388) in <authentication/>.
+            if (child.name == "mechanisms" && child.namespace == XMPPNamespace.sasl)
+                || (child.name == "authentication" && child.namespace == Self.sasl2) {
                 let before = child.children.count
+                let profile = child.namespace == Self.sasl2 ? "SASL2 mechanism" : "SASL mechanism"
                 child.children = child.children.filter { mechanism in
-                    guard case .element(let element) = mechanism, element.text.hasSuffix("-PLUS") else { return true }
-                    edits.append("removed SASL mechanism \(element.text)")
+                    guard case .element(let element) = mechanism, element.name == "mechanism", element.text.hasSuffix("-PLUS") else { return true }
+                    edits.append("removed \(profile) \(element.text)")
                     return false
                 }
                 if child.children.count != before { strippedPlus = true }
