@@ -94,6 +94,25 @@ struct InspectorTests {
         #expect(shown.allSatisfy { $0.xml?.contains("Calliope") == true })
     }
 
+    @Test("SASL2 (XEP-0388) credentials are redacted: the initial response and later responses")
+    func sasl2Credentials() {
+        let plain = "AGFsaWNlAHNlY3JldA=="   // \0alice\0secret
+        let parts: [(Direction?, String)] = [
+            (.c2s, clientOpen),
+            (.c2s, "<authenticate xmlns='urn:xmpp:sasl:2' mechanism='PLAIN'><initial-response>\(plain)</initial-response>"
+                + "<user-agent id='d4565fa7-4d72-4749-b3d3-740edbf87770'><software>x</software></user-agent></authenticate>"),
+            (.c2s, "<response xmlns='urn:xmpp:sasl:2'>\(plain)</response>"),
+        ]
+        let records = inspectText(parts).filter { $0.event == .nonza }
+        #expect(records.map(\.kind) == ["authenticate", "response"])
+        for record in records {
+            #expect(record.redacted)
+            #expect(record.xml?.contains(plain) == false)
+            #expect(record.xml?.contains("[redacted 20 bytes]") == true)
+        }
+        #expect(records.first?.xml?.contains("<software>x</software>") == true)
+    }
+
     @Test("payload namespaces: below the stanza for stanzas, own first for nonzas")
     func namespaces() {
         let records = inspectText([

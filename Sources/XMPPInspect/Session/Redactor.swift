@@ -2,8 +2,11 @@ public import XMPPCore
 import XMPPBase
 
 /// Removes credentials from elements before they are shown or logged: SASL initial responses and
-/// responses (PLAIN, SCRAM client messages), and passwords in `jabber:iq:register` / `jabber:iq:auth`.
+/// responses (PLAIN, SCRAM client messages; SASL2's `<initial-response/>` and `<response/>` too),
+/// and passwords in `jabber:iq:register` / `jabber:iq:auth`.
 public enum Redactor {
+    /// XEP-0388 Extensible SASL Profile.
+    static let sasl2Namespace = "urn:xmpp:sasl:2"
     static let registerNamespace = "jabber:iq:register"
     static let authNamespace = "jabber:iq:auth"
     /// Children of `jabber:iq:auth` / `jabber:iq:register` queries that hold secrets.
@@ -17,6 +20,24 @@ public enum Redactor {
             var copy = element
             copy.children = [.text(placeholder(for: text))]
             return copy
+        }
+        if element.namespace == sasl2Namespace && element.name == "response" {
+            let text = element.text
+            guard !text.isEmpty else { return nil }
+            var copy = element
+            copy.children = [.text(placeholder(for: text))]
+            return copy
+        }
+        if element.namespace == sasl2Namespace && element.name == "authenticate" {
+            var changed = false
+            var copy = element
+            copy.children = element.children.map { node in
+                guard case .element(var initial) = node, initial.name == "initial-response", !initial.text.isEmpty else { return node }
+                initial.children = [.text(placeholder(for: initial.text))]
+                changed = true
+                return .element(initial)
+            }
+            return changed ? copy : nil
         }
         guard element.name == "iq" else { return nil }
         var changed = false
@@ -42,6 +63,7 @@ public enum Redactor {
     /// Whether a top-level element may hold credentials, from its name and namespaces alone.
     public static func mayHoldSecrets(name: String, namespaces: [String]) -> Bool {
         if (name == "auth" || name == "response") && namespaces.first == XMPPNamespace.sasl { return true }
+        if (name == "authenticate" || name == "response") && namespaces.first == sasl2Namespace { return true }
         return name == "iq" && (namespaces.contains(registerNamespace) || namespaces.contains(authNamespace))
     }
 

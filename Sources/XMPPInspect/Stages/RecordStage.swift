@@ -133,7 +133,7 @@ final class RecordStage {
         // The whole tree only where it is needed: the printer, errors, credentials.
         let mayCarryError = record.type == "error" || isStreamError || top.name == "failure"
         let mayHoldSecrets = !options.showSecrets && Redactor.mayHoldSecrets(name: top.name, namespaces: framed.namespaces)
-        let isSASL = framed.namespaces.first == XMPPNamespace.sasl
+        let isSASL = framed.namespaces.first == XMPPNamespace.sasl || framed.namespaces.first == "urn:xmpp:sasl:2"
         if options.keepsElements || mayCarryError || mayHoldSecrets || isSASL {
             let element = framed.completeElement()
             record.element = element
@@ -169,6 +169,10 @@ final class RecordStage {
         switch (element.name, direction) {
         case ("auth", .c2s):
             session.channelBinding.auth(mechanism: element[attribute: "mechanism"], payload: element.text)
+        case ("authenticate", .c2s):
+            // SASL2 (XEP-0388): the client-first message is the <initial-response/>.
+            session.channelBinding.auth(mechanism: element[attribute: "mechanism"],
+                                        payload: element.firstChild("initial-response")?.text ?? "")
         case ("response", .c2s):
             record.binding = session.channelBinding.response(payload: element.text)
         case ("failure", .s2c):
