@@ -208,6 +208,8 @@ keyupdate() {  # LETTER CONN N: s_client's k (update) or K (update, and ask the 
 # EXPECT: space-separated key=value facts tshark must report (see facts()). CONNS=2 in the
 # environment: two connections, the second resuming the first's session (-sess_out/-sess_in).
 # KEYUPDATE=1: s_client sends a KeyUpdate (k), then one requesting the server's (K).
+# EARLY=1 (with CONNS=2): the second connection sends 0-RTT early data (s_client -early_data,
+# s_server -early_data), which comes first in what that connection sent.
 # CLIENT=python: the client is tls-client.py (CLIENT-OPTIONS are its options), not s_client.
 direct_case() {
     CASE=$1; local description=$2 expect=$3; shift 3
@@ -235,6 +237,12 @@ direct_case() {
         if [[ $conns -gt 1 ]]; then
             if [[ $conn -eq 1 ]]; then session=(-sess_out "$CASE_DIR/session.pem"); else session=(-sess_in "$CASE_DIR/session.pem"); fi
         fi
+        : >"$CASE_DIR/c2s.$conn"; : >"$CASE_DIR/s2c.$conn"
+        if [[ ${EARLY:-} == 1 && $conn -gt 1 ]]; then
+            printf "<presence id='early-%s'/>" "$conn" >"$CASE_DIR/early"
+            session+=(-early_data "$CASE_DIR/early")
+            cat "$CASE_DIR/early" >>"$CASE_DIR/c2s.$conn"
+        fi
         rm -f "$CASE_DIR/client.in"; mkfifo "$CASE_DIR/client.in"
         local client=(openssl s_client -connect "127.0.0.1:$port" -servername "$DOMAIN" -keylogfile "$OUTDIR/$CASE.keys.new"
                       -quiet -no_ign_eof "${commands[@]}" "${session[@]}")
@@ -243,7 +251,6 @@ direct_case() {
             <"$CASE_DIR/client.in" >"$CASE_DIR/client.out.$conn" 2>"$CASE_DIR/client.err.$conn" 7>&- &
         CLIENT_PID=$!
         exec 8>"$CASE_DIR/client.in"
-        : >"$CASE_DIR/c2s.$conn"; : >"$CASE_DIR/s2c.$conn"
         send_c c1 "$conn"; send_s s1 "$conn"
         send_c c2 "$conn"; send_s s2 "$conn"
         send_c c3 "$conn"; send_s s3 "$conn"
@@ -458,6 +465,9 @@ direct_case tls13-hrr "TLS 1.3 after a HelloRetryRequest (client key share X2551
 CONNS=2 direct_case tls13-resumption "TLS 1.3, a second connection resuming with a session ticket (PSK)" \
     "$T13 psk=1 certificates=1 suite=TLS_AES_256_GCM_SHA384" \
     "${EC[@]}" -- -tls1_3
+CONNS=2 EARLY=1 direct_case tls13-early-data "TLS 1.3, a second connection resuming with 0-RTT early data" \
+    "$T13 psk=1 certificates=1 suite=TLS_AES_256_GCM_SHA384" \
+    "${EC[@]}" -early_data -- -tls1_3
 direct_case tls12-ecdhe-aes128gcm "TLS 1.2, ECDHE-ECDSA-AES128-GCM-SHA256" "$T12 suite=TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" \
     "${EC[@]}" -- -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256
 direct_case tls12-ecdhe-aes256gcm-sha384 "TLS 1.2, ECDHE-ECDSA-AES256-GCM-SHA384" "$T12 suite=TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" \
