@@ -33,8 +33,6 @@ public final class TLSConnectionDecoder {
     private var reported = false
     private var sawServerHelloDone = false
     private var issuedTicket: [UInt8]?
-    /// A Finished was read in each direction.
-    private var finished = [false, false]
 
     /// `lookup` nil: no key log was given (facts from the handshake only). `cache` is shared by
     /// the connections of one capture (TLS 1.2 resumption).
@@ -389,7 +387,6 @@ public final class TLSConnectionDecoder {
             }
         case (.finished?, _):
             if info.tlsUnique == nil && !(serverHello?.isTLS13 ?? true) { info.tlsUnique = message.body }
-            finished[d] = true
             if serverHello?.isTLS13 == true { directions[d].nextEpoch = .application(0) }
             if direction == .s2c { handshakeComplete(emit) }
         case (.keyUpdate?, _):
