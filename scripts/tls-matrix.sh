@@ -353,7 +353,7 @@ prosody_case() {
 # ---- tshark's view ----------------------------------------------------------------------------
 # facts PCAP KEYS SERVER-PORT: one JSON object of what the handshakes show, after decryption.
 facts() {
-    tshark -r "$1" -o "tls.keylog_file:$2" -Y tls.handshake -V 2>/dev/null | awk -v sport="$3" '
+    tshark -r "$1" -o "tls.keylog_file:$2" $(decode_as "$3") -Y tls.handshake -V 2>/dev/null | awk -v sport="$3" '
         /^Transmission Control Protocol, Src Port: / { src = $6 + 0 }
         /^ *\[Stream index: [0-9]+\]/ { s = $3; sub(/\]/, "", s); streams[s] = 1 }
         /Handshake Type: / { ht = $NF; gsub(/[()]/, "", ht); ht += 0
@@ -375,8 +375,15 @@ facts() {
 }
 
 # record_sizes PCAP SERVER-PORT: the largest TLS record each way, as JSON members.
+# decode_as PORT: direct-TLS ports are decoded as TLS outright (tshark otherwise finds TLS on an
+# unregistered port by a heuristic, which once missed a whole connection in CI); the Prosody port
+# carries XMPP first, which tshark follows into STARTTLS by itself.
+decode_as() {
+    [[ $1 == "$PROSODY_PORT" ]] || printf '%s\n' -d "tcp.port==$1,tls"
+}
+
 record_sizes() {
-    tshark -r "$1" -Y tls.record -T fields -e tcp.srcport -e tls.record.length 2>/dev/null | awk -F'\t' -v sport="$2" '
+    tshark -r "$1" $(decode_as "$2") -Y tls.record -T fields -e tcp.srcport -e tls.record.length 2>/dev/null | awk -F'\t' -v sport="$2" '
         { n = split($2, a, ","); for (i = 1; i <= n; i++) { d = ($1 == sport) ? "s2c" : "c2s"; if (a[i] + 0 > m[d]) m[d] = a[i] + 0 } }
         END { printf "\"record_max_c2s\":%d,\"record_max_s2c\":%d", m["c2s"], m["s2c"] }'
 }
@@ -387,7 +394,7 @@ record_sizes() {
 follow_all() {
     local z=() k
     for ((k = 0; k < $4; k++)); do z+=(-z "follow,tls,raw,$k"); done
-    tshark -r "$1" -o "tls.keylog_file:$2" -q "${z[@]}" 2>/dev/null | awk -v sport="$3" -v prefix="$5" -v dir="$WORK" '
+    tshark -r "$1" -o "tls.keylog_file:$2" $(decode_as "$3") -q "${z[@]}" 2>/dev/null | awk -v sport="$3" -v prefix="$5" -v dir="$WORK" '
         /^Filter: tcp.stream eq / { k = $4 + 1; swap = 0; next }
         /^Node 0: / { n = split($3, a, ":"); swap = (a[n] == sport); next }
         /^\t[0-9a-f]+$/ { print substr($0, 2) > (dir "/hex." k "." (swap ? "c2s" : "s2c")); next }
