@@ -23,8 +23,7 @@ struct Follow: ParsableCommand {
     @Argument(help: "A pcap or pcapng capture.")
     var file: String
 
-    @Option(name: .customLong("keylog"), help: ArgumentHelp("A TLS key log (SSLKEYLOGFILE format); repeat for several.", valueName: "file"))
-    var keylogs: [String] = []
+    @OptionGroup var keyLog: KeyLogOptions
 
     @Option(name: .customLong("conn"), help: "The connection, as numbered in the log.")
     var connection: Int
@@ -36,7 +35,7 @@ struct Follow: ParsableCommand {
     var showSecrets = false
 
     func validate() throws {
-        if keylogs.isEmpty { throw ValidationError("Give the key log to decrypt with: --keylog FILE.") }
+        if keyLog.paths.isEmpty { throw ValidationError("Give the key log to decrypt with: --keylog FILE.") }
         if !showSecrets {
             throw ValidationError("follow writes the decrypted bytes as they are, credentials included: add --show-secrets to confirm (replay redacts them).")
         }
@@ -44,7 +43,7 @@ struct Follow: ParsableCommand {
     }
 
     func run() throws {
-        let keyLog = try KeyLogFiles.open(keylogs, mayGrow: false)
+        let keyLog = try keyLog.open(mayGrow: false)
         let stdout = BufferedOutput()
         let inspector = Inspector(options: InspectorOptions(keepsElements: false), keyLog: keyLog) { _ in }
         let wanted = (connection, Direction(rawValue: directionName)!)

@@ -48,10 +48,7 @@ struct Grep: ParsableCommand {
     @Flag(name: .long, help: "Show long text nodes whole.")
     var full = false
 
-    @Option(name: .customLong("keylog"), help: ArgumentHelp(
-        "A TLS key log (SSLKEYLOGFILE format) to decrypt captures' TLS sessions with; repeat for several.",
-        valueName: "file"))
-    var keylogs: [String] = []
+    @OptionGroup var keyLogOptions: KeyLogOptions
 
     @Option(name: .customLong("filters"), help: "Another folder of named filters (NAME.filter).")
     var filtersDirectory: String?
@@ -76,7 +73,7 @@ struct Grep: ParsableCommand {
             options: GrepEngine.Options(before: before, after: after, withRequest: withRequest, withResponse: withResponse)
         ) { record in if !count { sink.consume(record) } }
         var failed = false
-        let keyLog = try KeyLogFiles.open(keylogs, mayGrow: false)
+        let keyLog = try keyLogOptions.open(mayGrow: false)
         for file in files {
             engine.startSource()
             do {

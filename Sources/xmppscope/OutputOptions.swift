@@ -41,10 +41,7 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .customLong("filters"), help: "Another folder of named filters (NAME.filter).")
     var filtersDirectory: String?
 
-    @Option(name: .customLong("keylog"), help: ArgumentHelp(
-        "A TLS key log (SSLKEYLOGFILE format) to decrypt TLS sessions with; repeat for several.",
-        valueName: "file"))
-    var keylogs: [String] = []
+    @OptionGroup var keyLog: KeyLogOptions
 
     func validate() throws {
         if json && summary { throw ValidationError("--json and --summary do not go together: pick one.") }
@@ -65,7 +62,7 @@ struct OutputOptions: ParsableArguments {
     /// The key logs given with `--keylog`, read (and, with `mayGrow`, read again as they grow);
     /// nil without any. Malformed lines are warnings on standard error.
     func makeKeyLog(mayGrow: Bool) throws -> KeyLogFiles? {
-        try KeyLogFiles.open(keylogs, mayGrow: mayGrow)
+        try keyLog.open(mayGrow: mayGrow)
     }
 
     /// The sink the options ask for, writing to standard output.

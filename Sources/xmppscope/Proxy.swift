@@ -114,7 +114,7 @@ struct Proxy: ParsableCommand {
             keyLog = try withUserError { try KeyLog(path: path) }
             logger.warning("SSLKEYLOGFILE: the TLS secrets of both legs go to \(path): anyone with it can decrypt these sessions")
         }
-        if intercepts && !output.keylogs.isEmpty {
+        if intercepts && !output.keyLog.paths.isEmpty {
             throw ValidationError("--keylog decrypts TLS the proxy relays untouched: use it with --tls passthrough (intercept mode decrypts by itself).")
         }
         let clientKeyLog = try output.makeKeyLog(mayGrow: true)

@@ -24,16 +24,13 @@ struct Stats: ParsableCommand {
     @Option(name: .customLong("filters"), help: "Another folder of named filters (NAME.filter).")
     var filtersDirectory: String?
 
-    @Option(name: .customLong("keylog"), help: ArgumentHelp(
-        "A TLS key log (SSLKEYLOGFILE format) to decrypt captures' TLS sessions with; repeat for several.",
-        valueName: "file"))
-    var keylogs: [String] = []
+    @OptionGroup var keyLogOptions: KeyLogOptions
 
     func run() throws {
         let compiled = try filter.map { try resolveFilter($0, extra: filtersDirectory) }
         let statistics = LatencyStatistics()
         var failed = false
-        let keyLog = try KeyLogFiles.open(keylogs, mayGrow: false)
+        let keyLog = try keyLogOptions.open(mayGrow: false)
         for file in files.isEmpty ? ["-"] : files {
             statistics.startSource()
             do {
