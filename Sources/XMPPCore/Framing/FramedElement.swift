@@ -8,6 +8,8 @@ public struct FramedElement: Sendable, Hashable {
     public var offset: Int
     /// Every namespace the element and its descendants are in, its own first, in first-seen order.
     public var namespaces: [String]
+    /// How many child elements it has (counted whether or not `element` holds them).
+    public var childCount: Int
     /// Whether `element` holds the whole tree.
     public var isComplete: Bool
     /// The stream header the element was parsed under (for its namespace declarations).

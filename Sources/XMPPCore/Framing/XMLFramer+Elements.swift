@@ -20,6 +20,7 @@ extension XMLFramer: XMLEventConsumer {
             }
             return
         }
+        if depth == 3 { itemChildCount += 1 }
         if content == .topLevel && depth > 2 {
             // Below the top: only its namespace (and a misspelt xmlns) matter.
             if !itemNamespaceIdentities.contains(tag.namespaceIdentity) {
@@ -62,6 +63,7 @@ extension XMLFramer: XMLEventConsumer {
             itemStart = start
             itemNamespaces.removeAll(keepingCapacity: true)
             itemNamespaceIdentities.removeAll(keepingCapacity: true)
+            itemChildCount = 0
         }
         if !itemNamespaceIdentities.contains(tag.namespaceIdentity) {
             itemNamespaceIdentities.append(tag.namespaceIdentity)
@@ -114,7 +116,7 @@ extension XMLFramer: XMLEventConsumer {
         let raw = window.copy(from: start, to: min(end, window.end))
         collected.append(.element(FramedElement(
             element: finished.element, raw: raw, offset: start, namespaces: itemNamespaces,
-            isComplete: content == .full, header: content == .full ? [] : (lastHeaderRaw ?? [])
+            childCount: itemChildCount, isComplete: content == .full, header: content == .full ? [] : (lastHeaderRaw ?? [])
         )))
         itemStart = nil
         boundary = end

@@ -90,6 +90,8 @@ public final class XMLFramer {
     var itemStart: Int?
     var itemNamespaces: [String] = []
     var itemNamespaceIdentities: [UnsafeRawPointer?] = []
+    /// How many child elements the current top-level element has.
+    var itemChildCount = 0
     var discard: Discard?
     /// Where the item past a size limit begins, when no element was open (see ``exceeded(_:at:itemStart:)``).
     var limitItemStart: Int?

@@ -20,6 +20,8 @@ public final class SummaryReport: RecordSink {
         public var tlsDecrypted: Bool?
         public var tlsErrors = 0
         public var streams = 0
+        /// Findings by check id, with the check's severity.
+        public var findings: [String: (severity: FindingSeverity, count: Int)] = [:]
     }
 
     public private(set) var totals: [Int: ConnectionTotals] = [:]
@@ -59,6 +61,10 @@ public final class SummaryReport: RecordSink {
             entry.tls = record.tls
             entry.tlsDecrypted = record.decrypted
         case .tlsError: entry.tlsErrors += 1
+        case .finding:
+            if let finding = record.finding {
+                entry.findings[finding.id, default: (finding.severity, 0)].count += 1
+            }
         case .streamClose, .connect, .tlsEstablished, .close, .proxyNote: break
         }
     }
@@ -108,6 +114,7 @@ public final class SummaryReport: RecordSink {
             if entry.parseErrors > 0 || entry.gaps > 0 {
                 text += "    parse errors: \(entry.parseErrors); gaps: \(entry.gaps) (\(entry.missingBytes) B missing)\n"
             }
+            if !entry.findings.isEmpty { text += "    " + SummaryReport.findingsLine(entry.findings) + "\n" }
             if let tls = entry.tls {
                 text += "    TLS: " + [tls.version, tls.suite].compactMap { $0 }.joined(separator: " ")
                     + (entry.tlsDecrypted == true ? ", decrypted" : ", not decrypted" + (tls.reason.map { ": " + $0 } ?? ""))
@@ -128,6 +135,19 @@ public final class SummaryReport: RecordSink {
         text += totalsLine + "\n"
         for line in inputLines() { text += line + "\n" }
         return text
+    }
+
+    /// `findings: 1 error, 2 warnings — iq-missing-id ×1 (error), …`, the worst first.
+    static func findingsLine(_ findings: [String: (severity: FindingSeverity, count: Int)]) -> String {
+        var bySeverity: [FindingSeverity: Int] = [:]
+        for (_, value) in findings { bySeverity[value.severity, default: 0] += value.count }
+        let totals = FindingSeverity.allCases.reversed().compactMap { severity -> String? in
+            guard let count = bySeverity[severity] else { return nil }
+            return "\(count) \(severity.rawValue)\(count == 1 ? "" : "s")"
+        }
+        let items = findings.sorted { ($0.value.severity, $1.key) > ($1.value.severity, $0.key) }
+            .map { "\($0.key) ×\($0.value.count) (\($0.value.severity.rawValue))" }
+        return "findings: " + totals.joined(separator: ", ") + " — " + items.joined(separator: ", ")
     }
 
     private func format(_ value: Double) -> String {

@@ -53,7 +53,7 @@ public struct RecordFilter {
             case .decrypted: return [LogField.decrypted.keyBytes + Array("true".utf8)]
             case .parseError: return [pair(LogField.event, Record.Event.parseError.rawValue)]
             case .unanswered: return [LogField.unanswered.keyBytes + Array("true".utf8)]
-            case .stream, .error: return []
+            case .stream, .error, .finding: return []
             }
         case .compare(.field(let field), .equal, .string(let value)):
             // Only ASCII: text compares by Unicode canonical equivalence, bytes would not.
@@ -130,6 +130,7 @@ private struct Context {
         case .tls: return [.tlsStart, .tlsEstablished, .tls, .tlsError].contains(record.event)
         case .decrypted: return record.decrypted == true
         case .parseError: return record.event == .parseError
+        case .finding: return record.event == .finding || !record.findingIDs.isEmpty
         }
     }
 
@@ -183,6 +184,12 @@ private struct Context {
         case .tlsSuite: return text(record.tls?.suite ?? record.proxy?.cipher)
         case .tlsSNI: return text(record.tls?.serverName ?? record.proxy?.serverName)
         case .tlsALPN: return text(record.tls?.alpn ?? record.proxy?.alpn)
+        case .findingID:
+            if let finding = record.finding { return [.text(finding.id)] }
+            return record.findingIDs.map { .text($0) }
+        case .findingSeverity:
+            if let finding = record.finding { return [.text(finding.severity.rawValue)] }
+            return record.findingIDs.compactMap { CheckCatalog.descriptor($0).map { .text($0.severity.rawValue) } }
         case .body, .subject, .thread, .show:
             guard record.event == .stanza, let element = element() else { return [] }
             return element.elements.filter { $0.name == field.rawValue }.map { .text($0.text) }

@@ -14,6 +14,8 @@ public indirect enum FilterExpression: Sendable, Hashable {
 /// Kinds and flags written as bare words.
 public enum FilterFlag: String, Sendable, Hashable, CaseIterable {
     case iq, message, presence, nonza, stream, error, unanswered, request, response, gap, tls, decrypted
+    /// A check's finding, or a record that triggered one.
+    case finding
     case parseError = "parse-error"
 }
 
@@ -32,6 +34,7 @@ public enum FilterField: String, Sendable, Hashable, CaseIterable {
     case toBare = "to.bare", toDomain = "to.domain", toResource = "to.resource"
     case errorType = "error.type", errorCondition = "error.condition", errorText = "error.text"
     case tlsVersion = "tls.version", tlsSuite = "tls.suite", tlsSNI = "tls.sni", tlsALPN = "tls.alpn"
+    case findingID = "finding.id", findingSeverity = "finding.severity"
 
     /// Whether the field holds a number (compared numerically).
     var isNumeric: Bool { self == .rtt || self == .size || self == .conn || self == .seq }

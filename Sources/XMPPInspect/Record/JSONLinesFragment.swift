@@ -83,6 +83,20 @@ enum JSONLinesFragment {
     static let bindingMatches = LogField.BindingKey.matches.memberBytes
     /// `,"note":`
     static let bindingNote = LogField.BindingKey.note.memberBytes
+    /// `,"findings":`
+    static let findings = LogField.findings.memberBytes
+    /// `,"about":[`
+    static let about = LogField.about.memberBytes + [UInt8(ascii: "[")]
+    /// `],"finding":{"id":`
+    static let findingID = [UInt8(ascii: "]")] + LogField.finding.memberBytes + [UInt8(ascii: "{")] + LogField.FindingKey.id.keyBytes
+    /// `,"severity":`
+    static let findingSeverity = LogField.FindingKey.severity.memberBytes
+    /// `,"spec":`
+    static let findingSpec = LogField.FindingKey.spec.memberBytes
+    /// `,"message":`
+    static let findingMessage = LogField.FindingKey.message.memberBytes
+    /// `,"hint":`
+    static let findingHint = LogField.FindingKey.hint.memberBytes
     /// `,"xml":`
     static let xml = LogField.xml.memberBytes
 }

@@ -131,6 +131,28 @@ public final class JSONLinesWriter {
             appendString(binding.note, to: &out)
             out.append(UInt8(ascii: "}"))
         }
+        if !record.findingIDs.isEmpty {
+            out.append(contentsOf: Fragment.findings)
+            appendStrings(record.findingIDs, to: &out)
+        }
+        if let finding = record.finding {
+            out.append(contentsOf: Fragment.about)
+            for (index, seq) in record.about.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                appendInteger(seq, to: &out)
+            }
+            out.append(contentsOf: Fragment.findingID)
+            appendString(finding.id, to: &out)
+            out.append(contentsOf: Fragment.findingSeverity)
+            appendString(finding.severity.rawValue, to: &out)
+            out.append(contentsOf: Fragment.findingSpec)
+            appendString(finding.spec, to: &out)
+            out.append(contentsOf: Fragment.findingMessage)
+            appendString(finding.message, to: &out)
+            out.append(contentsOf: Fragment.findingHint)
+            appendString(finding.hint, to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
         out.append(contentsOf: Fragment.xml)
         if let bytes = record.xmlBytes {
             bytes.withUnsafeBufferPointer { appendEscaped($0, to: &out) }
@@ -208,6 +230,16 @@ public final class JSONLinesWriter {
             appendString(reason, to: &out)
         }
         out.append(UInt8(ascii: "}"))
+    }
+
+    /// A JSON array of strings.
+    static func appendStrings(_ values: [String], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendString(value, to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
     }
 
     static func appendInteger(_ value: Int, to out: inout [UInt8]) {

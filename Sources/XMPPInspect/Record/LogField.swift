@@ -30,6 +30,9 @@ enum LogField: String, LogKey, CaseIterable {
     case tls
     case decrypted
     case binding
+    case findings
+    case about
+    case finding
     case xml
 
     /// The keys of the `error` object, in the writer's order.
@@ -78,6 +81,15 @@ enum LogField: String, LogKey, CaseIterable {
         case type
         case matches
         case note
+    }
+
+    /// The keys of the `finding` object, in the writer's order.
+    enum FindingKey: String, LogKey, CaseIterable {
+        case id
+        case severity
+        case spec
+        case message
+        case hint
     }
 
     /// The keys of a count per direction: `encrypted_bytes` and the proxy's `bytes`.

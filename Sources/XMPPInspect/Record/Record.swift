@@ -26,6 +26,8 @@ public struct Record: Sendable {
         case tls
         /// Something wrong in a connection's TLS layer: records that are not TLS, do not decrypt, were lost.
         case tlsError = "tls-error"
+        /// A check found something wrong (`finding`, `about`): see docs/checks.md.
+        case finding
 
         /// Records the proxy writes about the connection itself, not decoded from its bytes.
         public var isProxyLifecycle: Bool {
@@ -89,6 +91,11 @@ public struct Record: Sendable {
     public var decrypted: Bool?
     /// SASL response (and a failure after it): the SCRAM-*-PLUS channel binding, checked.
     public var binding: ChannelBinding?
+    /// finding: what a check found, and the seqs of the records it is about.
+    public var finding: Finding?
+    public var about: [Int] = []
+    /// The ids of the findings this record triggered (they follow it, with its seq).
+    public var findingIDs: [String] = []
 
     public init(seq: Int, timestamp: Timestamp, connection: Int, direction: Direction, event: Event) {
         self.seq = seq

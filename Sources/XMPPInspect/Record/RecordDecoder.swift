@@ -64,6 +64,17 @@ public enum RecordDecoder {
             record.binding = ChannelBinding(type: type, matches: binding[LogField.BindingKey.matches]?.bool,
                                             note: binding[LogField.BindingKey.note]?.string)
         }
+        if case .array(let ids)? = json[LogField.findings] { record.findingIDs = ids.compactMap(\.string) }
+        if let finding = json[LogField.finding] {
+            typealias Key = LogField.FindingKey
+            guard let id = finding[Key.id]?.string,
+                  let severity = finding[Key.severity]?.string.flatMap(FindingSeverity.init(rawValue:)) else {
+                throw RecordDecodingError(message: "a finding without an id or a known severity")
+            }
+            record.finding = Finding(id: id, severity: severity, spec: finding[Key.spec]?.string ?? "",
+                                     message: finding[Key.message]?.string ?? "", hint: finding[Key.hint]?.string ?? "")
+            if case .array(let about)? = json[LogField.about] { record.about = about.compactMap(\.int) }
+        }
         record.xml = json[LogField.xml]?.string
         return record
     }

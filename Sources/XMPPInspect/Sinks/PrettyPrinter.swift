@@ -62,6 +62,11 @@ public final class PrettyPrinter: RecordSink {
             if let reason = tls.reason { text += "    " + style.yellow + reason + style.reset + "\n" }
         case .tlsError:
             if let error = record.error { text += errorLine(error) }
+        case .finding:
+            if let finding = record.finding {
+                text += "    " + finding.message + "\n"
+                text += "    " + style.dim + "fix: " + finding.hint + style.reset + "\n"
+            }
         case .streamClose, .tlsStart, .gap, .connect, .tlsEstablished, .close:
             break
         }
@@ -133,6 +138,17 @@ public final class PrettyPrinter: RecordSink {
             if let subject = proxy.certificateSubject { line += style.dim + "  certificate " + subject + style.reset }
             if let sni = proxy.serverName { line += style.dim + "  sni " + sni + style.reset }
             if let alpn = proxy.alpn { line += style.dim + "  alpn " + alpn + style.reset }
+        case .finding:
+            let finding = record.finding ?? Finding(id: "?", severity: .info, spec: "", message: "", hint: "")
+            let mark: String
+            switch finding.severity {
+            case .error: mark = style.red + style.bold + "✖ error"
+            case .warning: mark = style.yellow + style.bold + "⚠ warning"
+            case .info: mark = style.cyan + "ℹ info"
+            }
+            line += mark + style.reset + " " + style.bold + finding.id + style.reset
+            if !finding.spec.isEmpty { line += style.dim + "  " + finding.spec + style.reset }
+            if !record.about.isEmpty { line += style.dim + "  (about " + record.about.map { "#\($0)" }.joined(separator: ", ") + ")" + style.reset }
         case .close:
             let proxy = record.proxy ?? ProxyInfo()
             line += style.bold + "close" + style.reset + " by " + (proxy.closedBy ?? "?")

@@ -11,12 +11,15 @@ public struct InspectorOptions: Sendable {
     /// TLS after STARTTLS is terminated in front of the inspector (the proxy intercepting it): the
     /// bytes that follow `<proceed/>` are the decrypted new stream, not TLS records.
     public var tlsTerminated: Bool
+    /// The protocol checks to run (docs/checks.md); nil runs none.
+    public var checks: CheckSelection?
 
     public init(limits: FramerLimits = .default, showSecrets: Bool = false, keepsElements: Bool = true,
-                tlsTerminated: Bool = false) {
+                tlsTerminated: Bool = false, checks: CheckSelection? = nil) {
         self.limits = limits
         self.showSecrets = showSecrets
         self.keepsElements = keepsElements
         self.tlsTerminated = tlsTerminated
+        self.checks = checks
     }
 }

@@ -2,22 +2,46 @@ import XMPPCore
 import XMPPBase
 
 /// The second stage of inspection: turns framed XMPP into numbered ``Record``s — pairs iqs,
-/// decodes errors, redacts credentials, reports unanswered requests and TLS at the end.
+/// decodes errors, redacts credentials, reports unanswered requests and TLS at the end, and runs
+/// the protocol checks (their findings follow the records they are about).
 final class RecordStage {
     let options: InspectorOptions
-    private let sink: (Record) -> Void
+    private let output: (Record) -> Void
+    private let checks: CheckRunner?
     private var sessions: [Int: RecordSession] = [:]
     private var seq = 0
 
     init(options: InspectorOptions, sink: @escaping (Record) -> Void) {
         self.options = options
-        self.sink = sink
+        self.output = sink
+        checks = options.checks.map { CheckRunner(selection: $0) }
+    }
+
+    /// Hands a record on, with the findings it triggers after it.
+    private func sink(_ record: Record) {
+        guard let checks else { return output(record) }
+        var record = record
+        let findings = checks.check(&record)
+        output(record)
+        findings.forEach(output)
+    }
+
+    /// Hands a framed element's record on: checks read the framer's top element and child count,
+    /// and build the whole tree only if they need it.
+    private func sink(_ record: Record, framed: FramedElement) {
+        guard let checks else { return output(record) }
+        var record = record
+        let findings = checks.check(&record, top: record.element ?? framed.element, childCount: framed.childCount,
+                                    build: { [element = record.element] in element ?? framed.completeElement() })
+        output(record)
+        findings.forEach(output)
     }
 
     func consume(_ event: FramingEvent) {
         switch event {
         case .opened(let connection, let undirected):
             sessions[connection] = RecordSession(id: connection, isUndirectedText: undirected)
+            checks?.open(connection: connection, directionsKnown: !undirected)
         case .framed(let connection, let direction, let time, let event):
             guard let session = sessions[connection] else { return }
             handle(event, session, direction, time)
@@ -40,6 +64,7 @@ final class RecordStage {
                 if !tlsStart.intercepted { record.encryptedBytes = encryptedBytes }
                 sink(record)
             }
+            checks?.end(connection: connection).forEach(output)
         case .tls(let connection, let direction, let time, let info):
             guard let session = sessions[connection] else { return }
             var record = makeRecord(session, direction, time, .tls)
@@ -160,7 +185,7 @@ final class RecordStage {
                 record.unmatchedResponse = true
             }
         }
-        sink(record)
+        sink(record, framed: framed)
     }
 
     /// SCRAM-*-PLUS: the client-first message's binding type, the client-final message's `c=`

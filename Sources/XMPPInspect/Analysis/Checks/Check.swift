@@ -1,0 +1,21 @@
+/// One rule about what a client or server may say. Each connection gets a fresh value, which sees
+/// that connection's records in order: the session's facts (``CheckSession``) are as they were
+/// before the record in hand. Adding a check is one file with a type conforming to this, listed
+/// in ``CheckCatalog``.
+public protocol Check: SendableMetatype {
+    /// Its id, severity, spec section and rule.
+    static var descriptor: CheckDescriptor { get }
+    /// Whether it needs to know which side sent what: checks that do are off for a raw text file
+    /// that holds both sides in one stream.
+    static var needsDirections: Bool { get }
+    init()
+    /// Looks at one record. Follow-ups of unanswered requests (``Record/unanswered``) come here too.
+    mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList)
+    /// The connection ended: findings about what never happened.
+    mutating func finish(in session: CheckSession, findings: inout FindingList)
+}
+
+extension Check {
+    public static var needsDirections: Bool { true }
+    public mutating func finish(in session: CheckSession, findings: inout FindingList) {}
+}

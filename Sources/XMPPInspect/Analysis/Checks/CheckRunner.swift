@@ -1,0 +1,90 @@
+public import XMPPCore
+import XMPPBase
+
+/// Runs the selected checks over every connection's records, in order, and turns what they find
+/// into `finding` records: each follows the record that triggered it and repeats its seq; the
+/// triggering record lists the findings' ids (``Record/findingIDs``), so a filter on findings
+/// shows the stanza with them.
+public final class CheckRunner {
+    public let selection: CheckSelection
+    private let shared = SharedCheckState()
+    private var connections: [Int: ConnectionChecks] = [:]
+    private var findings = FindingList()
+    /// Findings so far, by severity.
+    public private(set) var counts: [FindingSeverity: Int] = [:]
+
+    /// One connection's session facts and its own instance of every selected check.
+    private final class ConnectionChecks {
+        let session: CheckSession
+        var checks: [any Check]
+
+        init(session: CheckSession, types: [any Check.Type]) {
+            self.session = session
+            checks = types.map { $0.init() }
+        }
+    }
+
+    public init(selection: CheckSelection = .all) {
+        self.selection = selection
+    }
+
+    /// A connection begins; `directionsKnown` is false for raw text holding both sides in one
+    /// stream (checks that need directions are then left out). Without this call a connection
+    /// begins at its first record, with directions known.
+    public func open(connection: Int, directionsKnown: Bool) {
+        connections[connection] = ConnectionChecks(
+            session: CheckSession(connection: connection, directionsKnown: directionsKnown, shared: shared),
+            types: selection.checkTypes(directionsKnown: directionsKnown)
+        )
+    }
+
+    /// Checks `record` (setting its ``Record/findingIDs``) and returns the findings it triggered,
+    /// as records to write after it. `top`, `childCount` and `build` spare parsing where the
+    /// framer kept only the top element (see ``CheckedRecord``).
+    public func check(_ record: inout Record, top: Element? = nil, childCount: Int? = nil,
+                      build: (() -> Element?)? = nil) -> [Record] {
+        guard record.event != .finding else { return [] }
+        let state = state(of: record.connection)
+        let checked = CheckedRecord(record, top: top, childCount: childCount, build: build)
+        for index in state.checks.indices {
+            state.checks[index].examine(checked, in: state.session, findings: &findings)
+        }
+        state.session.observe(checked)
+        guard !findings.isEmpty else { return [] }
+        let made = makeRecords(seq: record.seq, time: record.timestamp, connection: record.connection, direction: record.direction)
+        record.findingIDs = made.map { $0.finding?.id ?? "" }
+        return made
+    }
+
+    /// Connection `connection` ended: findings about what never happened on it.
+    public func end(connection: Int) -> [Record] {
+        guard let state = connections.removeValue(forKey: connection) else { return [] }
+        for index in state.checks.indices {
+            state.checks[index].finish(in: state.session, findings: &findings)
+        }
+        return makeRecords(seq: state.session.lastSeq, time: state.session.lastTime, connection: connection, direction: nil)
+    }
+
+    /// The input ended: ends every connection still open, in connection order.
+    public func endAll() -> [Record] {
+        connections.keys.sorted().flatMap { end(connection: $0) }
+    }
+
+    private func state(of connection: Int) -> ConnectionChecks {
+        if let state = connections[connection] { return state }
+        open(connection: connection, directionsKnown: true)
+        return connections[connection]!
+    }
+
+    private func makeRecords(seq: Int, time: Timestamp, connection: Int, direction: Direction?) -> [Record] {
+        defer { findings.removeAll() }
+        return findings.entries.map { entry in
+            var finding = Record(seq: seq, timestamp: time, connection: connection,
+                                 direction: entry.direction ?? direction ?? .c2s, event: .finding)
+            finding.finding = entry.finding
+            finding.about = entry.about
+            counts[entry.finding.severity, default: 0] += 1
+            return finding
+        }
+    }
+}

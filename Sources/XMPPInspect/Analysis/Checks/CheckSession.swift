@@ -1,0 +1,231 @@
+import XMPPCore
+public import XMPPBase
+
+/// What the checks know about one connection so far: which stream it is, whether it is encrypted,
+/// what the server offered, who the client is bound as, stream management. It takes each record
+/// in after the checks have looked at it, so they see the state from before that record.
+public final class CheckSession {
+    public let connection: Int
+    /// Whether records say which side sent them (not so for a raw text file holding both sides).
+    public let directionsKnown: Bool
+    /// State shared by every connection of one input (streams that may be resumed elsewhere).
+    let shared: SharedCheckState
+
+    /// The content namespace the initiating side declared (`jabber:client`, `jabber:server`).
+    public private(set) var streamNamespace: String?
+    /// Whether the connection was seen from its first stream header (so what did not happen, did not).
+    public private(set) var seenFromStart = false
+    /// Whether bytes went missing (a gap) in a direction.
+    public private(set) var hadGap: Set<Direction> = []
+    /// Whether TLS protects the connection (STARTTLS proceeded, or TLS from the first byte).
+    public private(set) var isEncrypted = false
+    /// The current stream header per direction (its seq and `xml:lang`).
+    public private(set) var streamHeader: [Direction: (seq: Int, language: String?)] = [:]
+    /// The `</stream:stream>` per direction, once sent.
+    public private(set) var streamClosed: [Direction: Int] = [:]
+
+    /// The SASL mechanisms the server offered on the current stream (nil: no offer seen).
+    public private(set) var offeredMechanisms: [String]?
+    /// XEP-0388: the SASL2 mechanisms offered, and the inline features offered with them
+    /// (namespaces of `<inline/>`'s children, and `var`s of Bind 2's inline `<feature/>`s).
+    public private(set) var offeredSASL2Mechanisms: [String]?
+    public private(set) var offeredSASL2Inline: Set<String> = []
+    /// XEP-0440: the channel-binding types offered.
+    public private(set) var offeredChannelBindings: [String]?
+    /// The seq of the `<features/>` that made the offers.
+    public private(set) var featuresSeq: Int?
+    /// The server's `<success/>` (SASL or SASL2), once authenticated.
+    public private(set) var authenticationSeq: Int?
+    /// The client's full JID once bound (RFC 6120 §7, Bind 2, or a resumed session), and where.
+    public private(set) var boundJID: String?
+    public private(set) var bindingSeq: Int?
+    /// XEP-0198 on this connection, once enabled or resumed.
+    public private(set) var managed: ManagedStream?
+    /// `<resume h='…'/>` the client sent, until the server answers.
+    public private(set) var resumeRequest: (previd: String, h: UInt32, seq: Int)?
+
+    /// Stanzas sent per direction, and the client's presence: its last broadcast presence (`nil`
+    /// type: available; `unavailable`) and where.
+    public private(set) var stanzaCount: [Direction: Int] = [:]
+    public private(set) var lastBroadcastPresence: (type: String?, seq: Int)?
+    /// The last record seen and when: findings at the connection's end attach to it.
+    public private(set) var lastSeq = 0
+    public private(set) var lastTime = Timestamp(microseconds: 0)
+
+    init(connection: Int, directionsKnown: Bool, shared: SharedCheckState) {
+        self.connection = connection
+        self.directionsKnown = directionsKnown
+        self.shared = shared
+    }
+
+    /// Whether the initiating side is a client (`jabber:client`), not a server or component.
+    public var isClientStream: Bool { streamNamespace == XMPPNamespace.client }
+    /// Whether the client's side of the conversation is fully known: the stream was seen from its
+    /// start and nothing went missing (so a missing answer or an out-of-order step is real).
+    public var isComplete: Bool { seenFromStart && hadGap.isEmpty }
+
+    /// The resumable stream a `<resume/>`/`<resumed/>` names, when it was seen on this input.
+    public func resumable(_ id: String) -> ManagedStream? { shared.resumable[id] }
+
+    /// Takes in one record (after the checks saw it).
+    func observe(_ checked: CheckedRecord) {
+        let record = checked.record
+        lastSeq = record.seq
+        lastTime = record.timestamp
+        switch record.event {
+        case .streamOpen:
+            if record.direction == .c2s {
+                if streamNamespace == nil && stanzaCount.isEmpty && lastBroadcastPresence == nil { seenFromStart = true }
+                streamNamespace = record.namespaces.first
+            } else {
+                // A new stream: what the server offered before no longer holds.
+                offeredMechanisms = nil
+                offeredSASL2Mechanisms = nil
+                offeredSASL2Inline = []
+                offeredChannelBindings = nil
+                featuresSeq = nil
+            }
+            streamHeader[record.direction] = (record.seq, checked.element?.attribute("lang", namespace: XMPPNamespace.xml))
+            streamClosed[record.direction] = nil
+        case .streamClose:
+            streamClosed[record.direction] = record.seq
+        case .gap:
+            hadGap.insert(record.direction)
+        case .tls, .tlsEstablished, .tlsStart:
+            isEncrypted = true
+        case .stanza:
+            guard !record.unanswered else { return }
+            stanzaCount[record.direction, default: 0] += 1
+            managed?.counters.stanzaSent(record.direction)
+            if record.kind == "presence" && record.direction == .c2s && record.to == nil
+                && (record.type == nil || record.type == "unavailable") {
+                lastBroadcastPresence = (record.type, record.seq)
+            }
+            if record.kind == "iq" && record.type == "result" && record.direction == .s2c
+                && record.namespaces.contains(CheckNamespace.bind),
+               let jid = checked.element?.firstChild("bind", namespace: CheckNamespace.bind)?.firstChild("jid")?.text {
+                bind(jid, seq: record.seq)
+            }
+        case .nonza:
+            observeNonza(checked)
+        default:
+            break
+        }
+    }
+
+    private func observeNonza(_ checked: CheckedRecord) {
+        let record = checked.record
+        let namespace = record.namespaces.first
+        switch (record.kind ?? "", namespace, record.direction) {
+        case ("proceed", XMPPNamespace.tls?, .s2c):
+            isEncrypted = true
+        case ("features", XMPPNamespace.streams?, .s2c):
+            guard let features = checked.element else { return }
+            observeFeatures(features, seq: record.seq)
+        case ("success", XMPPNamespace.sasl?, .s2c):
+            authenticationSeq = record.seq
+        case ("success", CheckNamespace.sasl2?, .s2c):
+            authenticationSeq = record.seq
+            guard let success = checked.element else { return }
+            if success.firstChild("bound", namespace: CheckNamespace.bind2) != nil,
+               let jid = success.firstChild("authorization-identifier")?.text {
+                bind(jid, seq: record.seq)
+            }
+            if let enabled = success.firstChild("bound", namespace: CheckNamespace.bind2)?
+                .firstChild("enabled", namespace: CheckNamespace.streamManagement) {
+                enableStreamManagement(enabled, seq: record.seq, bothWays: true)
+            }
+            if let resumed = success.firstChild("resumed", namespace: CheckNamespace.streamManagement) {
+                resume(resumed, seq: record.seq)
+            }
+        case ("enable", CheckNamespace.streamManagement?, .c2s):
+            let stream = ManagedStream(connection: connection, boundJID: boundJID)
+            stream.counters.startCounting(.c2s, at: 0, seq: record.seq)
+            managed = stream
+        case ("enabled", CheckNamespace.streamManagement?, .s2c):
+            guard let enabled = checked.element else { return }
+            enableStreamManagement(enabled, seq: record.seq, bothWays: false)
+        case ("failed", CheckNamespace.streamManagement?, .s2c):
+            managed = nil
+            resumeRequest = nil
+        case ("r", CheckNamespace.streamManagement?, _):
+            managed?.counters.requestSent(record.direction, seq: record.seq)
+        case ("a", CheckNamespace.streamManagement?, _):
+            if let h = checked[attribute: "h"].flatMap(UInt32.init) {
+                managed?.counters.ackSent(record.direction, h: h, seq: record.seq)
+            }
+        case ("resume", CheckNamespace.streamManagement?, .c2s):
+            if let previd = checked[attribute: "previd"], let h = checked[attribute: "h"].flatMap(UInt32.init) {
+                resumeRequest = (previd, h, record.seq)
+            }
+        case ("resumed", CheckNamespace.streamManagement?, .s2c):
+            guard let resumed = checked.element else { return }
+            resume(resumed, seq: record.seq)
+        default:
+            break
+        }
+    }
+
+    private func observeFeatures(_ features: Element, seq: Int) {
+        featuresSeq = seq
+        if let mechanisms = features.firstChild("mechanisms", namespace: XMPPNamespace.sasl) {
+            offeredMechanisms = mechanisms.elements.filter { $0.name == "mechanism" }.map { $0.text.trimmingCharacters(in: " \n\r\t") }
+        }
+        if let authentication = features.firstChild("authentication", namespace: CheckNamespace.sasl2) {
+            offeredSASL2Mechanisms = authentication.elements.filter { $0.name == "mechanism" }.map { $0.text.trimmingCharacters(in: " \n\r\t") }
+            var inline: Set<String> = []
+            for feature in authentication.firstChild("inline")?.children ?? [] {
+                guard case .element(let feature) = feature else { continue }
+                if let namespace = feature.namespace { inline.insert(namespace) }
+                guard feature.name == "bind" && feature.namespace == CheckNamespace.bind2,
+                      let bindInline = feature.firstChild("inline") else { continue }
+                for offered in bindInline.elements where offered.name == "feature" {
+                    if let variable = offered[attribute: "var"] { inline.insert(variable) }
+                }
+            }
+            offeredSASL2Inline = inline
+        }
+        if let bindings = features.firstChild("sasl-channel-binding", namespace: CheckNamespace.channelBindingTypes) {
+            offeredChannelBindings = bindings.elements.compactMap { $0[attribute: "type"] }
+        }
+    }
+
+    private func bind(_ jid: String, seq: Int) {
+        boundJID = jid.trimmingCharacters(in: " \n\r\t")
+        bindingSeq = seq
+        managed?.boundJID = boundJID
+    }
+
+    private func enableStreamManagement(_ enabled: Element, seq: Int, bothWays: Bool) {
+        let stream = managed ?? ManagedStream(connection: connection, boundJID: boundJID)
+        if bothWays { stream.counters.startCounting(.c2s, at: 0, seq: seq) }
+        stream.counters.startCounting(.s2c, at: 0, seq: seq)
+        let resume = enabled[attribute: "resume"]
+        if resume == "true" || resume == "1", let id = enabled[attribute: "id"] {
+            stream.resumptionID = id
+            shared.resumable[id] = stream
+        }
+        managed = stream
+    }
+
+    /// `<resumed previd h/>`: the old session continues here, counting on from what each side
+    /// says it received.
+    private func resume(_ resumed: Element, seq: Int) {
+        let previd = resumed[attribute: "previd"] ?? resumeRequest?.previd
+        let old = previd.flatMap { shared.resumable[$0] }
+        let stream = ManagedStream(connection: connection, boundJID: old?.boundJID)
+        stream.resumptionID = previd
+        stream.counters.startCounting(.c2s, at: resumed[attribute: "h"].flatMap(UInt32.init) ?? 0, seq: seq)
+        stream.counters.startCounting(.s2c, at: resumeRequest?.h ?? 0, seq: seq)
+        if let previd { shared.resumable[previd] = stream }
+        managed = stream
+        resumeRequest = nil
+        if let jid = old?.boundJID { bind(jid, seq: seq) }
+    }
+}
+
+/// What the connections of one input share.
+final class SharedCheckState {
+    /// Streams that may be resumed, by their XEP-0198 id.
+    var resumable: [String: ManagedStream] = [:]
+}

@@ -1,0 +1,113 @@
+public import XMPPCore
+public import XMPPBase
+
+/// A record as checks see it: the record, its top element's attributes, and its whole element
+/// tree, built at most once and only when a check asks for it (most records never need it).
+public final class CheckedRecord {
+    public let record: Record
+    /// The top element with its attributes; its children only when the tree was built anyway.
+    private let top: Element?
+    private let knownChildCount: Int?
+    private let build: (() -> Element?)?
+    private var built: Element??
+
+    /// `top` and `childCount` come from the framer where it kept only the top element; `build`
+    /// makes the whole tree. Without them (a record read from a log), both come from the record.
+    init(_ record: Record, top: Element? = nil, childCount: Int? = nil, build: (() -> Element?)? = nil) {
+        self.record = record
+        self.top = top ?? record.element
+        self.knownChildCount = childCount
+        self.build = build
+    }
+
+    /// The whole element tree (the stream header for `stream-open`), or nil when it cannot be had.
+    public var element: Element? {
+        if let built { return built }
+        let element: Element?
+        if let build {
+            element = build()
+        } else if let tree = record.element {
+            element = tree
+        } else if let xml = record.xmlBytes, !record.redacted {
+            element = record.event == .streamOpen ? Element.parseStreamHeader(xml) : Element.parse(xml)
+        } else {
+            element = nil
+        }
+        built = .some(element)
+        return element
+    }
+
+    /// An attribute of the top element (in no namespace), without building the tree.
+    public subscript(attribute name: String) -> String? {
+        if let top { return top[attribute: name] }
+        return element?[attribute: name]
+    }
+
+    /// How many child elements the top element has, without building the tree where the framer counted.
+    public var childCount: Int {
+        if let knownChildCount { return knownChildCount }
+        return element.map { Array($0.elements).count } ?? 0
+    }
+
+    /// Shorthands for the record's fields.
+    public var seq: Int { record.seq }
+    public var direction: Direction { record.direction }
+    public var event: Record.Event { record.event }
+    public var kind: String? { record.kind }
+    public var type: String? { record.type }
+    public var id: String? { record.id }
+    public var from: String? { record.from }
+    public var to: String? { record.to }
+
+    /// Whether this is an iq, message or presence (not a follow-up of an unanswered request).
+    public var isStanza: Bool { record.event == .stanza && !record.unanswered }
+    /// Whether this is a top-level element that is not a stanza, in `namespace`, named `name`.
+    public func isNonza(_ name: String, _ namespace: String) -> Bool {
+        record.event == .nonza && record.kind == name && record.namespaces.first == namespace
+    }
+    /// Whether the raw XML contains `needle` (a cheap test before building the tree).
+    public func rawContains(_ needle: StaticString) -> Bool {
+        guard let bytes = record.xmlBytes else { return record.element != nil }
+        return bytes.containsBytes(needle)
+    }
+
+    /// How findings name this record: `iq get #12 (id 'r1')`.
+    public var label: String {
+        var text: String
+        switch record.event {
+        case .stanza, .nonza, .streamError:
+            text = "<\(record.kind ?? "?")"
+            if let type = record.type { text += " type='\(type)'" }
+            if let id = record.id { text += " id='\(id)'" }
+            text += "> #\(record.seq)"
+        case .streamOpen:
+            text = "stream header #\(record.seq)"
+        case .streamClose:
+            text = "</stream:stream> #\(record.seq)"
+        default:
+            text = "\(record.event.rawValue) #\(record.seq)"
+        }
+        return text
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Whether these bytes contain `needle`'s UTF-8 bytes.
+    func containsBytes(_ needle: StaticString) -> Bool {
+        let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        guard let first = pattern.first, pattern.count <= count else { return pattern.isEmpty }
+        return withUnsafeBufferPointer { haystack in
+            var index = 0
+            let last = haystack.count - pattern.count
+            while index <= last {
+                if haystack[index] == first {
+                    var matched = 1
+                    while matched < pattern.count && haystack[index + matched] == pattern[matched] { matched += 1 }
+                    if matched == pattern.count { return true }
+                }
+                index += 1
+            }
+            return false
+        }
+    }
+}
