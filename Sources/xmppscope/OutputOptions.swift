@@ -41,19 +41,41 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .customLong("filters"), help: "Another folder of named filters (NAME.filter).")
     var filtersDirectory: String?
 
+    @Option(name: .customLong("checks"), help: "Run only these protocol checks (ID,ID…), or all but some (-ID,…); 'xmppscope check --list' lists them.")
+    var checks: String?
+
+    @Flag(name: .customLong("no-checks"), help: "Run no protocol checks (no finding records).")
+    var noChecks = false
+
     @OptionGroup var keyLog: KeyLogOptions
 
     func validate() throws {
         if json && summary { throw ValidationError("--json and --summary do not go together: pick one.") }
         if maxStanzaSize < 64 { throw ValidationError("--max-stanza-size must be at least 64 bytes.") }
         if maxDepth < 1 { throw ValidationError("--max-depth must be at least 1.") }
+        if noChecks && checks != nil { throw ValidationError("--checks and --no-checks do not go together: pick one.") }
+        _ = try checkSelection
+    }
+
+    /// The checks to run: nil with --no-checks, all without --checks.
+    var checkSelection: CheckSelection? {
+        get throws {
+            if noChecks { return nil }
+            guard let checks else { return .all }
+            do {
+                return try CheckSelection(parsing: checks)
+            } catch {
+                throw ValidationError(error.description + ".")
+            }
+        }
     }
 
     var inspectorOptions: InspectorOptions {
         InspectorOptions(
             limits: FramerLimits(maxStanzaBytes: maxStanzaSize, maxDepth: maxDepth),
             showSecrets: showSecrets,
-            keepsElements: !(json || summary)
+            keepsElements: !(json || summary),
+            checks: (try? checkSelection) ?? nil
         )
     }
 

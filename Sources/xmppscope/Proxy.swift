@@ -60,10 +60,14 @@ struct Proxy: ParsableCommand {
     @Option(name: .customLong("home"), help: "Where the interception CA lives (default $XMPPSCOPE_HOME or ~/.xmppscope).")
     var home: String?
 
+    @Flag(name: .long, help: "At the stop, exit with status 1 if the checks found an error (run a client's test suite through the proxy in CI).")
+    var check = false
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if insecure && upstreamCA != nil { throw ValidationError("Give --upstream-ca or --insecure, not both.") }
+        if check && output.noChecks { throw ValidationError("--check needs the checks: drop --no-checks.") }
         guard try Self.hostAndPort(listen).1 != nil else { throw ValidationError("--listen takes HOST:PORT.") }
         _ = try Self.hostAndPort(upstream)
     }
@@ -106,6 +110,7 @@ struct Proxy: ParsableCommand {
         }
         let stdout = BufferedOutput()
         let (screen, sink, logFile) = try output.makeSinkChain(output: stdout)
+        let tally = FindingTally()
         let intercepts = tls == .intercept
         let authority = intercepts ? try withUserError { try CertificateAuthority.loadOrCreate(in: home ?? CertificateAuthority.defaultDirectory) } : nil
         if let authority { logger.notice("intercepting TLS: clients must trust \(authority.certificatePath)") }
@@ -129,7 +134,10 @@ struct Proxy: ParsableCommand {
             // The records thread owns the output from here on: it writes every record, flushes
             // after each batch, and at the stop finishes the output (a summary with every connection).
             output: RecordOutput(
-                record: { record in sink.consume(record) },
+                record: { record in
+                    tally.count(record)
+                    sink.consume(record)
+                },
                 batchDone: {
                     stdout.flush()
                     logFile?.flush()
@@ -155,5 +163,10 @@ struct Proxy: ParsableCommand {
         done.wait()
         server.stop()
         signals.forEach { $0.cancel() }
+        if check {
+            let errors = tally.bySeverity[.error] ?? 0
+            FileHandleStandardError.write("xmppscope: checks: \(tally.summary)\(errors > 0 ? " — exit status 1" : "")\n")
+            if errors > 0 { throw ExitCode(1) }
+        }
     }
 }

@@ -48,6 +48,9 @@ struct LogFieldTests {
         record.tls = tls
         record.decrypted = false
         record.binding = ChannelBinding(type: "tls-exporter", matches: false, note: "a note")
+        record.findingIDs = ["iq-missing-id", "error-no-condition"]
+        record.about = [3, 4]
+        record.finding = Finding(id: "iq-missing-id", severity: .error, spec: "RFC 6120 §8.2.3", message: "m", hint: "h")
         record.xml = "<iq type='error'/>"
         return record
     }
@@ -77,11 +80,13 @@ struct LogFieldTests {
                 expected += LogField.TLSKey.allCases.map { "tls.\($0.rawValue)" }
             case .binding:
                 expected += LogField.BindingKey.allCases.map { "binding.\($0.rawValue)" }
+            case .finding:
+                expected += LogField.FindingKey.allCases.map { "finding.\($0.rawValue)" }
             default:
                 break
             }
         }
-        #expect(expected.count == 29 + 6 + 2 + 12 + 2 + 11 + 3)
+        #expect(expected.count == 32 + 6 + 2 + 12 + 2 + 11 + 3 + 5)
         #expect(keyPaths(line(everything())) == expected)
     }
 

@@ -22,6 +22,8 @@ public final class LatencyStatistics {
     public private(set) var unanswered: [String: Int] = [:]
     /// "kind type" → [c2s, s2c].
     public private(set) var stanzas: [String: [Int]] = [:]
+    /// Findings by check id, with the check's severity.
+    public private(set) var findings: [String: (severity: FindingSeverity, count: Int)] = [:]
 
     public init() {}
 
@@ -31,6 +33,10 @@ public final class LatencyStatistics {
     }
 
     public func consume(_ record: Record) {
+        if let finding = record.finding {
+            findings[finding.id, default: (finding.severity, 0)].count += 1
+            return
+        }
         let namespace = record.namespaces.first ?? "(no payload)"
         if record.unanswered {
             unanswered[namespace, default: 0] += 1
@@ -71,6 +77,12 @@ public final class LatencyStatistics {
         text += "\nunanswered requests: \(unanswered.values.reduce(0, +))\n"
         if !unanswered.isEmpty {
             text += table(header: ["namespace", "count"], rows: unanswered.sorted { $0.key < $1.key }.map { [$0.key, String($0.value)] })
+        }
+        text += "\nfindings by check: \(findings.values.reduce(0) { $0 + $1.count })\n"
+        if !findings.isEmpty {
+            let rows = findings.sorted { ($0.value.severity, $1.key) > ($1.value.severity, $0.key) }
+            text += table(header: ["check", "severity", "count"],
+                          rows: rows.map { [$0.key, $0.value.severity.rawValue, String($0.value.count)] })
         }
         text += "\nstanzas by kind, type and direction\n"
         text += table(header: ["kind type", "c2s", "s2c"],

@@ -19,7 +19,7 @@ public enum RecordSource {
     /// With `prefilter`, log lines that lack one of its byte strings are skipped unparsed (when
     /// they look like records at all; anything else is parsed, so a bad line is still reported).
     public static func read(
-        _ path: String, options: InspectorOptions = InspectorOptions(keepsElements: false), prefilter: [[UInt8]] = [],
+        _ path: String, options: InspectorOptions = InspectorOptions(keepsElements: false, checks: .all), prefilter: [[UInt8]] = [],
         keyLog: (any TLSSecretLookup)? = nil, each: (Record) -> Void, badLine: (BadLine) -> Void
     ) throws {
         if path != "-" {
