@@ -216,6 +216,11 @@ if [ "$HAVE_X" = 1 ]; then
     for k in main big tiny tinyN; do
         # shellcheck disable=SC2046
         measure "xmppscope/$k" "$TIMEOUT" /dev/null $(cmd_xmppscope "${CAP_FILE[$k]}")
+        if [ "$k" = main ]; then
+            # The protocol checks' cost: the same replay with them off, in the same run.
+            # shellcheck disable=SC2046
+            measure "nochecks/$k" "$TIMEOUT" /dev/null $(cmd_xmppscope "${CAP_FILE[$k]}") --no-checks
+        fi
         if [ -n "$BEFORE" ] && { [ "$k" = main ] || [ "$k" = tiny ]; }; then
             measure "before/$k" "$TIMEOUT" /dev/null "$BEFORE" replay "${CAP_FILE[$k]}" --json
         fi
@@ -281,6 +286,7 @@ if [ "$HAVE_X" = 1 ]; then
 else
     printf '%-10s %s\n' xmppscope "SKIPPED: $X_SKIP"
 fi
+if [ "$HAVE_X" = 1 ]; then row nochecks main; fi
 if [ -n "$BEFORE" ]; then row before main; row before tiny; fi
 row tshark main; row tshark tt; row tshark ttN
 printf '%-10s %-22s %s\n' tshark "${CAP_LABEL[big]}" "not run (tshark on the 10x capture is not part of the goals)"
@@ -316,6 +322,8 @@ printf '%-62s %8s  %s\n' "xmppscope speed / tshark speed (main capture; goal >= 
 printf '%-62s %8s  %s\n' "xmppscope speed / libxml2 speed (main capture; goal >= 0.60)" "$r2" "$(goal "$r2" '>=' 0.60)"
 printf '%-62s %8s  %s\n' "xmppscope peak RSS 10x / 1x (goal < 1.5)" "$r3" "$(goal "$r3" '<' 1.5)"
 printf '%-62s %8s\n' "  (libxml2-baseline peak RSS 10x / 1x, for reference)" "$r3l"
+r4=$(ratio "$(okwall nochecks/main)" "$x_main")
+printf '%-62s %8s  %s\n' "speed with checks / speed with --no-checks (main; goal >= 0.87)" "$r4" "$(goal "$r4" '>=' 0.87)"
 if [ -n "$BEFORE" ]; then
     printf '%-62s %8s\n' "xmppscope speed / before speed (main capture)" "$(ratio "$(okwall before/main)" "$x_main")"
     printf '%-62s %8s\n' "xmppscope speed / before speed (tiny segments)" "$(ratio "$(okwall before/tiny)" "$(okwall xmppscope/tiny)")"

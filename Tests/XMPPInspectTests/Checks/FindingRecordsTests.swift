@@ -1,0 +1,97 @@
+import Testing
+import XMPPBase
+@testable import XMPPInspect
+
+/// Findings as records: filters, the log round trip, a log checked again, the summary and stats.
+@Suite struct FindingRecordsTests {
+    /// A bound session with two iqs without an id (two findings) and one with.
+    private var stream: [(Direction?, String)] {
+        CheckStream.boundSession() + [
+            (.c2s, "<iq type='get'><ping xmlns='urn:xmpp:ping'/></iq>"),
+            (.c2s, "<iq type='get' id='fine'><ping xmlns='urn:xmpp:ping'/></iq>"),
+            (.c2s, "<iq type='set'><query xmlns='jabber:iq:roster'/></iq>"),
+        ] + CheckStream.politeEnd
+    }
+
+    @Test func filtersSelectFindingsAndTheRecordsTheyAreAbout() throws {
+        let records = try CheckStream.records(stream, checks: "iq-missing-id")
+        let findings = records.filter { $0.event == .finding }
+        #expect(findings.count == 2)
+        let flag = try RecordFilter("finding")
+        let selected = records.filter(flag.matches)
+        // Each finding and the iq it is about: 2 + 2.
+        #expect(selected.count == 4)
+        #expect(selected.filter { $0.event == .stanza }.map(\.type) == ["get", "set"])
+        #expect(records.filter(try RecordFilter("finding.id == \"iq-missing-id\"").matches).count == 4)
+        #expect(records.filter(try RecordFilter("finding.severity == error").matches).count == 4)
+        #expect(records.filter(try RecordFilter("finding.severity == warning").matches).isEmpty)
+        #expect(records.filter(try RecordFilter("finding.id == \"iq-id-reused\"").matches).isEmpty)
+    }
+
+    @Test func offMeansNoFindingsAndNothingElseChanges() throws {
+        let on = try CheckStream.records(stream, checks: "iq-missing-id")
+        let off = inspectText(stream, options: InspectorOptions(keepsElements: false, checks: nil))
+        #expect(off.allSatisfy { $0.event != .finding && $0.findingIDs.isEmpty })
+        #expect(on.filter { $0.event != .finding }.map(\.seq) == off.map(\.seq))
+    }
+
+    @Test func aLogReadBackAndCheckedAgainGivesTheSameFindings() throws {
+        let records = try CheckStream.records(stream)
+        var log: [UInt8] = []
+        for record in records {
+            JSONLinesWriter.encode(record, into: &log)
+            log.append(0x0A)
+        }
+        var lines = log.split(separator: 0x0A).map(Array.init)
+        let decoded = try lines.indices.map { index in
+            try lines[index].withUnsafeBufferPointer { try RecordDecoder.decode($0) }
+        }
+        #expect(decoded.filter { $0.event == .finding }.map(\.finding) == records.filter { $0.event == .finding }.map(\.finding))
+        #expect(decoded.filter { $0.event == .finding }.map(\.about) == records.filter { $0.event == .finding }.map(\.about))
+        // Checked again from the log alone (its own findings dropped): the same findings.
+        let runner = CheckRunner()
+        var again: [Record] = []
+        for var record in decoded where record.event != .finding {
+            record.findingIDs = []
+            again += runner.check(&record)
+        }
+        again += runner.endAll()
+        #expect(!again.isEmpty)
+        #expect(again.map(\.finding) == records.filter { $0.event == .finding }.map(\.finding))
+        #expect(again.map(\.seq) == records.filter { $0.event == .finding }.map(\.seq))
+        lines.removeAll()
+    }
+
+    @Test func summaryAndStatsCountFindingsByCheck() throws {
+        let records = try CheckStream.records(stream, checks: "iq-missing-id")
+        let summary = SummaryReport(output: nil)
+        let statistics = LatencyStatistics()
+        for record in records {
+            summary.consume(record)
+            statistics.consume(record)
+        }
+        #expect(summary.totals[0]?.findings["iq-missing-id"]?.count == 2)
+        #expect(statistics.findings["iq-missing-id"]?.count == 2)
+        #expect(statistics.render().contains("findings by check: 2"))
+        #expect(SummaryReport.findingsLine(summary.totals[0]!.findings) == "findings: 2 errors — iq-missing-id ×2 (error)")
+    }
+
+    @Test func selectionParsesIncludesAndExcludesAndNamesTheClosestUnknownID() throws {
+        #expect(try CheckSelection(parsing: "iq-missing-id").ids == ["iq-missing-id"])
+        #expect(try CheckSelection(parsing: "-iq-missing-id").ids == CheckSelection.all.ids.subtracting(["iq-missing-id"]))
+        #expect(throws: CheckSelectionError.unknown(id: "iq-mising-id", suggestion: "iq-missing-id")) {
+            try CheckSelection(parsing: "iq-mising-id")
+        }
+        #expect(throws: CheckSelectionError.empty) { try CheckSelection(parsing: " , ") }
+    }
+
+    @Test func everyCheckHasAUniqueWellFormedIDASpecAndAHint() {
+        let descriptors = CheckCatalog.descriptors
+        #expect(Set(descriptors.map(\.id)).count == descriptors.count)
+        for descriptor in descriptors {
+            #expect(descriptor.id.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" }, "\(descriptor.id)")
+            #expect(descriptor.spec.hasPrefix("RFC ") || descriptor.spec.hasPrefix("XEP-"), "\(descriptor.id)")
+            #expect(!descriptor.rule.isEmpty && !descriptor.hint.isEmpty, "\(descriptor.id)")
+        }
+    }
+}
