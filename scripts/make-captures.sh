@@ -172,7 +172,8 @@ capture_once() {
 
     # With XMPPSCOPE_PROXY=path/to/xmppscope, the clients go through `xmppscope proxy` on
     # PORT+1000, and the client leg is recorded too, as NAME.client-leg.pcap, with the proxy's
-    # own log as NAME.proxy.jsonl.
+    # own log as NAME.proxy.jsonl. The proxy runs with --check: its exit status at the stop (1
+    # when its checks found an error) goes to NAME.proxy.status.
     local client_port=$port
     if [[ -n ${XMPPSCOPE_PROXY:-} ]]; then
         client_port=$((port + 1000))
@@ -194,7 +195,7 @@ capture_once() {
         [[ $tls == direct ]] && direct=(--direct-tls --server-name "$DOMAIN")
         # The TLS secrets of both legs, so tshark can decrypt them and compare (NAME.keys).
         SSLKEYLOGFILE="$dir/$name.keys" \
-        "$XMPPSCOPE_PROXY" proxy --listen "127.0.0.1:$client_port" --upstream "127.0.0.1:$port" --json \
+        "$XMPPSCOPE_PROXY" proxy --check --listen "127.0.0.1:$client_port" --upstream "127.0.0.1:$port" --json \
             --tls "${XMPPSCOPE_PROXY_TLS:-intercept}" --home "$WORK/xmppscope-home" "${trust[@]}" "${direct[@]}" "${keylog[@]}" \
             >"$dir/$name.proxy.jsonl" 2>"$dir/proxy.err" &
         PROXY_PID=$!
@@ -215,7 +216,11 @@ capture_once() {
 
     sleep 0.3   # let the last FIN/ACK reach the capture
     if [[ -n ${XMPPSCOPE_PROXY:-} ]]; then
-        stop_pid "$PROXY_PID"; PROXY_PID=""
+        kill "$PROXY_PID" 2>/dev/null || true
+        local proxy_status=0
+        wait "$PROXY_PID" || proxy_status=$?
+        PROXY_PID=""
+        echo "$proxy_status" >"$OUTDIR/$name.proxy.status"
         stop_pid "$CLIENT_TCPDUMP_PID"; CLIENT_TCPDUMP_PID=""
         mv "$dir/$name.client-leg.pcap" "$dir/$name.proxy.jsonl" "$OUTDIR/"
         mv "$dir/proxy.err" "$OUTDIR/$name.proxy.err"
