@@ -31,8 +31,7 @@ final class RecordStage {
     private func sink(_ record: Record, framed: FramedElement) {
         guard let checks else { return output(record) }
         var record = record
-        let findings = checks.check(&record, top: record.element ?? framed.element, childCount: framed.childCount,
-                                    build: { [element = record.element] in element ?? framed.completeElement() })
+        let findings = checks.check(&record, framed: framed)
         output(record)
         findings.forEach(output)
     }

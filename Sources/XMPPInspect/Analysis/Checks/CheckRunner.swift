@@ -38,14 +38,16 @@ public final class CheckRunner {
         )
     }
 
+    /// The record in hand, reused.
+    private let checked = CheckedRecord(Record(seq: 0, timestamp: Timestamp(microseconds: 0), connection: 0, direction: .c2s, event: .gap))
+
     /// Checks `record` (setting its ``Record/findingIDs``) and returns the findings it triggered,
-    /// as records to write after it. `top`, `childCount` and `build` spare parsing where the
-    /// framer kept only the top element (see ``CheckedRecord``).
-    public func check(_ record: inout Record, top: Element? = nil, childCount: Int? = nil,
-                      build: (() -> Element?)? = nil) -> [Record] {
+    /// as records to write after it. `framed` (what the framer made of the element) spares
+    /// parsing where the framer kept only the top element (see ``CheckedRecord``).
+    public func check(_ record: inout Record, framed: FramedElement? = nil) -> [Record] {
         guard record.event != .finding else { return [] }
         let state = state(of: record.connection)
-        let checked = CheckedRecord(record, top: top, childCount: childCount, build: build)
+        checked.load(record, framed: framed)
         for index in state.checks.indices {
             state.checks[index].examine(checked, in: state.session, findings: &findings)
         }

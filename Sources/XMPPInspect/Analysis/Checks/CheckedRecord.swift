@@ -3,31 +3,38 @@ public import XMPPBase
 
 /// A record as checks see it: the record, its top element's attributes, and its whole element
 /// tree, built at most once and only when a check asks for it (most records never need it).
+/// The runner reuses one for every record: a check must not keep it past ``Check/examine``.
 public final class CheckedRecord {
-    public let record: Record
-    /// The top element with its attributes; its children only when the tree was built anyway.
-    private let top: Element?
-    private let knownChildCount: Int?
-    private let build: (() -> Element?)?
+    public private(set) var record: Record
+    /// What the framer made of the element, where it kept only the top (children counted, tree
+    /// built again on demand from the bytes); nil for records read from a log.
+    private var framed: FramedElement?
     private var built: Element??
 
-    /// `top` and `childCount` come from the framer where it kept only the top element; `build`
-    /// makes the whole tree. Without them (a record read from a log), both come from the record.
-    init(_ record: Record, top: Element? = nil, childCount: Int? = nil, build: (() -> Element?)? = nil) {
+    init(_ record: Record, framed: FramedElement? = nil) {
         self.record = record
-        self.top = top ?? record.element
-        self.knownChildCount = childCount
-        self.build = build
+        self.framed = framed
     }
+
+    /// Points this at the next record.
+    func load(_ record: Record, framed: FramedElement?) {
+        self.record = record
+        self.framed = framed
+        built = nil
+    }
+
+    /// The top element with its attributes (its children only when the tree was built anyway).
+    private var top: Element? { record.element ?? framed?.element }
 
     /// The whole element tree (the stream header for `stream-open`), or nil when it cannot be had.
     public var element: Element? {
         if let built { return built }
         let element: Element?
-        if let build {
-            element = build()
-        } else if let tree = record.element {
+        if let tree = record.element {
+            // The record stage builds a record's tree whole (redacted where it holds credentials).
             element = tree
+        } else if let framed {
+            element = framed.completeElement()
         } else if let xml = record.xmlBytes, !record.redacted {
             element = record.event == .streamOpen ? Element.parseStreamHeader(xml) : Element.parse(xml)
         } else {
@@ -45,7 +52,7 @@ public final class CheckedRecord {
 
     /// How many child elements the top element has, without building the tree where the framer counted.
     public var childCount: Int {
-        if let knownChildCount { return knownChildCount }
+        if let framed { return framed.childCount }
         return element.map { Array($0.elements).count } ?? 0
     }
 
