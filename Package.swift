@@ -145,6 +145,8 @@ if Context.environment["XMPPSCOPE_FUZZ"] != nil {
                           path: "Fuzz/FuzzJSONL", swiftSettings: fuzzSettings),
         .executableTarget(name: "FuzzTLS", dependencies: ["FuzzSupport", "XMPPBase", "XMPPTransport"],
                           path: "Fuzz/FuzzTLS", swiftSettings: fuzzSettings),
+        .executableTarget(name: "FuzzChecks", dependencies: ["FuzzSupport", "XMPPBase", "XMPPCore", "XMPPInspect"],
+                          path: "Fuzz/FuzzChecks", swiftSettings: fuzzSettings),
     ]
-    package.products += ["FuzzFramer", "FuzzPcap", "FuzzFilter", "FuzzJSONL", "FuzzKeyLog", "FuzzTLS"].map { .executable(name: $0, targets: [$0]) }
+    package.products += ["FuzzFramer", "FuzzPcap", "FuzzFilter", "FuzzJSONL", "FuzzKeyLog", "FuzzTLS", "FuzzChecks"].map { .executable(name: $0, targets: [$0]) }
 }

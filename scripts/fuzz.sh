@@ -20,13 +20,13 @@ set -euo pipefail
 export SWIFT_BACKTRACE=enable=no
 cd "$(dirname "$0")/.."
 
-usage() { echo "usage: scripts/fuzz.sh framer|pcap|filter|jsonl|keylog|tls|all SECONDS" >&2; exit 2; }
+usage() { echo "usage: scripts/fuzz.sh framer|pcap|filter|jsonl|keylog|tls|checks|all SECONDS" >&2; exit 2; }
 [[ $# -eq 2 ]] || usage
 TARGET=$1 SECONDS_EACH=$2
 [[ $SECONDS_EACH =~ ^[0-9]+$ ]] || usage
 case $TARGET in
-    framer|pcap|filter|jsonl|keylog|tls) TARGETS=("$TARGET") ;;
-    all) TARGETS=(framer pcap filter jsonl keylog tls) ;;
+    framer|pcap|filter|jsonl|keylog|tls|checks) TARGETS=("$TARGET") ;;
+    all) TARGETS=(framer pcap filter jsonl keylog tls checks) ;;
     *) usage ;;
 esac
 
@@ -37,7 +37,7 @@ PUBLIC=../shared/captures-public
 mkdir -p "$WORK"
 
 product() {
-    case $1 in framer) echo FuzzFramer ;; pcap) echo FuzzPcap ;; filter) echo FuzzFilter ;; jsonl) echo FuzzJSONL ;; keylog) echo FuzzKeyLog ;; tls) echo FuzzTLS ;; esac
+    case $1 in framer) echo FuzzFramer ;; pcap) echo FuzzPcap ;; filter) echo FuzzFilter ;; jsonl) echo FuzzJSONL ;; keylog) echo FuzzKeyLog ;; tls) echo FuzzTLS ;; checks) echo FuzzChecks ;; esac
 }
 
 build() {
@@ -86,12 +86,13 @@ make_seeds() {
     local target=$1 seeds=$WORK/seeds/$1
     rm -rf "$seeds" && mkdir -p "$seeds"
     case $target in
-        framer|pcap)
+        framer|pcap|checks)
             python3 - "$target" "$seeds" "$(logs)" <<'PY'
 import glob, json, os, struct, sys
 target, out, logs = sys.argv[1:4]
 # Each direction of each connection as the XML it carried, from the logs.
 streams = {}
+conversations = {}
 for path in sorted(glob.glob(os.path.join(logs, "*.jsonl"))):
     for line in open(path, encoding="utf-8", errors="replace"):
         try:
@@ -101,7 +102,20 @@ for path in sorted(glob.glob(os.path.join(logs, "*.jsonl"))):
         if record.get("xml"):
             key = (os.path.basename(path), record["conn"], record["dir"])
             streams.setdefault(key, []).append(record["xml"])
+            conversations.setdefault((os.path.basename(path), record["conn"]), []).append((record["dir"], record["xml"]))
 n = 0
+if target == "checks":
+    # flags, then the conversation: runs of one side's XML separated by 0xFF (Fuzz/FuzzChecks), c2s first.
+    for (name, conn), parts in sorted(conversations.items()):
+        data, side = bytearray([0x00]), "c2s"
+        for direction, xml in parts:
+            if direction != side:
+                data.append(0xFF)
+                side = direction
+            data.extend(xml.encode("utf-8"))
+        n += 1
+        open(os.path.join(out, f"{n:03}-{name}-{conn}"), "wb").write(bytes(data[:16384]))
+    sys.exit(0)
 for (name, conn, direction), parts in sorted(streams.items()):
     data = "".join(parts).encode("utf-8")[:8192]
     if target == "framer":
@@ -171,6 +185,7 @@ for target in "${TARGETS[@]}"; do
         jsonl) flags=(-dict=Fuzz/corpus/jsonl.dict -max_len=16384) ;;
         keylog) flags=(-max_len=4096) ;;
         tls) flags=(-max_len=16384) ;;
+        checks) flags=(-dict=Fuzz/corpus/framer.dict -max_len=16384) ;;
     esac
     echo "== fuzzing $target for ${SECONDS_EACH}s (log: $log)"
     set +e

@@ -5,7 +5,8 @@
 #  2. the fresh captures are checked against what the clients saw (swift test, OwnCapturesTests);
 #  3. the live capture's stanzas equal the replay of the fresh pcap, every iq paired;
 #  4. the command line's errors: a truncated capture, a missing file;
-#  ... and, last, TLS decrypted from key logs against tshark (scripts/tls-cross-check.sh).
+#  ... TLS decrypted from key logs against tshark (scripts/tls-cross-check.sh), and, last, the
+#  protocol checks on real sessions: clean ones give no error, broken ones the findings.
 # Processes it starts are stopped by PID. Prints "N passed, M failed".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -340,6 +341,32 @@ done <"$work/tls-cross-check.out"
 check "tls: the cross-check ran to its end and agrees with its own count" bash -c "
     grep -q '^tls-cross-check: [0-9]* passed, [0-9]* failed\$' '$work/tls-cross-check.out' &&
     { [[ $tls_status -eq 0 ]] || grep -q '^FAILED: ' '$work/tls-cross-check.out'; }"
+
+# 9. Protocol checks (docs/checks.md) on real sessions. The clean Prosody + slixmpp sessions give
+#    no error finding: replayed, as logs, and through the proxy (whose --check exit status
+#    make-captures.sh kept).
+for capture in c2s-plain c2s-starttls-keylog; do
+    keys=()
+    [[ -f $work/captures/$capture.keys ]] && keys=(--keylog "$work/captures/$capture.keys")
+    set +e
+    "$bin" check "$work/captures/$capture.pcap" "${keys[@]}" --no-color >"$work/$capture.check.txt" 2>&1; status=$?
+    "$bin" check "$work/captures/$capture.pcap" "${keys[@]}" --json >"$work/$capture.findings.jsonl"; json_status=$?
+    set -e
+    check "check $capture: exit 0 (no error finding) and the same findings as text and as JSON" bash -c "
+        [[ $status -eq 0 && $json_status -eq 0 ]] &&
+        [[ \$(grep -c '^  [✖⚠ℹ]' '$work/$capture.check.txt') -eq \$(wc -l <'$work/$capture.findings.jsonl') ]]"
+    "$bin" replay "$work/captures/$capture.pcap" "${keys[@]}" --json >"$work/$capture.replay.jsonl"
+    check "check $capture: a log checked again gives the findings the capture gave" \
+        diff <(jq -c '.finding' "$work/$capture.findings.jsonl") <("$bin" check "$work/$capture.replay.jsonl" --json | jq -c '.finding')
+    check "check $capture: replay writes those findings, each after the record whose seq it carries" bash -c "
+        diff <(jq -c '.finding' '$work/$capture.findings.jsonl') <(jq -c 'select(.event==\"finding\") | .finding' '$work/$capture.replay.jsonl') &&
+        python3 scripts/findings-follow-records.py '$work/$capture.replay.jsonl'"
+done
+for run in intercepted/c2s-plain intercepted/c2s-starttls passthrough/c2s-starttls; do
+    check "proxy --check $run: a clean session exits 0 and says so" bash -c "
+        [[ \$(cat '$work/$run.proxy.status') -eq 0 ]] && grep -q '^xmppscope: checks: ' '$work/$run.proxy.err' &&
+        ! grep -q 'exit status 1' '$work/$run.proxy.err'"
+done
 
 echo "integration: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -70,8 +70,9 @@ public final class CheckSession {
     /// Takes in one record (after the checks saw it).
     func observe(_ checked: CheckedRecord) {
         let record = checked.record
-        lastSeq = record.seq
-        lastTime = record.timestamp
+        // A follow-up repeats an earlier seq: the last record is the one with the highest.
+        lastSeq = max(lastSeq, record.seq)
+        if record.timestamp > lastTime { lastTime = record.timestamp }
         switch record.event {
         case .streamOpen:
             if record.direction == .c2s {
