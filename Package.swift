@@ -55,7 +55,12 @@ let package = Package(
         // Sessions, iq tracking, records, JSON Lines, the pretty printer, summaries.
         .target(
             name: "XMPPInspect",
-            dependencies: ["XMPPBase", "XMPPCore", "XMPPCapture", "XMPPTransport", "CZlib", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "XMPPBase", "XMPPCore", "XMPPCapture", "XMPPTransport", "CZlib",
+                .product(name: "Logging", package: "swift-log"),
+                // SHA-1/256/512 for the XEP-0474 downgrade-protection hash (check ssdp-mismatch).
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The man-in-the-middle proxy: its CA, the stream-phase state machine, the relay.

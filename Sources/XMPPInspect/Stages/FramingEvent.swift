@@ -13,7 +13,8 @@ enum FramingEvent: Sendable {
     /// Something wrong in the TLS layer of one direction (said once where it happens).
     case tlsProblem(connection: Int, direction: Direction, time: Timestamp, text: String)
     /// The connection ended; TLS, if it began, and the bytes that stayed encrypted.
-    case closed(connection: Int, tlsStart: TLSStart?, encryptedBytes: (c2s: Int, s2c: Int))
+    /// `cutOff`: the capture ended with the connection still open (no FIN or RST seen).
+    case closed(connection: Int, tlsStart: TLSStart?, encryptedBytes: (c2s: Int, s2c: Int), cutOff: Bool)
     /// The proxy says something about the connection itself (connect, TLS per leg, close, edits).
     case proxy(connection: Int, direction: Direction, time: Timestamp, event: Record.Event, info: ProxyInfo)
 }

@@ -80,7 +80,7 @@ final class FramingStage: TCPStreamDelegate {
         }
         if let index = connectionIndex[id] { connections[index].closeReason = reason.rawValue }
         guard session.verdict == .xmpp else { return }
-        finish(session, at: time)
+        finish(session, at: time, cutOff: reason == .endOfCapture)
     }
 
     /// Passes a proxy lifecycle record on, in order with the connection's framed events.
@@ -101,7 +101,8 @@ final class FramingStage: TCPStreamDelegate {
 
     func finishRaw(at time: Timestamp) {
         guard let session = sessions.removeValue(forKey: 0) else { return }
-        finish(session, at: time)
+        // A console dump holds what was said; it is taken as the whole conversation.
+        finish(session, at: time, cutOff: false)
     }
 
     private func rawSession(undirected: Bool) -> FramingSession {
@@ -279,7 +280,7 @@ final class FramingStage: TCPStreamDelegate {
         session.framer(direction).gap(missing: count) { event in handle(event, session, direction, time) }
     }
 
-    private func finish(_ session: FramingSession, at time: Timestamp) {
+    private func finish(_ session: FramingSession, at time: Timestamp, cutOff: Bool) {
         session.tls?.finish { deliverTLS($0, session, time) }
         for direction in Direction.allCases {
             session.framer(direction).finish { event in handle(event, session, direction, time) }
@@ -291,7 +292,7 @@ final class FramingStage: TCPStreamDelegate {
             encrypted = (decrypted ? tls.undecryptedBytes(.c2s) : tls.tlsBytes(.c2s),
                          decrypted ? tls.undecryptedBytes(.s2c) : tls.tlsBytes(.s2c))
         }
-        emit(.closed(connection: session.id, tlsStart: session.handOff.tlsStart, encryptedBytes: encrypted))
+        emit(.closed(connection: session.id, tlsStart: session.handOff.tlsStart, encryptedBytes: encrypted, cutOff: cutOff))
     }
 
     private func handle(_ event: FramerEvent, _ session: FramingSession, _ direction: Direction, _ time: Timestamp) {

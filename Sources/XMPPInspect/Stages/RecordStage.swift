@@ -50,7 +50,7 @@ final class RecordStage {
             record.byteCount = count
             record.offset = offset
             sink(record)
-        case .closed(let connection, let tlsStart, let encryptedBytes):
+        case .closed(let connection, let tlsStart, let encryptedBytes, let cutOff):
             guard let session = sessions.removeValue(forKey: connection) else { return }
             for request in session.tracker.drain() {
                 var followUp = request
@@ -63,7 +63,7 @@ final class RecordStage {
                 if !tlsStart.intercepted { record.encryptedBytes = encryptedBytes }
                 sink(record)
             }
-            checks?.end(connection: connection).forEach(output)
+            checks?.end(connection: connection, cutOff: cutOff).forEach(output)
         case .tls(let connection, let direction, let time, let info):
             guard let session = sessions[connection] else { return }
             var record = makeRecord(session, direction, time, .tls)

@@ -12,6 +12,17 @@ public enum CheckCatalog {
         // message and presence (Rules/Message*.swift, Rules/Presence*.swift)
 
         // stream and SASL (Rules/Stream*.swift, Rules/SASL*.swift)
+        StreamHeaderVersion.self,
+        StreamHeaderNamespace.self,
+        StreamSessionNoUnavailable.self,
+        StreamSessionNoStreamClose.self,
+        StreamStanzaAfterClose.self,
+        SASLPlainUnencrypted.self,
+        SASLMechanismNotOffered.self,
+        SASLAuthAfterSuccess.self,
+        SASL2MechanismNotOffered.self,
+        SASL2InlineNotOffered.self,
+        SASLSSDPMismatch.self,
 
         // stream management (Rules/StreamManagement*.swift)
 

@@ -58,9 +58,11 @@ public final class CheckRunner {
         return made
     }
 
-    /// Connection `connection` ended: findings about what never happened on it.
-    public func end(connection: Int) -> [Record] {
+    /// Connection `connection` ended: findings about what never happened on it. `cutOff`: the
+    /// capture stopped with the connection still open (so its end was not seen).
+    public func end(connection: Int, cutOff: Bool = false) -> [Record] {
         guard let state = connections.removeValue(forKey: connection) else { return [] }
+        state.session.cutOff = cutOff
         for index in state.checks.indices {
             state.checks[index].finish(in: state.session, findings: &findings)
         }
@@ -69,7 +71,7 @@ public final class CheckRunner {
 
     /// The input ended: ends every connection still open, in connection order.
     public func endAll() -> [Record] {
-        connections.keys.sorted().flatMap { end(connection: $0) }
+        connections.keys.sorted().flatMap { end(connection: $0, cutOff: true) }
     }
 
     private func state(of connection: Int) -> ConnectionChecks {

@@ -30,6 +30,12 @@ public final class CheckSession {
     /// (namespaces of `<inline/>`'s children, and `var`s of Bind 2's inline `<feature/>`s).
     public private(set) var offeredSASL2Mechanisms: [String]?
     public private(set) var offeredSASL2Inline: Set<String> = []
+    /// The same offer kept apart: the namespaces of `<inline/>`'s own children (`urn:xmpp:bind:0`,
+    /// `urn:xmpp:sm:3`, `urn:xmpp:fast:0`), the `var`s Bind 2 offers inside its `<bind/>`, and the
+    /// token mechanisms XEP-0484 FAST lists inside its `<fast/>` (usable as SASL2 mechanisms).
+    public private(set) var offeredSASL2InlineElements: Set<String> = []
+    public private(set) var offeredBind2Features: Set<String> = []
+    public private(set) var offeredFASTMechanisms: [String] = []
     /// XEP-0440: the channel-binding types offered.
     public private(set) var offeredChannelBindings: [String]?
     /// The seq of the `<features/>` that made the offers.
@@ -48,6 +54,9 @@ public final class CheckSession {
     /// type: available; `unavailable`) and where.
     public private(set) var stanzaCount: [Direction: Int] = [:]
     public private(set) var lastBroadcastPresence: (type: String?, seq: Int)?
+    /// Set before `finish`: the capture stopped with the connection still open (no FIN or RST),
+    /// so how the connection would have ended is unknown.
+    public internal(set) var cutOff = false
     /// The last record seen and when: findings at the connection's end attach to it.
     public private(set) var lastSeq = 0
     public private(set) var lastTime = Timestamp(microseconds: 0)
@@ -83,6 +92,9 @@ public final class CheckSession {
                 offeredMechanisms = nil
                 offeredSASL2Mechanisms = nil
                 offeredSASL2Inline = []
+                offeredSASL2InlineElements = []
+                offeredBind2Features = []
+                offeredFASTMechanisms = []
                 offeredChannelBindings = nil
                 featuresSeq = nil
             }
@@ -174,20 +186,37 @@ public final class CheckSession {
         }
         if let authentication = features.firstChild("authentication", namespace: CheckNamespace.sasl2) {
             offeredSASL2Mechanisms = authentication.elements.filter { $0.name == "mechanism" }.map { $0.text.trimmingCharacters(in: " \n\r\t") }
-            var inline: Set<String> = []
+            var elements: Set<String> = []
+            var bindFeatures: Set<String> = []
+            var fastMechanisms: [String] = []
             for feature in authentication.firstChild("inline")?.children ?? [] {
                 guard case .element(let feature) = feature else { continue }
-                if let namespace = feature.namespace { inline.insert(namespace) }
+                if let namespace = feature.namespace { elements.insert(namespace) }
+                if feature.name == "fast" && feature.namespace == CheckNamespace.fast {
+                    fastMechanisms += feature.elements.filter { $0.name == "mechanism" }.map { $0.text.trimmingCharacters(in: " \n\r\t") }
+                }
                 guard feature.name == "bind" && feature.namespace == CheckNamespace.bind2,
                       let bindInline = feature.firstChild("inline") else { continue }
                 for offered in bindInline.elements where offered.name == "feature" {
-                    if let variable = offered[attribute: "var"] { inline.insert(variable) }
+                    if let variable = offered[attribute: "var"] { bindFeatures.insert(variable) }
                 }
             }
-            offeredSASL2Inline = inline
+            // Some servers list <fast/> beside <mechanism/> instead of inside <inline/>.
+            if let fast = authentication.firstChild("fast", namespace: CheckNamespace.fast) {
+                elements.insert(CheckNamespace.fast)
+                fastMechanisms += fast.elements.filter { $0.name == "mechanism" }.map { $0.text.trimmingCharacters(in: " \n\r\t") }
+            }
+            offeredSASL2InlineElements = elements
+            offeredBind2Features = bindFeatures
+            offeredFASTMechanisms = fastMechanisms
+            offeredSASL2Inline = elements.union(bindFeatures)
         }
-        if let bindings = features.firstChild("sasl-channel-binding", namespace: CheckNamespace.channelBindingTypes) {
-            offeredChannelBindings = bindings.elements.compactMap { $0[attribute: "type"] }
+        // XEP-0440 before 0.4.0 put <sasl-channel-binding/> inside <mechanisms/>; servers still do.
+        let bindings = features.firstChild("sasl-channel-binding", namespace: CheckNamespace.channelBindingTypes)
+            ?? features.firstChild("mechanisms", namespace: XMPPNamespace.sasl)?
+                .firstChild("sasl-channel-binding", namespace: CheckNamespace.channelBindingTypes)
+        if let bindings {
+            offeredChannelBindings = bindings.elements.filter { $0.name == "channel-binding" }.compactMap { $0[attribute: "type"] }
         }
     }
 

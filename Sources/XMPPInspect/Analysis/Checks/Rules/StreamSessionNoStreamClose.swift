@@ -1,0 +1,48 @@
+import XMPPBase
+
+/// A connection that ended without `</stream:stream>` from one side or both: the peer cannot tell
+/// an orderly end from a broken connection, and data in flight may be lost.
+struct StreamSessionNoStreamClose: Check {
+    static let descriptor = CheckDescriptor(
+        id: "session-no-stream-close", severity: .info, spec: "RFC 6120 §4.4",
+        rule: "Each side ends the stream with </stream:stream> before the TCP connection goes away, so the other knows the end was intended.",
+        hint: "Close the stream with </stream:stream>, wait for the peer's closing tag (or a timeout), then close the TCP connection."
+    )
+
+    /// Whether a stream header was seen since the connection became encrypted (TLS that was decrypted).
+    private var headerUnderEncryption = false
+    /// Whether the connection's TLS stayed opaque (a tls-start record: bytes no key log decrypted).
+    private var opaqueTLS = false
+
+    mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
+        switch record.event {
+        case .streamOpen:
+            if session.isEncrypted { headerUnderEncryption = true }
+        case .tlsStart:
+            opaqueTLS = true
+        case .tls:
+            if record.record.decrypted == false { opaqueTLS = true }
+        default:
+            break
+        }
+    }
+
+    mutating func finish(in session: CheckSession, findings: inout FindingList) {
+        // Seen from its start, and seen to end: a capture that stopped first proves nothing.
+        guard session.seenFromStart, !session.cutOff else { return }
+        // STARTTLS (or TLS) that was not decrypted: the stream went on inside TLS, unseen.
+        if session.isEncrypted && (!headerUnderEncryption || opaqueTLS) { return }
+        let missing = [Direction.c2s, .s2c].filter { direction in
+            session.streamHeader[direction] != nil && session.streamClosed[direction] == nil
+                && !session.hadGap.contains(direction)
+        }
+        guard !missing.isEmpty else { return }
+        let names = missing.map { $0 == .c2s ? "the client (initiating side)" : "the server (receiving side)" }
+        let message = names.count == 2
+            ? "The connection ended without </stream:stream> from either side."
+            : "The connection ended without </stream:stream> from \(names[0])."
+        findings.report(Self.descriptor, message + " The last record was #\(session.lastSeq).",
+                        about: missing.compactMap { session.streamHeader[$0]?.seq },
+                        direction: missing.count == 1 ? missing[0] : nil)
+    }
+}
