@@ -219,7 +219,7 @@ import XMPPBase
         "xmpptrace-wx2-component.pcap: session-no-stream-close #304 about [108, 112]",
         "xmpptrace-wx2-component.pcap: session-no-stream-close #290 about [12, 13]",
         "xmpptrace-wx2-component.pcap: session-no-stream-close #303 about [257, 258]",
-        "xmpptrace-wx2-component.pcap: session-no-stream-close #319 about [275, 276]",
+        "xmpptrace-wx2-component.pcap: session-no-stream-close #330 about [275, 276]",
         // The c2s client on 5222 sent <presence id='40'/> (#320) and closed (#331) without going unavailable.
         "xmpptrace-wx2-component.pcap: session-no-unavailable #331 about [320, 331]",
     ]
