@@ -187,6 +187,19 @@ import XMPPBase
         #expect(try CheckStream.findings(Self.ssdpStream(hashAttribute: "d=\(Self.legacyHash)"), checks: "ssdp-mismatch").isEmpty)
     }
 
+    @Test func bindingsInsideMechanismsCount() throws {
+        // XEP-0440 before 0.4.0 nested <sasl-channel-binding/> in <mechanisms/>: the same offer.
+        let nested = Self.ssdpStream(hashAttribute: "h=\(Self.currentHash)").map { part -> (Direction?, String) in
+            guard part.1.contains("<stream:features>") else { return part }
+            let bindings = "<sasl-channel-binding xmlns='urn:xmpp:sasl-cb:0'><channel-binding type='tls-server-end-point'/><channel-binding type='tls-exporter'/></sasl-channel-binding>"
+            let moved = part.1.replacingOccurrences(of: bindings, with: "")
+                .replacingOccurrences(of: "<mechanisms xmlns='\(Self.sasl)'>", with: "<mechanisms xmlns='\(Self.sasl)'>" + bindings)
+            return (part.0, moved)
+        }
+        #expect(nested[1].1.contains("xmpp-sasl'><sasl-channel-binding"))
+        #expect(try CheckStream.findings(nested, checks: "ssdp-mismatch").isEmpty)
+    }
+
     @Test func hashOverOtherFeaturesIsAnError() throws {
         // The server hashed what it sent; the client saw the list without tls-exporter.
         let (records, findings) = try Self.run(Self.ssdpStream(hashAttribute: "h=\(Self.currentHash)", dropExporter: true), checks: "ssdp-mismatch")

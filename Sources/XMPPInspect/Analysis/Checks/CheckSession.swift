@@ -211,7 +211,7 @@ public final class CheckSession {
             offeredFASTMechanisms = fastMechanisms
             offeredSASL2Inline = elements.union(bindFeatures)
         }
-        // XEP-0440 before 0.4.0 put <sasl-channel-binding/> inside <mechanisms/>; servers still do.
+        // XEP-0440 before 0.4.0 put <sasl-channel-binding/> inside <mechanisms/>; older servers may still.
         let bindings = features.firstChild("sasl-channel-binding", namespace: CheckNamespace.channelBindingTypes)
             ?? features.firstChild("mechanisms", namespace: XMPPNamespace.sasl)?
                 .firstChild("sasl-channel-binding", namespace: CheckNamespace.channelBindingTypes)
