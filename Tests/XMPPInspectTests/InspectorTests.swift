@@ -113,6 +113,25 @@ struct InspectorTests {
         #expect(records.first?.xml?.contains("<software>x</software>") == true)
     }
 
+    @Test("a FAST token (XEP-0484) the server hands over in a SASL2 success is redacted")
+    func fastToken() {
+        let token = "WXZzciBQdmd0IGZ5ZXJ1bmJ6"
+        let parts: [(Direction?, String)] = [
+            (.c2s, clientOpen),
+            (.s2c, serverOpen + "<success xmlns='urn:xmpp:sasl:2'><authorization-identifier>a@example.com/r</authorization-identifier>"
+                + "<token xmlns='urn:xmpp:fast:0' expiry='2026-12-20T00:00:00Z' token='\(token)'/></success>"),
+        ]
+        for keepsElements in [true, false] {
+            let success = inspectText(parts, options: InspectorOptions(keepsElements: keepsElements)).filter { $0.kind == "success" }
+            #expect(success.count == 1)
+            #expect(success.first?.redacted == true)
+            #expect(success.first?.xml?.contains(token) == false)
+            #expect(success.first?.xml?.contains("token='[redacted 24 bytes]'") == true)
+            #expect(success.first?.xml?.contains("expiry='2026-12-20T00:00:00Z'") == true)
+        }
+        #expect(inspectText(parts, options: InspectorOptions(showSecrets: true)).first { $0.kind == "success" }?.xml?.contains(token) == true)
+    }
+
     @Test("payload namespaces: below the stanza for stanzas, own first for nonzas")
     func namespaces() {
         let records = inspectText([

@@ -3,10 +3,13 @@ import XMPPBase
 
 /// Removes credentials from elements before they are shown or logged: SASL initial responses and
 /// responses (PLAIN, SCRAM client messages; SASL2's `<initial-response/>` and `<response/>` too),
-/// and passwords in `jabber:iq:register` / `jabber:iq:auth`.
+/// passwords in `jabber:iq:register` / `jabber:iq:auth`, and the FAST token (XEP-0484) a SASL2
+/// `<success/>` hands the client.
 public enum Redactor {
     /// XEP-0388 Extensible SASL Profile.
     static let sasl2Namespace = "urn:xmpp:sasl:2"
+    /// XEP-0484 Fast Authentication Streamlining Tokens.
+    static let fastNamespace = "urn:xmpp:fast:0"
     static let registerNamespace = "jabber:iq:register"
     static let authNamespace = "jabber:iq:auth"
     /// Children of `jabber:iq:auth` / `jabber:iq:register` queries that hold secrets.
@@ -39,6 +42,23 @@ public enum Redactor {
             }
             return changed ? copy : nil
         }
+        if element.namespace == sasl2Namespace && element.name == "success" {
+            // <token xmlns='urn:xmpp:fast:0' token='…'/>: a login for as long as it lasts.
+            var changed = false
+            var copy = element
+            copy.children = element.children.map { node in
+                guard case .element(var token) = node, token.name == "token", token.namespace == fastNamespace else { return node }
+                token.attributes = token.attributes.map { attribute in
+                    guard attribute.name == "token", attribute.namespace == nil, !attribute.value.isEmpty else { return attribute }
+                    var redacted = attribute
+                    redacted.value = placeholder(for: attribute.value)
+                    changed = true
+                    return redacted
+                }
+                return .element(token)
+            }
+            return changed ? copy : nil
+        }
         guard element.name == "iq" else { return nil }
         var changed = false
         var copy = element
@@ -64,6 +84,7 @@ public enum Redactor {
     public static func mayHoldSecrets(name: String, namespaces: [String]) -> Bool {
         if (name == "auth" || name == "response") && namespaces.first == XMPPNamespace.sasl { return true }
         if (name == "authenticate" || name == "response") && namespaces.first == sasl2Namespace { return true }
+        if name == "success" && namespaces.first == sasl2Namespace && namespaces.contains(fastNamespace) { return true }
         return name == "iq" && (namespaces.contains(registerNamespace) || namespaces.contains(authNamespace))
     }
 
