@@ -5,7 +5,7 @@ import XMPPTransport
 /// What the framing stage hands to the record stage: framed XMPP, in stream order.
 enum FramingEvent: Sendable {
     /// A connection was recognised as XMPP (or a raw text stream began).
-    case opened(connection: Int, undirected: Bool)
+    case opened(connection: Int, undirected: Bool, joinedMidStream: Bool)
     case framed(connection: Int, direction: Direction, time: Timestamp, event: FramerEvent)
     case gap(connection: Int, direction: Direction, time: Timestamp, count: Int, offset: Int)
     /// The connection's TLS session: its handshake facts and whether it was decrypted.

@@ -115,7 +115,7 @@ final class FramingStage: TCPStreamDelegate {
             id: 0, client: "input", server: "-", streamNamespace: nil, isXMPP: true,
             closeReason: nil, tlsStarted: false, joinedMidStream: false
         ))
-        emit(.opened(connection: 0, undirected: undirected))
+        emit(.opened(connection: 0, undirected: undirected, joinedMidStream: false))
         return session
     }
 
@@ -165,7 +165,7 @@ final class FramingStage: TCPStreamDelegate {
 
     private func markXMPP(_ session: FramingSession) {
         if let index = connectionIndex[session.id] { connections[index].isXMPP = true }
-        emit(.opened(connection: session.id, undirected: false))
+        emit(.opened(connection: session.id, undirected: false, joinedMidStream: session.joinedMidStream))
     }
 
     /// A connection that began with a ClientHello: its bytes go to a TLS decoder from the first.

@@ -38,9 +38,9 @@ final class RecordStage {
 
     func consume(_ event: FramingEvent) {
         switch event {
-        case .opened(let connection, let undirected):
+        case .opened(let connection, let undirected, let joinedMidStream):
             sessions[connection] = RecordSession(id: connection, isUndirectedText: undirected)
-            checks?.open(connection: connection, directionsKnown: !undirected)
+            checks?.open(connection: connection, directionsKnown: !undirected, joinedMidStream: joinedMidStream)
         case .framed(let connection, let direction, let time, let event):
             guard let session = sessions[connection] else { return }
             handle(event, session, direction, time)

@@ -1,5 +1,6 @@
 import Testing
 import XMPPBase
+import XMPPCapture
 @testable import XMPPInspect
 
 /// Findings as records: filters, the log round trip, a log checked again, the summary and stats.
@@ -74,6 +75,47 @@ import XMPPBase
         #expect(statistics.findings["iq-missing-id"]?.count == 2)
         #expect(statistics.render().contains("findings by check: 2"))
         #expect(SummaryReport.findingsLine(summary.totals[0]!.findings) == "findings: 2 errors — iq-missing-id ×2 (error)")
+    }
+
+    @Test func aConnectionWhoseHandshakeTheCaptureMissedIsNotTakenAsSeenFromItsStart() {
+        // The client never closes its stream, then both sides end the TCP connection: a finding
+        // when the capture saw the connection open, none when it missed the handshake (the
+        // header it saw first may be a restart, after a close it did not see).
+        func findings(withHandshake: Bool) -> [String] {
+            var records: [Record] = []
+            let inspector = Inspector(options: InspectorOptions(keepsElements: false, checks: try! CheckSelection(parsing: "session-no-stream-close"))) {
+                records.append($0)
+            }
+            let tracker = TCPConnectionTracker()
+            let client = Endpoint(address: .v4(0x7F00_0001), port: 40000)
+            let server = Endpoint(address: .v4(0x7F00_0001), port: 5222)
+            var time: Int64 = 1_700_000_000_000_000
+            func send(_ fromClient: Bool, _ sequence: UInt32, _ text: String, _ flags: TCPFlags, ack: UInt32) {
+                time += 1000
+                Array(text.utf8).withUnsafeBytes { bytes in
+                    tracker.process(TCPSegment(packet: 0, timestamp: Timestamp(microseconds: time),
+                                               source: fromClient ? client : server, destination: fromClient ? server : client,
+                                               sequence: sequence, acknowledgement: ack, flags: flags, payload: bytes),
+                                    delegate: inspector)
+                }
+            }
+            let clientText = CheckStream.boundSession().filter { $0.0 == .c2s }.map(\.1).joined()
+            let serverText = CheckStream.boundSession().filter { $0.0 == .s2c }.map(\.1).joined()
+            if withHandshake {
+                send(true, 999, "", [.syn], ack: 0)
+                send(false, 4999, "", [.syn, .ack], ack: 1000)
+            }
+            send(true, 1000, clientText, [.ack, .psh], ack: 5000)
+            send(false, 5000, serverText, [.ack, .psh], ack: 1000 + UInt32(clientText.utf8.count))
+            send(true, 1000 + UInt32(clientText.utf8.count), "", [.fin, .ack], ack: 5000 + UInt32(serverText.utf8.count))
+            send(false, 5000 + UInt32(serverText.utf8.count), "", [.fin, .ack], ack: 1001 + UInt32(clientText.utf8.count))
+            tracker.finish(at: Timestamp(microseconds: time), delegate: inspector)
+            inspector.finishAll(at: Timestamp(microseconds: time))
+            #expect(records.filter { $0.event == .stanza }.count == 2)
+            return records.findingIDs
+        }
+        #expect(findings(withHandshake: true) == ["session-no-stream-close"])
+        #expect(findings(withHandshake: false) == [])
     }
 
     @Test func selectionParsesIncludesAndExcludesAndNamesTheClosestUnknownID() throws {

@@ -29,11 +29,13 @@ public final class CheckRunner {
     }
 
     /// A connection begins; `directionsKnown` is false for raw text holding both sides in one
-    /// stream (checks that need directions are then left out). Without this call a connection
-    /// begins at its first record, with directions known.
-    public func open(connection: Int, directionsKnown: Bool) {
+    /// stream (checks that need directions are then left out); `joinedMidStream` when the
+    /// capture missed its TCP handshake (so its first stream header need not be its first).
+    /// Without this call a connection begins at its first record, with directions known.
+    public func open(connection: Int, directionsKnown: Bool, joinedMidStream: Bool = false) {
         connections[connection] = ConnectionChecks(
-            session: CheckSession(connection: connection, directionsKnown: directionsKnown, shared: shared),
+            session: CheckSession(connection: connection, directionsKnown: directionsKnown,
+                                  joinedMidStream: joinedMidStream, shared: shared),
             types: selection.checkTypes(directionsKnown: directionsKnown)
         )
     }

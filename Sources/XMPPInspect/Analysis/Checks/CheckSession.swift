@@ -61,9 +61,13 @@ public final class CheckSession {
     public private(set) var lastSeq = 0
     public private(set) var lastTime = Timestamp(microseconds: 0)
 
-    init(connection: Int, directionsKnown: Bool, shared: SharedCheckState) {
+    /// The capture missed the connection's TCP handshake, or its first bytes were mid-stream.
+    private var joinedMidStream: Bool
+
+    init(connection: Int, directionsKnown: Bool, joinedMidStream: Bool = false, shared: SharedCheckState) {
         self.connection = connection
         self.directionsKnown = directionsKnown
+        self.joinedMidStream = joinedMidStream
         self.shared = shared
     }
 
@@ -85,7 +89,9 @@ public final class CheckSession {
         switch record.event {
         case .streamOpen:
             if record.direction == .c2s {
-                if streamNamespace == nil && stanzaCount.isEmpty && lastBroadcastPresence == nil { seenFromStart = true }
+                if streamNamespace == nil && stanzaCount.isEmpty && lastBroadcastPresence == nil && !joinedMidStream {
+                    seenFromStart = true
+                }
                 streamNamespace = record.namespaces.first
             } else {
                 // A new stream: what the server offered before no longer holds.
@@ -104,6 +110,9 @@ public final class CheckSession {
             streamClosed[record.direction] = record.seq
         case .gap:
             hadGap.insert(record.direction)
+        case .parseError:
+            // Bytes from the middle of a stream came first: what went before is unknown.
+            if record.error?.condition == "joined-mid-stream" && streamNamespace == nil { joinedMidStream = true }
         case .tls, .tlsEstablished, .tlsStart:
             isEncrypted = true
         case .stanza:
