@@ -7,7 +7,8 @@ hand-written XML, so every rule can be broken exactly as intended.
 
 Three connections:
   peer (bob)         a well-behaved raw client that the misbehaving one needs as a partner:
-                     it asks questions, sends a threaded message, answers slowly.
+                     it logs in with SCRAM-SHA-1, asks questions, sends a threaded message,
+                     answers slowly.
   misbehaving (alice) logs in (after trying a mechanism the server did not offer), sends a
                      stanza before binding, binds, then breaks one rule after another, waiting each
                      time for the server's reaction (or a bounded timeout), and ends by closing its
@@ -24,6 +25,9 @@ Usage: misbehave.py --domain D --port N --password P --out NAME.expect-findings.
 
 import argparse
 import base64
+import hashlib
+import hmac
+import os
 import select
 import socket
 import sys
@@ -178,6 +182,44 @@ class RawConnection:
         if outcome.tag != qname(NS_SASL, "success"):
             raise Failure(f"{self.name}: authentication failed")
 
+    def authenticate_scram(self, user, password):
+        """SASL SCRAM-SHA-1 (RFC 5802): what a well-behaved client uses on a stream without TLS."""
+        features = self.features()
+        offered = [m.text for m in features.iter(qname(NS_SASL, "mechanism"))]
+        if "SCRAM-SHA-1" not in offered:
+            raise Failure("the server does not offer SCRAM-SHA-1")
+        client_nonce = base64.b64encode(os.urandom(18)).decode()
+        client_first_bare = f"n={user},r={client_nonce}"
+        gs2_header = "n,,"
+        self.send(f"<auth xmlns='{NS_SASL}' mechanism='SCRAM-SHA-1'>"
+                  f"{base64.b64encode((gs2_header + client_first_bare).encode()).decode()}</auth>")
+        challenge = self.wait_for(lambda e: e.tag in (qname(NS_SASL, "challenge"), qname(NS_SASL, "failure")),
+                                  "SCRAM challenge")
+        if challenge.tag != qname(NS_SASL, "challenge"):
+            raise Failure(f"{self.name}: SCRAM refused")
+        server_first = base64.b64decode(challenge.text or "").decode()
+        fields = dict(part.split("=", 1) for part in server_first.split(","))
+        nonce, salt, iterations = fields["r"], base64.b64decode(fields["s"]), int(fields["i"])
+        if not nonce.startswith(client_nonce):
+            raise Failure(f"{self.name}: the server's nonce does not extend ours")
+        salted = hashlib.pbkdf2_hmac("sha1", password.encode(), salt, iterations)
+        client_key = hmac.digest(salted, b"Client Key", "sha1")
+        stored_key = hashlib.sha1(client_key).digest()
+        without_proof = f"c={base64.b64encode(gs2_header.encode()).decode()},r={nonce}"
+        auth_message = f"{client_first_bare},{server_first},{without_proof}".encode()
+        signature = hmac.digest(stored_key, auth_message, "sha1")
+        proof = bytes(a ^ b for a, b in zip(client_key, signature))
+        final = f"{without_proof},p={base64.b64encode(proof).decode()}"
+        self.send(f"<response xmlns='{NS_SASL}'>{base64.b64encode(final.encode()).decode()}</response>")
+        outcome = self.wait_for(lambda e: e.tag in (qname(NS_SASL, "success"), qname(NS_SASL, "failure")),
+                                "SASL outcome")
+        if outcome.tag != qname(NS_SASL, "success"):
+            raise Failure(f"{self.name}: authentication failed")
+        server_key = hmac.digest(salted, b"Server Key", "sha1")
+        expected = base64.b64encode(hmac.digest(server_key, auth_message, "sha1")).decode()
+        if base64.b64decode(outcome.text or "").decode() != f"v={expected}":
+            raise Failure(f"{self.name}: the server's SCRAM signature is wrong")
+
     def bind(self, resource, bind_id):
         result = self.send_iq(f"<iq type='set' id='{bind_id}'><bind xmlns='{NS_BIND}'>"
                               f"<resource>{resource}</resource></bind></iq>", bind_id)
@@ -238,10 +280,10 @@ def run(args):
         reactions[step] = "nothing" if element is None else (
             f"{element.tag.split('}')[-1]} type={element.get('type')} {error_condition(element) or ''}".strip())
 
-    # The peer: logs in politely and waits.
+    # The peer: logs in politely (SCRAM, not PLAIN: the stream has no TLS) and waits.
     peer = RawConnection("peer", args.port, domain)
     peer.open_stream(bob)
-    peer.authenticate("bob", args.password)
+    peer.authenticate_scram("bob", args.password)
     peer.open_stream(bob)
     peer.features()
     peer_jid = peer.bind("peer", "peer-bind")
