@@ -340,14 +340,14 @@ def run(args):
     mb.send(f"<iq type='result' id='peer-version' to='{peer_jid}'><query xmlns='{NS_VERSION}'>"
             f"<name>misbehave again</name><version>2</version></query></iq>")
     peer.wait_for_id("peer-version")
-    note("iq-duplicate-response", peer.wait_for_id("peer-version", required=False))
+    note("iq-duplicate-response (what reached the peer second)", peer.wait_for_id("peer-version", required=False))
     expect.add("iq-duplicate-response", alice, "peer-version", "misbehave again")
 
     # The same id for two requests at once: one to the slow peer, one to the server.
     mb.send(f"<iq type='get' id='mb-iq-reused' to='{peer_jid}'><query xmlns='{NS_VERSION}'/></iq>")
     peer.wait_for_id("mb-iq-reused")              # the peer holds its answer back
     mb.send(f"<iq type='get' id='mb-iq-reused' to='{domain}'><ping xmlns='{NS_PING}'/></iq>")
-    note("iq-id-reused", mb.wait_for_id("mb-iq-reused"))
+    note("iq-id-reused (the server's answer to the second request)", mb.wait_for_id("mb-iq-reused"))
     expect.add("iq-id-reused", alice, "mb-iq-reused", f"to='{domain}'")
     peer.send(f"<iq type='result' id='mb-iq-reused' to='{mb_jid}'><query xmlns='{NS_VERSION}'>"
               f"<name>peer</name><version>1</version></query></iq>")
@@ -381,7 +381,7 @@ def run(args):
     # the bounce with an error of its own.
     mb.send(f"<message type='chat' id='mb-to-nobody' to='{nobody}'><body>anyone there?</body></message>")
     bounce = mb.wait_for_id("mb-to-nobody")
-    note("bounce", bounce)
+    note("bounce of a chat message to a non-existent account", bounce)
     mb.send(f"<message type='error' id='mb-to-nobody' to='{nobody}'>"
             f"<error type='cancel'><service-unavailable xmlns='{NS_STANZAS}'/></error></message>")
     note("error-reply-to-error", mb.wait_for_id("mb-to-nobody", required=False, timeout=QUIET_TIMEOUT))
@@ -389,11 +389,11 @@ def run(args):
 
     # --- addressing ---
     mb.send(f"<iq type='get' id='mb-from-other' from='{alice}/elsewhere' to='{domain}'><ping xmlns='{NS_PING}'/></iq>")
-    note("client-from-mismatch", mb.wait_for_id("mb-from-other"))
+    note("client-from-mismatch (the ping's answer)", mb.wait_for_id("mb-from-other"))
     expect.add("client-from-mismatch", alice, "mb-from-other")
 
     mb.send(f"<iq type='get' id='mb-from-self' from='{mb_jid}' to='{domain}'><ping xmlns='{NS_PING}'/></iq>")
-    note("client-from-set", mb.wait_for_id("mb-from-self"))
+    note("client-from-set (the ping's answer)", mb.wait_for_id("mb-from-self"))
     expect.add("client-from-set", alice, "mb-from-self")
 
     mb.send(f"<iq type='get' id='mb-bad-jid' to='@{domain}'><ping xmlns='{NS_PING}'/></iq>")
@@ -427,14 +427,15 @@ def run(args):
               f"<thread>xmppscope-thread-1</thread></message>")
     mb.wait_for_id("peer-threaded")
     mb.send(f"<message type='chat' id='mb-reply-no-thread' to='{peer_jid}'><body>sure</body></message>")
-    note("message-reply-without-thread", peer.wait_for_id("mb-reply-no-thread"))
+    note("message-reply-without-thread (what reached the peer)", peer.wait_for_id("mb-reply-no-thread"))
     expect.add("message-reply-without-thread", alice, "mb-reply-no-thread")
 
     # --- the end: close without unavailable presence, then a stanza after the close ---
     mb.send("</stream:stream><presence id='mb-after-close'/>")
     expect.add("session-no-unavailable", alice, "-", "</stream:stream>")
     expect.add("stanza-after-close", alice, "mb-after-close")
-    note("stanza-after-close", None if not mb.wait_for_close() else ET.Element("close"))
+    reactions["stanza-after-close"] = ("the server closed its stream" if mb.wait_for_close()
+                                       else "the server did not close its stream")
     mb.close()
 
     # --- a stream without version='1.0' ---
