@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Make the capture that proves the protocol checks against a real server: a private Prosody on
+# 127.0.0.1 and a deliberately misbehaving raw client (scripts/peers/misbehave.py) with a
+# well-behaved peer, recorded with tcpdump on the loopback interface.
+#
+#   scripts/make-check-captures.sh [OUTDIR]      (default: <repo>/captures)
+#
+# Writes OUTDIR/c2s-misbehaving.pcap and OUTDIR/c2s-misbehaving.expect-findings.tsv (the findings
+# the client knows it caused, written by the client) and prints Prosody's reaction to each broken
+# rule. No TLS: the server allows SASL PLAIN on the plain stream, so everything is readable (and
+# sasl-plain-unencrypted is one of the rules broken). Needs root (tcpdump, prosody's
+# run_as_root), prosody, prosodyctl, tcpdump, python3. Takes a few seconds; bounded by 60 s.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUTDIR=${1:-$REPO/captures}
+PYTHON=${PYTHON:-python3}
+DOMAIN=xmppscope.test
+PASSWORD=xmppscope-test-password
+PORT=15400            # not used by the other scripts (grep 15[0-9][0-9][0-9] scripts/)
+NAME=c2s-misbehaving
+CLIENT_TIMEOUT=45     # seconds for the whole client scenario
+
+WORK=$(mktemp -d)
+PROSODY_PID=""
+TCPDUMP_PID=""
+
+log() { printf 'make-check-captures: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Stop a process we started, by PID, and reap it.
+stop_pid() {
+    local pid=$1
+    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+        kill "$pid" 2>/dev/null || true
+    fi
+    [[ -n $pid ]] && wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    stop_pid "$TCPDUMP_PID"
+    stop_pid "$PROSODY_PID"
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+for tool in prosody prosodyctl tcpdump timeout "$PYTHON"; do
+    command -v "$tool" >/dev/null || die "$tool not found"
+done
+[[ $(id -u) -eq 0 ]] || die "run as root (tcpdump on lo, prosody run_as_root)"
+mkdir -p "$OUTDIR"
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port_open "$PORT" && die "port $PORT on 127.0.0.1 is already in use"
+
+# Bounded waits: poll every 0.1 s, at most 20 s.
+wait_listening() {  # PID PORT: until PORT accepts, or fail early if PID died
+    local i
+    for ((i = 0; i < 200; i++)); do
+        kill -0 "$1" 2>/dev/null || return 1
+        port_open "$2" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+wait_capturing() {  # STDERR-FILE: tcpdump says "listening on" once it captures
+    local i
+    for ((i = 0; i < 200; i++)); do
+        grep -qs "listening on" "$1" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+die_with_log() {
+    local dir=$1; shift
+    log "error: $*"
+    tail -n 30 "$dir/prosody.out" "$dir/prosody.log" >&2 2>/dev/null || true
+    exit 1
+}
+dropped_by_kernel() {  # TCPDUMP-STDERR: how many packets the kernel dropped (0 if none)
+    local n
+    n=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel$/\1/p' "$1" | head -n 1)
+    echo "${n:-0}"
+}
+
+# A Prosody config in DIR: plain TCP only, PLAIN allowed without TLS, three accounts.
+write_config() {
+    local dir=$1
+    mkdir -p "$dir/data"
+    cat >"$dir/prosody.cfg.lua" <<EOF
+-- Throwaway test server made by scripts/make-check-captures.sh.
+run_as_root = true
+data_path = "$dir/data"
+pidfile = "$dir/prosody.pid"
+log = { debug = "$dir/prosody.log" }
+interfaces = { "127.0.0.1" }
+c2s_ports = { $PORT }
+c2s_direct_tls_ports = { }
+legacy_ssl_ports = { }
+modules_enabled = { "roster"; "saslauth"; "disco"; "ping"; "version" }
+modules_disabled = { "s2s"; "s2s_auth_certs"; "offline"; "tls" }
+authentication = "internal_hashed"
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+VirtualHost "$DOMAIN"
+EOF
+    local user
+    for user in alice bob carol; do
+        prosodyctl --config "$dir/prosody.cfg.lua" register "$user" "$DOMAIN" "$PASSWORD" \
+            >>"$dir/prosodyctl.log" 2>&1 || die "registering $user failed: $(cat "$dir/prosodyctl.log")"
+    done
+}
+
+# capture_once: one run from a fresh server; returns 75 when tcpdump lost packets.
+capture_once() {
+    local dir=$WORK/run
+    rm -rf "$dir"
+    write_config "$dir"
+    prosody --config "$dir/prosody.cfg.lua" -F >"$dir/prosody.out" 2>&1 &
+    PROSODY_PID=$!
+    wait_listening "$PROSODY_PID" "$PORT" || die_with_log "$dir" "Prosody did not listen on $PORT"
+
+    # --immediate-mode: otherwise packets wait in the kernel ring (~1 s) and are lost on kill.
+    tcpdump -i lo -U --immediate-mode -B 16384 -Z root -w "$dir/$NAME.pcap" "tcp port $PORT" 2>"$dir/tcpdump.err" &
+    TCPDUMP_PID=$!
+    wait_capturing "$dir/tcpdump.err" || die "tcpdump did not start: $(cat "$dir/tcpdump.err")"
+
+    timeout "$CLIENT_TIMEOUT" "$PYTHON" "$REPO/scripts/peers/misbehave.py" \
+        --domain "$DOMAIN" --port "$PORT" --password "$PASSWORD" \
+        --out "$dir/$NAME.expect-findings.tsv" 2>"$dir/client.log" \
+        || { cat "$dir/client.log" >&2; die_with_log "$dir" "the misbehaving client failed (exit $?)"; }
+
+    sleep 0.3   # let the last FIN/ACK reach the capture
+    stop_pid "$TCPDUMP_PID"; TCPDUMP_PID=""
+    stop_pid "$PROSODY_PID"; PROSODY_PID=""
+    local dropped
+    dropped=$(dropped_by_kernel "$dir/tcpdump.err")
+    if [[ $dropped -gt 0 ]]; then
+        log "the kernel dropped $dropped packets before tcpdump saw them"
+        return 75
+    fi
+    [[ $(stat -c %s "$dir/$NAME.pcap") -gt 24 ]] || die "the capture holds no packets"
+    # What Prosody did about each broken rule (the client's summary).
+    sed -n '/^server reactions:/,$p' "$dir/client.log" >&2
+    [[ -n ${KEEP_CLIENT_LOG:-} ]] && cp "$dir/client.log" "$KEEP_CLIENT_LOG"
+    mv "$dir/$NAME.pcap" "$dir/$NAME.expect-findings.tsv" "$OUTDIR/"
+    log "wrote $OUTDIR/$NAME.pcap ($(stat -c %s "$OUTDIR/$NAME.pcap") bytes) and $NAME.expect-findings.tsv"
+}
+
+# On a loaded machine the kernel can drop loopback packets; a capture with holes would be blamed
+# on the code under test, so capture again (at most three attempts).
+for attempt in 1 2 3; do
+    status=0
+    capture_once || status=$?
+    [[ $status -eq 0 ]] && exit 0
+    [[ $status -eq 75 ]] || exit "$status"
+    log "tcpdump dropped packets (attempt $attempt of 3); capturing again"
+done
+die "tcpdump dropped packets in three attempts; the machine is too loaded to capture loopback"
