@@ -225,14 +225,17 @@ import XMPPBase
     ]
 }
 
-/// Every capture in the repository's captures/ (with its key log where one lies beside it) and in
-/// ../shared/captures-public, replayed with `checks`: "file: id #seq about [..]" for each finding.
+/// Every capture of good traffic in the repository's captures/ (with its key log where one lies
+/// beside it) and in ../shared/captures-public, replayed with `checks`: "file: id #seq about [..]"
+/// for each finding. captures/c2s-misbehaving.pcap breaks rules on purpose: MisbehavingClientTests
+/// holds it to its own list.
 func replayAllCaptures(checks: String) throws -> [String] {
     let own = repositoryRoot.appendingPathComponent("captures")
     let shared = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/captures-public")
     var paths: [String] = []
     for folder in [own, shared] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".pcap") }.sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            .filter { ($0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng")) && $0 != "c2s-misbehaving.pcap" }.sorted()
         paths += names.map { folder.appendingPathComponent($0).path }
     }
     var found: [String] = []
