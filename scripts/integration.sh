@@ -367,6 +367,25 @@ for run in intercepted/c2s-plain intercepted/c2s-starttls passthrough/c2s-startt
         [[ \$(cat '$work/$run.proxy.status') -eq 0 ]] && grep -q '^xmppscope: checks: ' '$work/$run.proxy.err' &&
         ! grep -q 'exit status 1' '$work/$run.proxy.err'"
 done
+# A misbehaving raw client against a fresh Prosody, through `proxy --check` (scripts/make-check-captures.sh):
+# every rule it says it broke is found, in the proxy's log and in the replay of the server leg alike,
+# and the proxy exits 1.
+XMPPSCOPE_PROXY="$PWD/$bin" scripts/make-check-captures.sh "$work/misbehaving" 2>"$work/misbehaving.err"
+mis=$work/misbehaving/c2s-misbehaving
+set +e
+"$bin" check "$mis.pcap" --json >"$mis.findings.jsonl"; status=$?
+set -e
+check "check on the misbehaving client's capture: exit 1" test "$status" -eq 1
+check "proxy --check with the misbehaving client: exit status 1, and it says why" bash -c "
+    [[ \$(cat '$mis.proxy.status') -eq 1 ]] && grep -q '^xmppscope: checks: [0-9]* error.* exit status 1\$' '$mis.proxy.err'"
+check "misbehaving client: every rule it broke (its own list, $(grep -vc '^#' "$mis.expect-findings.tsv") lines) is found" bash -c "
+    [[ \$(grep -vc '^#' '$mis.expect-findings.tsv') -ge 20 ]] &&
+    [[ -z \$(comm -23 <(grep -v '^#' '$mis.expect-findings.tsv' | cut -f1 | sort -u) <(jq -r '.finding.id' '$mis.findings.jsonl' | sort -u)) ]]"
+check "misbehaving client: the proxy's findings are those of the server leg's replay" \
+    diff <(jq -r 'select(.event=="finding") | .finding.id' "$mis.proxy.jsonl" | sort) <(jq -r '.finding.id' "$mis.findings.jsonl" | sort)
+check "misbehaving client: findings follow the records they name, in the proxy's log too" bash -c "
+    python3 scripts/findings-follow-records.py '$mis.proxy.jsonl' | grep -q '^[1-9][0-9]* findings follow' &&
+    '$bin' replay '$mis.pcap' --json | python3 scripts/findings-follow-records.py /dev/stdin | grep -q '^[1-9][0-9]* findings follow'"
 
 echo "integration: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -10,6 +10,11 @@
 # rule. No TLS: the server allows SASL PLAIN on the plain stream, so everything is readable (and
 # sasl-plain-unencrypted is one of the rules broken). Needs root (tcpdump, prosody's
 # run_as_root), prosody, prosodyctl, tcpdump, python3. Takes a few seconds; bounded by 60 s.
+#
+# With XMPPSCOPE_PROXY=path/to/xmppscope the clients go through `xmppscope proxy --check` on
+# 127.0.0.1:15401 (TLS passthrough: the stream is plain anyway); its log goes to
+# OUTDIR/c2s-misbehaving.proxy.jsonl, its standard error to .proxy.err and its exit status at the
+# stop (1 when its checks found an error) to .proxy.status.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,12 +23,14 @@ PYTHON=${PYTHON:-python3}
 DOMAIN=xmppscope.test
 PASSWORD=xmppscope-test-password
 PORT=15400            # not used by the other scripts (grep 15[0-9][0-9][0-9] scripts/)
+PROXY_PORT=15401      # the proxy's, with XMPPSCOPE_PROXY
 NAME=c2s-misbehaving
 CLIENT_TIMEOUT=45     # seconds for the whole client scenario
 
 WORK=$(mktemp -d)
 PROSODY_PID=""
 TCPDUMP_PID=""
+PROXY_PID=""
 
 log() { printf 'make-check-captures: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -38,6 +45,7 @@ stop_pid() {
 }
 
 cleanup() {
+    stop_pid "$PROXY_PID"
     stop_pid "$TCPDUMP_PID"
     stop_pid "$PROSODY_PID"
     rm -rf "$WORK"
@@ -127,12 +135,30 @@ capture_once() {
     TCPDUMP_PID=$!
     wait_capturing "$dir/tcpdump.err" || die "tcpdump did not start: $(cat "$dir/tcpdump.err")"
 
+    local client_port=$PORT
+    if [[ -n ${XMPPSCOPE_PROXY:-} ]]; then
+        client_port=$PROXY_PORT
+        "$XMPPSCOPE_PROXY" proxy --check --tls passthrough --listen "127.0.0.1:$PROXY_PORT" --upstream "127.0.0.1:$PORT" \
+            --json >"$dir/$NAME.proxy.jsonl" 2>"$dir/$NAME.proxy.err" &
+        PROXY_PID=$!
+        # Wait for its notice, not with a test connection (which it would relay and log).
+        for _ in $(seq 100); do grep -q relaying "$dir/$NAME.proxy.err" 2>/dev/null && break; sleep 0.1; done
+        grep -q relaying "$dir/$NAME.proxy.err" || die "the proxy did not listen: $(cat "$dir/$NAME.proxy.err")"
+    fi
     timeout "$CLIENT_TIMEOUT" "$PYTHON" "$REPO/scripts/peers/misbehave.py" \
-        --domain "$DOMAIN" --port "$PORT" --password "$PASSWORD" \
+        --domain "$DOMAIN" --port "$client_port" --password "$PASSWORD" \
         --out "$dir/$NAME.expect-findings.tsv" 2>"$dir/client.log" \
         || { cat "$dir/client.log" >&2; die_with_log "$dir" "the misbehaving client failed (exit $?)"; }
 
     sleep 0.3   # let the last FIN/ACK reach the capture
+    if [[ -n ${XMPPSCOPE_PROXY:-} ]]; then
+        kill "$PROXY_PID" 2>/dev/null || true
+        local proxy_status=0
+        wait "$PROXY_PID" || proxy_status=$?
+        PROXY_PID=""
+        echo "$proxy_status" >"$dir/$NAME.proxy.status"
+        mv "$dir/$NAME.proxy.jsonl" "$dir/$NAME.proxy.err" "$dir/$NAME.proxy.status" "$OUTDIR/"
+    fi
     stop_pid "$TCPDUMP_PID"; TCPDUMP_PID=""
     stop_pid "$PROSODY_PID"; PROSODY_PID=""
     local dropped
