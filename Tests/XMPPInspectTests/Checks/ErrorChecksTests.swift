@@ -152,7 +152,6 @@ import XMPPBase
 
     @Test func errorChecksOnEveryCapture() throws {
         let findings = try CheckCaptures.findings(checks: "error-missing-element,error-invalid-type,error-no-condition,error-condition-type-mismatch,error-reply-to-error")
-        print(findings.joined(separator: "\n"))
         #expect(findings == [])
     }
 }
