@@ -196,6 +196,17 @@ import XMPPBase
         #expect(try CheckStream.findings(stream, checks: "iq-id-reused").isEmpty)
     }
 
+    @Test func idUsedAgainBetweenServersIsFine() throws {
+        // Server to server: the answer to the first ping came back on the other connection.
+        let stream: [(Direction?, String)] = [
+            (.c2s, "<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' from='example.net' to='example.com' version='1.0'>"),
+            (.s2c, "<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' from='example.com' id='s1' version='1.0'><stream:features/>"),
+            (.c2s, "<iq type='get' id='ping' from='romeo@example.net/orchard' to='juliet@example.com/balcony'><ping xmlns='urn:xmpp:ping'/></iq>"),
+            (.c2s, "<iq type='get' id='ping' from='romeo@example.net/orchard' to='juliet@example.com/balcony'><ping xmlns='urn:xmpp:ping'/></iq>"),
+        ]
+        #expect(try CheckStream.findings(stream, checks: "iq-id-reused").isEmpty)
+    }
+
     // MARK: iq-unanswered
 
     @Test func requestNeverAnsweredWhileTheOtherSideKeptSendingIsAWarning() throws {

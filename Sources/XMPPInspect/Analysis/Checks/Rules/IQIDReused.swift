@@ -1,5 +1,6 @@
 /// A get or set whose id is that of an earlier request from the same sender still waiting for
-/// its response: the two answers cannot be told apart.
+/// its response: the two answers cannot be told apart. Only on client and component streams,
+/// where the answers come back on the same connection.
 struct IQIDReused: Check {
     static let descriptor = CheckDescriptor(
         id: "iq-id-reused", severity: .error, spec: "RFC 6120 §8.1.3, §8.2.3",
@@ -19,8 +20,10 @@ struct IQIDReused: Check {
         switch record.type {
         case "get", "set":
             let originator = IQExchange.originator(record, in: session)
-            // A gap the other way may hide the earlier request's answer.
-            if let earlier = open.waiting(key, from: originator), !session.hadGap.contains(record.direction.opposite) {
+            // A gap the other way may hide the earlier request's answer; between servers the
+            // answer comes back on another connection, so requests never look answered here.
+            if let earlier = open.waiting(key, from: originator), IQExchange.isTwoWay(session),
+               !session.hadGap.contains(record.direction.opposite) {
                 let sender = originator.isEmpty ? IQExchange.side(record.direction, in: session) : originator
                 findings.report(Self.descriptor,
                                 "\(record.label) reuses the id of <iq type='\(earlier.type)' id='\(id)'> #\(earlier.seq), which \(sender) sent earlier and is still waiting for its response.",
