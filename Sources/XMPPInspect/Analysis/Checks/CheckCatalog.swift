@@ -4,8 +4,19 @@ public enum CheckCatalog {
     static let all: [any Check.Type] = [
         // iq (Rules/IQ*.swift)
         IQMissingID.self,
+        IQInvalidType.self,
+        IQPayloadCount.self,
+        IQUnmatchedResponse.self,
+        IQDuplicateResponse.self,
+        IQIDReused.self,
+        IQUnanswered.self,
 
         // stanza errors (Rules/Error*.swift)
+        ErrorMissingElement.self,
+        ErrorInvalidType.self,
+        ErrorNoCondition.self,
+        ErrorConditionTypeMismatch.self,
+        ErrorReplyToError.self,
 
         // addressing (Rules/Address*.swift)
 

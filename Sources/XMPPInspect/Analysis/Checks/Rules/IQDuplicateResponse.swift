@@ -1,0 +1,27 @@
+/// A second result or error for a request already answered: same id, same direction, same
+/// responder and requester as the response that answered it.
+struct IQDuplicateResponse: Check {
+    static let descriptor = CheckDescriptor(
+        id: "iq-duplicate-response", severity: .error, spec: "RFC 6120 §8.2.3",
+        rule: "A get or set is answered exactly once: one result or one error, never both or two.",
+        hint: "Send one response per request and stop; if processing fails after a result went out, do not send an error too."
+    )
+
+    private var answered = IQAnsweredRequests()
+
+    mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
+        guard record.event == .stanza, record.kind == "iq", IQExchange.isResponse(record), let id = record.id else { return }
+        let key = IQExchange.Key(direction: record.direction, id: id)
+        if let requestSeq = record.record.requestSeq {
+            answered.note(key, .init(requestSeq: requestSeq, responseSeq: record.seq, responseType: record.type ?? "",
+                                     from: record.from, to: record.to))
+            return
+        }
+        // A gap the other way may hide a second request with this id, which this would answer.
+        guard record.record.unmatchedResponse, !session.hadGap.contains(record.direction.opposite),
+              let first = answered.earlier(key, like: record) else { return }
+        findings.report(Self.descriptor,
+                        "\(record.label) answers the request #\(first.requestSeq) (id '\(id)') a second time: <iq type='\(first.responseType)' id='\(id)'> #\(first.responseSeq) already answered it.",
+                        about: [first.requestSeq, first.responseSeq, record.seq])
+    }
+}
