@@ -1,3 +1,5 @@
+import XMPPBase
+
 /// A client sends a stanza before it may: before authenticating (other than in-band
 /// registration or legacy authentication), or after authenticating but before a resource is
 /// bound to someone other than the server itself or its own account (a stanza with no `to`).
@@ -13,16 +15,27 @@ struct AddressStanzaBeforeBind: Check {
     /// The id of a bind request not yet answered: binding may be complete for the server
     /// before the client hears so, so what a client pipelines after it is not counted.
     private var pendingBindID: String?
-    /// The connection used legacy authentication (XEP-0078), which the session facts do not
-    /// follow: this check stays quiet on it.
-    private var usedLegacyAuthentication = false
+    /// The connection authenticated in a way the session facts do not follow (legacy
+    /// authentication, XEP-0078), or is no client's after all (a component's `<handshake/>`, a
+    /// server answering in another namespace than `jabber:client`): this check stays quiet on it.
+    private var quiet = false
 
     mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
-        if record.event == .streamOpen, record.direction == .c2s {
-            serverDomain = record.to
+        switch record.event {
+        case .streamOpen:
+            if record.direction == .c2s {
+                serverDomain = record.to
+            } else if record.record.namespaces.first != XMPPNamespace.client {
+                quiet = true
+            }
             return
+        case .nonza:
+            if record.kind == "handshake" { quiet = true }
+            return
+        default:
+            break
         }
-        guard record.isStanza, session.isClientStream, !usedLegacyAuthentication else { return }
+        guard record.isStanza, session.isClientStream, !quiet else { return }
         if record.direction == .s2c {
             if let pending = pendingBindID, record.kind == "iq", record.id == pending, record.type == "error" { pendingBindID = nil }
             return
@@ -30,7 +43,7 @@ struct AddressStanzaBeforeBind: Check {
         guard session.isComplete, session.boundJID == nil else { return }
         let namespaces = record.record.namespaces
         if record.kind == "iq" && namespaces.contains(CheckNamespace.legacyAuth) {
-            usedLegacyAuthentication = true
+            quiet = true
             return
         }
         if let authenticated = session.authenticationSeq {
