@@ -195,6 +195,16 @@ import XMPPBase
         #expect(try CheckStream.findings(stream, checks: "stanza-before-bind").isEmpty)
     }
 
+    @Test func legacyAuthenticationIsNotJudged() throws {
+        // XEP-0078: the session facts do not follow it, so what comes after it is not judged.
+        let stream = Array(CheckStream.boundSession().prefix(2)) + [
+            (.c2s, "<iq type='set' id='auth1'><query xmlns='jabber:iq:auth'><username>juliet</username><password>pw</password><resource>balcony</resource></query></iq>"),
+            (.s2c, "<iq type='result' id='auth1'/>"),
+            (.c2s, "<message to='romeo@example.net' type='chat'><body>hi</body></message>"),
+        ]
+        #expect(try CheckStream.findings(stream, checks: "stanza-before-bind").isEmpty)
+    }
+
     @Test func midStreamCaptureIsNotJudged() throws {
         // No stream header seen: the phases are unknown.
         let stream: [(Direction?, String)] = [(.c2s, "<iq type='get' id='r1'><query xmlns='jabber:iq:roster'/></iq>")]
