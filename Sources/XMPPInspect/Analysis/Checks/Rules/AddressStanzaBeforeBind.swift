@@ -59,7 +59,10 @@ struct AddressStanzaBeforeBind: Check {
                             "\(record.label) to '\(record.to ?? "")' was sent after authentication (#\(authenticated)) but before a resource was bound: the server must not route it.",
                             about: [record.seq])
         } else {
-            guard !(record.kind == "iq" && namespaces.contains(CheckNamespace.register)) else { return }
+            // Only where the server's offer of SASL was seen: a capture that begins at the stream
+            // restart after authentication looks "seen from the start" but is not.
+            guard session.offeredMechanisms != nil || session.offeredSASL2Mechanisms != nil,
+                  !(record.kind == "iq" && namespaces.contains(CheckNamespace.register)) else { return }
             findings.report(Self.descriptor,
                             "\(record.label) was sent before the client authenticated: the server must not process it.",
                             about: [record.seq])
