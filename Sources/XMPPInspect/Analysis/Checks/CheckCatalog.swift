@@ -19,8 +19,18 @@ public enum CheckCatalog {
         ErrorReplyToError.self,
 
         // addressing (Rules/Address*.swift)
+        AddressClientFromMismatch.self,
+        AddressClientFromSet.self,
+        AddressJIDMalformed.self,
+        AddressStanzaBeforeBind.self,
 
         // message and presence (Rules/Message*.swift, Rules/Presence*.swift)
+        MessageMissingType.self,
+        MessageInvalidType.self,
+        PresenceInvalidType.self,
+        PresenceInvalidShow.self,
+        MessageDuplicateLanguage.self,
+        MessageReplyWithoutThread.self,
 
         // stream and SASL (Rules/Stream*.swift, Rules/SASL*.swift)
         StreamHeaderVersion.self,
