@@ -14,6 +14,10 @@ public enum CheckCatalog {
         // stream and SASL (Rules/Stream*.swift, Rules/SASL*.swift)
 
         // stream management (Rules/StreamManagement*.swift)
+        StreamManagementAckWrongH.self,
+        StreamManagementRequestUnanswered.self,
+        StreamManagementResumeWrongH.self,
+        StreamManagementResumedWrongH.self,
 
     ]
 
