@@ -103,9 +103,13 @@ capture() {
     TCPDUMP_PID=$!
     for ((i = 0; i < 200; i++)); do grep -qs "listening on" "$WORK/$name.tcpdump.err" && break; sleep 0.1; done
     grep -qs "listening on" "$WORK/$name.tcpdump.err" || die "tcpdump did not start: $(cat "$WORK/$name.tcpdump.err")"
+    local status=0
     timeout "$SESSION_TIMEOUT" "$PYTHON" "$REPO/scripts/peers/sm_session.py" \
-        --domain "$DOMAIN" --port "$PORT" --password "$PASSWORD" "$@" \
-        || { tail -n 30 "$WORK/prosody.log" >&2 2>/dev/null; die "$name: the clients failed (exit $?)"; }
+        --domain "$DOMAIN" --port "$PORT" --password "$PASSWORD" "$@" || status=$?
+    if [[ $status -ne 0 ]]; then
+        tail -n 30 "$WORK/prosody.log" >&2 2>/dev/null
+        die "$name: the clients failed (exit $status)"
+    fi
     sleep 0.3   # let the last FIN/ACK reach the capture
     stop_pid "$TCPDUMP_PID"; TCPDUMP_PID=""
     local dropped

@@ -29,7 +29,9 @@ class Peer(ClientXMPP):
                          plugin_config={"feature_mechanisms": {"unencrypted_plain": True},
                                         "xep_0198": {"window": 2, "allow_resume": True}})
         self.name = name
+        self.enable_direct_tls = False  # plain TCP, so the capture is readable
         self.enable_starttls = False
+        self.enable_plaintext = True
         self.register_plugin("xep_0198")
         self.started = asyncio.Event()
         self.managed = asyncio.Event()
