@@ -5,8 +5,9 @@
 #
 #   scripts/sm-check.sh BIN OUTDIR
 #
-# Run 1 (OUTDIR/sm-good.pcap): messages both ways, <r/> and <a/> both ways, a polite goodbye:
-#   `BIN replay` must report no sm-* finding, and the capture must hold an <a/> from each side.
+# Run 1 (OUTDIR/sm-good.pcap): messages both ways, <r/> and <a/> both ways, alice's connection
+#   cut and her stream resumed on a new one (<resume/>/<resumed/>), a polite goodbye: `BIN replay`
+#   must report no sm-* finding, and the capture must hold an <a/> from each side.
 # Run 2 (OUTDIR/sm-wrong-h.pcap): the same, then alice acknowledges 2 stanzas more than she
 #   received: the replay must report sm-ack-wrong-h (and Prosody closes her stream).
 # Each run's replay is kept as OUTDIR/<name>.jsonl. Needs root (tcpdump, prosody's run_as_root),
@@ -124,9 +125,10 @@ sm_findings() { jq -r 'select(.event=="finding") | .finding.id | select(startswi
 # acks FILE DIR: how many <a/> went DIR (c2s or s2c).
 acks() { jq -c --arg dir "$2" 'select(.event=="nonza" and .kind=="a" and .dir==$dir)' "$1" | wc -l; }
 
-capture sm-good
+capture sm-good --resume
 good=$OUTDIR/sm-good.jsonl
 [[ $(jq -c 'select(.kind=="enabled")' "$good" | wc -l) -eq 2 ]] || die "sm-good: stream management was not enabled on both connections"
+[[ $(jq -c 'select(.kind=="resumed")' "$good" | wc -l) -eq 1 ]] || die "sm-good: alice's stream was not resumed"
 [[ $(acks "$good" c2s) -ge 1 ]] || die "sm-good: no <a/> from a client in the capture"
 [[ $(acks "$good" s2c) -ge 1 ]] || die "sm-good: no <a/> from the server in the capture"
 [[ -z $(sm_findings "$good") ]] || die "sm-good: findings on good traffic: $(sm_findings "$good" | sort | uniq -c | tr '\n' ' ')"
@@ -134,7 +136,11 @@ log "sm-good: no sm-* finding; <a/> $(acks "$good" c2s) from the clients, $(acks
 
 capture sm-wrong-h --wrong-ack
 wrong=$OUTDIR/sm-wrong-h.jsonl
-sm_findings "$wrong" | grep -qx sm-ack-wrong-h || die "sm-wrong-h: no sm-ack-wrong-h finding for the client's wrong <a h/>"
+if ! sm_findings "$wrong" | grep -qx sm-ack-wrong-h; then
+    [[ -n $(jq -c 'select(.event=="finding")' "$wrong" "$good") ]] \
+        || die "sm-wrong-h: $BIN replay reported no finding at all: are checks turned on in its command line?"
+    die "sm-wrong-h: no sm-ack-wrong-h finding for the client's wrong <a h/>"
+fi
 [[ -z $(sm_findings "$wrong" | grep -vx sm-ack-wrong-h) ]] || die "sm-wrong-h: other findings too: $(sm_findings "$wrong" | tr '\n' ' ')"
 log "sm-wrong-h: $(jq -r 'select(.event=="finding" and .finding.id=="sm-ack-wrong-h") | .finding.message' "$wrong" | head -n 1)"
 log "passed"

@@ -5,9 +5,11 @@ Run by scripts/sm-check.sh against a private Prosody with mod_smacks while tcpdu
 the traffic. Both clients enable stream management (slixmpp's xep_0198, asking for an ack
 every 2 stanzas) and exchange chat messages both ways, so <r/> and <a/> flow in both
 directions; then they leave politely. With --wrong-ack, alice afterwards sends an <a/> whose
-h is 2 more than the stanzas she received (Prosody answers with a stream error).
+h is 2 more than the stanzas she received (Prosody answers with a stream error). With
+--resume, alice's connection is cut after the exchange and she resumes the stream (XEP-0198 §5)
+on a new one, then both send once more.
 
-Usage: sm_session.py --domain D --port N --password P [--messages K] [--wrong-ack]
+Usage: sm_session.py --domain D --port N --password P [--messages K] [--resume] [--wrong-ack]
 """
 
 import argparse
@@ -90,6 +92,24 @@ async def run(args):
     await wait_until(lambda: all(not p.unacked_queue for p in sm), "the server to acknowledge every stanza")
     await asyncio.sleep(0.3)
 
+    if args.resume:
+        # alice's connection dies (no </stream:stream>); she reconnects and resumes the stream.
+        resumed = asyncio.Event()
+        alice.add_event_handler("session_resumed", lambda _: resumed.set())
+        alice.gone.clear()
+        alice.abort()
+        await asyncio.wait_for(alice.gone.wait(), STEP_TIMEOUT)
+        alice.connect("127.0.0.1", args.port)
+        await asyncio.wait_for(resumed.wait(), STEP_TIMEOUT)
+        alice.send_message(mto=bob.boundjid.full, mbody="alice again", mtype="chat")
+        bob.send_message(mto=alice.boundjid.full, mbody="bob again", mtype="chat")
+        await wait_until(lambda: len(alice.received) > args.messages and len(bob.received) > args.messages,
+                         "the messages after resumption to arrive")
+        for p in sm:
+            p.request_ack()
+        await wait_until(lambda: all(not p.unacked_queue for p in sm), "the server to acknowledge every stanza")
+        await asyncio.sleep(0.3)
+
     if args.wrong_ack:
         handled = alice.plugin["xep_0198"].handled
         alice.send_raw(f"<a xmlns='{NS_SM}' h='{(handled + 2) % 2**32}'/>")
@@ -115,6 +135,8 @@ def main():
     ap.add_argument("--messages", type=int, default=6, help="messages each client sends (default 6)")
     ap.add_argument("--wrong-ack", action="store_true",
                     help="alice acknowledges 2 stanzas more than she received")
+    ap.add_argument("--resume", action="store_true",
+                    help="alice's connection is cut after the exchange; she reconnects and resumes")
     args = ap.parse_args()
     try:
         asyncio.run(run(args))
