@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import XMPPBase
 import XMPPCapture
+import XMPPCore
 @testable import XMPPInspect
 
 /// XEP-0198 checks: acknowledgement counts, unanswered requests, resumption counts.
@@ -115,6 +116,16 @@ import XMPPCapture
         // The server's last <a/> may have crossed the <r/> as it closed: nothing proves it read it.
         let stream = Self.managedSession() + Self.twoMessagesAndRequest + [(.s2c, "<a \(Self.sm) h='1'/>")] + CheckStream.politeEnd
         #expect(try CheckStream.findings(stream, checks: Self.ids).isEmpty)
+    }
+
+    @Test func countsAfterUnreadableBytesAreNotJudged() throws {
+        // A stanza too large for the framer is not counted, but the server did count it.
+        let big = "<message type='chat' id='big' to='romeo@example.net'><body>" + String(repeating: "x", count: 400) + "</body></message>"
+        let stream = Self.managedSession() + [(.c2s, Self.message("m1") + big + "<r \(Self.sm)/>"), (.s2c, "<a \(Self.sm) h='2'/>")] + CheckStream.politeEnd
+        let records = inspectText(stream, options: InspectorOptions(limits: FramerLimits(maxStanzaBytes: 300, maxDepth: 64), keepsElements: false,
+                                                                     checks: try CheckSelection(parsing: Self.ids)))
+        #expect(records.contains { $0.event == .parseError && $0.direction == .c2s })
+        #expect(records.findingIDs == [])
     }
 
     @Test func ackBeforeStreamManagementIsIgnored() throws {

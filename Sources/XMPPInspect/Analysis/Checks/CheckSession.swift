@@ -92,6 +92,9 @@ public final class CheckSession {
         case .gap:
             hadGap.insert(record.direction)
             managed?.hadGap.insert(record.direction)
+        case .parseError:
+            // What could not be read may have held stanzas: the stream management counts are unsure.
+            managed?.hadGap.insert(record.direction)
         case .tls, .tlsEstablished, .tlsStart:
             isEncrypted = true
         case .stanza:

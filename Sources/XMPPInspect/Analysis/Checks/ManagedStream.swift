@@ -10,7 +10,8 @@ public final class ManagedStream {
     /// The client's full JID, once bound.
     public var boundJID: String?
     public var counters = StreamManagementCounters()
-    /// Directions in which bytes went missing while it was counted: their counts are too low.
+    /// Directions in which bytes went missing (or could not be read as XML: a stanza too large,
+    /// bytes not well-formed) while it was counted: their counts may be too low.
     public var hadGap: Set<Direction> = []
 
     public init(connection: Int, boundJID: String?) {
