@@ -162,6 +162,30 @@ import XMPPCore
         #expect(!StreamManagementCounters.isAtMost(0, 4_294_967_295))
     }
 
+    /// SASL2 (XEP-0388) with `<resume h='5'/>` inline and `<resumed/>` in `<success/>`; then the
+    /// server sends one message and the client acknowledges `clientAck`.
+    static func sasl2Resumption(clientAck: Int) -> [(Direction?, String)] {
+        [
+            (.c2s, "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>"),
+            (.s2c, "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' from='example.com' id='s1' version='1.0'>"
+                + "<stream:features><authentication xmlns='urn:xmpp:sasl:2'><mechanism>PLAIN</mechanism><inline><sm \(sm)/></inline></authentication></stream:features>"),
+            (.c2s, "<authenticate xmlns='urn:xmpp:sasl:2' mechanism='PLAIN'><initial-response>AGp1bGlldABwYXNz</initial-response>"
+                + "<resume \(sm) previd='old' h='5'/></authenticate>"),
+            (.s2c, "<success xmlns='urn:xmpp:sasl:2'><authorization-identifier>\(CheckStream.fullJID)</authorization-identifier>"
+                + "<resumed \(sm) previd='old' h='3'/></success>"),
+            (.s2c, message("s6", to: CheckStream.fullJID) + "<r \(sm)/>"),
+            (.c2s, "<a \(sm) h='\(clientAck)'/>"),
+        ] + CheckStream.politeEnd
+    }
+
+    @Test func sasl2InlineResumptionCountsOnFromTheResumeH() throws {
+        // Resumed at 5 received from the server, one more: 6.
+        #expect(try CheckStream.findings(Self.sasl2Resumption(clientAck: 6), checks: Self.ids).isEmpty)
+        let findings = try CheckStream.findings(Self.sasl2Resumption(clientAck: 7), checks: Self.ids)
+        #expect(findings.findingIDs == ["sm-ack-wrong-h"])
+        #expect(findings.first?.finding?.message.contains("acknowledges 7 stanzas, but the server has sent only 6") == true)
+    }
+
     // MARK: sm-request-unanswered
 
     @Test func requestIgnoredWhileSendingOnIsAWarning() throws {
