@@ -295,14 +295,14 @@ import XMPPBase
         let fileManager = FileManager.default
         var paths: [(name: String, path: String, keys: [String])] = []
         let own = repositoryRoot.appendingPathComponent("captures")
-        for name in try fileManager.contentsOfDirectory(atPath: own.path).sorted() where name.hasSuffix(".pcap") {
+        for name in try fileManager.contentsOfDirectory(atPath: own.path).sorted() where name.hasSuffix(".pcap") && name != "c2s-misbehaving.pcap" {
             let path = own.appendingPathComponent(name).path
             let keys = String(path.dropLast(".pcap".count)) + ".keys"
             paths.append((name, path, fileManager.fileExists(atPath: keys) ? [keys] : []))
         }
         let shared = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/captures-public")
         if let names = try? fileManager.contentsOfDirectory(atPath: shared.path) {
-            for name in names.sorted() where name.hasSuffix(".pcap") {
+            for name in names.sorted() where name.hasSuffix(".pcap") && name != "c2s-misbehaving.pcap" {
                 paths.append((name, shared.appendingPathComponent(name).path, []))
             }
         }

@@ -107,6 +107,26 @@ import XMPPBase
         #expect(try CheckStream.findings(midStream, checks: "iq-unmatched-response").isEmpty)
     }
 
+    @Test func anErrorRefusingAnIQOfNoValidTypeAnswersIt() throws {
+        // Prosody answers <iq type='fetch'> with bad-request: that error answers the iq, and only
+        // the iq is at fault (iq-invalid-type). A result to it, or an error with another id, is not.
+        let refused = CheckStream.boundSession() + [
+            (.c2s, "<iq type='fetch' id='f1'><ping xmlns='urn:xmpp:ping'/></iq>"),
+            (.s2c, "<iq type='error' id='f1'><error type='modify'><bad-request xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"),
+        ]
+        #expect(try CheckStream.findings(refused, checks: "iq-unmatched-response,iq-invalid-type").findingIDs == ["iq-invalid-type"])
+        let otherID = CheckStream.boundSession() + [
+            (.c2s, "<iq type='fetch' id='f1'><ping xmlns='urn:xmpp:ping'/></iq>"),
+            (.s2c, "<iq type='error' id='f2'><error type='modify'><bad-request xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"),
+        ]
+        #expect(try CheckStream.findings(otherID, checks: "iq-unmatched-response").findingIDs == ["iq-unmatched-response"])
+        let result = CheckStream.boundSession() + [
+            (.c2s, "<iq type='fetch' id='f1'><ping xmlns='urn:xmpp:ping'/></iq>"),
+            (.s2c, "<iq type='result' id='f1'/>"),
+        ]
+        #expect(try CheckStream.findings(result, checks: "iq-unmatched-response").findingIDs == ["iq-unmatched-response"])
+    }
+
     @Test func resultOnAStreamNotSeenFromItsStartIsFine() throws {
         // The server's stanza comes before the client's stream header: the capture began mid-way.
         let stream: [(Direction?, String)] = [(.s2c, "<iq type='result' id='m0'/>")] + CheckStream.boundSession() + [
@@ -263,7 +283,7 @@ enum CheckCaptures {
     static func all() throws -> [(name: String, path: String, keyLogs: [String])] {
         var captures: [(String, String, [String])] = []
         for directory in [own, publicCaptures] {
-            let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".pcap") }.sorted()
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".pcap") && $0 != "c2s-misbehaving.pcap" }.sorted()
             for name in names {
                 let path = directory.appendingPathComponent(name).path
                 let keys = String(path.dropLast(".pcap".count)) + ".keys"

@@ -46,6 +46,10 @@ public enum CheckCatalog {
         SASLSSDPMismatch.self,
 
         // stream management (Rules/StreamManagement*.swift)
+        StreamManagementAckWrongH.self,
+        StreamManagementRequestUnanswered.self,
+        StreamManagementResumeWrongH.self,
+        StreamManagementResumedWrongH.self,
 
     ]
 

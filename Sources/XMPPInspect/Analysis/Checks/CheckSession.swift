@@ -110,9 +110,12 @@ public final class CheckSession {
             streamClosed[record.direction] = record.seq
         case .gap:
             hadGap.insert(record.direction)
+            managed?.hadGap.insert(record.direction)
         case .parseError:
             // Bytes from the middle of a stream came first: what went before is unknown.
             if record.error?.condition == "joined-mid-stream" && streamNamespace == nil { joinedMidStream = true }
+            // What could not be read may have held stanzas: the stream management counts are unsure.
+            managed?.hadGap.insert(record.direction)
         case .tls, .tlsEstablished, .tlsStart:
             isEncrypted = true
         case .stanza:
@@ -146,6 +149,12 @@ public final class CheckSession {
             observeFeatures(features, seq: record.seq)
         case ("success", XMPPNamespace.sasl?, .s2c):
             authenticationSeq = record.seq
+        case ("authenticate", CheckNamespace.sasl2?, .c2s):
+            // XEP-0388 with XEP-0198: a `<resume/>` inline, answered by `<resumed/>` in `<success/>`.
+            guard checked.rawContains("resume"),
+                  let resume = checked.element?.firstChild("resume", namespace: CheckNamespace.streamManagement),
+                  let previd = resume[attribute: "previd"], let h = resume[attribute: "h"].flatMap(UInt32.init) else { return }
+            resumeRequest = (previd, h, record.seq)
         case ("success", CheckNamespace.sasl2?, .s2c):
             authenticationSeq = record.seq
             guard let success = checked.element else { return }
@@ -248,14 +257,22 @@ public final class CheckSession {
     }
 
     /// `<resumed previd h/>`: the old session continues here, counting on from what each side
-    /// says it received.
+    /// says it received (the server's `h` for the client's stanzas, the `h` of the client's
+    /// `<resume/>` for the server's). Each `h` also acknowledges, as an `<a/>` would. A count whose
+    /// starting value is unknown (no `<resume/>` seen) is not kept.
     private func resume(_ resumed: Element, seq: Int) {
         let previd = resumed[attribute: "previd"] ?? resumeRequest?.previd
         let old = previd.flatMap { shared.resumable[$0] }
         let stream = ManagedStream(connection: connection, boundJID: old?.boundJID)
         stream.resumptionID = previd
-        stream.counters.startCounting(.c2s, at: resumed[attribute: "h"].flatMap(UInt32.init) ?? 0, seq: seq)
-        stream.counters.startCounting(.s2c, at: resumeRequest?.h ?? 0, seq: seq)
+        if let h = resumed[attribute: "h"].flatMap(UInt32.init) {
+            stream.counters.startCounting(.c2s, at: h, seq: seq)
+            stream.counters.ackSent(.s2c, h: h, seq: seq)
+        }
+        if let request = resumeRequest, request.previd == previd {
+            stream.counters.startCounting(.s2c, at: request.h, seq: seq)
+            stream.counters.ackSent(.c2s, h: request.h, seq: request.seq)
+        }
         if let previd { shared.resumable[previd] = stream }
         managed = stream
         resumeRequest = nil

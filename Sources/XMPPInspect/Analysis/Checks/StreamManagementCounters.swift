@@ -47,6 +47,11 @@ public struct StreamManagementCounters: Sendable {
         return answered
     }
 
+    /// Whether `a` comes at or before `b` in `h`'s wrapping order: `b` is `a` plus less than 2^31.
+    public static func isAtMost(_ a: UInt32, _ b: UInt32) -> Bool {
+        Int32(bitPattern: b &- a) >= 0
+    }
+
     /// Stream management ended on this connection (`<failed/>`, or a new stream without it).
     public mutating func reset() {
         self = StreamManagementCounters()

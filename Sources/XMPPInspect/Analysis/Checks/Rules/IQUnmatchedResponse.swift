@@ -5,7 +5,8 @@ import XMPPBase
 /// capture), on streams that carry both sides' iqs, and not after a XEP-0198 resumption (the
 /// server then delivers answers to requests of the earlier connection). A second answer to an
 /// answered request is ``IQDuplicateResponse``'s; an answer whose id waits but whose addresses
-/// do not match is left alone.
+/// do not match is left alone, and so is an error answering an iq whose type was not a valid
+/// one (the peer rightly refused it; ``IQInvalidType`` reports the iq).
 struct IQUnmatchedResponse: Check {
     static let descriptor = CheckDescriptor(
         id: "iq-unmatched-response", severity: .warning, spec: "RFC 6120 §8.2.3",
@@ -17,6 +18,8 @@ struct IQUnmatchedResponse: Check {
     private var answered = IQAnsweredRequests()
     /// Whether this connection resumed an earlier stream (XEP-0198).
     private var resumed = false
+    /// iqs of no valid type (`type='fetch'`), by sender and id: an error may answer them.
+    private var invalidType: Set<IQExchange.Key> = []
 
     mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         switch record.event {
@@ -39,6 +42,7 @@ struct IQUnmatchedResponse: Check {
                      .init(seq: record.seq, originator: "", type: record.type ?? ""))
         case "result", "error":
             let requestKey = IQExchange.Key(direction: record.direction.opposite, id: id)
+            if record.type == "error" && invalidType.remove(requestKey) != nil { return }
             let key = IQExchange.Key(direction: record.direction, id: id)
             if let requestSeq = record.record.requestSeq {
                 open.remove(requestKey, seq: requestSeq)
@@ -59,7 +63,8 @@ struct IQUnmatchedResponse: Check {
                             "\(record.label) answers no request: \(other) sent no get or set with id '\(id)' on this connection, which was seen from its start.",
                             about: [record.seq])
         default:
-            return
+            if invalidType.count >= 10_000 { invalidType.removeAll() }
+            invalidType.insert(IQExchange.Key(direction: record.direction, id: id))
         }
     }
 
