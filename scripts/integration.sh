@@ -386,6 +386,12 @@ check "misbehaving client: the proxy's findings are those of the server leg's re
 check "misbehaving client: findings follow the records they name, in the proxy's log too" bash -c "
     python3 scripts/findings-follow-records.py '$mis.proxy.jsonl' | grep -q '^[1-9][0-9]* findings follow' &&
     '$bin' replay '$mis.pcap' --json | python3 scripts/findings-follow-records.py /dev/stdin | grep -q '^[1-9][0-9]* findings follow'"
+# XEP-0198 with a real server (scripts/sm-check.sh): Prosody with mod_smacks and slixmpp's stream
+# management, acks both ways and a resumption: no finding; a client acking a wrong h: sm-ack-wrong-h.
+check "stream management with Prosody and slixmpp: no findings; a wrong <a h/> found" \
+    scripts/sm-check.sh "$bin" "$work/sm"
+check "stream management captures through the library's checks" \
+    env XMPPSCOPE_SM_CAPTURES="$work/sm" swift test --skip-build --disable-xctest --filter StreamManagementChecksTests/prosodyAndSlixmppCaptures
 
 echo "integration: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
