@@ -78,6 +78,24 @@ public final class CheckedRecord {
         return bytes.containsBytes(needle)
     }
 
+    /// Whether the raw XML contains `needle` at least `count` times (a cheap test before building
+    /// the tree: two `<body` are needed for two bodies).
+    public func rawContains(_ needle: StaticString, atLeast count: Int) -> Bool {
+        guard let bytes = record.xmlBytes else { return record.element != nil }
+        return bytes.countBytes(needle, upTo: count) >= count
+    }
+
+    /// The bytes between `<name>` and the next `<` when the raw XML has `<name>` exactly once
+    /// (no attributes, no prefix): a simple element's text read without building the tree. Nil
+    /// when the element is written any other way or more than once: build the tree then.
+    public func rawSimpleText(_ openTag: StaticString) -> ArraySlice<UInt8>? {
+        guard let bytes = record.xmlBytes, bytes.countBytes(openTag, upTo: 2) == 1,
+              let start = bytes.firstOffset(of: openTag) else { return nil }
+        let textStart = start + openTag.utf8CodeUnitCount
+        let end = bytes[textStart...].firstIndex(of: UInt8(ascii: "<")) ?? bytes.endIndex
+        return bytes[textStart..<end]
+    }
+
     /// How findings name this record: `iq get #12 (id 'r1')`.
     public var label: String {
         var text: String
@@ -101,20 +119,37 @@ public final class CheckedRecord {
 extension Array where Element == UInt8 {
     /// Whether these bytes contain `needle`'s UTF-8 bytes.
     func containsBytes(_ needle: StaticString) -> Bool {
+        firstOffset(of: needle) != nil
+    }
+
+    /// How many times `needle` occurs (not overlapping), counting no further than `limit`.
+    func countBytes(_ needle: StaticString, upTo limit: Int) -> Int {
+        var count = 0
+        var from = 0
+        while count < limit, let offset = firstOffset(of: needle, from: from) {
+            count += 1
+            from = offset + needle.utf8CodeUnitCount
+        }
+        return count
+    }
+
+    /// Where `needle`'s UTF-8 bytes first occur at or after `from`, or nil.
+    func firstOffset(of needle: StaticString, from: Int = 0) -> Int? {
         let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
-        guard let first = pattern.first, pattern.count <= count else { return pattern.isEmpty }
+        guard let first = pattern.first else { return from }
+        guard pattern.count <= count - from else { return nil }
         return withUnsafeBufferPointer { haystack in
-            var index = 0
+            var index = from
             let last = haystack.count - pattern.count
             while index <= last {
                 if haystack[index] == first {
                     var matched = 1
                     while matched < pattern.count && haystack[index + matched] == pattern[matched] { matched += 1 }
-                    if matched == pattern.count { return true }
+                    if matched == pattern.count { return index }
                 }
                 index += 1
             }
-            return false
+            return nil
         }
     }
 }

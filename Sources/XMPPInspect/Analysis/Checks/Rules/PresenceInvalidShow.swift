@@ -8,8 +8,11 @@ struct PresenceInvalidShow: Check {
     static let needsDirections = false
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
-        guard record.isStanza, record.kind == "presence", record.childCount > 0, record.rawContains("show"),
-              let presence = record.element else { return }
+        guard record.isStanza, record.kind == "presence", record.childCount > 0, record.rawContains("show") else { return }
+        // The common case, one plain <show>value</show>, is read from the bytes; anything else
+        // (a prefix, attributes, entities, several) from the tree.
+        if let text = record.rawSimpleText("<show>"), Self.isValid(text) { return }
+        guard let presence = record.element else { return }
         for show in presence.elements where show.name == "show" && show.namespace == presence.namespace {
             let value = show.text.trimmingCharacters(in: " \t\r\n")
             switch value {
@@ -22,5 +25,15 @@ struct PresenceInvalidShow: Check {
                 return
             }
         }
+    }
+
+    /// Whether `text` is one of the four values, with spaces around it at most.
+    private static func isValid(_ text: ArraySlice<UInt8>) -> Bool {
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        guard let first = text.firstIndex(where: { !isSpace($0) }),
+              let last = text.lastIndex(where: { !isSpace($0) }) else { return false }
+        let value = text[first...last]
+        return value.elementsEqual("away".utf8) || value.elementsEqual("chat".utf8)
+            || value.elementsEqual("dnd".utf8) || value.elementsEqual("xa".utf8)
     }
 }
