@@ -118,6 +118,20 @@ import XMPPCapture
         #expect(findings(withHandshake: false) == [])
     }
 
+    @Test func byteSearchesFindEveryOccurrenceUpToTheEnd() {
+        let bytes = Array("<body>a</body><body>b</body><bod".utf8)
+        #expect(bytes.firstOffset(of: "<body") == 0)
+        #expect(bytes.firstOffset(of: "<body", from: 1) == 14)
+        #expect(bytes.firstOffset(of: "<bod", from: 15) == 28)
+        #expect(bytes.firstOffset(of: "<body", from: 15) == nil)
+        #expect(bytes.countBytes("<body", upTo: 5) == 2)
+        #expect(bytes.countBytes("<body", upTo: 1) == 1)
+        #expect(bytes.countBytes("</body>", upTo: 5) == 2)
+        #expect(bytes.countBytes("b", upTo: 99) == 6)
+        #expect(!bytes.containsBytes("<thread"))
+        #expect([UInt8]().firstOffset(of: "x") == nil)
+    }
+
     @Test func selectionParsesIncludesAndExcludesAndNamesTheClosestUnknownID() throws {
         #expect(try CheckSelection(parsing: "iq-missing-id").ids == ["iq-missing-id"])
         #expect(try CheckSelection(parsing: "-iq-missing-id").ids == CheckSelection.all.ids.subtracting(["iq-missing-id"]))

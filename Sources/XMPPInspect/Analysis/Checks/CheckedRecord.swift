@@ -1,5 +1,8 @@
 public import XMPPCore
 public import XMPPBase
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A record as checks see it: the record, its top element's attributes, and its whole element
 /// tree, built at most once and only when a check asks for it (most records never need it).
@@ -133,21 +136,22 @@ extension Array where Element == UInt8 {
         return count
     }
 
-    /// Where `needle`'s UTF-8 bytes first occur at or after `from`, or nil.
+    /// Where `needle`'s UTF-8 bytes first occur at or after `from`, or nil (`memchr` for its first
+    /// byte, then `memcmp`: both vectorised in the C library).
     func firstOffset(of needle: StaticString, from: Int = 0) -> Int? {
-        let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
-        guard let first = pattern.first else { return from }
-        guard pattern.count <= count - from else { return nil }
-        return withUnsafeBufferPointer { haystack in
+        let length = needle.utf8CodeUnitCount
+        guard length > 0 else { return from }
+        guard from >= 0, length <= count - from else { return nil }
+        return withUnsafeBufferPointer { haystack -> Int? in
+            guard let base = haystack.baseAddress else { return nil }
+            let first = Int32(needle.utf8Start.pointee)
             var index = from
-            let last = haystack.count - pattern.count
+            let last = haystack.count - length
             while index <= last {
-                if haystack[index] == first {
-                    var matched = 1
-                    while matched < pattern.count && haystack[index + matched] == pattern[matched] { matched += 1 }
-                    if matched == pattern.count { return index }
-                }
-                index += 1
+                guard let hit = memchr(base + index, first, last - index + 1) else { return nil }
+                let offset = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                if memcmp(base + offset, needle.utf8Start, length) == 0 { return offset }
+                index = offset + 1
             }
             return nil
         }
