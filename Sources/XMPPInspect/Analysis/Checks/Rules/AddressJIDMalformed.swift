@@ -8,13 +8,32 @@ struct AddressJIDMalformed: Check {
     )
     static let needsDirections = false
 
-    func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
+    /// The last few addresses found valid: a connection's stanzas repeat a handful of JIDs, and
+    /// comparing a string costs less than validating it.
+    private var recentlyValid: [String] = []
+    private var next = 0
+    private static let remembered = 8
+
+    mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.isStanza || record.event == .streamOpen else { return }
-        if let from = record.from, let problem = JIDSyntax.problem(in: from) {
+        if let from = record.from, let problem = problem(in: from) {
             findings.report(Self.descriptor, "\(record.label): from='\(from)' is not a valid JID: \(problem).", about: [record.seq])
         }
-        if let to = record.to, let problem = JIDSyntax.problem(in: to) {
+        if let to = record.to, let problem = problem(in: to) {
             findings.report(Self.descriptor, "\(record.label): to='\(to)' is not a valid JID: \(problem).", about: [record.seq])
         }
+    }
+
+    /// What is wrong with `jid`, or nil; remembers the valid ones.
+    private mutating func problem(in jid: String) -> String? {
+        if recentlyValid.contains(jid) { return nil }
+        if let problem = JIDSyntax.problem(in: jid) { return problem }
+        if recentlyValid.count < Self.remembered {
+            recentlyValid.append(jid)
+        } else {
+            recentlyValid[next] = jid
+            next = (next + 1) % Self.remembered
+        }
+        return nil
     }
 }
