@@ -63,6 +63,24 @@ import XMPPCapture
         lines.removeAll()
     }
 
+    @Test func aRedactedRecordReadFromALogIsStillChecked() throws {
+        // The PLAIN <auth> is redacted in the log; its mechanism is still there to check.
+        let plain = CheckStream.boundSession().map { ($0.0, $0.1.replacingOccurrences(of: "mechanism='SCRAM-SHA-1'", with: "mechanism='PLAIN'")) }
+        let records = try CheckStream.records(plain, checks: "sasl-plain-unencrypted")
+        #expect(records.findingIDs == ["sasl-plain-unencrypted"])
+        #expect(records.contains { $0.kind == "auth" && $0.redacted })
+        let runner = CheckRunner(selection: try CheckSelection(parsing: "sasl-plain-unencrypted"))
+        var again: [Record] = []
+        for record in records where record.event != .finding {
+            var line: [UInt8] = []
+            JSONLinesWriter.encode(record, into: &line)
+            var back = try line.withUnsafeBufferPointer { try RecordDecoder.decode($0) }
+            back.findingIDs = []
+            again += runner.check(&back)
+        }
+        #expect(again.map(\.finding) == records.filter { $0.event == .finding }.map(\.finding))
+    }
+
     @Test func summaryAndStatsCountFindingsByCheck() throws {
         let records = try CheckStream.records(stream, checks: "iq-missing-id")
         let summary = SummaryReport(output: nil)

@@ -38,7 +38,8 @@ public final class CheckedRecord {
             element = tree
         } else if let framed {
             element = framed.completeElement()
-        } else if let xml = record.xmlBytes, !record.redacted {
+        } else if let xml = record.xmlBytes {
+            // A redacted element keeps its attributes and structure; only secret text is replaced.
             element = record.event == .streamOpen ? Element.parseStreamHeader(xml) : Element.parse(xml)
         } else {
             element = nil
