@@ -3,8 +3,10 @@ import XMPPBase
 /// What the iq and error checks share: how to key a request, when requests and their responses
 /// travel on one connection, how to name a side and compare addresses.
 enum IQExchange {
-    /// Maps kept per connection hold at most this many entries (they are emptied past it).
-    static let capacity = 10_000
+    /// Maps kept per connection hold at most this many entries (they are emptied past it). Open
+    /// requests rarely number more than a few dozen; an answer repeated, or an error replied to,
+    /// more than a thousand stanzas later goes unseen, and memory stays flat on long captures.
+    static let capacity = 1_000
 
     /// A stanza id as sent one way on a connection.
     struct Key: Hashable {
