@@ -1,5 +1,6 @@
 /// The last response sent per direction and id that answered a request, so a second one can be
-/// recognised. Bounded: past ``IQExchange/capacity`` it starts afresh.
+/// recognised. Only the recent ones: past ``capacity`` it starts afresh (a second answer comes
+/// soon after the first, and a connection's memory must not grow with its length).
 struct IQAnsweredRequests {
     /// A response and the request it answered.
     struct Answer {
@@ -11,10 +12,11 @@ struct IQAnsweredRequests {
     }
 
     private var answers: [IQExchange.Key: Answer] = [:]
+    static let capacity = 256
 
     /// `response` (going `key.direction`, with `key.id`) answered the request `requestSeq`.
     mutating func note(_ key: IQExchange.Key, _ answer: Answer) {
-        if answers.count >= IQExchange.capacity && answers[key] == nil { answers.removeAll() }
+        if answers.count >= Self.capacity && answers[key] == nil { answers.removeAll(keepingCapacity: true) }
         answers[key] = answer
     }
 
