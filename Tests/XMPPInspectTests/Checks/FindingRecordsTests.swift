@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import XMPPBase
 import XMPPCapture
@@ -134,6 +135,31 @@ import XMPPCapture
         }
         #expect(findings(withHandshake: true) == ["session-no-stream-close"])
         #expect(findings(withHandshake: false) == [])
+    }
+
+    @Test func checksSeeingOnlyTheRecordsTheyAreInterestedInFindWhatTheyFindSeeingAll() throws {
+        // Every capture, the misbehaving client's too: its records through the checks twice.
+        let folders = [repositoryRoot.appendingPathComponent("captures"),
+                       repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/captures-public")]
+        var total = 0
+        for folder in folders {
+            for name in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() where name.hasSuffix(".pcap") {
+                let path = folder.appendingPathComponent(name).path
+                let keys = String(path.dropLast(5)) + ".keys"
+                let records = try replayRecords(path, options: InspectorOptions(keepsElements: false, checks: nil),
+                                                keyLogs: FileManager.default.fileExists(atPath: keys) ? [keys] : [])
+                func findings(byInterest: Bool) -> [Finding?] {
+                    let runner = CheckRunner(selection: .all, dispatchesByInterest: byInterest)
+                    var found: [Record] = []
+                    for var record in records { found += runner.check(&record) }
+                    return (found + runner.endAll()).map(\.finding)
+                }
+                let narrow = findings(byInterest: true)
+                #expect(narrow == findings(byInterest: false), "\(name)")
+                total += narrow.count
+            }
+        }
+        #expect(total >= 40)
     }
 
     @Test func byteSearchesFindEveryOccurrenceUpToTheEnd() {

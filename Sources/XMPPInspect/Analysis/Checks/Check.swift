@@ -8,6 +8,8 @@ public protocol Check: SendableMetatype {
     /// Whether it needs to know which side sent what: checks that do are off for a raw text file
     /// that holds both sides in one stream.
     static var needsDirections: Bool { get }
+    /// Which records it looks at (all by default): it is not called for the others.
+    static var interests: CheckInterest { get }
     init()
     /// Looks at one record. Follow-ups of unanswered requests (``Record/unanswered``) come here too.
     mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList)
@@ -17,5 +19,6 @@ public protocol Check: SendableMetatype {
 
 extension Check {
     public static var needsDirections: Bool { true }
+    public static var interests: CheckInterest { .all }
     public mutating func finish(in session: CheckSession, findings: inout FindingList) {}
 }

@@ -17,15 +17,29 @@ public final class CheckRunner {
     private final class ConnectionChecks {
         let session: CheckSession
         var checks: [any Check]
+        /// For each single interest (``CheckInterest/singles``), the indices of the checks that have it.
+        let interested: [[Int]]
 
         init(session: CheckSession, types: [any Check.Type]) {
             self.session = session
             checks = types.map { $0.init() }
+            interested = CheckInterest.singles.map { interest in
+                types.indices.filter { types[$0].interests.contains(interest) }
+            }
         }
     }
 
+    /// Whether each record goes only to the checks interested in it (tests compare with false).
+    let dispatchesByInterest: Bool
+
     public init(selection: CheckSelection = .all) {
         self.selection = selection
+        dispatchesByInterest = true
+    }
+
+    init(selection: CheckSelection, dispatchesByInterest: Bool) {
+        self.selection = selection
+        self.dispatchesByInterest = dispatchesByInterest
     }
 
     /// A connection begins; `directionsKnown` is false for raw text holding both sides in one
@@ -50,8 +64,16 @@ public final class CheckRunner {
         guard record.event != .finding else { return [] }
         let state = state(of: record.connection)
         checked.load(record, framed: framed)
-        for index in state.checks.indices {
-            state.checks[index].examine(checked, in: state.session, findings: &findings)
+        if dispatchesByInterest {
+            let interest = CheckInterest.of(record)
+            let slot = CheckInterest.singles.firstIndex(of: interest) ?? CheckInterest.singles.count - 1
+            for index in state.interested[slot] {
+                state.checks[index].examine(checked, in: state.session, findings: &findings)
+            }
+        } else {
+            for index in state.checks.indices {
+                state.checks[index].examine(checked, in: state.session, findings: &findings)
+            }
         }
         state.session.observe(checked)
         guard !findings.isEmpty else { return [] }

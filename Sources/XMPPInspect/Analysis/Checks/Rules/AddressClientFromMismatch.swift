@@ -6,6 +6,7 @@ struct AddressClientFromMismatch: Check {
         rule: "A 'from' on a stanza a client sends must be the full JID the stream is bound to; the server rewrites or rejects any other.",
         hint: "Leave 'from' out (the server stamps it) or use exactly the JID the bind result returned."
     )
+    static let interests: CheckInterest = .stanzas
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.direction == .c2s, record.isStanza, let from = record.from,

@@ -6,6 +6,7 @@ struct AddressClientFromSet: Check {
         rule: "A client need not put 'from' on what it sends: the server stamps its full JID on every stanza from the client.",
         hint: "Leave 'from' out of stanzas a client sends; the server fills it in."
     )
+    static let interests: CheckInterest = .stanzas
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.direction == .c2s, record.isStanza, let from = record.from,

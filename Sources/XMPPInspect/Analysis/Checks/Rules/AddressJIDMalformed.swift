@@ -6,6 +6,7 @@ struct AddressJIDMalformed: Check {
         rule: "Every address is a valid JID: a non-empty domain, no empty localpart before '@' or resource after '/', no part over 1023 bytes, and no forbidden characters.",
         hint: "Build JIDs from their parts with a JID library that validates them; escape a localpart's special characters (XEP-0106) instead of sending them raw."
     )
+    static let interests: CheckInterest = [.stanzas, .streamOpen]
     static let needsDirections = false
 
     /// The last few addresses found valid: a connection's stanzas repeat a handful of JIDs, and

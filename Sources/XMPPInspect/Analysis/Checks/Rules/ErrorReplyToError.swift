@@ -7,6 +7,7 @@ struct ErrorReplyToError: Check {
         rule: "An entity never responds to a stanza of type 'error', not even with another error.",
         hint: "Never answer a stanza of type error: handle or log it, and drop it."
     )
+    static let interests: CheckInterest = .stanzas
 
     /// An error stanza one side received.
     private struct ReceivedError {

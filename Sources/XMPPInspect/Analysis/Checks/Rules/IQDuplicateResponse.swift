@@ -6,6 +6,7 @@ struct IQDuplicateResponse: Check {
         rule: "A get or set is answered exactly once: one result or one error, never both or two.",
         hint: "Send one response per request and stop; if processing fails after a result went out, do not send an error too."
     )
+    static let interests: CheckInterest = .iq
 
     private var answered = IQAnsweredRequests()
 

@@ -7,6 +7,7 @@ struct IQIDReused: Check {
         rule: "A request's id is unique among its sender's requests still awaiting a response, so each response pairs with exactly one request.",
         hint: "Generate ids from a counter or a random source, and never reuse one before its response arrived."
     )
+    static let interests: CheckInterest = .iq
 
     private var open = IQOpenRequests()
 

@@ -6,6 +6,7 @@ struct IQInvalidType: Check {
         rule: "An iq's 'type' attribute is required and is one of get, set, result or error.",
         hint: "Set type='get' or 'set' on requests and type='result' or 'error' on the responses to them."
     )
+    static let interests: CheckInterest = .iq
     static let needsDirections = false
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {

@@ -5,6 +5,7 @@ struct IQMissingID: Check {
         rule: "Every iq carries an 'id' attribute: the response repeats it, and it is how the requester pairs them.",
         hint: "Give every iq an id that is unique on the stream (a counter or a random string)."
     )
+    static let interests: CheckInterest = .iq
     static let needsDirections = false
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {

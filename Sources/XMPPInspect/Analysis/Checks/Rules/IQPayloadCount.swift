@@ -8,6 +8,7 @@ struct IQPayloadCount: Check {
         rule: "An iq get or set holds exactly one child element (the payload naming the request); a result holds at most one.",
         hint: "Send one request per iq (one payload element); split several into separate iqs, and answer with at most one element."
     )
+    static let interests: CheckInterest = .iq
     static let needsDirections = false
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {

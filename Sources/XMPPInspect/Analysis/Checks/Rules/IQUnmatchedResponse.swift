@@ -13,6 +13,7 @@ struct IQUnmatchedResponse: Check {
         rule: "An iq result or error is only sent in answer to a get or set with the same id.",
         hint: "Answer only requests you received, copying their id; never send a result or error unprompted."
     )
+    static let interests: CheckInterest = [.iq, .nonza]
 
     private var open = IQOpenRequests()
     private var answered = IQAnsweredRequests()

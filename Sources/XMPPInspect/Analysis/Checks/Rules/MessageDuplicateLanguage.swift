@@ -8,6 +8,7 @@ struct MessageDuplicateLanguage: Check {
         rule: "Several <body/> or <subject/> elements in one message must each be in a different language (xml:lang, inherited from the message or the stream).",
         hint: "Send one <body/> (and one <subject/>) per language, each with its own xml:lang; merge the text otherwise."
     )
+    static let interests: CheckInterest = .message
     static let needsDirections = false
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {

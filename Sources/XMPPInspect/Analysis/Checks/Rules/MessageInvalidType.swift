@@ -5,6 +5,7 @@ struct MessageInvalidType: Check {
         rule: "A message's 'type' is one of chat, error, groupchat, headline or normal.",
         hint: "Use one of the five types; leave 'type' out for a normal message."
     )
+    static let interests: CheckInterest = .message
     static let needsDirections = false
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {

@@ -6,6 +6,7 @@ struct MessageMissingType: Check {
         rule: "A message without 'type' is of type 'normal'; a sender should say which type it means.",
         hint: "Set type='chat' for one-to-one chat (or 'normal' explicitly when that is what is meant)."
     )
+    static let interests: CheckInterest = .message
     static let needsDirections = false
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {

@@ -8,6 +8,7 @@ struct MessageReplyWithoutThread: Check {
         rule: "A reply to a message that names a <thread/> should repeat that thread, so both sides keep the conversation together.",
         hint: "Copy the <thread/> of the message you answer into the reply (or start a new thread on purpose with a new id)."
     )
+    static let interests: CheckInterest = .message
 
     /// A threaded message waiting for the receiving side's reply.
     private struct Awaited {

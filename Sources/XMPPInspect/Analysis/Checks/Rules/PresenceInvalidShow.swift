@@ -5,6 +5,7 @@ struct PresenceInvalidShow: Check {
         rule: "A presence's <show/> holds exactly one of away, chat, dnd or xa; plain availability has no <show/>.",
         hint: "Send one of the four values, or leave <show/> out for plain 'online'; put free text in <status/>."
     )
+    static let interests: CheckInterest = .presence
     static let needsDirections = false
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {

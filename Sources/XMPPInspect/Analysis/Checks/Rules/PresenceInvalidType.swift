@@ -5,6 +5,7 @@ struct PresenceInvalidType: Check {
         rule: "A presence's 'type' is one of error, probe, subscribe, subscribed, unavailable, unsubscribe or unsubscribed; available presence has none.",
         hint: "Leave 'type' out for available presence (there is no type='available'); otherwise use one of the seven types."
     )
+    static let interests: CheckInterest = .presence
     static let needsDirections = false
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {

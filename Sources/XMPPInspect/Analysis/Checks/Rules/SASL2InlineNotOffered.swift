@@ -9,6 +9,7 @@ struct SASL2InlineNotOffered: Check {
         rule: "A client requests inline in <authenticate/> only what the server listed in the <authentication/> feature's <inline/>: <bind xmlns='urn:xmpp:bind:0'/> only when Bind 2 is offered, features inside it only when listed as Bind 2 <feature var/>, FAST elements only when <fast/> is offered, XEP-0198 <resume/>/<enable/> only when stream management is offered.",
         hint: "Read the <inline/> element of the SASL2 feature and include only the requests it lists; do the rest after authentication in the classic way."
     )
+    static let interests: CheckInterest = .nonza
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.event == .nonza, record.kind == "authenticate", record.direction == .c2s,

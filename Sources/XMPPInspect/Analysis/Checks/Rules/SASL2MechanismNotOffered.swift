@@ -8,6 +8,7 @@ struct SASL2MechanismNotOffered: Check {
         rule: "The SASL2 <authenticate/> names a mechanism the server announced in its <authentication/> feature (or, for a FAST token, in the inline <fast/> feature); the server must fail any other.",
         hint: "Pick the mechanism from the <authentication/> feature of this stream (FAST token mechanisms from its <inline><fast/>)."
     )
+    static let interests: CheckInterest = .nonza
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.event == .nonza, record.kind == "authenticate", record.direction == .c2s,

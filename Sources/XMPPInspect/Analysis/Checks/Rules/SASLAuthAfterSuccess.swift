@@ -7,6 +7,7 @@ struct SASLAuthAfterSuccess: Check {
         rule: "Once SASL authentication has succeeded on a connection, no further authentication exchange may start on it (XMPP permits only one).",
         hint: "After <success/> restart the stream (SASL) or continue with the new features (SASL2); to log in as someone else, open a new connection."
     )
+    static let interests: CheckInterest = .nonza
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.event == .nonza, record.direction == .c2s,

@@ -7,6 +7,7 @@ struct SASLMechanismNotOffered: Check {
         rule: "The initiating entity picks its SASL mechanism from those the receiving entity offered in <mechanisms/> on this stream.",
         hint: "Read <mechanisms/> from the stream features after each stream (re)start and choose only among those; do not reuse a mechanism remembered from another server or stream."
     )
+    static let interests: CheckInterest = .nonza
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.event == .nonza, record.kind == "auth", record.direction == .c2s,

@@ -7,6 +7,7 @@ struct SASLPlainUnencrypted: Check {
         rule: "PLAIN sends the password in clear, so it is used only on a stream protected by TLS.",
         hint: "Negotiate STARTTLS (or connect with direct TLS) before authenticating, prefer SCRAM, and have the server stop offering PLAIN without TLS."
     )
+    static let interests: CheckInterest = .nonza
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.event == .nonza, record.direction == .c2s,

@@ -11,6 +11,7 @@ struct SASLSSDPMismatch: Check {
         rule: "The downgrade-protection hash in the SCRAM server-first message equals the hash (with the SCRAM mechanism's hash function) of the sorted mechanism list, and the sorted channel-binding types, that the client was offered on this stream.",
         hint: "If nothing sits between client and server, fix the server's hash input: exactly the mechanisms (of the SASL profile in use) and XEP-0440 channel-binding types it advertised on this stream, sorted by octet, with the delimiters of the XEP version it implements. Otherwise find out who edited the stream features."
     )
+    static let interests: CheckInterest = .nonza
 
     /// The client's SCRAM `<auth>`/`<authenticate>` waiting for its first challenge.
     private var pending: (mechanism: String, sasl2: Bool, seq: Int)?

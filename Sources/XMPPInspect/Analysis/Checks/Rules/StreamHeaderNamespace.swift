@@ -10,6 +10,7 @@ struct StreamHeaderNamespace: Check {
         rule: "The stream element is qualified by http://etherx.jabber.org/streams, its default (content) namespace is jabber:client, jabber:server or a component namespace, and both sides declare the same one.",
         hint: "Open the stream with <stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'> (jabber:server between servers) and answer with the namespace the other side declared."
     )
+    static let interests: CheckInterest = .streamOpen
 
     static let contentNamespaces: Set<String> = [
         XMPPNamespace.client, XMPPNamespace.server, XMPPNamespace.componentAccept, XMPPNamespace.componentConnect,

@@ -6,6 +6,7 @@ struct StreamHeaderVersion: Check {
         rule: "A stream header carries version='1.0' (or a higher version); without it the peer treats the stream as version 0.9, which has no stream features.",
         hint: "Put version='1.0' on every <stream:stream> header, both the initial one and the one after each stream restart."
     )
+    static let interests: CheckInterest = .streamOpen
 
     /// Whether the initiating side's current header announced 1.0 or later (the response may only
     /// announce what the initiating side did).

@@ -10,6 +10,7 @@ struct StreamManagementResumeWrongH: Check {
         rule: "The 'h' of <resume/> is the number of the server's stanzas the client received on the stream it resumes: at least what it acknowledged there, at most what the server sent there.",
         hint: "Keep the inbound counter of the old stream (mod 2^32) and send it unchanged in <resume h='…'/>; do not reset it on reconnecting, nor count stanzas of the new connection."
     )
+    static let interests: CheckInterest = .nonza
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.event == .nonza, record.direction == .c2s else { return }

@@ -10,6 +10,7 @@ struct StreamManagementResumedWrongH: Check {
         rule: "The 'h' of <resumed/> is the number of the client's stanzas the server handled on the stream resumed: at least what it acknowledged there, at most what the client sent there.",
         hint: "Answer <resume/> with the old session's inbound counter (mod 2^32), kept with the detached session; not a count restarted on the new connection."
     )
+    static let interests: CheckInterest = .nonza
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.event == .nonza, record.direction == .s2c else { return }
