@@ -36,16 +36,7 @@ PROXY_PID=""
 CLIENT_TCPDUMP_PID=""
 
 log() { printf 'make-captures: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-# Stop a process we started, by PID, and reap it.
-stop_pid() {
-    local pid=$1
-    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-        kill "$pid" 2>/dev/null || true
-    fi
-    [[ -n $pid ]] && wait "$pid" 2>/dev/null || true
-}
+source "$REPO/scripts/lib/peers.sh"
 
 cleanup() {
     stop_pid "$PROXY_PID"
@@ -100,40 +91,6 @@ EOF
         prosodyctl --config "$dir/prosody.cfg.lua" register "$user" "$DOMAIN" "$PASSWORD" \
             >>"$dir/prosodyctl.log" 2>&1 || die "registering $user failed: $(cat "$dir/prosodyctl.log")"
     done
-}
-
-# Bounded waits: poll every 0.1 s, at most 20 s.
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-wait_listening() {  # PID PORT: until PORT accepts, or fail early if PID died
-    local i
-    for ((i = 0; i < 200; i++)); do
-        kill -0 "$1" 2>/dev/null || return 1
-        port_open "$2" && return 0
-        sleep 0.1
-    done
-    return 1
-}
-wait_capturing() {  # STDERR-FILE: tcpdump says "listening on" once it captures
-    local i
-    for ((i = 0; i < 200; i++)); do
-        grep -qs "listening on" "$1" && return 0
-        sleep 0.1
-    done
-    return 1
-}
-# Fail with the end of the server's log (the temp dir is removed on exit).
-die_with_log() {
-    local dir=$1; shift
-    log "error: $*"
-    tail -n 30 "$dir/prosody.out" "$dir/prosody.log" >&2 2>/dev/null || true
-    exit 1
-}
-
-# dropped_by_kernel TCPDUMP-STDERR: how many packets tcpdump says the kernel dropped (0 if none).
-dropped_by_kernel() {
-    local n
-    n=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel$/\1/p' "$1" | head -n 1)
-    echo "${n:-0}"
 }
 
 # capture NAME PORT TLS(yes|no) SCENARIO [session.py options]: capture_once, again (from a fresh

@@ -33,16 +33,7 @@ TCPDUMP_PID=""
 PROXY_PID=""
 
 log() { printf 'make-check-captures: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-# Stop a process we started, by PID, and reap it.
-stop_pid() {
-    local pid=$1
-    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-        kill "$pid" 2>/dev/null || true
-    fi
-    [[ -n $pid ]] && wait "$pid" 2>/dev/null || true
-}
+source "$REPO/scripts/lib/peers.sh"
 
 cleanup() {
     stop_pid "$PROXY_PID"
@@ -60,38 +51,7 @@ done
 [[ $(id -u) -eq 0 ]] || die "run as root (tcpdump on lo, prosody run_as_root)"
 mkdir -p "$OUTDIR"
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 port_open "$PORT" && die "port $PORT on 127.0.0.1 is already in use"
-
-# Bounded waits: poll every 0.1 s, at most 20 s.
-wait_listening() {  # PID PORT: until PORT accepts, or fail early if PID died
-    local i
-    for ((i = 0; i < 200; i++)); do
-        kill -0 "$1" 2>/dev/null || return 1
-        port_open "$2" && return 0
-        sleep 0.1
-    done
-    return 1
-}
-wait_capturing() {  # STDERR-FILE: tcpdump says "listening on" once it captures
-    local i
-    for ((i = 0; i < 200; i++)); do
-        grep -qs "listening on" "$1" && return 0
-        sleep 0.1
-    done
-    return 1
-}
-die_with_log() {
-    local dir=$1; shift
-    log "error: $*"
-    tail -n 30 "$dir/prosody.out" "$dir/prosody.log" >&2 2>/dev/null || true
-    exit 1
-}
-dropped_by_kernel() {  # TCPDUMP-STDERR: how many packets the kernel dropped (0 if none)
-    local n
-    n=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel$/\1/p' "$1" | head -n 1)
-    echo "${n:-0}"
-}
 
 # A Prosody config in DIR: plain TCP only, PLAIN allowed without TLS, three accounts.
 write_config() {

@@ -30,13 +30,7 @@ PROSODY_PID=""
 TCPDUMP_PID=""
 
 log() { printf 'sm-check: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-stop_pid() {
-    local pid=$1
-    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi
-    [[ -n $pid ]] && wait "$pid" 2>/dev/null || true
-}
+source "$REPO/scripts/lib/peers.sh"
 cleanup() {
     stop_pid "$TCPDUMP_PID"
     stop_pid "$PROSODY_PID"
@@ -56,7 +50,6 @@ ls /usr/lib/prosody/modules/mod_smacks.lua >/dev/null 2>&1 \
     || die "Prosody's mod_smacks is not installed"
 mkdir -p "$OUTDIR"
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 port_open "$PORT" && die "port $PORT on 127.0.0.1 is already in use"
 
 # The server: plain c2s (everything readable), stream management on.
@@ -84,17 +77,10 @@ for user in alice bob; do
 done
 prosody --config "$WORK/prosody.cfg.lua" -F >"$WORK/prosody.out" 2>&1 &
 PROSODY_PID=$!
-for ((i = 0; i < 200; i++)); do
-    kill -0 "$PROSODY_PID" 2>/dev/null || break
-    port_open "$PORT" && break
-    sleep 0.1
-done
-port_open "$PORT" || { tail -n 20 "$WORK/prosody.out" "$WORK/prosody.log" >&2 2>/dev/null; die "Prosody did not listen on $PORT"; }
+wait_listening "$PROSODY_PID" "$PORT" || die_with_log "$WORK" "Prosody did not listen on $PORT"
 
-# The replay's options: only the stream management checks, once the command line has --checks
-# (without it, the library default decides which checks run).
-checks=()
-"$BIN" replay --help 2>&1 | grep -q -- '--checks' && checks=(--checks "$SM_CHECKS")
+# The replay runs only the stream management checks.
+checks=(--checks "$SM_CHECKS")
 
 # capture NAME [sm_session.py options]: records one client run into OUTDIR/NAME.pcap and
 # replays it into OUTDIR/NAME.jsonl.
@@ -102,8 +88,7 @@ capture() {
     local name=$1; shift
     tcpdump -i lo -U --immediate-mode -B 16384 -Z root -w "$OUTDIR/$name.pcap" "tcp port $PORT" 2>"$WORK/$name.tcpdump.err" &
     TCPDUMP_PID=$!
-    for ((i = 0; i < 200; i++)); do grep -qs "listening on" "$WORK/$name.tcpdump.err" && break; sleep 0.1; done
-    grep -qs "listening on" "$WORK/$name.tcpdump.err" || die "tcpdump did not start: $(cat "$WORK/$name.tcpdump.err")"
+    wait_capturing "$WORK/$name.tcpdump.err" || die "tcpdump did not start: $(cat "$WORK/$name.tcpdump.err")"
     local status=0
     timeout "$SESSION_TIMEOUT" "$PYTHON" "$REPO/scripts/peers/sm_session.py" \
         --domain "$DOMAIN" --port "$PORT" --password "$PASSWORD" "$@" || status=$?
@@ -114,8 +99,8 @@ capture() {
     sleep 0.3   # let the last FIN/ACK reach the capture
     stop_pid "$TCPDUMP_PID"; TCPDUMP_PID=""
     local dropped
-    dropped=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel$/\1/p' "$WORK/$name.tcpdump.err" | head -n 1)
-    [[ ${dropped:-0} -eq 0 ]] || die "$name: the kernel dropped $dropped packets; the capture is not whole"
+    dropped=$(dropped_by_kernel "$WORK/$name.tcpdump.err")
+    [[ $dropped -eq 0 ]] || die "$name: the kernel dropped $dropped packets; the capture is not whole"
     "$BIN" replay "$OUTDIR/$name.pcap" --json "${checks[@]}" >"$OUTDIR/$name.jsonl" \
         || die "$name: $BIN replay failed"
 }

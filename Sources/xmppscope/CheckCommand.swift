@@ -76,11 +76,15 @@ struct CheckCommand: ParsableCommand {
             } else {
                 sink = FindingsOnly(JSONLinesWriter(output: stdout))
             }
-            let tally = FindingCounter(sink)
+            let tally = FindingTally()
+            let consume = { (record: Record) in
+                tally.count(record)
+                sink.consume(record)
+            }
             do {
                 if file != "-", (try? InputKind.detect(path: file)) != nil {
                     let inspector = Inspector(options: InspectorOptions(keepsElements: false, checks: selection), keyLog: keyLog) {
-                        tally.consume($0)
+                        consume($0)
                     }
                     let outcome = try Replayer.replay(path: file, into: inspector)
                     report?.connections = { inspector.connections }
@@ -89,14 +93,14 @@ struct CheckCommand: ParsableCommand {
                         unreadable = true
                     }
                 } else {
-                    try checkLog(file, selection: selection, into: tally)
+                    try checkLog(file, selection: selection, into: consume)
                 }
             } catch {
                 FileHandleStandardError.write("error: \(file): \(error)\n")
                 unreadable = true
             }
             sink.finish()
-            errors += tally.errors
+            errors += tally.bySeverity[.error] ?? 0
         }
         stdout.flush()
         if unreadable { throw ExitCode(2) }
@@ -104,15 +108,15 @@ struct CheckCommand: ParsableCommand {
     }
 
     /// A log's records through the checks again (its own findings dropped).
-    private func checkLog(_ file: String, selection: CheckSelection, into sink: FindingCounter) throws {
+    private func checkLog(_ file: String, selection: CheckSelection, into consume: (Record) -> Void) throws {
         let runner = CheckRunner(selection: selection)
         try RecordSource.read(file, each: { record in
             guard record.event != .finding else { return }
             var record = record
             record.findingIDs = []
-            for finding in runner.check(&record) { sink.consume(finding) }
+            runner.check(&record).forEach(consume)
         }, badLine: { FileHandleStandardError.write("\($0)\n") })
-        for finding in runner.endAll() { sink.consume(finding) }
+        runner.endAll().forEach(consume)
     }
 }
 
@@ -122,15 +126,4 @@ private final class FindingsOnly: RecordSink {
     init(_ target: any RecordSink) { self.target = target }
     func consume(_ record: Record) { if record.event == .finding { target.consume(record) } }
     func finish() { target.finish() }
-}
-
-/// Counts error findings on their way to a sink.
-private final class FindingCounter {
-    private let target: any RecordSink
-    private(set) var errors = 0
-    init(_ target: any RecordSink) { self.target = target }
-    func consume(_ record: Record) {
-        if record.finding?.severity == .error { errors += 1 }
-        target.consume(record)
-    }
 }

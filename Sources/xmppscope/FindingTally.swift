@@ -2,7 +2,7 @@ import Synchronization
 import XMPPInspect
 
 /// Counts findings by severity where records are written (the records thread) for the thread
-/// that decides the exit status: `proxy --check`.
+/// that decides the exit status: `proxy --check` and `check`.
 final class FindingTally: Sendable {
     private let counts = Mutex<[FindingSeverity: Int]>([:])
 
@@ -17,11 +17,7 @@ final class FindingTally: Sendable {
 
     /// `2 errors, 1 warning` (worst first), or `no findings`.
     var summary: String {
-        let counts = bySeverity
-        let parts = FindingSeverity.allCases.reversed().compactMap { severity -> String? in
-            guard let count = counts[severity], count > 0 else { return nil }
-            return "\(count) \(severity.rawValue)\(count == 1 ? "" : "s")"
-        }
-        return parts.isEmpty ? "no findings" : parts.joined(separator: ", ")
+        let text = FindingSeverity.describe(bySeverity)
+        return text.isEmpty ? "no findings" : text
     }
 }

@@ -50,11 +50,7 @@ public final class FindingReport: RecordSink {
         if total == 0 {
             text += "no findings"
         } else {
-            let parts = FindingSeverity.allCases.reversed().compactMap { severity -> String? in
-                guard let count = counts[severity] else { return nil }
-                return "\(count) \(severity.rawValue)\(count == 1 ? "" : "s")"
-            }
-            text += "\(total) finding\(total == 1 ? "" : "s"): " + parts.joined(separator: ", ")
+            text += "\(total) finding\(total == 1 ? "" : "s"): " + FindingSeverity.describe(counts)
                 + " in \(connectionOrder.count) connection\(connectionOrder.count == 1 ? "" : "s")"
         }
         let xmpp = connections().filter(\.isXMPP).count

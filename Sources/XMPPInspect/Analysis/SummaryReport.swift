@@ -141,13 +141,9 @@ public final class SummaryReport: RecordSink {
     static func findingsLine(_ findings: [String: (severity: FindingSeverity, count: Int)]) -> String {
         var bySeverity: [FindingSeverity: Int] = [:]
         for (_, value) in findings { bySeverity[value.severity, default: 0] += value.count }
-        let totals = FindingSeverity.allCases.reversed().compactMap { severity -> String? in
-            guard let count = bySeverity[severity] else { return nil }
-            return "\(count) \(severity.rawValue)\(count == 1 ? "" : "s")"
-        }
         let items = findings.sorted { ($0.value.severity, $1.key) > ($1.value.severity, $0.key) }
             .map { "\($0.key) ×\($0.value.count) (\($0.value.severity.rawValue))" }
-        return "findings: " + totals.joined(separator: ", ") + " — " + items.joined(separator: ", ")
+        return "findings: " + FindingSeverity.describe(bySeverity) + " — " + items.joined(separator: ", ")
     }
 
     private func format(_ value: Double) -> String {

@@ -10,8 +10,6 @@ public final class CheckRunner {
     private let shared = SharedCheckState()
     private var connections: [Int: ConnectionChecks] = [:]
     private var findings = FindingList()
-    /// Findings so far, by severity.
-    public private(set) var counts: [FindingSeverity: Int] = [:]
 
     /// One connection's session facts and its own instance of every selected check.
     private final class ConnectionChecks {
@@ -111,7 +109,6 @@ public final class CheckRunner {
                                  direction: entry.direction ?? direction ?? .c2s, event: .finding)
             finding.finding = entry.finding
             finding.about = entry.about
-            counts[entry.finding.severity, default: 0] += 1
             return finding
         }
     }

@@ -9,6 +9,14 @@ public enum FindingSeverity: String, Sendable, Hashable, CaseIterable, Comparabl
         a.rank < b.rank
     }
 
+    /// `2 errors, 1 warning, 3 infos`, the worst first; empty when every count is zero.
+    public static func describe(_ counts: [FindingSeverity: Int]) -> String {
+        allCases.reversed().compactMap { severity -> String? in
+            guard let count = counts[severity], count > 0 else { return nil }
+            return "\(count) \(severity.rawValue)\(count == 1 ? "" : "s")"
+        }.joined(separator: ", ")
+    }
+
     private var rank: Int {
         switch self {
         case .info: return 0
