@@ -1,0 +1,32 @@
+public import XMPPBase
+
+/// One TCP connection's HTTP/1.1 and WebSocket layers, read passively: the bytes of each direction
+/// in (in order, decrypted if they were TLS), ``WebEvent``s out. Requests and responses are paired
+/// by order (keep-alive, pipelining); after a `101` to a WebSocket upgrade both directions carry
+/// frames. No I/O, no threads; fed from one place.
+public final class WebConnectionDecoder {
+    public let limits: WebLimits
+
+    public init(limits: WebLimits = .default) {
+        self.limits = limits
+    }
+
+    /// The next bytes of one direction.
+    public func feed(_ direction: Direction, _ bytes: UnsafeRawBufferPointer, emit: (WebEvent) -> Void) {
+        // Implemented in the web-decoding work (issue 12).
+    }
+
+    /// `missing` bytes of one direction were never seen.
+    public func gap(_ direction: Direction, missing: Int, emit: (WebEvent) -> Void) {
+    }
+
+    /// The connection ended: reports what was left unfinished.
+    public func finish(emit: (WebEvent) -> Void) {
+    }
+
+    /// Whether a connection's first client bytes begin an HTTP/1.x request (a method, a target,
+    /// `HTTP/1.`): nil while too few bytes are in to say.
+    public static func startsHTTPRequest(_ bytes: [UInt8]) -> Bool? {
+        nil
+    }
+}

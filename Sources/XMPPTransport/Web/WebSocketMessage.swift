@@ -1,0 +1,37 @@
+public import XMPPBase
+
+/// One WebSocket data message, its fragments joined, unmasked and inflated.
+public struct WebSocketMessage: Sendable, Hashable {
+    public var direction: Direction
+    /// A text message (RFC 7395 allows only these); false for binary.
+    public var isText: Bool
+    /// The payload as the application sent it.
+    public var payload: [UInt8]
+    /// How many frames carried it (1 unless fragmented).
+    public var frames: Int
+    /// Whether it was compressed (permessage-deflate).
+    public var compressed: Bool
+    /// Where its first frame begins in the direction's byte stream (after the HTTP upgrade).
+    public var offset: Int
+    /// Bytes on the wire, frame headers included.
+    public var wireBytes: Int
+
+    public init(direction: Direction, isText: Bool, payload: [UInt8], frames: Int, compressed: Bool,
+                offset: Int, wireBytes: Int) {
+        self.direction = direction
+        self.isText = isText
+        self.payload = payload
+        self.frames = frames
+        self.compressed = compressed
+        self.offset = offset
+        self.wireBytes = wireBytes
+    }
+}
+
+/// A WebSocket control frame (RFC 6455 §5.5).
+public enum WebSocketControl: Sendable, Hashable {
+    case ping(payload: [UInt8])
+    case pong(payload: [UInt8])
+    /// A close frame: its status code (nil when it has no body) and reason.
+    case close(code: UInt16?, reason: String)
+}
