@@ -10,17 +10,20 @@ public struct HTTPHeaderField: Sendable, Hashable {
 }
 
 extension Array where Element == HTTPHeaderField {
-    /// The value of the first field with this name, compared case-insensitively.
+    /// The value of the first field with this name, compared ignoring ASCII case.
     public func first(named name: String) -> String? {
-        first { $0.name.caseInsensitiveCompare(name) }?.value
+        first { $0.name.equalsIgnoringASCIICase(name) }?.value
     }
 }
 
 extension String {
-    func caseInsensitiveCompare(_ other: String) -> Bool {
+    /// Whether the two are equal with ASCII letters compared without case (header names).
+    public func equalsIgnoringASCIICase(_ other: String) -> Bool {
         guard utf8.count == other.utf8.count else { return false }
         return zip(utf8, other.utf8).allSatisfy { a, b in
-            (a | 0x20) == (b | 0x20) || a == b
+            a == b || (Self.isASCIILetter(a) && Self.isASCIILetter(b) && a | 0x20 == b | 0x20)
         }
     }
+
+    private static func isASCIILetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A }
 }
