@@ -11,4 +11,10 @@ public struct ConnectionDescription: Sendable {
     public var joinedMidStream: Bool
     /// Whether any payload byte was seen (refused or empty connections carry none).
     public var carriedPayload = false
+    /// What carries its XMPP.
+    public var transport: Transport = .tcp
+    /// A BOSH session: the TCP connections that carried its HTTP requests, in order.
+    public var httpConnections: [(id: Int, client: String)] = []
+    /// A TCP connection that carried HTTP for a BOSH session shown as another connection.
+    public var carriesBOSHSession: Int?
 }
