@@ -27,6 +27,31 @@ public final class WebConnectionDecoder {
     /// Whether a connection's first client bytes begin an HTTP/1.x request (a method, a target,
     /// `HTTP/1.`): nil while too few bytes are in to say.
     public static func startsHTTPRequest(_ bytes: [UInt8]) -> Bool? {
-        nil
+        // method SP target SP "HTTP/1." — the method a token of upper-case letters.
+        var index = 0
+        var methodLength = 0
+        while index < bytes.count, bytes[index] >= 0x41 && bytes[index] <= 0x5A {
+            index += 1
+            methodLength += 1
+            if methodLength > 16 { return false }
+        }
+        guard index < bytes.count else { return nil }
+        guard methodLength > 0, bytes[index] == 0x20 else { return false }
+        index += 1
+        let targetStart = index
+        while index < bytes.count, bytes[index] > 0x20, bytes[index] < 0x7F {
+            index += 1
+            if index - targetStart > 8192 { return false }
+        }
+        guard index < bytes.count else { return nil }
+        guard index > targetStart, bytes[index] == 0x20 else { return false }
+        index += 1
+        let version = Array("HTTP/1.".utf8)
+        for expected in version {
+            guard index < bytes.count else { return nil }
+            guard bytes[index] == expected else { return false }
+            index += 1
+        }
+        return true
     }
 }
