@@ -115,6 +115,10 @@ final class RecordStage {
             record.from = header.element[attribute: "from"]
             record.to = header.element[attribute: "to"]
             record.namespaces = [header.contentNamespace, header.element.namespace].compactMap { $0 }
+            if session.transport != .tcp {
+                // <open/> (RFC 7395) and BOSH's <body/> carry jabber:client content by definition.
+                record.namespaces = [XMPPNamespace.client] + [header.element.namespace].compactMap { $0 }
+            }
             record.xmlBytes = header.raw
             record.size = header.raw.count
             record.offset = header.offset
