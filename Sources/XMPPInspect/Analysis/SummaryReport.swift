@@ -145,8 +145,13 @@ public final class SummaryReport: RecordSink {
             }
         }
         let empty = all.filter { !$0.isXMPP && !$0.carriedPayload }.count
-        let other = all.count - xmpp.count - empty
-        var totalsLine = "\(all.count) TCP connection\(all.count == 1 ? "" : "s"): \(xmpp.count) XMPP, "
+        // A BOSH session's other HTTP connections are listed under it; a session that could not
+        // take its first connection's number is not a TCP connection of its own.
+        let carriers = all.filter { !$0.isXMPP && $0.carriesBOSHSession != nil }.count
+        let tcp = all.filter(\.isTCPConnection).count
+        let other = tcp - xmpp.filter(\.isTCPConnection).count - empty - carriers
+        var totalsLine = "\(tcp) TCP connection\(tcp == 1 ? "" : "s"): \(xmpp.count) XMPP, "
+            + (carriers > 0 ? "\(carriers) carrying a BOSH session's requests, " : "")
             + "\(other) other with payload (counted, not decoded), \(empty) without payload"
         let stanzaCount = totals.values.reduce(0) { sum, entry in
             sum + entry.stanzas.filter { !$0.key.hasPrefix("nonza") }.values.reduce(0) { $0 + $1[0] + $1[1] }

@@ -24,7 +24,7 @@ final class FramingStage: TCPStreamDelegate {
     var boshSessions: [String: BOSHSession] = [:]
     var openBOSHSessions: [BOSHSession] = []
     /// Ids for BOSH sessions that cannot take their first TCP connection's id (it is in use).
-    var nextSyntheticConnectionID = 1 << 20
+    var nextSyntheticConnectionID = ConnectionDescription.firstSessionOnlyID
 
     init(options: InspectorOptions, keyLog: (any TLSSecretLookup)? = nil, emit: @escaping (FramingEvent) -> Void) {
         self.options = options
