@@ -135,13 +135,13 @@ struct WebHTTPDecodingTests {
     @Test("a connection that ends inside a chunk: the response is reported truncated where it began")
     func truncatedChunk() {
         let harness = WebDecoderHarness()
-        harness.feed(.c2s, Self.boshPost())
+        harness.feed(.c2s, Self.boshPost() + Self.boshPost())
         let first = Self.okResponse(Self.boshAnswer)
         harness.feed(.s2c, first + "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n<body xmlns='http")
         harness.finish()
         #expect(harness.responses.count == 1)
         let problems = harness.problems(.s2c)
-        #expect(problems.count == 1)
+        #expect(problems.count == 1, "\(problems)")
         #expect(problems.first?.offset == first.utf8.count)
         if case .truncated = problems.first?.kind {} else { Issue.record("not truncated: \(problems)") }
     }
