@@ -35,6 +35,7 @@ struct WebSocketDeflateTests {
         #expect(harness.handshakes.first?.deflate == PerMessageDeflate())
         for direction in [Direction.c2s, .s2c] {
             let messages = harness.messages(direction)
+            try #require(messages.count == 4, "\(direction): \(harness.problems(direction))")
             #expect(messages.map { String(decoding: $0.payload, as: UTF8.self) } == Self.sent)
             #expect(messages.map(\.compressed) == [true, true, true, true])
             // The same text a second time costs a few bytes: it refers back into the window.
@@ -49,6 +50,7 @@ struct WebSocketDeflateTests {
         #expect(harness.handshakes.first?.deflate == PerMessageDeflate(clientNoContextTakeover: true, serverNoContextTakeover: true))
         for direction in [Direction.c2s, .s2c] {
             let messages = harness.messages(direction)
+            try #require(messages.count == 4, "\(direction): \(harness.problems(direction))")
             #expect(messages.map { String(decoding: $0.payload, as: UTF8.self) } == Self.sent)
             #expect(messages.map(\.compressed) == [true, true, true, true])
             #expect(messages[2].wireBytes == messages[1].wireBytes)
