@@ -66,3 +66,21 @@ struct WebFramingTests {
         #expect(events.names == ["body"])
     }
 }
+
+@Suite("Framing web transports: whole trees later")
+struct WebFramingCompleteElementTests {
+    @Test("an element framed top-only inside a BOSH body builds its whole tree on demand")
+    func completeElementUnderBody() {
+        let framer = XMLFramer(content: .topLevel)
+        framer.readsBOSHBodies = true
+        var elements: [FramedElement] = []
+        let body = "<body xmlns='http://jabber.org/protocol/httpbind' sid='s'><iq xmlns='jabber:client' type='error' id='v'>"
+            + "<error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq></body>"
+        framer.feed(Array(body.utf8)) { if case .element(let framed) = $0 { elements.append(framed) } }
+        #expect(elements.count == 1)
+        let whole = elements.first?.completeElement()
+        let children = whole.map { Array($0.elements) } ?? []
+        #expect(children.map(\.name) == ["error"])
+        #expect(children.first.map { Array($0.elements).map(\.name) } == ["item-not-found"])
+    }
+}

@@ -122,6 +122,8 @@ public final class XMLFramer {
     /// Parses one top-level element's bytes under a stream header: the whole tree.
     static func parseElement(_ raw: [UInt8], header: [UInt8]) -> Element? {
         let framer = XMLFramer(limits: FramerLimits(maxStanzaBytes: max(raw.count + 1, 64), maxDepth: .max))
+        // The header may be a BOSH body's start tag (the element came in one).
+        framer.readsBOSHBodies = true
         var element: Element?
         let collect: (FramerEvent) -> Void = { event in
             if case .element(let framed) = event, element == nil { element = framed.element }
