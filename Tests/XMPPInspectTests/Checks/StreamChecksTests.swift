@@ -147,6 +147,11 @@ import XMPPBase
         #expect(findings.first?.finding?.message.contains("either side") == true)
     }
 
+    @Test func aStreamTheServerNeverAnsweredIsNotOneToClose() throws {
+        let header = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>"
+        #expect(try CheckStream.findings([(.c2s, header)], checks: "session-no-stream-close").isEmpty)
+    }
+
     @Test func closedStreamsAreFine() throws {
         #expect(try CheckStream.findings(CheckStream.boundSession() + CheckStream.politeEnd, checks: "session-no-stream-close").isEmpty)
     }

@@ -215,7 +215,8 @@ extension FramingStage {
                                     _ web: WebFramingSession, _ time: Timestamp) {
         let context = info.requestIndex.flatMap { web.pendingRequests.removeValue(forKey: $0) }
         guard let bosh = context?.session ?? web.lastSession, !bosh.closed else { return }
-        let (header, items) = frameBOSHBody(body, .s2c, session)
+        // A failed response's body is the server's error page, not a <body/>.
+        let (header, items) = info.status == 200 ? frameBOSHBody(body, .s2c, session) : (nil, [])
         let attributes = header?.element
         if context?.kind == .create, bosh.sid == nil, let sid = attributes?[attribute: "sid"] {
             bosh.sid = sid

@@ -30,6 +30,9 @@ struct StreamSessionNoStreamClose: Check {
     mutating func finish(in session: CheckSession, findings: inout FindingList) {
         // Seen from its start, and seen to end: a capture that stopped first proves nothing.
         guard session.seenFromStart, !session.cutOff else { return }
+        // A stream the other side never answered (a refused connection, a BOSH session whose
+        // creation failed) was never a conversation to close.
+        guard session.streamHeader[.c2s] != nil, session.streamHeader[.s2c] != nil else { return }
         // STARTTLS (or TLS) that was not decrypted: the stream went on inside TLS, unseen.
         if session.isEncrypted && (!headerUnderEncryption || opaqueTLS) { return }
         let missing = [Direction.c2s, .s2c].filter { direction in
