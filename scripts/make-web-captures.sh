@@ -300,7 +300,7 @@ strophe() {
 
 # The attempts that fail, each with the status the server must answer (curl, HTTP/1.1).
 WS_HEADERS=(-H "Connection: Upgrade" -H "Upgrade: websocket" -H "Sec-WebSocket-Version: 13"
-            -H "Sec-WebSocket-Key: eG1wcHNjb3BlLWZhaWx1cmU=")
+            -H "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==")
 PAGE_ORIGIN="http://127.0.0.1:$PAGE_PORT"
 
 # attempt DESCRIPTION EXPECTED-STATUS curl-arguments…: one request; its status must be EXPECTED.
