@@ -33,6 +33,8 @@
 # error to NAME.proxy.err, its exit status to NAME.proxy.status), and scripts/web-compare.py
 # checks that the log holds every stanza of NAME.strophe.jsonl, both ways, paired.
 #
+# WEB_CAPTURES="web-bosh web-failures" makes only those (default: all).
+#
 # Needs root (tcpdump, prosody's run_as_root), prosody, prosodyctl, tcpdump, openssl, curl,
 # chromium, libjs-strophe, python3 with slixmpp and websockets (scripts/install-deps.sh).
 # Ports 15500–15509 on 127.0.0.1. Takes about a minute; every wait is bounded.
@@ -101,8 +103,12 @@ fail_with_logs() {
     for file in "$dir"/bob.err "$dir"/chromium.err "$dir"/bridge.err "$dir"/proxy.err "$WORK"/page.err; do
         [[ -s $file ]] || continue
         printf -- '--- %s (last lines)\n' "${file#"$WORK"/}" >&2
-        # Chromium's stderr is noisy: keep the page's console and the errors.
-        tail -n 25 "$file" >&2
+        # Chromium's stderr is noisy (D-Bus, sandbox): keep the page's console.
+        if [[ $file == */chromium.err ]]; then
+            grep -F 'CONSOLE' "$file" | tail -n 25 >&2 || true
+        else
+            tail -n 25 "$file" >&2
+        fi
     done
     die_with_log "$WORK/prosody" "$*"
 }
@@ -347,13 +353,16 @@ failures_once() {
     log "$name: wrote $name.pcap ($(stat -c %s "$OUTDIR/$name.pcap") bytes) and $name.expect.tsv"
 }
 
-strophe web-websocket websocket "ws://127.0.0.1:$HTTP_PORT/xmpp-websocket" "$HTTP_PORT"
-strophe web-bosh bosh "http://127.0.0.1:$HTTP_PORT/http-bind" "$HTTP_PORT"
-strophe web-wss websocket "wss://127.0.0.1:$HTTPS_PORT/xmpp-websocket" "$HTTPS_PORT" keylog
-strophe web-https-bosh bosh "https://127.0.0.1:$HTTPS_PORT/http-bind" "$HTTPS_PORT" keylog
-strophe web-deflate websocket "ws://127.0.0.1:$BRIDGE_PORT/xmpp-websocket" "$BRIDGE_PORT" "" takeover
-strophe web-deflate-nocontext websocket "ws://127.0.0.1:$BRIDGE_PORT/xmpp-websocket" "$BRIDGE_PORT" "" no-takeover
-if [[ -z ${XMPPSCOPE_PROXY:-} ]]; then
+# wanted NAME: whether WEB_CAPTURES (default: all) names NAME.
+wanted() { [[ -z ${WEB_CAPTURES:-} || " $WEB_CAPTURES " == *" $1 "* ]]; }
+
+wanted web-websocket && strophe web-websocket websocket "ws://127.0.0.1:$HTTP_PORT/xmpp-websocket" "$HTTP_PORT"
+wanted web-bosh && strophe web-bosh bosh "http://127.0.0.1:$HTTP_PORT/http-bind" "$HTTP_PORT"
+wanted web-wss && strophe web-wss websocket "wss://127.0.0.1:$HTTPS_PORT/xmpp-websocket" "$HTTPS_PORT" keylog
+wanted web-https-bosh && strophe web-https-bosh bosh "https://127.0.0.1:$HTTPS_PORT/http-bind" "$HTTPS_PORT" keylog
+wanted web-deflate && strophe web-deflate websocket "ws://127.0.0.1:$BRIDGE_PORT/xmpp-websocket" "$BRIDGE_PORT" "" takeover
+wanted web-deflate-nocontext && strophe web-deflate-nocontext websocket "ws://127.0.0.1:$BRIDGE_PORT/xmpp-websocket" "$BRIDGE_PORT" "" no-takeover
+if [[ -z ${XMPPSCOPE_PROXY:-} ]] && wanted web-failures; then
     for attempt_no in 1 2 3; do
         status=0
         failures_once || status=$?

@@ -6,6 +6,11 @@
 // peer, wait for the peer's answer, and log out. Every step has a deadline. Strophe's own raw
 // log (rawInput/rawOutput: direction, Date.now() in ms, text) is POSTed to /report with the
 // outcome, whatever happened.
+//
+// Over BOSH, before the message, the page waits for Strophe's empty long poll and sends the message
+// while the server holds it: the browser opens a second TCP connection for it, and the server
+// (hold=1), with nothing to send at once, answers the held poll with an empty <body/>. The capture
+// then shows an empty long-poll response and one BOSH session over two TCP connections.
 "use strict";
 
 const STEP_TIMEOUT_MS = 10000;
@@ -54,7 +59,30 @@ function connect(conn, config) {
     });
 }
 
+// The child elements of a BOSH <body> in Strophe's raw log, or null when raw is not a <body>.
+function bodyChildren(raw) {
+    const root = new DOMParser().parseFromString(raw, "text/xml").documentElement;
+    return root.localName === "body" ? root.children.length : null;
+}
+
+// Resolves once an entry after rawLog[from] in direction dir is an empty <body/> (no children);
+// with its index.
+function emptyBodyAfter(what, from, dir) {
+    return withDeadline(what, resolve => {
+        const timer = setInterval(() => {
+            for (let i = from; i < rawLog.length; i++) {
+                if (rawLog[i].dir === dir && bodyChildren(rawLog[i].raw) === 0) {
+                    clearInterval(timer);
+                    resolve(i);
+                    return;
+                }
+            }
+        }, 20);
+    });
+}
+
 async function scenario(service, config) {
+    const bosh = service.startsWith("http:") || service.startsWith("https:");
     const conn = new Strophe.Connection(service);
     conn.rawInput = data => rawLog.push({ dir: "s2c", t: Date.now(), raw: data });
     conn.rawOutput = data => rawLog.push({ dir: "c2s", t: Date.now(), raw: data });
@@ -85,15 +113,22 @@ async function scenario(service, config) {
     const info = await iqGet(conn, "disco#info",
         $iq({ type: "get", to: config.domain, id: "web-disco-1" }).c("query", { xmlns: NS_DISCO_INFO }), false);
     if (info.getElementsByTagName("identity").length === 0) throw new Error("disco#info: no identity in the result");
+    const beforeVcard = rawLog.length;
     show("vCard");
     const vcardError = await iqGet(conn, "vCard get",
         $iq({ type: "get", to: config.peer, id: "web-vcard-1" }).c("vCard", { xmlns: NS_VCARD }), true);
     if (vcardError.getElementsByTagNameNS(NS_STANZAS, "item-not-found").length !== 1) {
         throw new Error(`vCard get: not item-not-found: ${Strophe.serialize(vcardError)}`);
     }
+    if (bosh) {
+        show("long poll");
+        await emptyBodyAfter("Strophe's long poll", beforeVcard, "c2s");
+    }
+    const beforeMessage = rawLog.length;
     show("message");
     conn.send($msg({ to: config.peer, type: "chat", id: "web-message-1" }).c("body").t(MESSAGE_BODY));
     await answer;
+    if (bosh) await emptyBodyAfter("the empty answer to the held poll", beforeMessage, "s2c");
 
     show("logging out");
     conn.disconnect("scenario done");
