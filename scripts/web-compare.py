@@ -65,9 +65,13 @@ def text_of(value):
     return value if value and value.strip() else ""
 
 
-def describe(element, limit=160):
-    """A short one-line rendering of an element for messages."""
-    text = ET.tostring(element, encoding="unicode")
+def describe(element, limit=200):
+    """A short one-line rendering of an element for messages: its start tag, namespaces spelt out."""
+    parts = [local_name(element.tag)]
+    if namespace(element.tag):
+        parts.append(f"xmlns='{namespace(element.tag)}'")
+    parts.extend(f"{local_name(k)}='{v}'" for k, v in element.attrib.items())
+    text = "<" + " ".join(parts) + (">…" if len(element) or text_of(element.text) else "/>")
     return text if len(text) <= limit else text[:limit] + "…"
 
 
@@ -128,6 +132,8 @@ def guess_transport(path, rows):
     if not rows:
         raise InputError(f"{path}: the raw log is empty")
     number, entry = rows[0]
+    if not isinstance(entry, dict) or not isinstance(entry.get("raw"), str):
+        raise InputError(f"{path}:{number}: needs \"dir\" (c2s or s2c) and \"raw\"; is this a raw log?")
     root = parse_raw(path, number, entry["raw"])
     return "bosh" if root.tag == f"{{{NS_BOSH}}}body" else "websocket"
 
@@ -136,9 +142,9 @@ def expected_elements(path, rows, transport):
     """The elements of the raw log, in order."""
     items = []
     for number, entry in rows:
-        direction = entry.get("dir")
+        direction = entry.get("dir") if isinstance(entry, dict) else None
         if direction not in ("c2s", "s2c") or not isinstance(entry.get("raw"), str):
-            raise InputError(f"{path}:{number}: needs \"dir\" (c2s or s2c) and \"raw\"")
+            raise InputError(f"{path}:{number}: needs \"dir\" (c2s or s2c) and \"raw\"; is this a raw log?")
         root = parse_raw(path, number, entry["raw"])
         if transport == "bosh":
             if root.tag != f"{{{NS_BOSH}}}body":
@@ -199,8 +205,11 @@ def match(item, candidates):
     return False
 
 
-def unanswered_iqs(items, log_rows):
-    """The client's iq get/set whose response the log lacks (or lacks rtt_ms); as messages."""
+def check_responses(items, log_rows):
+    """(answered, problems): how many of the client's iq get/set have their response in the log
+    with rtt_ms, and a message for each of the others that is in the log (the requests missing
+    from the log are reported as missing already)."""
+    answered = 0
     problems = []
     responses = [r for _, r in log_rows
                  if isinstance(r, dict) and not r.get("unanswered") and r.get("event") == "stanza"
@@ -210,7 +219,7 @@ def unanswered_iqs(items, log_rows):
         if item.dir != "c2s" or local_name(element.tag) != "iq" or element.get("type") not in ("get", "set"):
             continue
         if item.record is None:
-            continue  # already listed as missing
+            continue
         request = item.record
         found = [r for r in responses if r.get("id") == element.get("id") and r.get("conn") == request.get("conn")]
         if not found:
@@ -223,7 +232,9 @@ def unanswered_iqs(items, log_rows):
         elif "request" in response and response["request"] != request.get("seq"):
             problems.append(f"the response to iq id={element.get('id')!r} (seq {response.get('seq')}) names "
                             f"request {response['request']}, not {request.get('seq')}")
-    return problems
+        else:
+            answered += 1
+    return answered, problems
 
 
 def compare(log_path, strophe_path, transport=None, out=sys.stdout):
@@ -241,13 +252,13 @@ def compare(log_path, strophe_path, transport=None, out=sys.stdout):
             problems.append(f"missing from the log: {item}")
     iq_requests = sum(1 for i in items if i.dir == "c2s" and local_name(i.element.tag) == "iq"
                       and i.element.get("type") in ("get", "set"))
-    iq_problems = unanswered_iqs(items, log_rows)
+    answered, iq_problems = check_responses(items, log_rows)
     problems.extend(iq_problems)
     for direction in ("c2s", "s2c"):
         total = sum(1 for i in items if i.dir == direction)
         found = sum(1 for i in items if i.dir == direction and i.record is not None)
         print(f"{transport} {direction}: {found} of {total} elements of the raw log found in the log", file=out)
-    print(f"iq requests answered in the log with rtt_ms: {iq_requests - len(iq_problems)} of {iq_requests}", file=out)
+    print(f"iq requests answered in the log with rtt_ms: {answered} of {iq_requests}", file=out)
     extra = sum(1 for c in candidates if not c["used"])
     print(f"records of this transport not in the raw log: {extra}", file=out)
     return problems
