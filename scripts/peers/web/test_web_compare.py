@@ -183,6 +183,18 @@ class RealRawLogs(CompareCase):
         self.assertEqual(len(problems), 1)
         self.assertIn("bob-reply-1", problems[0])
 
+    def test_an_element_without_a_child_is_missing(self):
+        strophe = REPO / "captures" / "web-websocket.strophe.jsonl"
+        log = fake_log(read_rows(strophe), "websocket")
+        record = self.find(log, id="web-vcard-1", type="error")
+        element = ET.fromstring(record["xml"])
+        self.assertEqual(len(element), 1)
+        element.remove(element[0])  # the <error/>
+        record["xml"] = ET.tostring(element, encoding="unicode")
+        problems, _ = self.compare(log, strophe)
+        self.assertEqual(len(problems), 1)  # the record is still there as the iq's response
+        self.assertIn("web-vcard-1", problems[0])
+
     def test_a_record_of_another_transport_never_counts(self):
         strophe = REPO / "captures" / "web-websocket.strophe.jsonl"
         log = fake_log(read_rows(strophe), "websocket")
