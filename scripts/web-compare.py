@@ -2,6 +2,8 @@
 """Check that an xmppscope JSON Lines log holds every stanza of a web client's own raw log.
 
     scripts/web-compare.py LOG.jsonl STROPHE.jsonl
+    xmppscope replay captures/web-wss.pcap --keylog captures/web-wss.keys --json |
+        scripts/web-compare.py - captures/web-wss.strophe.jsonl
 
 LOG.jsonl is what `xmppscope replay … --json` or `xmppscope proxy --websocket|--bosh --json`
 wrote; STROPHE.jsonl is the client's raw log from scripts/make-web-captures.sh (one
@@ -108,7 +110,8 @@ class Expected:
 def read_jsonl(path, what):
     rows = []
     try:
-        with open(path, encoding="utf-8") as f:
+        with (open(sys.stdin.fileno(), encoding="utf-8", closefd=False) if path == "-"
+              else open(path, encoding="utf-8")) as f:
             for number, line in enumerate(f, 1):
                 if not line.strip():
                     continue
@@ -266,7 +269,7 @@ def compare(log_path, strophe_path, transport=None, out=sys.stdout):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("log", help="xmppscope JSON Lines log")
+    ap.add_argument("log", help="xmppscope JSON Lines log (- for standard input)")
     ap.add_argument("strophe", help="the web client's raw log (NAME.strophe.jsonl)")
     ap.add_argument("--transport", choices=("websocket", "bosh"), help="default: from the raw log")
     args = ap.parse_args()
@@ -278,7 +281,7 @@ def main():
     for problem in problems:
         print(f"web-compare: {problem}", file=sys.stderr)
     if problems:
-        print(f"web-compare: {len(problems)} problems", file=sys.stderr)
+        print(f"web-compare: {len(problems)} problem{'' if len(problems) == 1 else 's'}", file=sys.stderr)
         return 1
     print("web-compare: the log holds every element of the raw log")
     return 0
