@@ -31,7 +31,10 @@
 # `--bosh`) on 127.0.0.1:15505 instead, which relays to the same upstream; the client leg is
 # recorded too (NAME.client-leg.pcap), the proxy's log goes to NAME.proxy.jsonl (its standard
 # error to NAME.proxy.err, its exit status to NAME.proxy.status), and scripts/web-compare.py
-# checks that the log holds every stanza of NAME.strophe.jsonl, both ways, paired.
+# checks that the log holds every stanza of NAME.strophe.jsonl, both ways, paired. The page always
+# speaks plain ws:// or http:// to the proxy; for web-wss and web-https-bosh the proxy speaks TLS
+# upstream (--upstream-ca with the test certificate) and NAME.keys holds the proxy's secrets
+# (SSLKEYLOGFILE in its environment). web-failures is not made in this mode.
 #
 # WEB_CAPTURES="web-bosh web-failures" makes only those (default: all).
 #
@@ -185,12 +188,15 @@ start_bridge() {
         || fail_with_logs "$name" "the deflate bridge did not start"
 }
 
-# start_proxy NAME KIND UPSTREAM: xmppscope proxy --websocket|--bosh on PROXY_PORT (XMPPSCOPE_PROXY).
+# start_proxy NAME KIND UPSTREAM KEYLOG: xmppscope proxy --websocket|--bosh on PROXY_PORT
+# (XMPPSCOPE_PROXY). Upstream wss:// and https:// trust the test certificate; with KEYLOG=keylog the
+# proxy writes its upstream TLS secrets to NAME.keys (the page speaks plain ws/http to the proxy).
 start_proxy() {
-    local name=$1 kind=$2 upstream=$3 dir=$WORK/$1
-    local trust=()
+    local name=$1 kind=$2 upstream=$3 keylog=$4 dir=$WORK/$1
+    local trust=() proxy_env=()
     [[ $upstream == wss://* || $upstream == https://* ]] && trust=(--upstream-ca "$WORK/cert.pem")
-    "$XMPPSCOPE_PROXY" proxy "--$kind" --listen "127.0.0.1:$PROXY_PORT" --upstream "$upstream" \
+    [[ $keylog == keylog ]] && proxy_env=(SSLKEYLOGFILE="$dir/$name.keys")
+    env "${proxy_env[@]}" "$XMPPSCOPE_PROXY" proxy "--$kind" --listen "127.0.0.1:$PROXY_PORT" --upstream "$upstream" \
         --json --log "$dir/$name.proxy.jsonl" --home "$WORK/xmppscope-home" "${trust[@]}" \
         >"$dir/proxy.out" 2>"$dir/proxy.err" &
     PROXY_PID=$!
@@ -222,7 +228,7 @@ strophe_once() {
         esac
         start_tcpdump "$dir/$name.client-leg.pcap" "$dir/tcpdump-client.err" "$PROXY_PORT"
         CLIENT_TCPDUMP_PID=$TCPDUMP_STARTED
-        start_proxy "$name" "$kind" "$url"
+        start_proxy "$name" "$kind" "$url" "$keylog"
     fi
 
     : >"$dir/bob.err"
@@ -233,7 +239,7 @@ strophe_once() {
     wait_file "$dir/bob.ready" "$BOB_PID" 20 || fail_with_logs "$name" "bob did not come online"
 
     local chromium_env=()
-    [[ $keylog == keylog ]] && chromium_env=(SSLKEYLOGFILE="$dir/$name.keys")
+    [[ $keylog == keylog && -z ${XMPPSCOPE_PROXY:-} ]] && chromium_env=(SSLKEYLOGFILE="$dir/$name.keys")
     # Its own process group, so that stop_group ends its helpers too. Google's background
     # services die on the dead proxy 127.0.0.1:9 (loopback itself is never proxied).
     env "${chromium_env[@]}" setsid "$CHROMIUM" --headless=new --no-sandbox --disable-gpu \
@@ -278,7 +284,7 @@ strophe_once() {
     if [[ $keylog == keylog ]]; then
         # TLS 1.3 (CLIENT_TRAFFIC_SECRET_0) or TLS 1.2 (CLIENT_RANDOM): the session's secrets.
         [[ $(grep -c '^CLIENT_TRAFFIC_SECRET_0 \|^CLIENT_RANDOM ' "$dir/$name.keys" 2>/dev/null) -ge 1 ]] \
-            || fail_with_logs "$name" "Chromium wrote no TLS secrets to $name.keys (SSLKEYLOGFILE ignored?)"
+            || fail_with_logs "$name" "no TLS secrets in $name.keys (Chromium's, or the proxy's: SSLKEYLOGFILE ignored?)"
         mv "$dir/$name.keys" "$OUTDIR/"
     fi
     mv "$dir/$name.pcap" "$REPORTS/$name.strophe.jsonl" "$OUTDIR/"
