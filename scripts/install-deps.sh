@@ -2,11 +2,13 @@
 # Installs what xmppscope needs on Debian, only what is missing:
 #   build:  libxml2-dev, libpcap-dev, zlib1g-dev (the C libraries behind CLibXML2, CPcap, CZlib)
 #   tests:  tshark (second opinion on captures), tcpdump, prosody, openssl, jq, slixmpp (PyPI),
-#           xxd and iproute2 (ss) for scripts/tls-matrix.sh
+#           xxd and iproute2 (ss) for scripts/tls-matrix.sh; for scripts/make-web-captures.sh
+#           chromium, libjs-strophe (Strophe.js), curl and websockets (PyPI, the deflate bridge)
 # Swift itself must already be installed (see README).
 set -euo pipefail
 
-packages=(libxml2-dev libpcap-dev zlib1g-dev tshark tcpdump prosody openssl jq xxd iproute2)
+packages=(libxml2-dev libpcap-dev zlib1g-dev tshark tcpdump prosody openssl jq xxd iproute2
+          chromium libjs-strophe curl)
 [[ ${1:-} == --build-only ]] && packages=(libxml2-dev libpcap-dev zlib1g-dev)
 
 missing=()
@@ -27,4 +29,10 @@ if [[ ${1:-} != --build-only ]] && ! python3 -c 'import slixmpp' 2>/dev/null; th
     echo "install-deps: installing slixmpp (PyPI)" >&2
     python3 -m pip install --quiet slixmpp==1.17.0 2>/dev/null \
         || python3 -m pip install --quiet --break-system-packages slixmpp==1.17.0
+fi
+
+if [[ ${1:-} != --build-only ]] && ! python3 -c 'import websockets' 2>/dev/null; then
+    echo "install-deps: installing websockets (PyPI)" >&2
+    python3 -m pip install --quiet websockets==17.4 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages websockets==17.4
 fi

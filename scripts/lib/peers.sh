@@ -48,3 +48,41 @@ dropped_by_kernel() {
     n=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel$/\1/p' "$1" | head -n 1)
     echo "${n:-0}"
 }
+
+# stop_group PID: stop a process we started as a group leader (setsid), with every process it
+# started (Chromium's renderers, zygotes), by that group's id, and reap the leader.
+stop_group() {
+    local pid=$1
+    [[ -n $pid ]] || return 0
+    kill -- "-$pid" 2>/dev/null || true
+    local i
+    for ((i = 0; i < 50; i++)); do
+        kill -0 -- "-$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# wait_file FILE PID SECONDS: until FILE exists; fail early if PID (when given) died.
+wait_file() {
+    local file=$1 pid=$2 i
+    for ((i = 0; i < $3 * 10; i++)); do
+        [[ -e $file ]] && return 0
+        [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null && { [[ -e $file ]]; return; }
+        sleep 0.1
+    done
+    return 1
+}
+
+# wait_notice FILE PATTERN PID: until FILE (a server's standard error) holds PATTERN (grep -E),
+# at most 20 s; fail early if PID died.
+wait_notice() {
+    local i
+    for ((i = 0; i < 200; i++)); do
+        grep -Eqs "$2" "$1" && return 0
+        kill -0 "$3" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
