@@ -6,7 +6,8 @@
 #  3. the live capture's stanzas equal the replay of the fresh pcap, every iq paired;
 #  4. the command line's errors: a truncated capture, a missing file;
 #  ... TLS decrypted from key logs against tshark (scripts/tls-cross-check.sh), and, last, the
-#  protocol checks on real sessions: clean ones give no error, broken ones the findings.
+#  protocol checks on real sessions: clean ones give no error, broken ones the findings; web
+#  clients (Strophe.js in headless Chromium) over WebSocket and BOSH.
 # Processes it starts are stopped by PID. Prints "N passed, M failed".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -392,6 +393,26 @@ check "stream management with Prosody and slixmpp: no findings; a wrong <a h/> f
     scripts/sm-check.sh "$bin" "$work/sm"
 check "stream management captures through the library's checks" \
     env XMPPSCOPE_SM_CAPTURES="$work/sm" swift test --skip-build --disable-xctest --filter StreamManagementChecksTests/prosodyAndSlixmppCaptures
+
+# 10. Web clients (docs/web-transports.md): Strophe.js in headless Chromium against a fresh Prosody
+#     over ws://, BOSH, wss:// and https:// (Chromium's key log), and with permessage-deflate through
+#     a bridge (scripts/make-web-captures.sh). The replay of each fresh capture holds every text of
+#     Strophe's own raw log, both ways, each iq paired (scripts/web-compare.py); each failed attempt
+#     is a record with its status.
+web_status=0
+scripts/make-web-captures.sh "$work/web" >"$work/web.out" 2>&1 || web_status=$?
+check "web: make-web-captures.sh made every capture" bash -c "[[ $web_status -eq 0 ]] || { tail -40 '$work/web.out'; false; }"
+for name in web-websocket web-bosh web-wss web-https-bosh web-deflate web-deflate-nocontext; do
+    keys=()
+    [[ -f $work/web/$name.keys ]] && keys=(--keylog "$work/web/$name.keys")
+    check "web $name: the replay holds every text of Strophe's raw log, both ways, each iq paired" bash -c "
+        '$bin' replay '$work/web/$name.pcap' ${keys[*]} --json >'$work/web/$name.replay.jsonl' &&
+        python3 scripts/web-compare.py '$work/web/$name.replay.jsonl' '$work/web/$name.strophe.jsonl'"
+done
+check "web-failures: every refused attempt is an http record with its status and an error" bash -c "
+    [[ \$(grep -vc '^attempt' '$work/web/web-failures.expect.tsv') -eq 4 ]] &&
+    diff <(tail -n +2 '$work/web/web-failures.expect.tsv' | cut -f2 | sort) \
+         <('$bin' replay '$work/web/web-failures.pcap' --json -f 'http.status >= 400 and error' | jq -r '.http.status' | sort)"
 
 echo "integration: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
