@@ -1,0 +1,110 @@
+import Foundation
+import NIOCore
+import NIOWebSocket
+import Testing
+@testable import XMPPInspect
+@testable import XMPPProxy
+
+@Suite("Web proxy: WebSocket relay (NIO server upstream)")
+struct WebSocketProxyTests {
+    private func proxy(to upstream: WebTestUpstream, path: String, records: WebRecordCollector) throws -> (WebProxyServer, Int) {
+        let url = try WebUpstreamURL("ws://127.0.0.1:\(upstream.port)\(path)", transport: .websocket)
+        let proxy = WebProxyServer(configuration: .init(listenPort: 0, upstream: url), output: records.output)
+        return (proxy, try proxy.start().port!)
+    }
+
+    /// Frames of every shape a relay could get wrong: fragments, RSV bits (a permessage-deflate
+    /// message), control frames, a 16-bit and a 64-bit length, a close with a code.
+    private func scriptedFrames() -> [WebSocketFrame] {
+        func frame(_ fin: Bool, _ opcode: WebSocketOpcode, _ payload: [UInt8], rsv1: Bool = false, rsv2: Bool = false, rsv3: Bool = false) -> WebSocketFrame {
+            WebSocketFrame(fin: fin, rsv1: rsv1, rsv2: rsv2, rsv3: rsv3, opcode: opcode, maskKey: .random(),
+                           data: ByteBuffer(bytes: payload))
+        }
+        let open = Array("<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='x.test' version='1.0'/>".utf8)
+        return [
+            frame(true, .text, open),
+            frame(true, .text, [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00], rsv1: true),  // a deflated "Hello"
+            frame(false, .text, Array("<message><body>one ".utf8)),
+            frame(true, .ping, Array("between fragments".utf8)),
+            frame(false, .continuation, Array("two ".utf8)),
+            frame(true, .continuation, Array("three</body></message>".utf8)),
+            frame(true, .binary, (0..<300).map { UInt8($0 & 0xff) }),
+            frame(true, .binary, (0..<70_000).map { UInt8(($0 * 7) & 0xff) }),
+            frame(true, .text, Array("odd bits".utf8), rsv2: true, rsv3: true),
+            frame(true, .pong, []),
+            frame(true, .connectionClose, [0x03, 0xe8] + Array("bye".utf8)),
+        ]
+    }
+
+    @Test("the upgrade goes through with its protocol, extensions, Origin and key; frames are relayed one for one both ways, bits unchanged, masked only towards the server")
+    func framesRelayed() throws {
+        let upstream = try WebTestUpstream()
+        defer { upstream.stop() }
+        let records = WebRecordCollector()
+        let (proxy, port) = try proxy(to: upstream, path: "/xmpp-websocket", records: records)
+        let client = WebTestClient()
+        let key = NIOWebSocketClientUpgrader.randomRequestKey()
+        try client.webSocket(port: port, uri: "/client-path", key: key, headers: [
+            ("Host", "127.0.0.1:\(port)"), ("Origin", "https://app.example"), ("Sec-WebSocket-Protocol", "xmpp"),
+            ("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits"), ("X-Trace", "kept"),
+        ])
+        #expect(WebTestClient.wait { client.upgrade != nil }, "no 101 through the proxy")
+        let upgrade = try #require(client.upgrade)
+        #expect(upgrade.status == 101)
+        #expect(upgrade.header("Sec-WebSocket-Protocol") == ["xmpp"])
+        #expect(upgrade.header("Sec-WebSocket-Extensions") == ["permessage-deflate; client_max_window_bits"])
+
+        let request = try #require(upstream.requests.first)
+        #expect(upstream.requests.count == 1)
+        #expect(request.uri == "/xmpp-websocket")
+        #expect(request.header("Host") == ["127.0.0.1:\(upstream.port)"])
+        #expect(request.header("Origin") == ["https://app.example"])
+        #expect(request.header("Sec-WebSocket-Key") == [key])
+        #expect(request.header("Sec-WebSocket-Protocol") == ["xmpp"])
+        #expect(request.header("X-Trace") == ["kept"])
+
+        let sent = scriptedFrames()
+        try client.send(sent)
+        #expect(WebTestClient.wait { client.frames.count == sent.count }, "\(client.frames.count) of \(sent.count) frames came back")
+        let expected = sent.map(WebTestUpstream.SeenFrame.init)
+        #expect(upstream.frames.count == sent.count)
+        for (index, (got, want)) in zip(upstream.frames, expected).enumerated() {
+            var unmaskedWant = want
+            unmaskedWant.masked = true
+            #expect(got == unmaskedWant, "frame \(index) as the server got it")
+        }
+        for (index, (got, want)) in zip(client.frames, expected).enumerated() {
+            var back = want
+            back.masked = false
+            #expect(got == back, "frame \(index) as the client got it back")
+        }
+
+        client.close()
+        #expect(WebTestClient.wait { proxy.openConnectionCount == 0 })
+        proxy.stop()
+        let events = records.records.map(\.event)
+        #expect(events.filter { $0 == .connect }.count == 1)
+        let close = try #require(records.records.first { $0.event == .close })
+        #expect(close.proxy?.bytes?.s2c == upstream.bytesSent, "every byte the server sent was tapped")
+    }
+
+    @Test("a refused upgrade reaches the client as the server answered it, with a proxy-note")
+    func refusedUpgrade() throws {
+        let upstream = try WebTestUpstream()
+        defer { upstream.stop() }
+        let records = WebRecordCollector()
+        let (proxy, port) = try proxy(to: upstream, path: "/forbidden", records: records)
+        let client = WebTestClient()
+        try client.http(port: port, [(.GET, "/xmpp-websocket", [
+            ("Host", "127.0.0.1"), ("Connection", "Upgrade"), ("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13"),
+            ("Sec-WebSocket-Key", NIOWebSocketClientUpgrader.randomRequestKey()), ("Origin", "https://evil.example"),
+        ], nil)])
+        #expect(WebTestClient.wait { client.responses.count == 1 && client.closed })
+        let response = try #require(client.responses.first)
+        #expect(response.status == 403)
+        #expect(response.body == "origin not allowed here")
+        #expect(response.header("Content-Length") == ["23"])
+        proxy.stop()
+        #expect(records.notes.contains { $0.contains("refused the WebSocket upgrade: 403") }, "\(records.notes)")
+    }
+}
