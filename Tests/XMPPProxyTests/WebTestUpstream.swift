@@ -85,8 +85,11 @@ final class WebTestUpstream: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteCounter(seen: seen))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
-                    try channel.pipeline.syncOperations.addHandler(Responder(seen: seen))
+                        withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
+                            // Upgraded: frames go to Echo, not to the HTTP responder.
+                            context.pipeline.syncOperations.removeHandler(name: "responder", promise: nil)
+                        }))
+                    try channel.pipeline.syncOperations.addHandler(Responder(seen: seen), name: "responder")
                 }
             }
             .bind(host: "127.0.0.1", port: 0).wait()
@@ -110,7 +113,7 @@ final class WebTestUpstream: Sendable {
     }
 
     /// Plain HTTP: 403 for /forbidden, else the body echoed (chunked).
-    private final class Responder: ChannelInboundHandler {
+    private final class Responder: ChannelInboundHandler, RemovableChannelHandler {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
         let seen: ConditionBox<Seen>
