@@ -19,7 +19,7 @@ struct WebProsodyTests {
     @discardableResult
     private static func run(_ arguments: [String], seconds: Int = 60) throws -> (status: Int32, output: String) {
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("xmppscope-web-out-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: outputPath.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: outputPath) }
         let output = try FileHandle(forWritingTo: outputPath)
         let process = Process()

@@ -43,7 +43,8 @@ final class WebProxyConnection {
     private var upstreamRelay: WebSocketFrameRelay?
     /// Who ended the connection and why: the first close or error seen.
     private var ending: (by: String, reason: String)?
-    private var closedChannels = 0
+    private var clientClosed = false
+    private var upstreamClosed = false
     private var closeRecorded = false
     private var clientCertificateSubject: String?
     private var clientServerName: String?
@@ -107,6 +108,11 @@ final class WebProxyConnection {
 
     func upstreamConnected(_ channel: any Channel) {
         upstreamState = .open
+        if clientClosed {
+            // The client left while we connected: nothing to relay.
+            channel.close(promise: nil)
+            return
+        }
         record(.connect, .c2s, ProxyInfo(
             client: client.remoteAddress.map(ProxyConnection.describe),
             listener: client.localAddress.map(ProxyConnection.describe),
@@ -117,6 +123,13 @@ final class WebProxyConnection {
 
     /// No connection to the server: every request gets 502, then the client's connection closes.
     func upstreamUnreachable(_ error: any Error) {
+        upstream = nil
+        if clientClosed {
+            // The client left while we connected (its close may be why the attempt failed).
+            ended(by: "client", "it left before the server answered")
+            finishIfClosed()
+            return
+        }
         let failure = WebProxyError.upstreamUnreachable(upstream: upstreamName, reason: "\(error)")
         Self.logger.error("conn \(id): \(failure)")
         upstreamState = .failed(failure.description)
@@ -126,7 +139,6 @@ final class WebProxyConnection {
             listener: client.localAddress.map(ProxyConnection.describe),
             server: upstreamName, reason: failure.description
         ))
-        upstream = nil
         forwardNext()
     }
 
@@ -403,8 +415,10 @@ final class WebProxyConnection {
     }
 
     private func channelClosed(client isClient: Bool) {
-        closedChannels += 1
-        if closedChannels == 1 {
+        let first = !clientClosed && !upstreamClosed
+        // Marked first: closing the other side may call back at once (a connect attempt fails).
+        if isClient { clientClosed = true } else { upstreamClosed = true }
+        if first {
             ended(by: isClient ? "client" : "server", "the connection closed")
             if isClient {
                 upstream?.close(promise: nil)
@@ -421,8 +435,19 @@ final class WebProxyConnection {
                 }
             }
         }
-        let expected = upstream == nil && !isClient ? 1 : (upstream == nil ? 1 : 2)
-        guard closedChannels >= expected else { return }
+        finishIfClosed()
+    }
+
+    /// Both channels are closed (or the server's never opened): the close record, and the
+    /// connection is forgotten.
+    private func finishIfClosed() {
+        let upstreamDone: Bool
+        switch upstreamState {
+        case .connecting: upstreamDone = false
+        case .open: upstreamDone = upstreamClosed
+        case .failed: upstreamDone = upstreamClosed || upstream == nil || !(upstream?.isActive ?? false)
+        }
+        guard clientClosed, upstreamDone else { return }
         recordClose()
         state.value.connections[id] = nil
     }

@@ -4,7 +4,6 @@ import NIOConcurrencyHelpers
 import XMPPCapture
 public import XMPPInspect
 import XMPPBase
-public import XMPPTransport
 
 /// A proxy between web XMPP clients and one WebSocket (RFC 7395) or BOSH (XEP-0124/0206)
 /// endpoint, on NIOHTTP1 and NIOWebSocket on both legs. Each client connection gets its own
