@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import Testing
 @testable import XMPPInspect
 @testable import XMPPProxy
@@ -88,6 +89,44 @@ struct WebHTTPProxyTests {
         #expect(upstream.requests.isEmpty)
         let close = try #require(records.records.first { $0.event == .close })
         #expect(close.proxy?.bytes?.c2s == garbage.utf8.count)
+    }
+
+    @Test("an https upstream is verified: a certificate the trust store does not hold gives 502 naming --upstream-ca; with its CA the request goes through")
+    func upstreamVerified() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("xmppscope-webtls-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: home) }
+        // A CA of the test's own issues the server's certificate for "localhost".
+        let serverCA = try CertificateAuthority.loadOrCreate(in: home.path)
+        let (certificate, key) = try serverCA.issueLeaf(for: "localhost")
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(certificate.serializeAsPEM().pemString.utf8), format: .pem))],
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(key.serializeAsPEM().pemString.utf8), format: .pem)))
+        tls.minimumTLSVersion = .tlsv12
+        let upstream = try WebTestUpstream(tls: try NIOSSLContext(configuration: tls))
+        defer { upstream.stop() }
+        var outcomes: [(Int, String)] = []
+        for trust in [ProxyServer.UpstreamTrust.system, .file(serverCA.certificatePath)] {
+            let records = WebRecordCollector()
+            let url = try WebUpstreamURL("https://localhost:\(upstream.port)/http-bind", transport: .bosh)
+            let proxy = WebProxyServer(configuration: .init(listenPort: 0, upstream: url, upstreamTrust: trust),
+                                       output: records.output)
+            let port = try proxy.start().port!
+            let client = WebTestClient()
+            try client.http(port: port, [(.POST, "/http-bind", [("Host", "x")], "<body rid='7'/>")])
+            #expect(WebTestClient.wait { client.responses.count == 1 })
+            client.close()
+            #expect(WebTestClient.wait { proxy.openConnectionCount == 0 })
+            proxy.stop()
+            if let response = client.responses.first { outcomes.append((response.status, response.body)) }
+            if case .file = trust {
+                #expect(records.records.contains { $0.event == .tlsEstablished && $0.direction == .s2c })
+            }
+        }
+        #expect(outcomes.count == 2)
+        #expect(outcomes.first?.0 == 502)
+        #expect(outcomes.first?.1.contains("--upstream-ca") == true, "\(outcomes.first?.1 ?? "")")
+        #expect(outcomes.last?.0 == 200)
+        #expect(outcomes.last?.1 == "echo:<body rid='7'/>")
     }
 
     @Test("upstream URLs: the scheme must fit the transport; ports default by scheme")

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 @testable import XMPPInspect
 
@@ -12,6 +13,7 @@ import NIOWebSocket
 ///   received;
 /// - any other request to `/forbidden` gets 403 with a body; any other gets 200 with
 ///   `echo:` and the request body, chunked (no Content-Length).
+/// With `tls`, it serves TLS (wss://, https://) with that certificate and key.
 final class WebTestUpstream: Sendable {
     /// A frame as received: its bits, whether it was masked, its unmasked payload.
     struct SeenFrame: Sendable, Equatable, CustomStringConvertible {
@@ -56,7 +58,7 @@ final class WebTestUpstream: Sendable {
     /// Bytes the server wrote (so the proxy read them): counted at the socket.
     var bytesSent: Int { seen.withLock { $0.rawBytes } }
 
-    init() throws {
+    init(tls: NIOSSLContext? = nil) throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let seen = self.seen
         channel = try ServerBootstrap(group: group)
@@ -83,6 +85,7 @@ final class WebTestUpstream: Sendable {
                         }
                     })
                 return channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandler(ByteCounter(seen: seen))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                         withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in

@@ -36,6 +36,8 @@ final class WebProxyConnection {
     private var waiting: [NIOHTTPServerRequestFull] = []
     /// The request forwarded whose response is awaited, and whether it asks for an upgrade.
     private var inFlight: (head: HTTPRequestHead, isUpgrade: Bool)?
+    /// Responses relayed to the client so far.
+    private var responsesRelayed = 0
     /// No more requests on this connection: it closes after the current response.
     private var closing = false
     private var upgraded = false
@@ -227,6 +229,7 @@ final class WebProxyConnection {
         let head = HTTPResponseHead(version: request.head.version, status: response.head.status, headers: headers)
         let closes = closing
         let client = self.client
+        responsesRelayed += 1
         clientHandler.respond(head, body: hasBody ? response.body : nil) { if closes { client.close(promise: nil) } }
         if closes {
             ended(by: response.head.isKeepAlive ? "proxy" : "server", "the HTTP exchange ended the connection")
@@ -239,6 +242,7 @@ final class WebProxyConnection {
     /// An error response of the proxy's own (400, 502), with `text` as its body; the connection
     /// closes after it.
     private func respondWithError(_ status: HTTPResponseStatus, to request: HTTPRequestHead?, text: String) {
+        closing = true  // the client's connection closes once this response is written, not before
         note("answered \(status.code) \(status.reasonPhrase) to the client: \(text)")
         var body = client.allocator.buffer(capacity: text.utf8.count + 1)
         body.writeString(text + "\n")
@@ -423,15 +427,21 @@ final class WebProxyConnection {
             if isClient {
                 upstream?.close(promise: nil)
             } else if !upgraded {
-                // The server's connection is gone: a request in flight gets 502; an idle client
-                // connection closes (it has no server behind it any more).
-                upstreamState = .failed(WebProxyError.upstreamFailed(upstream: upstreamName,
-                                                                     reason: "the server closed the connection").description)
+                // The server's connection is gone: a request in flight gets 502; a client
+                // connection idle after answers closes (it has no server behind it any more); one
+                // that was never answered gets 502 for its first request (TLS with the server
+                // failed before it sent one, say).
+                if case .failed = upstreamState {} else {
+                    upstreamState = .failed(WebProxyError.upstreamFailed(upstream: upstreamName,
+                                                                         reason: "the server closed the connection").description)
+                }
                 if let request = inFlight {
                     inFlight = nil
                     respondWithError(.badGateway, to: request.head, text: "the server closed the connection before it answered")
-                } else if !closing {
+                } else if !closing && responsesRelayed > 0 {
                     client.close(promise: nil)
+                } else {
+                    forwardNext()
                 }
             }
         }
