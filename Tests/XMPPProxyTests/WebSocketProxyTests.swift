@@ -94,6 +94,35 @@ struct WebSocketProxyTests {
         #expect(close.proxy?.bytes?.s2c == upstream.bytesSent, "every byte the server sent was tapped")
     }
 
+    @Test("a frame over the limit ends the session: both peers get close 1009, the output a proxy-note; the frames before it went through")
+    func frameOverLimit() throws {
+        let upstream = try WebTestUpstream()
+        defer { upstream.stop() }
+        let records = WebRecordCollector()
+        let url = try WebUpstreamURL("ws://127.0.0.1:\(upstream.port)/xmpp-websocket", transport: .websocket)
+        let proxy = WebProxyServer(configuration: .init(listenPort: 0, upstream: url, maxFrameSize: 1000), output: records.output)
+        let port = try proxy.start().port!
+        let client = WebTestClient()
+        try client.webSocket(port: port, uri: "/", key: NIOWebSocketClientUpgrader.randomRequestKey(),
+                             headers: [("Host", "127.0.0.1"), ("Sec-WebSocket-Protocol", "xmpp")])
+        #expect(WebTestClient.wait { client.upgrade != nil })
+        let small = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(string: "<presence/>"))
+        let big = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(repeating: 0x61, count: 2000))
+        try client.send([small])
+        #expect(WebTestClient.wait { client.frames.count == 1 }, "the frame before the big one came back")
+        try client.send([big])
+        #expect(WebTestClient.wait { client.closed }, "the client's connection was closed")
+        let messageTooLarge: [UInt8] = [0x03, 0xf1]  // 1009
+        #expect(client.frames.count == 2)
+        #expect(client.frames.last?.opcode == 0x8 && client.frames.last?.payload == messageTooLarge)
+        #expect(WebTestClient.wait { upstream.frames.count == 2 })
+        #expect(upstream.frames.first?.payload == Array("<presence/>".utf8))
+        #expect(upstream.frames.last?.opcode == 0x8 && upstream.frames.last?.payload == messageTooLarge)
+        #expect(WebTestClient.wait { proxy.openConnectionCount == 0 })
+        proxy.stop()
+        #expect(records.notes.contains { $0.contains("the client sent a frame over 1000 bytes") }, "\(records.notes)")
+    }
+
     @Test("a refused upgrade reaches the client as the server answered it, with a proxy-note")
     func refusedUpgrade() throws {
         let upstream = try WebTestUpstream()

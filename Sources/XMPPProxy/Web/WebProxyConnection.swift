@@ -361,11 +361,20 @@ final class WebProxyConnection {
         let text = tooBig ? "a frame over \(configuration.maxFrameSize) bytes" : "an unreadable frame (\(error))"
         note("the \(side) sent \(text): both sides closed with \(code)")
         ended(by: "proxy", "the \(side) sent \(text)")
-        for relay in [clientRelay, upstreamRelay] {
+        // Both close frames go out before either channel closes (closing one closes the other).
+        let relays = [clientRelay, upstreamRelay].compactMap { $0 }
+        var written = 0
+        let client = self.client
+        let upstream = self.upstream
+        for relay in relays {
             var data = client.allocator.buffer(capacity: 2)
             data.write(webSocketErrorCode: code)
-            let channel = relay === clientRelay ? client : upstream
-            relay?.send(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)) { channel?.close(promise: nil) }
+            relay.send(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)) {
+                written += 1
+                guard written == relays.count else { return }
+                client.close(promise: nil)
+                upstream?.close(promise: nil)
+            }
         }
     }
 
