@@ -232,7 +232,10 @@ final class WebProxyConnection {
         responsesRelayed += 1
         clientHandler.respond(head, body: hasBody ? response.body : nil) { if closes { client.close(promise: nil) } }
         if closes {
-            ended(by: response.head.isKeepAlive ? "proxy" : "server", "the HTTP exchange ended the connection")
+            // Who asked for the close: the server (Connection: close), the client (the same, or
+            // HTTP/1.0), or the proxy (after a refused upgrade its request decoder has stopped).
+            let by = !response.head.isKeepAlive ? "server" : !request.head.isKeepAlive ? "client" : "proxy"
+            ended(by: by, "the HTTP exchange ended the connection")
             upstream?.close(promise: nil)
         } else {
             forwardNext()
