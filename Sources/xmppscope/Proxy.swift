@@ -30,14 +30,28 @@ struct Proxy: ParsableCommand {
               xmppscope proxy --listen 127.0.0.1:5223 --direct-tls --upstream example.org:5223
               xmppscope proxy --upstream 127.0.0.1:15222 --server-name xmppscope.test --upstream-ca server.pem
               xmppscope proxy --tls passthrough --keylog keys.txt --upstream example.org
+            Web clients (docs/proxy-web.md): --websocket (RFC 7395) or --bosh (XEP-0124/0206) with an
+            --upstream URL (ws://, wss:// or http://, https://); the client points at --listen
+            (default 127.0.0.1:5280), with TLS from the xmppscope CA when --listen-tls is given:
+              xmppscope proxy --websocket --listen 127.0.0.1:5280 --upstream wss://example.org/xmpp-websocket
+              xmppscope proxy --bosh --listen 127.0.0.1:5281 --listen-tls --upstream https://example.org/http-bind
             """
     )
 
-    @Option(name: .long, help: "Where to listen (loopback unless told otherwise).")
-    var listen = "127.0.0.1:5222"
+    @Option(name: .long, help: "Where to listen (loopback unless told otherwise; default 127.0.0.1:5222, 127.0.0.1:5280 for --websocket and --bosh).")
+    var listen: String?
 
-    @Option(name: .long, help: "The server: HOST:PORT, or a DOMAIN to look up by SRV (then DOMAIN:5222).")
+    @Option(name: .long, help: "The server: HOST:PORT, or a DOMAIN to look up by SRV (then DOMAIN:5222); with --websocket or --bosh its URL.")
     var upstream: String
+
+    @Flag(name: .long, help: "Relay XMPP over WebSocket (RFC 7395) to the --upstream ws:// or wss:// URL.")
+    var websocket = false
+
+    @Flag(name: .long, help: "Relay BOSH (XEP-0124/0206) to the --upstream http:// or https:// URL.")
+    var bosh = false
+
+    @Flag(name: .customLong("listen-tls"), help: "With --websocket or --bosh: serve wss:// or https:// to the client, with a certificate from the xmppscope CA.")
+    var listenTLS = false
 
     @Flag(name: .customLong("direct-tls"), help: "Clients and server speak TLS from the first byte (XEP-0368), with ALPN xmpp-client.")
     var directTLS = false
@@ -68,9 +82,23 @@ struct Proxy: ParsableCommand {
     func validate() throws {
         if insecure && upstreamCA != nil { throw ValidationError("Give --upstream-ca or --insecure, not both.") }
         if check && output.noChecks { throw ValidationError("--check needs the checks: drop --no-checks.") }
-        guard try Self.hostAndPort(listen).1 != nil else { throw ValidationError("--listen takes HOST:PORT.") }
+        guard try Self.hostAndPort(listenAddress).1 != nil else { throw ValidationError("--listen takes HOST:PORT.") }
+        if let transport = webTransport {
+            if websocket && bosh { throw ValidationError("Give --websocket or --bosh, not both.") }
+            if directTLS { throw ValidationError("--direct-tls is for XMPP over TCP: with --\(transport.rawValue) use --listen-tls and a \(transport == .websocket ? "wss://" : "https://") upstream.") }
+            if tls == .passthrough { throw ValidationError("--tls passthrough is for XMPP over TCP: the web proxy reads HTTP, so it terminates TLS on both legs.") }
+            if !output.keyLog.paths.isEmpty { throw ValidationError("--keylog is for --tls passthrough over TCP: the web proxy decrypts by itself.") }
+            do { _ = try WebUpstreamURL(upstream, transport: transport) } catch { throw ValidationError("\(error)") }
+            return
+        }
+        if listenTLS { throw ValidationError("--listen-tls goes with --websocket or --bosh (for XMPP over TCP see --direct-tls).") }
         _ = try Self.hostAndPort(upstream)
     }
+
+    /// The web transport asked for, if any.
+    private var webTransport: WebTransport? { websocket ? .websocket : bosh ? .bosh : nil }
+
+    private var listenAddress: String { listen ?? (webTransport == nil ? "127.0.0.1:5222" : "127.0.0.1:5280") }
 
     /// `host:port`, `[v6]:port`, or a bare host (no port).
     static func hostAndPort(_ text: String) throws -> (String, Int?) {
@@ -96,7 +124,9 @@ struct Proxy: ParsableCommand {
 
     func run() throws {
         output.bootstrapLogging()
+        if let transport = webTransport { return try runWeb(transport) }
         let logger = Logger(label: "xmppscope.proxy")
+        let listen = listenAddress
         let (listenHost, listenPortGiven) = try Self.hostAndPort(listen)
         let listenPort = listenPortGiven ?? 5222
         let (upstreamHost, upstreamPort) = try Self.hostAndPort(upstream)
@@ -158,11 +188,74 @@ struct Proxy: ParsableCommand {
         }
         logger.notice("relaying \(address) → \(upstreams[0])\(directTLS ? " (direct TLS)" : ""); Ctrl-C to stop")
 
+        waitForTermination()
+        server.stop()
+        try exitForChecks(tally)
+    }
+
+    /// `--websocket` / `--bosh`: the web proxy (XMPPProxy/Web), same output, CA and trust options.
+    private func runWeb(_ transport: WebTransport) throws {
+        let logger = Logger(label: "xmppscope.proxy")
+        let listen = listenAddress
+        let (listenHost, listenPortGiven) = try Self.hostAndPort(listen)
+        let upstreamURL = try WebUpstreamURL(upstream, transport: transport)
+        let stdout = BufferedOutput()
+        let (screen, sink, logFile) = try output.makeSinkChain(output: stdout)
+        let tally = FindingTally()
+        let authority = listenTLS ? try withUserError { try CertificateAuthority.loadOrCreate(in: home ?? CertificateAuthority.defaultDirectory) } : nil
+        if let authority { logger.notice("serving TLS to clients: they must trust \(authority.certificatePath)") }
+        var keyLog: KeyLog?
+        if let path = ProcessInfo.processInfo.environment["SSLKEYLOGFILE"], !path.isEmpty,
+           listenTLS || upstreamURL.usesTLS {
+            keyLog = try withUserError { try KeyLog(path: path) }
+            logger.warning("SSLKEYLOGFILE: the TLS secrets of both legs go to \(path): anyone with it can decrypt these sessions")
+        }
+        if insecure { logger.warning("--insecure: the server's certificate is NOT verified; anyone on the path can read this session") }
+        let server = WebProxyServer(
+            configuration: .init(listenHost: listenHost, listenPort: listenPortGiven ?? 5280, upstream: upstreamURL,
+                                 listensTLS: listenTLS, authority: authority, serverName: serverName,
+                                 upstreamTrust: insecure ? .insecure : upstreamCA.map { .file($0) } ?? .system,
+                                 keyLog: keyLog, inspector: output.inspectorOptions),
+            output: RecordOutput(
+                record: { record in
+                    tally.count(record)
+                    sink.consume(record)
+                },
+                batchDone: {
+                    stdout.flush()
+                    logFile?.flush()
+                },
+                finish: { connections in
+                    if let summary = screen as? SummaryReport { summary.connections = { connections } }
+                    sink.finish()
+                    stdout.flush()
+                    logFile?.flush()
+                }
+            )
+        )
+        let address: String
+        do {
+            address = "\(try server.start())"
+        } catch {
+            throw CommandFailure.cannotListen(address: listen, reason: error)
+        }
+        let scheme = transport == .websocket ? (listenTLS ? "wss" : "ws") : (listenTLS ? "https" : "http")
+        logger.notice("relaying \(scheme)://\(address) → \(upstreamURL) (\(transport.rawValue)); Ctrl-C to stop")
+        waitForTermination()
+        server.stop()
+        try exitForChecks(tally)
+    }
+
+    /// Blocks until Ctrl-C or SIGTERM.
+    private func waitForTermination() {
         let done = DispatchSemaphore(value: 0)
         let signals = onTerminationSignals { done.signal() }
         done.wait()
-        server.stop()
         signals.forEach { $0.cancel() }
+    }
+
+    /// `--check`: exit status 1 when a check found an error.
+    private func exitForChecks(_ tally: FindingTally) throws {
         if check {
             let errors = tally.bySeverity[.error] ?? 0
             FileHandleStandardError.write("xmppscope: checks: \(tally.summary)\(errors > 0 ? " — exit status 1" : "")\n")
