@@ -413,6 +413,19 @@ check "web-failures: every refused attempt is an http record with its status and
     [[ \$(grep -vc '^attempt' '$work/web/web-failures.expect.tsv') -eq 4 ]] &&
     diff <(tail -n +2 '$work/web/web-failures.expect.tsv' | cut -f2 | sort) \
          <('$bin' replay '$work/web/web-failures.pcap' --json -f 'http.status >= 400 and error' | jq -r '.http.status' | sort)"
+# The same web clients through `xmppscope proxy --websocket` / `--bosh` (both legs on NIOHTTP1 and
+# NIOWebSocket; wss/https upstream verified against the test certificate): the proxy's own log
+# holds every text of Strophe's raw log, both ways, paired (make-web-captures.sh fails otherwise),
+# and each proxy run exits 0.
+web_proxy_status=0
+XMPPSCOPE_PROXY="$PWD/$bin" WEB_CAPTURES="web-websocket web-bosh web-wss web-https-bosh web-deflate" \
+    scripts/make-web-captures.sh "$work/web-proxy" >"$work/web-proxy.out" 2>&1 || web_proxy_status=$?
+check "web through the proxy: every Strophe session's texts in the proxy's log (web-compare.py), 5 sessions" bash -c "
+    [[ $web_proxy_status -eq 0 ]] || { tail -40 '$work/web-proxy.out'; false; }
+    [[ \$(grep -c '^web-compare: the log holds every element of the raw log' '$work/web-proxy.out') -eq 5 ]]"
+check "web through the proxy: each proxy exited 0, and a BOSH session over several TCP connections is one conn" bash -c "
+    [[ \$(cat '$work'/web-proxy/*.proxy.status | sort -u) == 0 ]] &&
+    [[ \$(jq -r 'select(.transport==\"bosh\" and .event==\"stanza\") | .conn' '$work/web-proxy/web-bosh.proxy.jsonl' | sort -u | wc -l) -eq 1 ]]"
 
 echo "integration: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

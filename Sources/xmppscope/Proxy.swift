@@ -182,7 +182,7 @@ struct Proxy: ParsableCommand {
         )
         let address: String
         do {
-            address = "\(try server.start())"
+            address = ProxyServer.describe(listening: try server.start())
         } catch {
             throw CommandFailure.cannotListen(address: listen, reason: error)
         }
@@ -235,7 +235,7 @@ struct Proxy: ParsableCommand {
         )
         let address: String
         do {
-            address = "\(try server.start())"
+            address = ProxyServer.describe(listening: try server.start())
         } catch {
             throw CommandFailure.cannotListen(address: listen, reason: error)
         }

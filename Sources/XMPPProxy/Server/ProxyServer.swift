@@ -130,6 +130,11 @@ public final class ProxyServer: Sendable {
     }
 
     /// Binds the listening socket; returns the address it listens on.
+    /// An address the proxy listens on, as a person writes it (`127.0.0.1:5222`, `[::1]:5222`).
+    public static func describe(listening address: SocketAddress) -> String {
+        ProxyConnection.describe(address)
+    }
+
     public func start() throws -> SocketAddress {
         let configuration = self.configuration
         let state = self.state

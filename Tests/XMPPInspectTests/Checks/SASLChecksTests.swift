@@ -243,5 +243,13 @@ import XMPPBase
         // captures/c2s-plain.pcap is a plain-TCP session on purpose: both logins use PLAIN without TLS.
         "c2s-plain.pcap: sasl-plain-unencrypted #5 about [5]",
         "c2s-plain.pcap: sasl-plain-unencrypted #8 about [8]",
+        // In each web capture, bob (slixmpp over plain TCP, scripts/peers/web/bob_echo.py) logs in
+        // with PLAIN without TLS; the web client, Strophe.js, picks SCRAM-SHA-1.
+        "web-bosh.pcap: sasl-plain-unencrypted #4 about [4]",
+        "web-deflate-nocontext.pcap: sasl-plain-unencrypted #4 about [4]",
+        "web-deflate.pcap: sasl-plain-unencrypted #4 about [4]",
+        "web-https-bosh.pcap: sasl-plain-unencrypted #4 about [4]",
+        "web-websocket.pcap: sasl-plain-unencrypted #4 about [4]",
+        "web-wss.pcap: sasl-plain-unencrypted #4 about [4]",
     ]
 }

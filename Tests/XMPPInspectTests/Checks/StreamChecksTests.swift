@@ -206,6 +206,13 @@ import XMPPBase
     /// Checked by hand (tshark and the replayed records). nDPI's connections are cut off by the
     /// capture's end (no FIN/RST), so nothing is said about how they end.
     static let expectedOnCaptures: [String] = [
+        // Strophe.js 1.2.14 sends <close/> (RFC 7395) and closes the WebSocket at once; Prosody
+        // 0.12 never sends its <close/> back (the captures have no s2c <close/>): the server's
+        // side of each WebSocket session ends without one.
+        "web-deflate-nocontext.pcap: session-no-stream-close #42 about [23]",
+        "web-deflate.pcap: session-no-stream-close #46 about [23]",
+        "web-websocket.pcap: session-no-stream-close #41 about [23]",
+        "web-wss.pcap: session-no-stream-close #44 about [24]",
         // A jabber:client header sent to the Jabber XCP component port 7400 is answered with
         // xmlns='jabber:component:accept': the two sides' content namespaces really differ.
         "xmpptrace-wx2-component.pcap: stream-header-namespace #13 about [12, 13]",
