@@ -189,6 +189,20 @@ struct WebSocketDecodingTests {
         #expect(harness.problems(.s2c).allSatisfy { if case .truncated = $0.kind { true } else { false } })
     }
 
+    @Test("an upgrade never answered: the frames sent after it are held, then reported not decoded")
+    func upgradeNeverAnswered() {
+        let harness = WebDecoderHarness()
+        let frame = clientFrame(opcode: 1, Self.open)
+        harness.feed(.c2s, Array(webSocketUpgradeRequest.utf8) + frame)
+        harness.finish()
+        #expect(harness.requests.count == 1)
+        #expect(harness.messages(.c2s).isEmpty)
+        let problems = harness.problems(.c2s)
+        #expect(problems.count == 1)
+        #expect(problems.first?.offset == webSocketUpgradeRequest.utf8.count)
+        if case .truncated = problems.first?.kind {} else { Issue.record("not truncated: \(problems)") }
+    }
+
     @Test("permessage-deflate parameters read from Sec-WebSocket-Extensions")
     func deflateParameters() {
         #expect(PerMessageDeflate(extensionsHeader: "permessage-deflate") == PerMessageDeflate())
