@@ -57,6 +57,11 @@ final class HTTPMessageReader {
         }
     }
 
+    deinit {
+        // Closing the channel takes its pipeline apart; without it the two keep each other alive.
+        _ = try? channel.finish(acceptAlreadyClosed: true)
+    }
+
     /// Response reader: a request with this method was sent (NIOHTTP1 needs it to know whether
     /// a response has a body: none after `HEAD`).
     func expectResponse(method: String) {
