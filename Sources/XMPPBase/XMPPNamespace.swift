@@ -12,6 +12,12 @@ public enum XMPPNamespace {
     public static let streamErrors = "urn:ietf:params:xml:ns:xmpp-streams"
     public static let compress = "http://jabber.org/protocol/compress"
     public static let xml = "http://www.w3.org/XML/1998/namespace"
+    /// RFC 7395: `<open/>` and `<close/>` of XMPP over WebSocket.
+    public static let framing = "urn:ietf:params:xml:ns:xmpp-framing"
+    /// XEP-0124: BOSH's `<body/>`.
+    public static let httpBind = "http://jabber.org/protocol/httpbind"
+    /// XEP-0206: `xmpp:version`, `xmpp:restart` on a BOSH `<body/>`.
+    public static let xbosh = "urn:xmpp:xbosh"
 
     /// Namespaces in which `iq`, `message` and `presence` are stanzas.
     public static let stanzaContent: Set<String> = [client, server, componentAccept, componentConnect]

@@ -51,6 +51,11 @@ struct LogFieldTests {
         record.findingIDs = ["iq-missing-id", "error-no-condition"]
         record.about = [3, 4]
         record.finding = Finding(id: "iq-missing-id", severity: .error, spec: "RFC 6120 §8.2.3", message: "m", hint: "h")
+        record.transport = .bosh
+        record.rid = 4_294_967_296
+        record.http = HTTPInfo(method: "POST", target: "/http-bind", status: 404, reason: "Not Found", bodyBytes: 120, via: 3,
+                               origin: "https://app.example", webSocketProtocol: "xmpp", extensions: "permessage-deflate",
+                               sid: "s1", closeCode: 1000, closeReason: "bye")
         record.xml = "<iq type='error'/>"
         return record
     }
@@ -82,11 +87,13 @@ struct LogFieldTests {
                 expected += LogField.BindingKey.allCases.map { "binding.\($0.rawValue)" }
             case .finding:
                 expected += LogField.FindingKey.allCases.map { "finding.\($0.rawValue)" }
+            case .http:
+                expected += LogField.HTTPKey.allCases.map { "http.\($0.rawValue)" }
             default:
                 break
             }
         }
-        #expect(expected.count == 32 + 6 + 2 + 12 + 2 + 11 + 3 + 5)
+        #expect(expected.count == 35 + 6 + 2 + 12 + 2 + 11 + 3 + 5 + 12)
         #expect(keyPaths(line(everything())) == expected)
     }
 
@@ -127,6 +134,7 @@ struct LogFieldTests {
             (#"kind == "features""#, record(.nonza, kind: "features")),
             (#"event == "stream-close""#, record(.streamClose, kind: "stream")),
             (#"dir == "s2c""#, record(.stanza, kind: "message") { $0.direction = .s2c }),
+            (#"transport == "websocket""#, record(.stanza, kind: "message") { $0.transport = .websocket }),
             (#"error.condition == "gone""#, record(.stanza, kind: "iq", type: "error") { $0.error = ErrorInfo(source: .stanza, condition: "gone") }),
             (#"error.type == "wait""#, record(.stanza, kind: "iq", type: "error") { $0.error = ErrorInfo(source: .stanza, type: "wait") }),
             (#"error.text == "later""#, record(.stanza, kind: "iq", type: "error") { $0.error = ErrorInfo(source: .stanza, text: "later") }),

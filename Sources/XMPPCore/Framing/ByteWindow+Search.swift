@@ -52,7 +52,8 @@ extension ByteWindow {
 
     /// Whether the bytes at `offset` open a stream (`<?xml` or a tag named `…stream`); nil until
     /// enough bytes are in to tell.
-    func startsStream(at offset: Int) -> Bool? {
+    /// `alsoBody`: a BOSH `<body>` (XEP-0124) also opens a stream.
+    func startsStream(at offset: Int, alsoBody: Bool = false) -> Bool? {
         var rest = bytes[(offset - start)...]
         let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
         if rest.count < 3 && byteOrderMark.starts(with: rest) { return nil }
@@ -65,6 +66,7 @@ extension ByteWindow {
             case 0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: ">"), UInt8(ascii: "/"):
                 if name.isEmpty { return false }
                 return name == Array("?xml".utf8) || name == Array("stream".utf8) || name.ends(with: Array(":stream".utf8))
+                    || (alsoBody && name == Array("body".utf8))
             default:
                 name.append(byte)
                 if name.count > 64 { return false }

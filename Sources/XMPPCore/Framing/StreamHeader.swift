@@ -7,6 +7,12 @@ public struct StreamHeader: Sendable, Hashable {
     /// Where the header starts.
     public var offset: Int
 
+    public init(element: Element, raw: [UInt8], offset: Int) {
+        self.element = element
+        self.raw = raw
+        self.offset = offset
+    }
+
     /// The default namespace of the stream's content: `jabber:client`, `jabber:server`, `jabber:component:accept`.
     public var contentNamespace: String? {
         element.namespaceDeclarations.first { $0.prefix == nil }?.uri

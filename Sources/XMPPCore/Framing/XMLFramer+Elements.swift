@@ -36,7 +36,7 @@ extension XMLFramer: XMLEventConsumer {
 
         if depth == 1 {
             if contextIsSynthetic { return }
-            if name != "stream" {
+            if name != "stream" && !(readsBOSHBodies && name == "body" && namespace == XMPPNamespace.httpBind) {
                 // A document whose root is a stanza: frame it as one.
                 restart(at: window.firstElementTag(from: boundary) ?? boundary, synthetic: true)
                 return

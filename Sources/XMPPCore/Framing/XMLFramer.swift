@@ -37,6 +37,21 @@ public final class XMLFramer {
     /// sees the decrypted stream instead, and sets this to false: decoding goes on with a new stream.
     public var stopsAtProceed = true
 
+    /// Whether a BOSH `<body xmlns='http://jabber.org/protocol/httpbind'>` (XEP-0124) is read as
+    /// a stream header: its children are the stanzas, `</body>` closes it. Each HTTP body is fed as
+    /// one such document.
+    public var readsBOSHBodies = false
+
+    /// Whether everything fed so far is framed: no element, header or error is pending (only
+    /// whitespace follows the last item). A WebSocket message (RFC 7395) must end so.
+    public var isBetweenItems: Bool {
+        switch state {
+        case .hunting, .opaque: return false
+        case .awaitingStart, .parsing:
+            return discard == nil && builders.isEmpty && window.firstNonWhitespace(from: boundary) == nil
+        }
+    }
+
     /// Bytes seen after decoding stopped for TLS or compression.
     public internal(set) var opaqueBytes = 0
     /// Whether the bytes held after the point where decoding stopped are kept for
@@ -107,6 +122,8 @@ public final class XMLFramer {
     /// Parses one top-level element's bytes under a stream header: the whole tree.
     static func parseElement(_ raw: [UInt8], header: [UInt8]) -> Element? {
         let framer = XMLFramer(limits: FramerLimits(maxStanzaBytes: max(raw.count + 1, 64), maxDepth: .max))
+        // The header may be a BOSH body's start tag (the element came in one).
+        framer.readsBOSHBodies = true
         var element: Element?
         let collect: (FramerEvent) -> Void = { event in
             if case .element(let framed) = event, element == nil { element = framed.element }
@@ -276,7 +293,7 @@ public final class XMLFramer {
                 if let decided {
                     synthetic = decided
                 } else {
-                    guard let looksLikeStream = window.startsStream(at: start) else { return }
+                    guard let looksLikeStream = window.startsStream(at: start, alsoBody: readsBOSHBodies) else { return }
                     if !looksLikeStream, let first = window.byte(at: start), first != UInt8(ascii: "<"), first != 0xEF {
                         // Text after `</stream:stream>` (or before any element): not part of any
                         // stream. Skip it up to the next stanza start, as an error.

@@ -22,6 +22,10 @@ public final class SummaryReport: RecordSink {
         public var streams = 0
         /// Findings by check id, with the check's severity.
         public var findings: [String: (severity: FindingSeverity, count: Int)] = [:]
+        /// Web transports: HTTP requests, failed responses (4xx, 5xx) by status, web errors.
+        public var httpRequests = 0
+        public var httpFailures: [Int: Int] = [:]
+        public var webErrors = 0
     }
 
     public private(set) var totals: [Int: ConnectionTotals] = [:]
@@ -65,7 +69,11 @@ public final class SummaryReport: RecordSink {
             if let finding = record.finding {
                 entry.findings[finding.id, default: (finding.severity, 0)].count += 1
             }
-        case .streamClose, .connect, .tlsEstablished, .close, .proxyNote: break
+        case .http:
+            if record.http?.status == nil { entry.httpRequests += 1 }
+            if let http = record.http, http.isFailure, let status = http.status { entry.httpFailures[status, default: 0] += 1 }
+        case .webError: entry.webErrors += 1
+        case .streamClose, .connect, .tlsEstablished, .close, .proxyNote, .webSocket: break
         }
     }
 
@@ -93,7 +101,19 @@ public final class SummaryReport: RecordSink {
             text += "  \(connection.streamNamespace ?? "stream namespace unknown")"
             if let reason = connection.closeReason { text += "  closed: \(reason)" }
             if connection.joinedMidStream { text += "  (capture began mid-connection)" }
+            if connection.transport != .tcp { text += "  over \(connection.transport == .websocket ? "WebSocket" : "BOSH")" }
             text += "\n"
+            if connection.transport == .bosh && !connection.httpConnections.isEmpty {
+                text += "    HTTP connections: " + connection.httpConnections.map { "#\($0.id) \($0.client)" }.joined(separator: ", ") + "\n"
+            }
+            if entry.httpRequests > 0 || !entry.httpFailures.isEmpty || entry.webErrors > 0 {
+                text += "    HTTP requests: \(entry.httpRequests)"
+                if !entry.httpFailures.isEmpty {
+                    text += "; failed: " + entry.httpFailures.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
+                }
+                if entry.webErrors > 0 { text += "; web errors: \(entry.webErrors)" }
+                text += "\n"
+            }
             let rows = entry.stanzas.sorted { $0.key < $1.key }
             if !rows.isEmpty {
                 let width = rows.map(\.key.count).max() ?? 0
@@ -125,8 +145,13 @@ public final class SummaryReport: RecordSink {
             }
         }
         let empty = all.filter { !$0.isXMPP && !$0.carriedPayload }.count
-        let other = all.count - xmpp.count - empty
-        var totalsLine = "\(all.count) TCP connection\(all.count == 1 ? "" : "s"): \(xmpp.count) XMPP, "
+        // A BOSH session's other HTTP connections are listed under it; a session that could not
+        // take its first connection's number is not a TCP connection of its own.
+        let carriers = all.filter { !$0.isXMPP && $0.carriesBOSHSession != nil }.count
+        let tcp = all.filter(\.isTCPConnection).count
+        let other = tcp - xmpp.filter(\.isTCPConnection).count - empty - carriers
+        var totalsLine = "\(tcp) TCP connection\(tcp == 1 ? "" : "s"): \(xmpp.count) XMPP, "
+            + (carriers > 0 ? "\(carriers) carrying a BOSH session's requests, " : "")
             + "\(other) other with payload (counted, not decoded), \(empty) without payload"
         let stanzaCount = totals.values.reduce(0) { sum, entry in
             sum + entry.stanzas.filter { !$0.key.hasPrefix("nonza") }.values.reduce(0) { $0 + $1[0] + $1[1] }

@@ -66,6 +66,7 @@ public struct RecordFilter {
             case .kind: return [pair(LogField.kind, value)]
             case .event: return [pair(LogField.event, value)]
             case .dir: return [pair(LogField.direction, value)]
+            case .transport: return [pair(LogField.transport, value)]
             case .errorCondition: return [pair(LogField.ErrorKey.condition, value)]
             case .errorType: return [pair(LogField.ErrorKey.type, value)]
             case .errorText: return [pair(LogField.ErrorKey.text, value)]
@@ -190,6 +191,15 @@ private struct Context {
         case .findingSeverity:
             if let finding = record.finding { return [.text(finding.severity.rawValue)] }
             return record.findingIDs.compactMap { CheckCatalog.descriptor($0).map { .text($0.severity.rawValue) } }
+        case .transport: return [.text(record.transport.rawValue)]
+        case .rid: return record.rid.map { [.number(Double($0))] } ?? []
+        case .httpMethod: return text(record.http?.method)
+        case .httpTarget: return text(record.http?.target)
+        case .httpStatus: return record.http?.status.map { [.number(Double($0))] } ?? []
+        case .httpVia: return record.http?.via.map { [.number(Double($0))] } ?? []
+        case .httpSID: return text(record.http?.sid)
+        case .httpOrigin: return text(record.http?.origin)
+        case .httpProtocol: return text(record.http?.webSocketProtocol)
         case .body, .subject, .thread, .show:
             guard record.event == .stanza, let element = element() else { return [] }
             return element.elements.filter { $0.name == field.rawValue }.map { .text($0.text) }

@@ -35,9 +35,17 @@ public enum FilterField: String, Sendable, Hashable, CaseIterable {
     case errorType = "error.type", errorCondition = "error.condition", errorText = "error.text"
     case tlsVersion = "tls.version", tlsSuite = "tls.suite", tlsSNI = "tls.sni", tlsALPN = "tls.alpn"
     case findingID = "finding.id", findingSeverity = "finding.severity"
+    case transport, rid
+    case httpMethod = "http.method", httpTarget = "http.target", httpStatus = "http.status", httpVia = "http.via"
+    case httpSID = "http.sid", httpOrigin = "http.origin", httpProtocol = "http.protocol"
 
     /// Whether the field holds a number (compared numerically).
-    var isNumeric: Bool { self == .rtt || self == .size || self == .conn || self == .seq }
+    var isNumeric: Bool {
+        switch self {
+        case .rtt, .size, .conn, .seq, .rid, .httpStatus, .httpVia: return true
+        default: return false
+        }
+    }
 }
 
 /// Comparison operators.

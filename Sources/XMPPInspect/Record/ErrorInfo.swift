@@ -1,7 +1,7 @@
 /// An error carried by a record: a stanza, stream or SASL error, or a decoding error.
 public struct ErrorInfo: Sendable, Hashable {
     /// Where the error comes from.
-    public enum Source: String, Sendable, Hashable { case stanza, stream, sasl, tls, parse }
+    public enum Source: String, Sendable, Hashable { case stanza, stream, sasl, tls, parse, web }
     public var source: Source
     /// Stanza errors: `cancel`, `modify`, `auth`, `wait`, `continue`.
     public var type: String?

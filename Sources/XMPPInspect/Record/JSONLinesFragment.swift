@@ -15,6 +15,8 @@ enum JSONLinesFragment {
     static let direction = LogField.direction.memberBytes + quote
     /// `","event":"`
     static let event = quote + LogField.event.memberBytes + quote
+    /// `","transport":"`
+    static let transport = quote + LogField.transport.memberBytes + quote
     /// `","kind":`
     static let kind = quote + LogField.kind.memberBytes
     /// `,"type":`
@@ -97,6 +99,13 @@ enum JSONLinesFragment {
     static let findingMessage = LogField.FindingKey.message.memberBytes
     /// `,"hint":`
     static let findingHint = LogField.FindingKey.hint.memberBytes
+    /// `,"rid":`
+    static let rid = LogField.rid.memberBytes
+    /// `,"http":{`
+    static let http = LogField.http.memberBytes + [UInt8(ascii: "{")]
+    /// `"method":`, `"status":` …, by ``LogField/HTTPKey``.
+    static let httpKeys: [LogField.HTTPKey: [UInt8]] =
+        Dictionary(uniqueKeysWithValues: LogField.HTTPKey.allCases.map { ($0, $0.keyBytes) })
     /// `,"xml":`
     static let xml = LogField.xml.memberBytes
 }

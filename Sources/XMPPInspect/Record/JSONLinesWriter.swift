@@ -48,6 +48,8 @@ public final class JSONLinesWriter {
         out.append(contentsOf: record.direction.rawValue.utf8)
         out.append(contentsOf: Fragment.event)
         out.append(contentsOf: record.event.rawValue.utf8)
+        out.append(contentsOf: Fragment.transport)
+        out.append(contentsOf: record.transport.rawValue.utf8)
         out.append(contentsOf: Fragment.kind)
         appendString(record.kind, to: &out)
         out.append(contentsOf: Fragment.type)
@@ -153,12 +155,46 @@ public final class JSONLinesWriter {
             appendString(finding.hint, to: &out)
             out.append(UInt8(ascii: "}"))
         }
+        if let rid = record.rid {
+            out.append(contentsOf: Fragment.rid)
+            appendInteger(rid, to: &out)
+        }
+        if let http = record.http { encode(http, into: &out) }
         out.append(contentsOf: Fragment.xml)
         if let bytes = record.xmlBytes {
             bytes.withUnsafeBufferPointer { appendEscaped($0, to: &out) }
         } else {
             out.append(contentsOf: "null".utf8)
         }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// `"http":{…}` with the fields that are set, in a fixed order.
+    private static func encode(_ http: HTTPInfo, into out: inout [UInt8]) {
+        typealias Key = LogField.HTTPKey
+        out.append(contentsOf: JSONLinesFragment.http)
+        var first = true
+        func key(_ name: Key) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(contentsOf: JSONLinesFragment.httpKeys[name]!)
+        }
+        if let method = http.method { key(.method); appendString(method, to: &out) }
+        if let target = http.target { key(.target); appendString(target, to: &out) }
+        if let status = http.status { key(.status); appendInteger(status, to: &out) }
+        if let reason = http.reason { key(.reason); appendString(reason, to: &out) }
+        if let bytes = http.bodyBytes { key(.bodyBytes); appendInteger(bytes, to: &out) }
+        if let via = http.via { key(.via); appendInteger(via, to: &out) }
+        let strings: [(Key, String?)] = [
+            (.origin, http.origin), (.webSocketProtocol, http.webSocketProtocol), (.extensions, http.extensions),
+            (.sid, http.sid),
+        ]
+        for case let (name, value?) in strings {
+            key(name)
+            appendString(value, to: &out)
+        }
+        if let code = http.closeCode { key(.closeCode); appendInteger(code, to: &out) }
+        if let reason = http.closeReason { key(.closeReason); appendString(reason, to: &out) }
         out.append(UInt8(ascii: "}"))
     }
 

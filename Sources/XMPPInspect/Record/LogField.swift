@@ -8,6 +8,7 @@ enum LogField: String, LogKey, CaseIterable {
     case connection = "conn"
     case direction = "dir"
     case event
+    case transport
     case kind
     case type
     case id
@@ -33,6 +34,8 @@ enum LogField: String, LogKey, CaseIterable {
     case findings
     case about
     case finding
+    case rid
+    case http
     case xml
 
     /// The keys of the `error` object, in the writer's order.
@@ -90,6 +93,22 @@ enum LogField: String, LogKey, CaseIterable {
         case spec
         case message
         case hint
+    }
+
+    /// The keys of the `http` object, in the writer's order.
+    enum HTTPKey: String, LogKey, CaseIterable {
+        case method
+        case target
+        case status
+        case reason
+        case bodyBytes = "body_bytes"
+        case via
+        case origin
+        case webSocketProtocol = "protocol"
+        case extensions
+        case sid
+        case closeCode = "close_code"
+        case closeReason = "close_reason"
     }
 
     /// The keys of a count per direction: `encrypted_bytes` and the proxy's `bytes`.

@@ -28,6 +28,14 @@ public struct Record: Sendable {
         case tlsError = "tls-error"
         /// A check found something wrong (`finding`, `about`): see docs/checks.md.
         case finding
+        /// A web transport's HTTP request or response (`kind` request or response, `http`): the
+        /// WebSocket upgrade and its answer, each BOSH body's carrier, a failed attempt.
+        case http
+        /// A WebSocket control frame (`kind` ping, pong or close; a close's code and reason in `http`).
+        case webSocket = "websocket"
+        /// Something wrong in a web transport: HTTP that does not parse, a WebSocket frame that
+        /// breaks RFC 6455, a message that breaks RFC 7395, BOSH rids out of order.
+        case webError = "web-error"
 
         /// Records the proxy writes about the connection itself, not decoded from its bytes.
         public var isProxyLifecycle: Bool {
@@ -45,6 +53,8 @@ public struct Record: Sendable {
     public var connection: Int
     public var direction: Direction
     public var event: Event
+    /// What carried it: TCP, WebSocket or BOSH.
+    public var transport: Transport = .tcp
     /// The element's local name (`iq`, `message`, `features`, `auth`), or `stream` for stream events.
     public var kind: String?
     public var type: String?
@@ -96,6 +106,10 @@ public struct Record: Sendable {
     public var about: [Int] = []
     /// The ids of the findings this record triggered (they follow it, with its seq).
     public var findingIDs: [String] = []
+    /// BOSH: the `rid` of the request that carried it (a response's stanzas: the request it answers).
+    public var rid: Int?
+    /// http and websocket records: the request, response or control frame.
+    public var http: HTTPInfo?
 
     public init(seq: Int, timestamp: Timestamp, connection: Int, direction: Direction, event: Event) {
         self.seq = seq

@@ -38,6 +38,12 @@ public enum RecordDecoder {
             throw RecordDecodingError(message: "a required key (\(names)) is missing or wrong")
         }
         var record = Record(seq: seq, timestamp: timestamp, connection: connection, direction: direction, event: event)
+        if let transport = json[LogField.transport]?.string {
+            guard let known = Transport(rawValue: transport) else {
+                throw RecordDecodingError(message: "transport '\(transport)' is none of tcp, websocket, bosh")
+            }
+            record.transport = known
+        }
         record.kind = json[LogField.kind]?.string
         record.type = json[LogField.type]?.string
         record.id = json[LogField.id]?.string
@@ -75,6 +81,8 @@ public enum RecordDecoder {
                                      message: finding[Key.message]?.string ?? "", hint: finding[Key.hint]?.string ?? "")
             if case .array(let about)? = json[LogField.about] { record.about = about.compactMap(\.int) }
         }
+        record.rid = json[LogField.rid]?.int
+        if let http = json[LogField.http] { record.http = decodeHTTP(http) }
         record.xml = json[LogField.xml]?.string
         return record
     }
@@ -86,6 +94,18 @@ public enum RecordDecoder {
         return ErrorInfo(
             source: source, type: json[Key.type]?.string, condition: json[Key.condition]?.string,
             text: json[Key.text]?.string, code: json[Key.code]?.string, applicationCondition: json[Key.applicationCondition]?.string
+        )
+    }
+
+    /// The `http` object.
+    private static func decodeHTTP(_ json: JSONValue) -> HTTPInfo {
+        typealias Key = LogField.HTTPKey
+        return HTTPInfo(
+            method: json[Key.method]?.string, target: json[Key.target]?.string, status: json[Key.status]?.int,
+            reason: json[Key.reason]?.string, bodyBytes: json[Key.bodyBytes]?.int, via: json[Key.via]?.int,
+            origin: json[Key.origin]?.string, webSocketProtocol: json[Key.webSocketProtocol]?.string,
+            extensions: json[Key.extensions]?.string, sid: json[Key.sid]?.string,
+            closeCode: json[Key.closeCode]?.int, closeReason: json[Key.closeReason]?.string
         )
     }
 

@@ -62,12 +62,14 @@ public final class PrettyPrinter: RecordSink {
             if let reason = tls.reason { text += "    " + style.yellow + reason + style.reset + "\n" }
         case .tlsError:
             if let error = record.error { text += errorLine(error) }
+        case .webError:
+            if let error = record.error { text += errorLine(error) }
         case .finding:
             if let finding = record.finding {
                 text += "    " + finding.message + "\n"
                 text += "    " + style.dim + "fix: " + finding.hint + style.reset + "\n"
             }
-        case .streamClose, .tlsStart, .gap, .connect, .tlsEstablished, .close:
+        case .streamClose, .tlsStart, .gap, .connect, .tlsEstablished, .close, .webSocket, .http:
             break
         }
         return text
@@ -79,6 +81,7 @@ public final class PrettyPrinter: RecordSink {
         let arrow = record.direction == .c2s ? "→" : "←"
         var line = style.dim + record.timestamp.timeOfDay + style.reset + " "
         line += style.cyan + "#\(record.connection)" + style.reset + " "
+        if record.transport != .tcp { line += style.dim + (record.transport == .websocket ? "ws" : "bosh") + style.reset + " " }
         line += record.direction.rawValue + " " + arrow + " "
         switch record.event {
         case .stanza, .nonza, .streamError:
@@ -166,7 +169,39 @@ public final class PrettyPrinter: RecordSink {
                 : "  " + style.yellow + "not decrypted" + style.reset
         case .tlsError:
             line += style.red + style.bold + "TLS error" + style.reset
+        case .http:
+            line += httpLine(record)
+        case .webSocket:
+            line += style.bold + "websocket " + (record.kind ?? "?") + style.reset
+            if let code = record.http?.closeCode { line += " \(code)" }
+            if let reason = record.http?.closeReason, !reason.isEmpty { line += " " + reason }
+            line += style.dim + "  \(record.size) B" + style.reset
+        case .webError:
+            line += style.red + style.bold + "web error" + style.reset
+            if let offset = record.offset { line += " at byte \(offset)" }
         }
+        return line
+    }
+
+    /// An HTTP request (`POST /http-bind rid=…`) or response (`404 Not Found`) of a web transport.
+    private func httpLine(_ record: Record) -> String {
+        let http = record.http ?? HTTPInfo()
+        var line: String
+        if let status = http.status {
+            let color = http.isFailure ? style.red + style.bold : (status == 101 || status < 300 ? style.green : style.yellow)
+            line = color + "HTTP \(status)" + (http.reason.map { " " + $0 } ?? "") + style.reset
+        } else {
+            line = style.bold + (http.method ?? "?") + style.reset + " " + (http.target ?? "?")
+        }
+        if let rid = record.rid { line += " rid=\(rid)" }
+        if let sid = http.sid { line += style.dim + " sid=" + sid + style.reset }
+        if let type = record.type { line += " type=" + type }
+        if let proto = http.webSocketProtocol { line += " protocol=" + proto }
+        if let extensions = http.extensions { line += style.dim + " extensions=" + extensions + style.reset }
+        if let origin = http.origin { line += style.dim + " origin=" + origin + style.reset }
+        if let via = http.via { line += style.dim + " via #\(via)" + style.reset }
+        if let bytes = http.bodyBytes { line += style.dim + "  \(bytes) B body" + style.reset }
+        line += style.dim + "  #\(record.seq)" + style.reset
         return line
     }
 

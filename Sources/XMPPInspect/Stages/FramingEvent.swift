@@ -5,7 +5,7 @@ import XMPPTransport
 /// What the framing stage hands to the record stage: framed XMPP, in stream order.
 enum FramingEvent: Sendable {
     /// A connection was recognised as XMPP (or a raw text stream began).
-    case opened(connection: Int, undirected: Bool, joinedMidStream: Bool)
+    case opened(connection: Int, undirected: Bool, joinedMidStream: Bool, transport: Transport)
     case framed(connection: Int, direction: Direction, time: Timestamp, event: FramerEvent)
     case gap(connection: Int, direction: Direction, time: Timestamp, count: Int, offset: Int)
     /// The connection's TLS session: its handshake facts and whether it was decrypted.
@@ -15,6 +15,9 @@ enum FramingEvent: Sendable {
     /// The connection ended; TLS, if it began, and the bytes that stayed encrypted.
     /// `cutOff`: the capture ended with the connection still open (no FIN or RST seen).
     case closed(connection: Int, tlsStart: TLSStart?, encryptedBytes: (c2s: Int, s2c: Int), cutOff: Bool)
+    /// A web transport's own record: an HTTP request or response, a WebSocket control frame, a
+    /// problem in the HTTP, WebSocket or BOSH layer.
+    case web(connection: Int, direction: Direction, time: Timestamp, facts: WebRecordFacts)
     /// The proxy says something about the connection itself (connect, TLS per leg, close, edits).
     case proxy(connection: Int, direction: Direction, time: Timestamp, event: Record.Event, info: ProxyInfo)
 }

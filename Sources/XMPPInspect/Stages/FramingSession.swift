@@ -9,6 +9,8 @@ final class FramingSession {
         /// Began with a TLS ClientHello: XMPP if its decrypted bytes are (or its ALPN or port say so).
         case directTLS
         case xmpp
+        /// Began with an HTTP request: its bytes go to the web layer (``web``).
+        case web
         case other
     }
     let id: Int
@@ -29,6 +31,8 @@ final class FramingSession {
     var tls: TLSConnectionDecoder?
     /// Per direction (c2s, s2c): whether its bytes go to ``tls``; the framer then reads what it decrypts.
     var decrypting = [false, false]
+    /// The HTTP/WebSocket/BOSH layer, for a connection that began with an HTTP request.
+    var web: WebFramingSession?
     /// Direct TLS not yet known to be XMPP: what the decoder said, held until it is.
     var heldTLSEvents: [(TLSEvent, Timestamp)] = []
     /// Per direction, the latest capture time of bytes handed on: an element is complete only when

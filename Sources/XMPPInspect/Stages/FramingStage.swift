@@ -10,7 +10,7 @@ import XMPPTransport
 /// connection descriptions. Everything per-record happens in ``RecordStage``.
 final class FramingStage: TCPStreamDelegate {
     let options: InspectorOptions
-    private let emit: (FramingEvent) -> Void
+    let emit: (FramingEvent) -> Void
     /// The key logs, if the user gave any.
     private let keyLog: (any TLSSecretLookup)?
     /// TLS 1.2 sessions by id and ticket, for resumptions later in the capture.
@@ -18,8 +18,13 @@ final class FramingStage: TCPStreamDelegate {
     /// Receives every decrypted byte of every connection (connection, direction, bytes), XMPP or not.
     var plaintextTap: ((Int, Direction, [UInt8]) -> Void)?
     private var sessions: [Int: FramingSession] = [:]
-    private(set) var connections: [ConnectionDescription] = []
-    private var connectionIndex: [Int: Int] = [:]
+    var connections: [ConnectionDescription] = []
+    var connectionIndex: [Int: Int] = [:]
+    /// BOSH sessions by `sid`, and every one not yet closed (in creation order).
+    var boshSessions: [String: BOSHSession] = [:]
+    var openBOSHSessions: [BOSHSession] = []
+    /// Ids for BOSH sessions that cannot take their first TCP connection's id (it is in use).
+    var nextSyntheticConnectionID = ConnectionDescription.firstSessionOnlyID
 
     init(options: InspectorOptions, keyLog: (any TLSSecretLookup)? = nil, emit: @escaping (FramingEvent) -> Void) {
         self.options = options
@@ -52,7 +57,7 @@ final class FramingStage: TCPStreamDelegate {
         switch session.verdict {
         case .other:
             return
-        case .xmpp, .directTLS:
+        case .xmpp, .directTLS, .web:
             feed(session, bytes, direction, time)
         case .undecided:
             session.pending.append((direction, Array(bytes.bindMemory(to: UInt8.self)), 0, time))
@@ -67,7 +72,7 @@ final class FramingStage: TCPStreamDelegate {
             session.pending.append((direction, nil, count, time))
             return
         }
-        guard session.verdict == .xmpp || session.verdict == .directTLS else { return }
+        guard session.verdict == .xmpp || session.verdict == .directTLS || session.verdict == .web else { return }
         reportGap(session, count, direction, time)
     }
 
@@ -79,6 +84,10 @@ final class FramingStage: TCPStreamDelegate {
             if session.verdict == .directTLS { session.verdict = .other }
         }
         if let index = connectionIndex[id] { connections[index].closeReason = reason.rawValue }
+        if session.web != nil {
+            finishWeb(session, at: time, cutOff: reason == .endOfCapture)
+            return
+        }
         guard session.verdict == .xmpp else { return }
         finish(session, at: time, cutOff: reason == .endOfCapture)
     }
@@ -90,6 +99,7 @@ final class FramingStage: TCPStreamDelegate {
 
     func finishAll(at time: Timestamp) {
         for id in sessions.keys.sorted() { connectionClosed(id, reason: .endOfCapture, at: time) }
+        finishBOSHSessions(at: time)
     }
 
     // MARK: Raw stream text
@@ -115,13 +125,22 @@ final class FramingStage: TCPStreamDelegate {
             id: 0, client: "input", server: "-", streamNamespace: nil, isXMPP: true,
             closeReason: nil, tlsStarted: false, joinedMidStream: false
         ))
-        emit(.opened(connection: 0, undirected: undirected, joinedMidStream: false))
+        emit(.opened(connection: 0, undirected: undirected, joinedMidStream: false, transport: .tcp))
         return session
     }
 
     // MARK: Sessions
 
     private func decide(_ session: FramingSession, final: Bool) {
+        switch WebConnectionDecoder.startsHTTPRequest(session.pendingBytes[0]) {
+        case true?:
+            startWeb(session)
+            return
+        case nil where !final && !session.pendingBytes[0].isEmpty:
+            return
+        default:
+            break
+        }
         if seesTLSRecords && !session.pendingBytes[0].isEmpty {
             switch TLSClientHelloSniffer.sniff(session.pendingBytes[0]) {
             case .needMoreBytes where !final:
@@ -163,9 +182,35 @@ final class FramingStage: TCPStreamDelegate {
         session.pendingBytes = [[], []]
     }
 
-    private func markXMPP(_ session: FramingSession) {
-        if let index = connectionIndex[session.id] { connections[index].isXMPP = true }
-        emit(.opened(connection: session.id, undirected: false, joinedMidStream: session.joinedMidStream))
+    func markXMPP(_ session: FramingSession, transport: Transport = .tcp) {
+        if let index = connectionIndex[session.id] {
+            connections[index].isXMPP = true
+            connections[index].transport = transport
+        }
+        emit(.opened(connection: session.id, undirected: false, joinedMidStream: session.joinedMidStream, transport: transport))
+    }
+
+    /// A connection that began with an HTTP request: its bytes go to the web layer, and it is
+    /// shown once a request carries XMPP (a WebSocket upgrade offering `xmpp`, a BOSH body).
+    private func startWeb(_ session: FramingSession) {
+        session.web = WebFramingSession(limits: WebLimits(maxBodyBytes: options.limits.maxStanzaBytes,
+                                                          maxMessageBytes: options.limits.maxStanzaBytes))
+        session.verdict = .web
+        replayPending(session)
+    }
+
+    /// Feeds what was held while the connection was undecided.
+    func replayPending(_ session: FramingSession) {
+        let pending = session.pending
+        session.pending = []
+        session.pendingBytes = [[], []]
+        for (direction, bytes, missing, time) in pending {
+            if let bytes {
+                bytes.withUnsafeBytes { feed(session, $0, direction, time) }
+            } else {
+                reportGap(session, missing, direction, time)
+            }
+        }
     }
 
     /// A connection that began with a ClientHello: its bytes go to a TLS decoder from the first.
@@ -194,6 +239,10 @@ final class FramingStage: TCPStreamDelegate {
             tls.feed(direction, bytes) { deliverTLS($0, session, time) }
             return
         }
+        if let web = session.web {
+            web.decoder.feed(direction, bytes) { handleWeb($0, session, time) }
+            return
+        }
         session.framer(direction).feed(bytes) { event in handle(event, session, direction, time) }
         if session.tls != nil { takeOverTLS(session, time) }
     }
@@ -214,7 +263,7 @@ final class FramingStage: TCPStreamDelegate {
     }
 
     /// What the TLS decoder says, to the tap (if any) and then the session.
-    private func deliverTLS(_ event: TLSEvent, _ session: FramingSession, _ time: Timestamp) {
+    func deliverTLS(_ event: TLSEvent, _ session: FramingSession, _ time: Timestamp) {
         if let plaintextTap, case .plaintext(let direction, let bytes) = event { plaintextTap(session.id, direction, bytes) }
         handleTLS(event, session, time)
     }
@@ -222,6 +271,10 @@ final class FramingStage: TCPStreamDelegate {
     private func handleTLS(_ event: TLSEvent, _ session: FramingSession, _ time: Timestamp) {
         if session.verdict == .directTLS {
             holdTLS(event, session, time)
+            return
+        }
+        if let web = session.web {
+            handleTLSUnderWeb(event, web, session, time)
             return
         }
         guard session.verdict == .xmpp else { return }
@@ -247,6 +300,17 @@ final class FramingStage: TCPStreamDelegate {
         case .plaintext(let direction, let bytes):
             let i = direction == .c2s ? 0 : 1
             session.pendingBytes[i].append(contentsOf: bytes)
+            if i == 0, WebConnectionDecoder.startsHTTPRequest(session.pendingBytes[0]) == true {
+                // HTTPS: the web layer reads the decrypted bytes (wss://, https://…/http-bind).
+                session.web = WebFramingSession(limits: WebLimits(maxBodyBytes: options.limits.maxStanzaBytes,
+                                                                  maxMessageBytes: options.limits.maxStanzaBytes))
+                session.verdict = .web
+                let held = session.heldTLSEvents
+                session.heldTLSEvents = []
+                session.pendingBytes = [[], []]
+                for (event, time) in held { handleTLS(event, session, time) }
+                return
+            }
             switch XMPPDetector.classify(session.pendingBytes[i]) {
             case .xmpp:
                 session.verdict = .xmpp
@@ -273,14 +337,18 @@ final class FramingStage: TCPStreamDelegate {
         let time = session.advanceClock(direction, to: time)
         if let tls = session.tls, session.decrypting[direction == .c2s ? 0 : 1] {
             tls.gap(direction, missing: count) { deliverTLS($0, session, time) }
-            if session.verdict == .directTLS { return }
+            if session.verdict == .directTLS || session.web != nil { return }
+        }
+        if let web = session.web {
+            web.decoder.gap(direction, missing: count) { handleWeb($0, session, time) }
+            return
         }
         emit(.gap(connection: session.id, direction: direction, time: time, count: count,
                   offset: session.framer(direction).totalBytes))
         session.framer(direction).gap(missing: count) { event in handle(event, session, direction, time) }
     }
 
-    private func finish(_ session: FramingSession, at time: Timestamp, cutOff: Bool) {
+    func finish(_ session: FramingSession, at time: Timestamp, cutOff: Bool) {
         session.tls?.finish { deliverTLS($0, session, time) }
         for direction in Direction.allCases {
             session.framer(direction).finish { event in handle(event, session, direction, time) }

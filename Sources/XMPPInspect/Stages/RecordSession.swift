@@ -9,8 +9,15 @@ final class RecordSession {
     /// SCRAM-*-PLUS logins checked against the connection's decrypted TLS session.
     var channelBinding = ChannelBindingCheck()
 
-    init(id: Int, isUndirectedText: Bool) {
+    /// What carries the connection's XMPP.
+    let transport: Transport
+    /// BOSH, per direction (c2s, s2c): the rid of the request whose body is being read (a
+    /// response's: the request it answers).
+    var currentRID: [Int?] = [nil, nil]
+
+    init(id: Int, isUndirectedText: Bool, transport: Transport = .tcp) {
         self.id = id
+        self.transport = transport
         self.isUndirectedText = isUndirectedText
         tracker = IQTracker(pairsWithinDirection: isUndirectedText)
     }

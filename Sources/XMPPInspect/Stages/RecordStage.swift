@@ -38,8 +38,8 @@ final class RecordStage {
 
     func consume(_ event: FramingEvent) {
         switch event {
-        case .opened(let connection, let undirected, let joinedMidStream):
-            sessions[connection] = RecordSession(id: connection, isUndirectedText: undirected)
+        case .opened(let connection, let undirected, let joinedMidStream, let transport):
+            sessions[connection] = RecordSession(id: connection, isUndirectedText: undirected, transport: transport)
             checks?.open(connection: connection, directionsKnown: !undirected, joinedMidStream: joinedMidStream)
         case .framed(let connection, let direction, let time, let event):
             guard let session = sessions[connection] else { return }
@@ -78,6 +78,24 @@ final class RecordStage {
             record.kind = "tls"
             record.error = ErrorInfo(source: .tls, text: text)
             sink(record)
+        case .web(let connection, let direction, let time, let facts):
+            guard let session = sessions[connection] else { return }
+            if facts.event == .http { session.currentRID[direction == .c2s ? 0 : 1] = facts.rid }
+            var record = makeRecord(session, direction, time, facts.event)
+            record.kind = facts.kind
+            record.type = facts.type
+            record.size = facts.size
+            record.offset = facts.offset
+            record.http = facts.http
+            record.rid = facts.rid
+            record.xmlBytes = facts.xml
+            if let text = facts.errorText { record.error = ErrorInfo(source: .web, text: text) }
+            if let http = facts.http, http.isFailure, let status = http.status {
+                // A failed attempt (404 on the endpoint, 403 on the Origin): `-f error` finds it.
+                record.error = ErrorInfo(source: .web, condition: "http-\(status)",
+                                         text: "HTTP \(status)" + (http.reason.map { " " + $0 } ?? ""))
+            }
+            sink(record)
         case .proxy(let connection, let direction, let time, let event, let info):
             seq += 1
             var record = Record(seq: seq, timestamp: time, connection: connection, direction: direction, event: event)
@@ -97,6 +115,10 @@ final class RecordStage {
             record.from = header.element[attribute: "from"]
             record.to = header.element[attribute: "to"]
             record.namespaces = [header.contentNamespace, header.element.namespace].compactMap { $0 }
+            if session.transport != .tcp {
+                // <open/> (RFC 7395) and BOSH's <body/> carry jabber:client content by definition.
+                record.namespaces = [XMPPNamespace.client] + [header.element.namespace].compactMap { $0 }
+            }
             record.xmlBytes = header.raw
             record.size = header.raw.count
             record.offset = header.offset
@@ -211,6 +233,9 @@ final class RecordStage {
 
     private func makeRecord(_ session: RecordSession, _ direction: Direction, _ time: Timestamp, _ event: Record.Event) -> Record {
         seq += 1
-        return Record(seq: seq, timestamp: time, connection: session.id, direction: direction, event: event)
+        var record = Record(seq: seq, timestamp: time, connection: session.id, direction: direction, event: event)
+        record.transport = session.transport
+        if session.transport == .bosh { record.rid = session.currentRID[direction == .c2s ? 0 : 1] }
+        return record
     }
 }
