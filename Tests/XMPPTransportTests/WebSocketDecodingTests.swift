@@ -169,12 +169,14 @@ struct WebSocketDecodingTests {
         bytes += webSocketFrame(opcode: 0x9, [], fin: false)                     // fragmented ping
         bytes += webSocketFrame(opcode: 0x0, Array("<b/>".utf8))                 // continuation of nothing
         bytes += webSocketFrame(opcode: 0x1, Array("<c/>".utf8), longLength: true)  // 64-bit length for 4 bytes: allowed
+        bytes += webSocketFrame(opcode: 0x8, [0x03])                              // a close code cut short
         harness.feed(.s2c, bytes)
         harness.finish()
         let kinds = harness.problems(.s2c).map(\.kind)
-        #expect(kinds.count == 4)
+        #expect(kinds.count == 5)
         #expect(kinds.allSatisfy { if case .webSocketProtocol = $0 { true } else { false } })
         #expect(harness.messages(.s2c).map { String(decoding: $0.payload, as: UTF8.self) } == ["<c/>"])
+        #expect(harness.controls(.s2c) == [.close(code: nil, reason: "")])
     }
 
     @Test("a connection that ends inside a fragmented message or a frame: truncated")
