@@ -169,12 +169,14 @@ struct WebSocketDecodingTests {
         bytes += webSocketFrame(opcode: 0x9, [], fin: false)                     // fragmented ping
         bytes += webSocketFrame(opcode: 0x0, Array("<b/>".utf8))                 // continuation of nothing
         bytes += webSocketFrame(opcode: 0x1, Array("<c/>".utf8), longLength: true)  // 64-bit length for 4 bytes: allowed
+        bytes += webSocketFrame(opcode: 0x8, [0x03])                              // a close code cut short
         harness.feed(.s2c, bytes)
         harness.finish()
         let kinds = harness.problems(.s2c).map(\.kind)
-        #expect(kinds.count == 4)
+        #expect(kinds.count == 5)
         #expect(kinds.allSatisfy { if case .webSocketProtocol = $0 { true } else { false } })
         #expect(harness.messages(.s2c).map { String(decoding: $0.payload, as: UTF8.self) } == ["<c/>"])
+        #expect(harness.controls(.s2c) == [.close(code: nil, reason: "")])
     }
 
     @Test("a connection that ends inside a fragmented message or a frame: truncated")
@@ -187,6 +189,20 @@ struct WebSocketDecodingTests {
         #expect(harness.problems(.c2s).count == 1)
         #expect(harness.problems(.c2s).allSatisfy { if case .truncated = $0.kind { true } else { false } })
         #expect(harness.problems(.s2c).allSatisfy { if case .truncated = $0.kind { true } else { false } })
+    }
+
+    @Test("an upgrade never answered: the frames sent after it are held, then reported not decoded")
+    func upgradeNeverAnswered() {
+        let harness = WebDecoderHarness()
+        let frame = clientFrame(opcode: 1, Self.open)
+        harness.feed(.c2s, Array(webSocketUpgradeRequest.utf8) + frame)
+        harness.finish()
+        #expect(harness.requests.count == 1)
+        #expect(harness.messages(.c2s).isEmpty)
+        let problems = harness.problems(.c2s)
+        #expect(problems.count == 1)
+        #expect(problems.first?.offset == webSocketUpgradeRequest.utf8.count)
+        if case .truncated = problems.first?.kind {} else { Issue.record("not truncated: \(problems)") }
     }
 
     @Test("permessage-deflate parameters read from Sec-WebSocket-Extensions")

@@ -112,7 +112,12 @@ public final class WebConnectionDecoder {
                 if let assembler = assemblers[direction], assembler.hasOpenMessage {
                     truncated("a fragmented WebSocket message", direction, at: fed[direction]!, emit: emit)
                 }
-            case .awaitingUpgradeAnswer, .stopped:
+            case .awaitingUpgradeAnswer:
+                if !held.isEmpty {
+                    truncated("the wait for the answer to the upgrade request (\(held.count) bytes sent after it not decoded)",
+                              direction, at: fed[.c2s]! - held.count, emit: emit)
+                }
+            case .stopped:
                 break
             }
             stop(direction)
@@ -206,8 +211,9 @@ public final class WebConnectionDecoder {
                 return false
             }
             if let index = done.index, index == upgradeRequest {
-                // The upgrade was refused: the client goes on with HTTP.
+                // The upgrade was refused: the client goes on with HTTP, read before the next response.
                 pendingSwitch = .resumeRequests
+                return false
             }
         case .failed(let message, let offset):
             stop(.s2c)

@@ -21,7 +21,10 @@ final class HTTPMessageReader {
     }
 
     let kind: Kind
-    private let channel: EmbeddedChannel
+    private let limits: WebLimits
+    /// Made at the first use: an `EmbeddedChannel` must be used on the thread that made it, and
+    /// a decoder may be made on one thread and fed on another.
+    private var madeChannel: EmbeddedChannel?
     /// Bytes of the direction fed so far (the position of the next byte).
     private(set) var position: Int
     /// Where the message being read began; nil between messages.
@@ -37,10 +40,17 @@ final class HTTPMessageReader {
     init(kind: Kind, position: Int = 0, limits: WebLimits) {
         self.kind = kind
         self.position = position
+        self.limits = limits
+    }
+
+    /// The channel with NIOHTTP1's decoder.
+    private var channel: EmbeddedChannel {
+        if let madeChannel { return madeChannel }
         var configuration = NIOHTTPDecoderLimitConfiguration()
         configuration.maxHeaderFieldSize = limits.maxHeadBytes
         configuration.maxHeaderListSize = limits.maxHeadBytes
-        channel = EmbeddedChannel()
+        let channel = EmbeddedChannel()
+        madeChannel = channel
         do {
             switch kind {
             case .requests:
@@ -55,6 +65,12 @@ final class HTTPMessageReader {
         } catch {
             failed = true
         }
+        return channel
+    }
+
+    deinit {
+        // Closing the channel takes its pipeline apart; without it the two keep each other alive.
+        _ = try? madeChannel?.finish(acceptAlreadyClosed: true)
     }
 
     /// Response reader: a request with this method was sent (NIOHTTP1 needs it to know whether

@@ -47,6 +47,11 @@ final class WebSocketFrameReader {
         header.reserveCapacity(14)
     }
 
+    deinit {
+        // Closing the channel takes its pipeline apart; without it the two keep each other alive.
+        _ = try? channel.finish(acceptAlreadyClosed: true)
+    }
+
     /// Whether a frame has begun and not ended.
     var isInsideFrame: Bool { !header.isEmpty || payloadRemaining > 0 }
 

@@ -56,6 +56,9 @@ final class WebSocketMessageAssembler {
     private func take(_ frame: WebSocketFrame, offset: Int, wireBytes: Int, emit: (WebEvent) -> Void) {
         switch frame.opcode {
         case .connectionClose, .ping, .pong:
+            if frame.opcode == .connectionClose && frame.length == 1 {
+                problem(.webSocketProtocol("a close frame with a 1-byte body (a status code takes 2)"), offset, emit)
+            }
             emit(.webSocketControl(direction, control(frame), offset: offset))
         case .text, .binary:
             if let open = message {
