@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "XMPPInspect",
             dependencies: [
-                "XMPPBase", "XMPPCore", "XMPPCapture", "XMPPTransport", "CZlib",
+                "XMPPBase", "XMPPCore", "XMPPCapture", "XMPPTransport",
                 .product(name: "Logging", package: "swift-log"),
                 // SHA-1/256/512 for the XEP-0474 downgrade-protection hash (check ssdp-mismatch).
                 .product(name: "Crypto", package: "swift-crypto"),

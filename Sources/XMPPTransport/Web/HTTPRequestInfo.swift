@@ -13,8 +13,8 @@ public struct HTTPRequestInfo: Sendable, Hashable {
     public var offset: Int
     /// Bytes on the wire: line, headers, body (with chunk framing).
     public var wireBytes: Int
-    /// Whether it carries XMPP: a WebSocket upgrade offering the `xmpp` subprotocol, or a BOSH
-    /// `<body/>` (namespace `http://jabber.org/protocol/httpbind`).
+    /// Whether it carries XMPP: a WebSocket upgrade offering the `xmpp` subprotocol (or to a target
+    /// that names XMPP), or a BOSH `<body/>` (namespace `http://jabber.org/protocol/httpbind`).
     public var carriesXMPP: Bool
 
     public init(index: Int, method: String, target: String, version: String, headers: [HTTPHeaderField],

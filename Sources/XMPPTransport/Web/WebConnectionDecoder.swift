@@ -140,7 +140,8 @@ public final class WebConnectionDecoder {
             request = HTTPMessageInProgress(head: head, offset: offset, index: index, keepsBody: true)
             let offered = head.listValues(named: "Sec-WebSocket-Protocol")
             let upgrade = head.headers.first(named: "Upgrade").map { $0.lowercased().contains("websocket") } ?? false
-            facts[index] = HTTPExchangeFacts(offeredProtocols: offered, isWebSocketUpgrade: upgrade, carriesXMPP: nil)
+            facts[index] = HTTPExchangeFacts(offeredProtocols: offered, isWebSocketUpgrade: upgrade,
+                                             target: head.target, carriesXMPP: nil)
             unanswered.append(index)
             responseReader.expectResponse(method: head.method)
         case .body(let buffer):

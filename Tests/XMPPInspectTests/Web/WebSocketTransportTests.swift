@@ -120,6 +120,22 @@ struct WebSocketTransportTests {
         #expect(noProtocol.first?.error?.text?.contains("names no subprotocol") == true)
     }
 
+    @Test("an upgrade to an XMPP endpoint without the xmpp subprotocol is shown with its refusal; one elsewhere is not")
+    func missingSubprotocol() {
+        let build = Build()
+        build.open(1)
+        build.send(1, .c2s, Build.upgradeRequest(path: "/xmpp-websocket", protocols: "chat"))
+        build.send(1, .s2c, Build.status(501, "Not Implemented"))
+        build.close(1)
+        build.open(2, clientPort: 40001)
+        build.send(2, .c2s, Build.upgradeRequest(path: "/chat", protocols: "chat"))
+        build.send(2, .s2c, Build.switchingProtocols(protocolName: "chat"))
+        build.close(2)
+        #expect(build.records.map(\.connection) == [1, 1])
+        #expect(build.records.last?.http?.status == 501 && build.records.last?.error?.condition == "http-501")
+        #expect(build.records.first?.http?.webSocketProtocol == "chat")
+    }
+
     @Test("HTTP that carries no XMPP is not shown")
     func otherHTTP() {
         let build = Build()

@@ -3,9 +3,16 @@ struct HTTPExchangeFacts {
     /// `Sec-WebSocket-Protocol` of the request, split at commas.
     var offeredProtocols: [String]
     var isWebSocketUpgrade: Bool
+    /// The request's target (`/xmpp-websocket`).
+    var target: String
     /// Decided when the request ended; nil while its body is still coming.
     var carriesXMPP: Bool?
 
-    /// Whether it offers RFC 7395's `xmpp` subprotocol.
-    var offersXMPP: Bool { offeredProtocols.contains("xmpp") }
+    /// Whether it offers RFC 7395's `xmpp` subprotocol, or is a WebSocket upgrade to a target that
+    /// names XMPP (`/xmpp-websocket`): a client that forgot the subprotocol is refused there (Prosody
+    /// answers 501), and that attempt is what its developer needs to see.
+    var offersXMPP: Bool {
+        offeredProtocols.contains { $0.lowercased() == "xmpp" }
+            || isWebSocketUpgrade && target.lowercased().contains("xmpp")
+    }
 }
