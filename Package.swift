@@ -42,11 +42,16 @@ let package = Package(
         .target(
             name: "XMPPTransport",
             dependencies: [
-                "XMPPBase",
+                "XMPPBase", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
+                // HTTP/1.1 and WebSocket read passively (Web/) with NIO's own parsers.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -100,7 +105,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "XMPPCaptureTests", dependencies: ["XMPPCapture", "XMPPBase"], swiftSettings: swiftSettings),
@@ -152,6 +160,8 @@ if Context.environment["XMPPSCOPE_FUZZ"] != nil {
                           path: "Fuzz/FuzzTLS", swiftSettings: fuzzSettings),
         .executableTarget(name: "FuzzChecks", dependencies: ["FuzzSupport", "XMPPBase", "XMPPCore", "XMPPInspect"],
                           path: "Fuzz/FuzzChecks", swiftSettings: fuzzSettings),
+        .executableTarget(name: "FuzzWeb", dependencies: ["FuzzSupport", "XMPPBase", "XMPPTransport"],
+                          path: "Fuzz/FuzzWeb", swiftSettings: fuzzSettings),
     ]
-    package.products += ["FuzzFramer", "FuzzPcap", "FuzzFilter", "FuzzJSONL", "FuzzKeyLog", "FuzzTLS", "FuzzChecks"].map { .executable(name: $0, targets: [$0]) }
+    package.products += ["FuzzFramer", "FuzzPcap", "FuzzFilter", "FuzzJSONL", "FuzzKeyLog", "FuzzTLS", "FuzzChecks", "FuzzWeb"].map { .executable(name: $0, targets: [$0]) }
 }

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Builds and runs the libFuzzer targets (Fuzz/) with AddressSanitizer.
 #
-#   scripts/fuzz.sh TARGET SECONDS     TARGET: framer, pcap, filter, jsonl, keylog, tls, or all (each SECONDS)
+#   scripts/fuzz.sh TARGET SECONDS     TARGET: framer, pcap, filter, jsonl, keylog, tls, checks, web, or all (each SECONDS)
 #
 # Targets are built into .build-fuzz (XMPPSCOPE_FUZZ=1 makes Package.swift define them). Seed
 # corpora are made fresh in the work dir (default ${TMPDIR:-/tmp}/xmppscope-fuzz, or $FUZZ_WORK)
 # from captures/*.pcap, ../shared/captures-public (read there, never copied into the repo),
-# filters/*.filter, Fuzz/corpus (tls: BoringSSL sessions written by the TLSFuzzSeeds test), and the JSON Lines `xmppscope replay --json` makes of the
+# filters/*.filter, Fuzz/corpus (tls: BoringSSL sessions written by the TLSFuzzSeeds test; web: handmade
+# HTTP and WebSocket conversations, and the permessage-deflate ones of Python websockets), and the JSON Lines `xmppscope replay --json` makes of the
 # captures. What the fuzzer finds new is kept in WORK/corpus/TARGET across runs; a crashing
 # input goes to WORK/crashes/TARGET/ and the script exits 1 (after running every target asked).
 #
@@ -20,13 +21,13 @@ set -euo pipefail
 export SWIFT_BACKTRACE=enable=no
 cd "$(dirname "$0")/.."
 
-usage() { echo "usage: scripts/fuzz.sh framer|pcap|filter|jsonl|keylog|tls|checks|all SECONDS" >&2; exit 2; }
+usage() { echo "usage: scripts/fuzz.sh framer|pcap|filter|jsonl|keylog|tls|checks|web|all SECONDS" >&2; exit 2; }
 [[ $# -eq 2 ]] || usage
 TARGET=$1 SECONDS_EACH=$2
 [[ $SECONDS_EACH =~ ^[0-9]+$ ]] || usage
 case $TARGET in
-    framer|pcap|filter|jsonl|keylog|tls|checks) TARGETS=("$TARGET") ;;
-    all) TARGETS=(framer pcap filter jsonl keylog tls checks) ;;
+    framer|pcap|filter|jsonl|keylog|tls|checks|web) TARGETS=("$TARGET") ;;
+    all) TARGETS=(framer pcap filter jsonl keylog tls checks web) ;;
     *) usage ;;
 esac
 
@@ -37,7 +38,7 @@ PUBLIC=../shared/captures-public
 mkdir -p "$WORK"
 
 product() {
-    case $1 in framer) echo FuzzFramer ;; pcap) echo FuzzPcap ;; filter) echo FuzzFilter ;; jsonl) echo FuzzJSONL ;; keylog) echo FuzzKeyLog ;; tls) echo FuzzTLS ;; checks) echo FuzzChecks ;; esac
+    case $1 in framer) echo FuzzFramer ;; pcap) echo FuzzPcap ;; filter) echo FuzzFilter ;; jsonl) echo FuzzJSONL ;; keylog) echo FuzzKeyLog ;; tls) echo FuzzTLS ;; checks) echo FuzzChecks ;; web) echo FuzzWeb ;; esac
 }
 
 build() {
@@ -156,6 +157,9 @@ PY
         tls)
             cp Fuzz/corpus/tls/* "$seeds/"
             ;;
+        web)
+            cp Fuzz/corpus/web/* "$seeds/"
+            ;;
         jsonl)
             local log
             for log in "$(logs)"/*.jsonl; do
@@ -185,6 +189,7 @@ for target in "${TARGETS[@]}"; do
         jsonl) flags=(-dict=Fuzz/corpus/jsonl.dict -max_len=16384) ;;
         keylog) flags=(-max_len=4096) ;;
         tls) flags=(-max_len=16384) ;;
+        web) flags=(-max_len=16384) ;;
         checks) flags=(-dict=Fuzz/corpus/framer.dict -max_len=16384) ;;
     esac
     echo "== fuzzing $target for ${SECONDS_EACH}s (log: $log)"

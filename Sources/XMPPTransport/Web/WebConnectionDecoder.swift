@@ -1,57 +1,331 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 public import XMPPBase
 
 /// One TCP connection's HTTP/1.1 and WebSocket layers, read passively: the bytes of each direction
 /// in (in order, decrypted if they were TLS), ``WebEvent``s out. Requests and responses are paired
 /// by order (keep-alive, pipelining); after a `101` to a WebSocket upgrade both directions carry
 /// frames. No I/O, no threads; fed from one place.
+///
+/// HTTP is read by NIOHTTP1's decoder (``HTTPMessageReader``), frames by NIOWebSocket's
+/// (``WebSocketFrameReader``), compressed messages inflated by zlib (``ZlibInflater``). Offsets
+/// are positions in the direction's whole byte stream, HTTP included.
 public final class WebConnectionDecoder {
     public let limits: WebLimits
 
+    /// What a direction's bytes are read as.
+    private enum Mode {
+        case http
+        /// c2s after an upgrade request: its bytes are held until the server answers it.
+        case awaitingUpgradeAnswer
+        case webSocket
+        /// After a syntax error, a gap, or a switch to a protocol not read here: bytes are counted only.
+        case stopped
+    }
+
+    /// What the end of a response changes, done once the response reader has returned.
+    private enum Switch {
+        case openWebSocket(WebSocketHandshake)
+        case resumeRequests
+        case stopBoth
+    }
+
+    private var modes: [Direction: Mode] = [.c2s: .http, .s2c: .http]
+    /// Bytes of each direction fed so far, gaps included.
+    private var fed: [Direction: Int] = [.c2s: 0, .s2c: 0]
+    private var requestReader: HTTPMessageReader
+    private let responseReader: HTTPMessageReader
+    private var request: HTTPMessageInProgress?
+    private var response: HTTPMessageInProgress?
+    private var nextRequestIndex = 0
+    /// Requests not answered yet, in order.
+    private var unanswered: [Int] = []
+    private var unansweredHead = 0
+    private var facts: [Int: HTTPExchangeFacts] = [:]
+    /// The upgrade request waiting for its answer, and the client's bytes sent after it.
+    private var upgradeRequest: Int?
+    private var held: [UInt8] = []
+    private var pendingSwitch: Switch?
+    private var frameReaders: [Direction: WebSocketFrameReader] = [:]
+    private var assemblers: [Direction: WebSocketMessageAssembler] = [:]
+
+    private static let boshNamespace = Array("http://jabber.org/protocol/httpbind".utf8)
+
     public init(limits: WebLimits = .default) {
         self.limits = limits
+        requestReader = HTTPMessageReader(kind: .requests, limits: limits)
+        responseReader = HTTPMessageReader(kind: .responses, limits: limits)
     }
 
     /// The next bytes of one direction.
     public func feed(_ direction: Direction, _ bytes: UnsafeRawBufferPointer, emit: (WebEvent) -> Void) {
-        // Implemented in the web-decoding work (issue 12).
+        guard !bytes.isEmpty else { return }
+        let start = fed[direction]!
+        fed[direction] = start + bytes.count
+        switch modes[direction]! {
+        case .stopped:
+            return
+        case .webSocket:
+            feedFrames(direction, bytes, emit: emit)
+        case .awaitingUpgradeAnswer:
+            hold(bytes, emit: emit)
+        case .http:
+            if direction == .c2s {
+                let used = requestReader.feed(bytes) { requestEvent($0, emit: emit) }
+                if used < bytes.count && modes[.c2s] == .awaitingUpgradeAnswer {
+                    hold(UnsafeRawBufferPointer(rebasing: bytes[used...]), emit: emit)
+                }
+            } else {
+                let used = responseReader.feed(bytes) { responseEvent($0, emit: emit) }
+                applySwitch(rest: UnsafeRawBufferPointer(rebasing: bytes[used...]), emit: emit)
+            }
+        }
     }
 
     /// `missing` bytes of one direction were never seen.
     public func gap(_ direction: Direction, missing: Int, emit: (WebEvent) -> Void) {
+        let at = fed[direction]!
+        fed[direction] = at + missing
+        guard modes[direction] != .stopped else { return }
+        stop(direction)
+        emit(.problem(direction, WebProblem(kind: .lostToGap(missing: missing), offset: at)))
     }
 
     /// The connection ended: reports what was left unfinished.
     public func finish(emit: (WebEvent) -> Void) {
+        for direction in [Direction.c2s, .s2c] {
+            switch modes[direction]! {
+            case .http:
+                let reader = direction == .c2s ? requestReader : responseReader
+                reader.finish { direction == .c2s ? requestEvent($0, emit: emit) : responseEvent($0, emit: emit) }
+                if let start = reader.messageStart, modes[direction] == .http {
+                    let what = direction == .c2s ? "an HTTP request" : "an HTTP response"
+                    truncated("\(what) (begun at byte \(start))", direction, at: start, emit: emit)
+                }
+            case .webSocket:
+                if let reader = frameReaders[direction], reader.isInsideFrame {
+                    truncated("a WebSocket frame", direction, at: reader.position, emit: emit)
+                }
+                if let assembler = assemblers[direction], assembler.hasOpenMessage {
+                    truncated("a fragmented WebSocket message", direction, at: fed[direction]!, emit: emit)
+                }
+            case .awaitingUpgradeAnswer, .stopped:
+                break
+            }
+            stop(direction)
+        }
     }
 
     /// Whether a connection's first client bytes begin an HTTP/1.x request (a method, a target,
-    /// `HTTP/1.`): nil while too few bytes are in to say.
+    /// `HTTP/1.`, CR LF): nil while too few bytes are in to say (at most 8 KB are looked at).
     public static func startsHTTPRequest(_ bytes: [UInt8]) -> Bool? {
-        // method SP target SP "HTTP/1." — the method a token of upper-case letters.
-        var index = 0
-        var methodLength = 0
-        while index < bytes.count, bytes[index] >= 0x41 && bytes[index] <= 0x5A {
-            index += 1
-            methodLength += 1
-            if methodLength > 16 { return false }
-        }
-        guard index < bytes.count else { return nil }
-        guard methodLength > 0, bytes[index] == 0x20 else { return false }
-        index += 1
-        let targetStart = index
-        while index < bytes.count, bytes[index] > 0x20, bytes[index] < 0x7F {
-            index += 1
-            if index - targetStart > 8192 { return false }
-        }
-        guard index < bytes.count else { return nil }
-        guard index > targetStart, bytes[index] == 0x20 else { return false }
-        index += 1
-        let version = Array("HTTP/1.".utf8)
-        for expected in version {
-            guard index < bytes.count else { return nil }
-            guard bytes[index] == expected else { return false }
-            index += 1
+        HTTPRequestLineSniffer.startsRequest(bytes)
+    }
+
+    // MARK: HTTP
+
+    private func requestEvent(_ event: HTTPReaderEvent, emit: (WebEvent) -> Void) -> Bool {
+        switch event {
+        case .head(let head, let offset):
+            let index = nextRequestIndex
+            nextRequestIndex += 1
+            request = HTTPMessageInProgress(head: head, offset: offset, index: index, keepsBody: true)
+            let offered = head.listValues(named: "Sec-WebSocket-Protocol")
+            let upgrade = head.headers.first(named: "Upgrade").map { $0.lowercased().contains("websocket") } ?? false
+            facts[index] = HTTPExchangeFacts(offeredProtocols: offered, isWebSocketUpgrade: upgrade, carriesXMPP: nil)
+            unanswered.append(index)
+            responseReader.expectResponse(method: head.method)
+        case .body(let buffer):
+            buffer.withUnsafeReadableBytes { request?.appendBody($0, limit: limits.maxBodyBytes) }
+        case .end(let offset, let wireBytes):
+            guard let done = request, let index = done.index else { return true }
+            request = nil
+            let carries = facts[index]!.offersXMPP || Self.containsBOSHNamespace(done.body)
+            facts[index]!.carriesXMPP = carries
+            let body = bodyToEmit(done, carriesXMPP: carries, direction: .c2s, emit: emit)
+            emit(.request(HTTPRequestInfo(index: index, method: done.head.method, target: done.head.target,
+                                          version: done.head.version, headers: done.head.headers,
+                                          bodyLength: done.bodyLength, offset: offset, wireBytes: wireBytes,
+                                          carriesXMPP: carries), body: body))
+            if done.head.asksForUpgrade {
+                // NIOHTTP1 reads no further; what follows waits for the server's answer.
+                modes[.c2s] = .awaitingUpgradeAnswer
+                upgradeRequest = index
+                return false
+            }
+        case .failed(let message, let offset):
+            stop(.c2s)
+            emit(.problem(.c2s, WebProblem(kind: .httpSyntax(message), offset: offset)))
         }
         return true
+    }
+
+    private func responseEvent(_ event: HTTPReaderEvent, emit: (WebEvent) -> Void) -> Bool {
+        switch event {
+        case .head(let head, let offset):
+            var index: Int?
+            if unansweredHead < unanswered.count {
+                index = unanswered[unansweredHead]
+                unansweredHead += 1
+                if unansweredHead > 64 && unansweredHead * 2 > unanswered.count {
+                    unanswered.removeFirst(unansweredHead)
+                    unansweredHead = 0
+                }
+            } else if modes[.c2s] != .stopped {
+                emit(.problem(.s2c, WebProblem(kind: .responseWithoutRequest, offset: offset)))
+            }
+            let keeps = index.map { facts[$0]?.carriesXMPP ?? true } ?? false
+            response = HTTPMessageInProgress(head: head, offset: offset, index: index, keepsBody: keeps)
+        case .body(let buffer):
+            buffer.withUnsafeReadableBytes { response?.appendBody($0, limit: limits.maxBodyBytes) }
+        case .end(let offset, let wireBytes):
+            guard let done = response else { return true }
+            response = nil
+            let exchange = done.index.flatMap { facts.removeValue(forKey: $0) }
+            let carries = exchange.map { $0.carriesXMPP ?? $0.offersXMPP } ?? false
+            let body = bodyToEmit(done, carriesXMPP: carries, direction: .s2c, emit: emit)
+            emit(.response(HTTPResponseInfo(requestIndex: done.index, status: done.head.status, reason: done.head.reason,
+                                            version: done.head.version, headers: done.head.headers,
+                                            bodyLength: done.bodyLength, offset: offset, wireBytes: wireBytes,
+                                            carriesXMPP: carries), body: body))
+            if done.head.status == 101 {
+                if let exchange, let index = done.index, exchange.isWebSocketUpgrade {
+                    let extensions = done.head.headers.first(named: "Sec-WebSocket-Extensions")
+                    pendingSwitch = .openWebSocket(WebSocketHandshake(
+                        requestIndex: index, offeredProtocols: exchange.offeredProtocols,
+                        agreedProtocol: done.head.headers.first(named: "Sec-WebSocket-Protocol")?.trimmingASCIIWhitespace(),
+                        extensions: extensions, deflate: extensions.flatMap { PerMessageDeflate(extensionsHeader: $0) }))
+                } else {
+                    let to = done.head.headers.first(named: "Upgrade") ?? "an unnamed protocol"
+                    emit(.problem(.s2c, WebProblem(kind: .httpSyntax("switched to \(to), which is not WebSocket: the rest of the connection is not decoded"), offset: offset + wireBytes)))
+                    pendingSwitch = .stopBoth
+                }
+                return false
+            }
+            if let index = done.index, index == upgradeRequest {
+                // The upgrade was refused: the client goes on with HTTP.
+                pendingSwitch = .resumeRequests
+            }
+        case .failed(let message, let offset):
+            stop(.s2c)
+            emit(.problem(.s2c, WebProblem(kind: .httpSyntax(message), offset: offset)))
+        }
+        return true
+    }
+
+    /// The body a finished message is emitted with: kept only when it carries XMPP and is within the limit.
+    private func bodyToEmit(_ message: HTTPMessageInProgress, carriesXMPP: Bool, direction: Direction,
+                            emit: (WebEvent) -> Void) -> [UInt8] {
+        guard carriesXMPP else { return [] }
+        guard message.bodyLength <= limits.maxBodyBytes else {
+            emit(.problem(direction, WebProblem(kind: .bodyTooLarge(size: message.bodyLength, limit: limits.maxBodyBytes),
+                                                offset: message.offset)))
+            return []
+        }
+        return message.body
+    }
+
+    /// Carries out what the end of a response decided; `rest` is what the server sent after it.
+    private func applySwitch(rest: UnsafeRawBufferPointer, emit: (WebEvent) -> Void) {
+        guard let change = pendingSwitch else { return }
+        pendingSwitch = nil
+        switch change {
+        case .openWebSocket(let handshake):
+            emit(.webSocketOpened(handshake))
+            for direction in [Direction.c2s, .s2c] {
+                let position = direction == .c2s ? fed[.c2s]! - held.count : fed[.s2c]! - rest.count
+                frameReaders[direction] = WebSocketFrameReader(direction: direction, position: position, limits: limits,
+                                                               deflateAgreed: handshake.deflate != nil)
+                assemblers[direction] = WebSocketMessageAssembler(direction: direction, limits: limits, deflate: handshake.deflate)
+            }
+            modes[.s2c] = .webSocket
+            if modes[.c2s] != .stopped {
+                modes[.c2s] = .webSocket
+                let waiting = held
+                held = []
+                upgradeRequest = nil
+                waiting.withUnsafeBytes { feedFrames(.c2s, $0, emit: emit) }
+            }
+            if !rest.isEmpty { feedFrames(.s2c, rest, emit: emit) }
+        case .resumeRequests:
+            upgradeRequest = nil
+            if modes[.c2s] == .awaitingUpgradeAnswer {
+                modes[.c2s] = .http
+                let waiting = held
+                held = []
+                requestReader = HTTPMessageReader(kind: .requests, position: fed[.c2s]! - waiting.count, limits: limits)
+                waiting.withUnsafeBytes { bytes in
+                    let used = requestReader.feed(bytes) { requestEvent($0, emit: emit) }
+                    if used < bytes.count && modes[.c2s] == .awaitingUpgradeAnswer {
+                        held = Array(bytes[used...])
+                    }
+                }
+            }
+            if !rest.isEmpty {
+                let used = responseReader.feed(rest) { responseEvent($0, emit: emit) }
+                applySwitch(rest: UnsafeRawBufferPointer(rebasing: rest[used...]), emit: emit)
+            }
+        case .stopBoth:
+            stop(.c2s)
+            stop(.s2c)
+        }
+    }
+
+    /// Keeps the client's bytes sent after an upgrade request until the server answers it (bounded).
+    private func hold(_ bytes: UnsafeRawBufferPointer, emit: (WebEvent) -> Void) {
+        let bound = limits.maxHeadBytes + limits.maxMessageBytes
+        guard held.count + bytes.count <= bound else {
+            let at = fed[.c2s]! - bytes.count - held.count
+            stop(.c2s)
+            emit(.problem(.c2s, WebProblem(kind: .webSocketProtocol(
+                "more than \(bound) bytes sent after the upgrade request before the server answered: not decoded"), offset: at)))
+            return
+        }
+        held.append(contentsOf: bytes)
+    }
+
+    // MARK: WebSocket
+
+    private func feedFrames(_ direction: Direction, _ bytes: UnsafeRawBufferPointer, emit: (WebEvent) -> Void) {
+        guard let reader = frameReaders[direction], let assembler = assemblers[direction] else { return }
+        reader.feed(bytes) { assembler.take($0, emit: emit) }
+        if reader.failed { modes[direction] = .stopped }
+    }
+
+    // MARK: Helpers
+
+    private func stop(_ direction: Direction) {
+        modes[direction] = .stopped
+        if direction == .c2s {
+            request = nil
+            held = []
+        } else {
+            response = nil
+        }
+    }
+
+    private func truncated(_ what: String, _ direction: Direction, at offset: Int, emit: (WebEvent) -> Void) {
+        emit(.problem(direction, WebProblem(kind: .truncated(what), offset: offset)))
+    }
+
+    /// Whether a body holds BOSH's namespace (a `<body xmlns='http://jabber.org/protocol/httpbind'>`).
+    private static func containsBOSHNamespace(_ body: [UInt8]) -> Bool {
+        guard body.count >= boshNamespace.count else { return false }
+        return body.withUnsafeBytes { haystack in
+            boshNamespace.withUnsafeBytes { needle in
+                let base = haystack.baseAddress!
+                var index = 0
+                let last = haystack.count - needle.count
+                while index <= last, let found = memchr(base + index, Int32(needle[0]), last - index + 1) {
+                    index = base.distance(to: UnsafeRawPointer(found))
+                    if memcmp(base + index, needle.baseAddress!, needle.count) == 0 { return true }
+                    index += 1
+                }
+                return false
+            }
+        }
     }
 }

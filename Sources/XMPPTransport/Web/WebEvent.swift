@@ -1,7 +1,7 @@
 public import XMPPBase
 
 /// What a ``WebConnectionDecoder`` reports, in each direction's wire order.
-public enum WebEvent: Sendable {
+public enum WebEvent: Sendable, Hashable {
     /// A complete request (headers and body, de-chunked). The body is kept only when the request
     /// carries XMPP (``HTTPRequestInfo/carriesXMPP``) and is within the limit; else it is empty.
     case request(HTTPRequestInfo, body: [UInt8])

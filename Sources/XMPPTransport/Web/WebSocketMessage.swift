@@ -11,7 +11,7 @@ public struct WebSocketMessage: Sendable, Hashable {
     public var frames: Int
     /// Whether it was compressed (permessage-deflate).
     public var compressed: Bool
-    /// Where its first frame begins in the direction's byte stream (after the HTTP upgrade).
+    /// Where its first frame begins in the direction's byte stream (counted from the connection's first byte, HTTP included).
     public var offset: Int
     /// Bytes on the wire, frame headers included.
     public var wireBytes: Int

@@ -1,0 +1,201 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+internal import NIOCore
+internal import NIOEmbedded
+internal import NIOHTTP1
+
+/// One direction's HTTP/1.x messages, read by NIOHTTP1's decoder (llhttp) in an `EmbeddedChannel`.
+///
+/// NIO does not say where in the bytes a message ends, so the reader feeds its decoder in pieces
+/// cut so that every message end falls on the end of a piece: after each line feed (a head and
+/// a chunked body end with one), and a `Content-Length` body as one piece of exactly its size.
+/// The message then began at the first byte after the previous end that is not CR or LF.
+final class HTTPMessageReader {
+    /// Which side's messages it reads.
+    enum Kind {
+        case requests
+        case responses
+    }
+
+    let kind: Kind
+    private let channel: EmbeddedChannel
+    /// Bytes of the direction fed so far (the position of the next byte).
+    private(set) var position: Int
+    /// Where the message being read began; nil between messages.
+    private(set) var messageStart: Int?
+    /// Body bytes left of a `Content-Length` body.
+    private var bodyRemaining: Int?
+    /// Request heads the response decoder knows of and has not answered yet.
+    private var pendingRequests = 0
+    /// NIOHTTP1 rejected the bytes: nothing more is read.
+    private(set) var failed = false
+
+    /// A reader whose first byte is at `position` of the direction's stream.
+    init(kind: Kind, position: Int = 0, limits: WebLimits) {
+        self.kind = kind
+        self.position = position
+        var configuration = NIOHTTPDecoderLimitConfiguration()
+        configuration.maxHeaderFieldSize = limits.maxHeadBytes
+        configuration.maxHeaderListSize = limits.maxHeadBytes
+        channel = EmbeddedChannel()
+        do {
+            switch kind {
+            case .requests:
+                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(
+                    HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop,
+                                       limitConfiguration: configuration)))
+            case .responses:
+                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(
+                    HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .forward,
+                                        limitConfiguration: configuration)))
+            }
+        } catch {
+            failed = true
+        }
+    }
+
+    /// Response reader: a request with this method was sent (NIOHTTP1 needs it to know whether
+    /// a response has a body: none after `HEAD`).
+    func expectResponse(method: String) {
+        guard kind == .responses, !failed else { return }
+        let head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: "/")
+        do {
+            try channel.writeOutbound(HTTPClientRequestPart.head(head))
+            while try channel.readOutbound(as: HTTPClientRequestPart.self) != nil {}
+            pendingRequests += 1
+        } catch {
+            failed = true
+        }
+    }
+
+    /// Reads `bytes` until they end or `handler` returns false after a message's end (the
+    /// caller switches protocols there); returns how many bytes were read.
+    func feed(_ bytes: UnsafeRawBufferPointer, handler: (HTTPReaderEvent) -> Bool) -> Int {
+        guard !failed, let base = bytes.baseAddress, !bytes.isEmpty else { return 0 }
+        var buffer = channel.allocator.buffer(bytes: bytes)
+        var index = 0
+        while index < bytes.count {
+            let pieceEnd: Int
+            if let remaining = bodyRemaining {
+                pieceEnd = index + min(remaining, bytes.count - index)
+            } else if let found = memchr(base + index, 0x0A, bytes.count - index) {
+                pieceEnd = base.distance(to: UnsafeRawPointer(found)) + 1
+            } else {
+                pieceEnd = bytes.count
+            }
+            if messageStart == nil {
+                var first = index
+                while first < pieceEnd && (bytes[first] == 0x0D || bytes[first] == 0x0A) { first += 1 }
+                if first < pieceEnd {
+                    messageStart = position + first - index
+                    if kind == .responses && pendingRequests == 0 {
+                        // A response without a request: NIOHTTP1 would refuse it; let it read one to a GET.
+                        expectResponse(method: "GET")
+                    }
+                }
+            }
+            let length = pieceEnd - index
+            let piece = buffer.readSlice(length: length)!
+            var thrown: (any Error)?
+            do {
+                try channel.writeInbound(piece)
+            } catch {
+                thrown = error
+            }
+            position += length
+            index = pieceEnd
+            if let remaining = bodyRemaining { bodyRemaining = remaining - length }
+            if !drain(handler: handler) { return index }
+            if let thrown {
+                failed = true
+                _ = handler(.failed(Self.describe(thrown), offset: messageStart ?? position - length))
+                return bytes.count
+            }
+            if failed { return bytes.count }
+        }
+        return index
+    }
+
+    /// The connection ended: a message read to the end of the connection (a response without
+    /// length) ends here; one cut short stays open (``messageStart`` not nil).
+    func finish(handler: (HTTPReaderEvent) -> Bool) {
+        guard !failed, messageStart != nil else { return }
+        do {
+            try channel.pipeline.syncOperations.fireChannelInactive()
+            try channel.throwIfErrorCaught()
+        } catch {
+            failed = true
+        }
+        _ = drain(handler: handler)
+    }
+
+    /// Hands on what the decoder produced; false when the handler asked to stop.
+    private func drain(handler: (HTTPReaderEvent) -> Bool) -> Bool {
+        while true {
+            let event: HTTPReaderEvent?
+            do {
+                switch kind {
+                case .requests:
+                    guard let part = try channel.readInbound(as: HTTPServerRequestPart.self) else { return true }
+                    switch part {
+                    case .head(let head): event = started(Self.head(of: head))
+                    case .body(let body): event = .body(body)
+                    case .end: event = ended()
+                    }
+                case .responses:
+                    guard let part = try channel.readInbound(as: HTTPClientResponsePart.self) else { return true }
+                    switch part {
+                    case .head(let head):
+                        let status = Int(head.status.code)
+                        if status >= 100 && status < 200 && status != 101 {
+                            // Informational (100 Continue): no end follows; the final response comes next.
+                            messageStart = nil
+                            event = nil
+                        } else {
+                            pendingRequests -= 1
+                            event = started(Self.head(of: head))
+                        }
+                    case .body(let body): event = .body(body)
+                    case .end: event = ended()
+                    }
+                }
+            } catch {
+                return true
+            }
+            if let event, !handler(event) { return false }
+        }
+    }
+
+    private func started(_ head: HTTPMessageHead) -> HTTPReaderEvent {
+        bodyRemaining = head.contentLength.flatMap { $0 > 0 ? $0 : nil }
+        return .head(head, offset: messageStart ?? position)
+    }
+
+    private func ended() -> HTTPReaderEvent {
+        let start = messageStart ?? position
+        messageStart = nil
+        bodyRemaining = nil
+        return .end(offset: start, wireBytes: position - start)
+    }
+
+    private static func head(of head: HTTPRequestHead) -> HTTPMessageHead {
+        HTTPMessageHead(method: head.method.rawValue, target: head.uri, status: 0, reason: "",
+                        version: "HTTP/\(head.version.major).\(head.version.minor)",
+                        headers: head.headers.map { HTTPHeaderField(name: $0.name, value: $0.value) })
+    }
+
+    private static func head(of head: HTTPResponseHead) -> HTTPMessageHead {
+        HTTPMessageHead(method: "", target: "", status: Int(head.status.code), reason: head.status.reasonPhrase,
+                        version: "HTTP/\(head.version.major).\(head.version.minor)",
+                        headers: head.headers.map { HTTPHeaderField(name: $0.name, value: $0.value) })
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPParserError { return "\(error)" }
+        if let error = error as? NIOHTTPDecoderError { return "\(error)" }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import Testing
+import XMPPBase
+import XMPPTransport
+
+@Suite("Web decoder: HTTP/1.1")
+struct WebHTTPDecodingTests {
+    static let boshBody = "<body rid='1' xmlns='http://jabber.org/protocol/httpbind' to='example.org' wait='60' hold='1'/>"
+    static let boshAnswer = "<body sid='s1' xmlns='http://jabber.org/protocol/httpbind' wait='60'/>"
+
+    static func boshPost(_ body: String = boshBody) -> String {
+        "POST /http-bind HTTP/1.1\r\nHost: example.org\r\nContent-Type: text/xml\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+    }
+
+    static func okResponse(_ body: String) -> String {
+        "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+    }
+
+    @Test("a BOSH POST with Content-Length and its chunked answer: bodies kept, offsets and sizes on the wire")
+    func contentLengthAndChunked() {
+        let harness = WebDecoderHarness()
+        let request = Self.boshPost()
+        let answer = Array(Self.boshAnswer.utf8)
+        let chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "10\r\n" + String(decoding: answer[0..<16], as: UTF8.self) + "\r\n"
+            + String(answer.count - 16, radix: 16) + "\r\n" + String(decoding: answer[16...], as: UTF8.self) + "\r\n0\r\n\r\n"
+        harness.feed(.c2s, request)
+        harness.feed(.s2c, chunked)
+        harness.finish()
+        #expect(harness.requests.count == 1)
+        #expect(harness.responses.count == 1)
+        let (info, body) = harness.requests[0]
+        #expect(info.method == "POST" && info.target == "/http-bind" && info.version == "HTTP/1.1")
+        #expect(info.carriesXMPP)
+        #expect(body == Array(Self.boshBody.utf8))
+        #expect(info.bodyLength == Self.boshBody.utf8.count)
+        #expect(info.offset == 0 && info.wireBytes == request.utf8.count)
+        let (reply, replyBody) = harness.responses[0]
+        #expect(reply.requestIndex == 0 && reply.status == 200 && reply.carriesXMPP)
+        #expect(replyBody == answer)
+        #expect(reply.bodyLength == answer.count)
+        #expect(reply.offset == 0 && reply.wireBytes == chunked.utf8.count)
+        #expect(harness.problems(.c2s).isEmpty && harness.problems(.s2c).isEmpty)
+    }
+
+    @Test("pipelined requests, then their responses: paired in order, offsets where each begins")
+    func pipelined() {
+        let harness = WebDecoderHarness()
+        let first = Self.boshPost(Self.boshBody)
+        let second = Self.boshPost(Self.boshBody.replacingOccurrences(of: "rid='1'", with: "rid='2'"))
+        let third = "GET /favicon.ico HTTP/1.1\r\nHost: example.org\r\n\r\n"
+        harness.feed(.c2s, first + second + third)
+        let replies = [Self.okResponse(Self.boshAnswer), Self.okResponse("<body xmlns='http://jabber.org/protocol/httpbind'/>"),
+                       "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found"]
+        harness.feed(.s2c, replies.joined())
+        harness.finish()
+        #expect(harness.requests.map(\.info.index) == [0, 1, 2])
+        #expect(harness.requests.map(\.info.offset) == [0, first.utf8.count, first.utf8.count + second.utf8.count])
+        #expect(harness.requests.map(\.info.carriesXMPP) == [true, true, false])
+        #expect(harness.responses.map(\.info.requestIndex) == [0, 1, 2])
+        #expect(harness.responses.map(\.info.status) == [200, 200, 404])
+        #expect(harness.responses.map(\.info.offset) == [0, replies[0].utf8.count, replies[0].utf8.count + replies[1].utf8.count])
+        #expect(harness.responses.map(\.info.wireBytes) == replies.map(\.utf8.count))
+        #expect(harness.responses[2].body.isEmpty)
+    }
+
+    @Test("keep-alive: several exchanges one after another on one connection")
+    func keepAlive() {
+        let harness = WebDecoderHarness()
+        for rid in 1...4 {
+            harness.feed(.c2s, Self.boshPost(Self.boshBody.replacingOccurrences(of: "rid='1'", with: "rid='\(rid)'")))
+            harness.feed(.s2c, Self.okResponse(Self.boshAnswer))
+        }
+        harness.finish()
+        #expect(harness.requests.count == 4)
+        #expect(harness.responses.map(\.info.requestIndex) == [0, 1, 2, 3])
+        #expect(harness.requests.map { String(decoding: $0.body, as: UTF8.self).contains("rid='\($0.info.index + 1)'") } == [true, true, true, true])
+        #expect(harness.problems(.c2s).isEmpty && harness.problems(.s2c).isEmpty)
+    }
+
+    @Test("a 404 to a BOSH POST and a 403 to an xmpp upgrade are records that carry XMPP; the client goes on after the refusal")
+    func failedAttempts() {
+        let harness = WebDecoderHarness()
+        harness.feed(.c2s, Self.boshPost())
+        harness.feed(.s2c, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+        harness.feed(.c2s, webSocketUpgradeRequest + "GET /next HTTP/1.1\r\nHost: example.org\r\n\r\n")
+        harness.feed(.s2c, "HTTP/1.1 403 Forbidden\r\nContent-Length: 6\r\n\r\norigin")
+        harness.feed(.s2c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        harness.finish()
+        #expect(harness.requests.map(\.info.carriesXMPP) == [true, true, false])
+        #expect(harness.requests.map(\.info.target) == ["/http-bind", "/xmpp-websocket", "/next"])
+        #expect(harness.requests[2].info.offset == Self.boshPost().utf8.count + webSocketUpgradeRequest.utf8.count)
+        #expect(harness.responses.map(\.info.status) == [404, 403, 200])
+        #expect(harness.responses.map(\.info.carriesXMPP) == [true, true, false])
+        #expect(harness.responses[1].body == Array("origin".utf8))
+        #expect(harness.handshakes.isEmpty)
+        #expect(harness.problems(.c2s).isEmpty && harness.problems(.s2c).isEmpty)
+    }
+
+    @Test("a plain GET does not carry XMPP: emitted with an empty body")
+    func nonXMPP() {
+        let harness = WebDecoderHarness()
+        harness.feed(.c2s, "GET /index.html HTTP/1.1\r\nHost: example.org\r\n\r\n")
+        harness.feed(.s2c, Self.okResponse("<html>hello</html>"))
+        harness.finish()
+        #expect(harness.requests.count == 1 && harness.responses.count == 1)
+        #expect(!harness.requests[0].info.carriesXMPP && !harness.responses[0].info.carriesXMPP)
+        #expect(harness.responses[0].body.isEmpty)
+        #expect(harness.responses[0].info.bodyLength == 18)
+    }
+
+    @Test("a response with no request: a problem, and still a response with no request index")
+    func responseWithoutRequest() {
+        let harness = WebDecoderHarness()
+        harness.feed(.s2c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi")
+        harness.finish()
+        #expect(harness.problems(.s2c) == [WebProblem(kind: .responseWithoutRequest, offset: 0)])
+        #expect(harness.responses.count == 1)
+        #expect(harness.responses[0].info.requestIndex == nil)
+        #expect(harness.responses[0].info.wireBytes == 40)
+    }
+
+    @Test("a body over the limit: a problem, the body emitted empty, its length counted")
+    func bodyTooLarge() {
+        let harness = WebDecoderHarness(limits: WebLimits(maxBodyBytes: 64))
+        let body = Self.boshBody + String(repeating: " ", count: 100)
+        harness.feed(.c2s, Self.boshPost(body))
+        harness.finish()
+        #expect(harness.problems(.c2s) == [WebProblem(kind: .bodyTooLarge(size: body.utf8.count, limit: 64), offset: 0)])
+        #expect(harness.requests.count == 1)
+        #expect(harness.requests[0].info.carriesXMPP && harness.requests[0].body.isEmpty)
+        #expect(harness.requests[0].info.bodyLength == body.utf8.count)
+    }
+
+    @Test("a connection that ends inside a chunk: the response is reported truncated where it began")
+    func truncatedChunk() {
+        let harness = WebDecoderHarness()
+        harness.feed(.c2s, Self.boshPost() + Self.boshPost())
+        let first = Self.okResponse(Self.boshAnswer)
+        harness.feed(.s2c, first + "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n<body xmlns='http")
+        harness.finish()
+        #expect(harness.responses.count == 1)
+        let problems = harness.problems(.s2c)
+        #expect(problems.count == 1, "\(problems)")
+        #expect(problems.first?.offset == first.utf8.count)
+        if case .truncated = problems.first?.kind {} else { Issue.record("not truncated: \(problems)") }
+    }
+
+    @Test("a syntax error: a problem at the message's start, the direction stops, the other is still decoded")
+    func syntaxError() {
+        let harness = WebDecoderHarness()
+        let good = Self.boshPost()
+        harness.feed(.c2s, good + "GET /x HTTP/1.1\r\nBad Header Name: x\r\n\r\nGET /y HTTP/1.1\r\n\r\n")
+        harness.feed(.s2c, Self.okResponse(Self.boshAnswer))
+        harness.feed(.s2c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        harness.finish()
+        #expect(harness.requests.count == 1)
+        let problems = harness.problems(.c2s)
+        #expect(problems.count == 1)
+        #expect(problems.first?.offset == good.utf8.count)
+        if case .httpSyntax = problems.first?.kind {} else { Issue.record("not a syntax error: \(problems)") }
+        #expect(harness.responses.map(\.info.status) == [200, 400])
+        #expect(harness.responses.map(\.info.requestIndex) == [0, nil])
+    }
+
+    @Test("a gap: one problem, the direction stops")
+    func gap() {
+        let harness = WebDecoderHarness()
+        harness.feed(.c2s, "POST /http-bind HTTP/1.1\r\nContent-Length: 10\r\n\r\n12345")
+        harness.gap(.c2s, missing: 5)
+        harness.gap(.c2s, missing: 5)
+        harness.feed(.c2s, Self.boshPost())
+        harness.finish()
+        #expect(harness.problems(.c2s) == [WebProblem(kind: .lostToGap(missing: 5), offset: 53)])
+        #expect(harness.requests.isEmpty)
+    }
+
+    @Test("a connection's first bytes: an HTTP request line or not, or too few to say")
+    func sniffing() {
+        let yes = ["GET / HTTP/1.1\r\n", "POST /http-bind HTTP/1.0\r\nHost: x\r\n"]
+        let no = ["<?xml version='1.0'?>", "\u{16}\u{03}\u{01}", "GET  / HTTP/1.1\r\n", "GET / HTTP/2.0\r\n", "GET / HTTP/1.1\n"]
+        let unsure = ["", "GE", "GET /xmpp", "GET / HTTP/1", "GET / HTTP/1.1\r"]
+        #expect(yes.map { WebConnectionDecoder.startsHTTPRequest(Array($0.utf8)) } == yes.map { _ in true })
+        #expect(no.map { WebConnectionDecoder.startsHTTPRequest(Array($0.utf8)) } == no.map { _ in false })
+        #expect(unsure.map { WebConnectionDecoder.startsHTTPRequest(Array($0.utf8)) } == unsure.map { _ in nil })
+        let long = Array("GET /".utf8) + [UInt8](repeating: 0x61, count: 9000)
+        #expect(WebConnectionDecoder.startsHTTPRequest(long) == false)
+    }
+}

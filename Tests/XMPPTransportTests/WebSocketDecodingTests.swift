@@ -1,0 +1,199 @@
+import Foundation
+import Testing
+import XMPPBase
+import XMPPTransport
+
+@Suite("Web decoder: WebSocket")
+struct WebSocketDecodingTests {
+    static let open = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='example.org' version='1.0'/>"
+    static let features = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>"
+
+    /// A conversation: the upgrade, frames pipelined after the GET, fragments with a ping between
+    /// them, a 200-byte message (16-bit length), pongs, close frames both ways.
+    static func conversation() -> (c2s: [UInt8], s2c: [UInt8]) {
+        let long = "<message to='a@example.org'><body>" + String(repeating: "x", count: 200) + "</body></message>"
+        let c2s = Array(webSocketUpgradeRequest.utf8)
+            + clientFrame(opcode: 0x1, open)
+            + clientFrame(opcode: 0x1, "<iq type='set' id='b1'>", fin: false)
+            + webSocketFrame(opcode: 0x9, Array("p1".utf8), mask: [1, 2, 3, 4])
+            + clientFrame(opcode: 0x0, "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>", fin: false)
+            + clientFrame(opcode: 0x0, "</iq>")
+            + clientFrame(opcode: 0x1, long)
+            + webSocketFrame(opcode: 0x8, [0x03, 0xE8] + Array("bye".utf8), mask: [9, 8, 7, 6])
+        let s2c = Array(webSocketUpgradeResponse.utf8)
+            + serverFrame(opcode: 0x1, open)
+            + serverFrame(opcode: 0x1, features)
+            + webSocketFrame(opcode: 0xA, Array("p1".utf8))
+            + webSocketFrame(opcode: 0x8, [0x03, 0xE8])
+        return (c2s, s2c)
+    }
+
+    @Test("the conversation: handshake, messages joined and unmasked, controls, offsets and sizes")
+    func conversationEvents() throws {
+        let (c2s, s2c) = Self.conversation()
+        let harness = WebDecoderHarness()
+        harness.feed(.c2s, c2s)
+        harness.feed(.s2c, s2c)
+        harness.finish()
+        #expect(harness.handshakes == [WebSocketHandshake(requestIndex: 0, offeredProtocols: ["xmpp", "other"], agreedProtocol: "xmpp",
+                                                          extensions: nil, deflate: nil)])
+        let sent = harness.messages(.c2s)
+        try #require(sent.count == 3)
+        #expect(sent.map(\.frames) == [1, 3, 1])
+        #expect(String(decoding: sent[1].payload, as: UTF8.self) == "<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>")
+        let head = webSocketUpgradeRequest.utf8.count
+        #expect(sent[0].offset == head)
+        #expect(sent[0].wireBytes == clientFrame(opcode: 1, Self.open).count)
+        // The fragmented message's size leaves out the ping between its fragments.
+        let iqFrames = clientFrame(opcode: 1, "<iq type='set' id='b1'>", fin: false).count
+            + clientFrame(opcode: 0, "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>", fin: false).count + clientFrame(opcode: 0, "</iq>").count
+        #expect(sent[1].wireBytes == iqFrames)
+        #expect(sent[2].payload.count == 251 && sent[2].wireBytes == 251 + 8)
+        #expect(sent.allSatisfy { $0.isText && !$0.compressed })
+        #expect(harness.controls(.c2s) == [.ping(payload: Array("p1".utf8)), .close(code: 1000, reason: "bye")])
+        #expect(harness.messages(.s2c).map { String(decoding: $0.payload, as: UTF8.self) } == [Self.open, Self.features])
+        #expect(harness.controls(.s2c) == [.pong(payload: Array("p1".utf8)), .close(code: 1000, reason: "")])
+        #expect(harness.problems(.c2s).isEmpty && harness.problems(.s2c).isEmpty)
+        // The ping between the fragments comes before the message they make.
+        let order = harness.events(of: .c2s).compactMap { event -> String? in
+            switch event {
+            case .webSocketControl(_, .ping, _): "ping"
+            case .webSocketMessage: "message"
+            default: nil
+            }
+        }
+        #expect(order == ["message", "ping", "message", "message"])
+    }
+
+    @Test("every split of the conversation, 1 to N bytes a feed, both directions interleaved, gives the same events")
+    func everySplit() {
+        let (c2s, s2c) = Self.conversation()
+        let whole = WebDecoderHarness()
+        whole.feed(.c2s, c2s)
+        whole.feed(.s2c, s2c)
+        whole.finish()
+        let expected = (whole.events(of: .c2s), whole.events(of: .s2c))
+        #expect(expected.0.count == 6 && expected.1.count == 6)
+        var compared = 0
+        for size in 1...max(c2s.count, s2c.count) {
+            let harness = WebDecoderHarness()
+            // The server answers once the request is in, as on any real connection.
+            var offsets = (0, 0)
+            while offsets.0 < webSocketUpgradeRequest.utf8.count {
+                let end = min(c2s.count, offsets.0 + size)
+                harness.feed(.c2s, Array(c2s[offsets.0..<end]))
+                offsets.0 = end
+            }
+            while offsets.0 < c2s.count || offsets.1 < s2c.count {
+                if offsets.0 < c2s.count {
+                    let end = min(c2s.count, offsets.0 + size)
+                    harness.feed(.c2s, Array(c2s[offsets.0..<end]))
+                    offsets.0 = end
+                }
+                if offsets.1 < s2c.count {
+                    let end = min(s2c.count, offsets.1 + size)
+                    harness.feed(.s2c, Array(s2c[offsets.1..<end]))
+                    offsets.1 = end
+                }
+            }
+            harness.finish()
+            #expect(harness.events(of: .c2s) == expected.0, "split into \(size)-byte feeds")
+            #expect(harness.events(of: .s2c) == expected.1, "split into \(size)-byte feeds")
+            compared += 1
+        }
+        #expect(compared == max(c2s.count, s2c.count))
+    }
+
+    /// A harness past the handshake.
+    static func opened(limits: WebLimits = .default, extensions: String? = nil) -> WebDecoderHarness {
+        let harness = WebDecoderHarness(limits: limits)
+        harness.feed(.c2s, webSocketUpgradeRequest)
+        var response = webSocketUpgradeResponse
+        if let extensions {
+            response = response.replacingOccurrences(of: "\r\n\r\n", with: "\r\nSec-WebSocket-Extensions: \(extensions)\r\n\r\n")
+        }
+        harness.feed(.s2c, response)
+        return harness
+    }
+
+    @Test("a masked server frame and an unmasked client frame: reported, and still decoded")
+    func masking() {
+        let harness = Self.opened()
+        let serverStart = webSocketUpgradeResponse.utf8.count
+        let clientStart = webSocketUpgradeRequest.utf8.count
+        harness.feed(.s2c, webSocketFrame(opcode: 1, Array(Self.open.utf8), mask: [1, 2, 3, 4]))
+        harness.feed(.c2s, serverFrame(opcode: 1, Self.open))
+        harness.finish()
+        #expect(harness.problems(.s2c) == [WebProblem(kind: .maskedServerFrame, offset: serverStart)])
+        #expect(harness.problems(.c2s) == [WebProblem(kind: .unmaskedClientFrame, offset: clientStart)])
+        #expect(harness.messages(.s2c).map(\.payload) == [Array(Self.open.utf8)])
+        #expect(harness.messages(.c2s).map(\.payload) == [Array(Self.open.utf8)])
+    }
+
+    @Test("a frame over the size limit is reported and skipped; the next frame is decoded")
+    func frameTooLarge() {
+        let harness = Self.opened(limits: WebLimits(maxMessageBytes: 100))
+        let big = serverFrame(opcode: 1, String(repeating: "a", count: 150))
+        harness.feed(.s2c, big + serverFrame(opcode: 1, "<r/>"))
+        // A fragmented message whose parts together pass the limit is dropped too.
+        harness.feed(.s2c, serverFrame(opcode: 1, String(repeating: "b", count: 60), fin: false)
+                     + serverFrame(opcode: 0, String(repeating: "c", count: 60)) + serverFrame(opcode: 1, "<s/>"))
+        harness.finish()
+        let start = webSocketUpgradeResponse.utf8.count
+        #expect(harness.problems(.s2c) == [WebProblem(kind: .frameTooLarge(size: 150, limit: 100), offset: start),
+                                          WebProblem(kind: .frameTooLarge(size: 120, limit: 100), offset: start + big.count + 6)])
+        #expect(harness.messages(.s2c).map { String(decoding: $0.payload, as: UTF8.self) } == ["<r/>", "<s/>"])
+        #expect(harness.messages(.s2c).first?.offset == start + big.count)
+    }
+
+    @Test("invalid UTF-8 in a text message: a problem, and the message still passed on")
+    func invalidUTF8() {
+        let harness = Self.opened()
+        let bad: [UInt8] = Array("<message>".utf8) + [0xC3, 0x28] + Array("</message>".utf8)
+        let overlong: [UInt8] = [0xE0, 0x80, 0xAF]
+        let good = Array("<m>héllo ✓ 𝄞</m>".utf8)
+        harness.feed(.s2c, webSocketFrame(opcode: 1, bad) + webSocketFrame(opcode: 1, good) + webSocketFrame(opcode: 1, overlong)
+                     + webSocketFrame(opcode: 2, bad))
+        harness.finish()
+        let start = webSocketUpgradeResponse.utf8.count
+        #expect(harness.problems(.s2c) == [WebProblem(kind: .invalidUTF8, offset: start),
+                                          WebProblem(kind: .invalidUTF8, offset: start + 2 * 2 + bad.count + good.count)])
+        #expect(harness.messages(.s2c).map(\.payload) == [bad, good, overlong, bad])
+    }
+
+    @Test("reserved bits and opcodes, fragmented control frames, stray continuations: protocol problems, decoding goes on")
+    func protocolErrors() {
+        let harness = Self.opened()
+        var bytes = webSocketFrame(opcode: 0x3, [1, 2])                          // reserved opcode
+        bytes += webSocketFrame(opcode: 0x1, Array("<a/>".utf8), rsv1: true)     // RSV1 without deflate
+        bytes += webSocketFrame(opcode: 0x9, [], fin: false)                     // fragmented ping
+        bytes += webSocketFrame(opcode: 0x0, Array("<b/>".utf8))                 // continuation of nothing
+        bytes += webSocketFrame(opcode: 0x1, Array("<c/>".utf8), longLength: true)  // 64-bit length for 4 bytes: allowed
+        harness.feed(.s2c, bytes)
+        harness.finish()
+        let kinds = harness.problems(.s2c).map(\.kind)
+        #expect(kinds.count == 4)
+        #expect(kinds.allSatisfy { if case .webSocketProtocol = $0 { true } else { false } })
+        #expect(harness.messages(.s2c).map { String(decoding: $0.payload, as: UTF8.self) } == ["<c/>"])
+    }
+
+    @Test("a connection that ends inside a fragmented message or a frame: truncated")
+    func truncated() {
+        let harness = Self.opened()
+        harness.feed(.s2c, serverFrame(opcode: 1, "<a", fin: false))
+        harness.feed(.c2s, Array(clientFrame(opcode: 1, Self.open).prefix(10)))
+        harness.finish()
+        #expect(harness.problems(.s2c).count == 1)
+        #expect(harness.problems(.c2s).count == 1)
+        #expect(harness.problems(.c2s).allSatisfy { if case .truncated = $0.kind { true } else { false } })
+        #expect(harness.problems(.s2c).allSatisfy { if case .truncated = $0.kind { true } else { false } })
+    }
+
+    @Test("permessage-deflate parameters read from Sec-WebSocket-Extensions")
+    func deflateParameters() {
+        #expect(PerMessageDeflate(extensionsHeader: "permessage-deflate") == PerMessageDeflate())
+        #expect(PerMessageDeflate(extensionsHeader: "x-foo, permessage-deflate; client_no_context_takeover; server_max_window_bits=\"10\"; client_max_window_bits=9")
+            == PerMessageDeflate(clientNoContextTakeover: true, serverNoContextTakeover: false, clientMaxWindowBits: 9, serverMaxWindowBits: 10))
+        #expect(PerMessageDeflate(extensionsHeader: "x-webkit-deflate-frame") == nil)
+    }
+}
