@@ -2,10 +2,10 @@
 """synth-web-capture.py - synthetic XMPP-over-WebSocket capture and its plaintext TCP twin.
 
 Usage: synth-web-capture.py OUT --stanzas N [--conns C] [--seed S]
-                            [--synth PATH] [--plain-in PCAP] [--deflate]
+                            [--synth PATH] [--plain-in PCAP] [--deflate | --bosh]
 
 Writes OUT.plain.pcap (unless --plain-in) and OUT.ws.pcap (OUT.ws-deflate.pcap
-with --deflate), plus a summary on stderr.
+with --deflate, OUT.bosh.pcap with --bosh), plus a summary on stderr.
 
 OUT.plain.pcap is synth-capture's capture for the same N/C/S (written by running
 the synth-capture binary, --synth, default: .build-bench/synth-capture next to
@@ -45,12 +45,26 @@ OUT.ws.pcap carries the same sessions as XMPP over WebSocket (RFC 7395, RFC
 With --deflate the upgrade negotiates permessage-deflate (RFC 7692, context
 takeover both ways: one raw-deflate stream per direction, each message flushed
 with Z_SYNC_FLUSH and its trailing 00 00 ff ff removed, RSV1 set).
+
+With --bosh the sessions go over BOSH (XEP-0124, XEP-0206) instead, on port
+5280, as a browser with hold=1, requests=2 does: POST /http-bind requests and
+200 responses with Content-Length, keep-alive over two TCP connections per
+session (the plaintext session's, and a second one from the next client port,
+opened when first needed).  The client's stream header becomes the session
+creation request (rid, to, wait, hold, ver, xmpp:version) and the server's its
+response (sid, requests, hold, ...); the restart a request with
+xmpp:restart='true'; </stream:stream> a type='terminate' request and
+response.  Each client write is a request carrying its elements; the server
+then answers the older waiting request at once (an empty body when it has
+nothing); each server write answers the waiting request, after which the
+client sends a new empty one.  rids count up by one per request.  Elements
+inside <body/> get xmlns='jabber:client' as over WebSocket.
 Packets keep the interleaving and timestamps of the plaintext capture; TCP
 sequence/ack numbers and IP/TCP checksums are recomputed.  Randomness (keys,
 masks) is deterministic from --seed.
 
 The summary line counts the top-level elements framed (`elements=`), which
-must equal synth-capture's `stanzas=` (depth-1 elements): the script checks it
+must equal synth-capture's `stanzas=` (depth-1 elements): run-web.sh checks it
 and fails otherwise.  Memory stays flat: the plaintext capture is read packet
 by packet.  Needs only Python 3's standard library.
 """
@@ -314,17 +328,20 @@ if sys.byteorder != "little":
 
 
 class Side:
-    __slots__ = ("ip", "port", "mac", "snd_nxt", "last_ack", "ip_id", "splitter", "deflater")
+    """One end of a TCP connection as written."""
+    __slots__ = ("ip", "port", "mac", "snd_nxt", "last_ack", "ip_id")
 
     def __init__(self, ip, port, mac, isn, ip_id):
         self.ip, self.port, self.mac = ip, port, mac
         self.snd_nxt, self.last_ack, self.ip_id = isn, None, ip_id
-        self.splitter = None
-        self.deflater = None
 
 
-class Conn:
-    __slots__ = ("index", "side", "upgraded", "closing", "rnd")
+class TCPConn:
+    """A TCP connection as written: side[0] the client, side[1] the server."""
+    __slots__ = ("side",)
+
+    def __init__(self, client, server):
+        self.side = [client, server]
 
 
 class Writer:
@@ -408,9 +425,14 @@ def read_pcap(path):
 class Stats:
     def __init__(self):
         self.elements = 0
-        self.messages = 0
-        self.message_bytes = 0
-        self.frame_bytes = 0
+        self.messages = 0        # WebSocket messages, or HTTP bodies (requests and responses)
+        self.message_bytes = 0   # their payload bytes, as XML
+        self.wire_bytes = 0      # frames (headers and masks included), or HTTP messages
+        self.tcp_conns = 0
+
+    def note(self, item):
+        if item[0] == "element":
+            self.elements += 1
 
 
 def run_synth(a, plain):
@@ -429,90 +451,265 @@ def run_synth(a, plain):
         raise SystemExit(r.returncode)
 
 
-def new_conn(index, seed, frame, sport, seq):
-    c = Conn()
-    c.index = index
-    c.rnd = random.Random(seed * 1000003 + index)
-    c.side = [Side(frame[26:30], sport, frame[6:12], seq, struct.unpack(">H", frame[18:20])[0]),
-              Side(frame[30:34], WS_PORT, frame[0:6], 0, 0)]
-    c.upgraded = False
-    c.closing = False
-    label = f"connection {index}"
-    c.side[0].splitter = ElementSplitter(f"c2s of {label}")
-    c.side[1].splitter = ElementSplitter(f"s2c of {label}")
+class Session:
+    """One plaintext XMPP session rewritten: its two element splitters and its TCP connection(s)."""
 
-    def restart_both():  # after <success/>: both streams restart (RFC 6120 section 6.4.6)
-        c.side[0].splitter.restart()
-        c.side[1].splitter.restart()
-    c.side[1].splitter.restart_hook = restart_both
-    return c
+    def __init__(self, w, st, index, seed, frame, sport, seq):
+        self.w, self.st = w, st
+        self.index = index
+        self.rnd = random.Random(seed * 1000003 + index)
+        self.started = False
+        self.tcp = [TCPConn(Side(frame[26:30], sport, frame[6:12], seq, struct.unpack(">H", frame[18:20])[0]),
+                            Side(frame[30:34], WS_PORT, frame[0:6], 0, 0))]
+        st.tcp_conns += 1
+        label = f"connection {index}"
+        self.splitter = [ElementSplitter(f"c2s of {label}"), ElementSplitter(f"s2c of {label}")]
 
+        def restart_both():  # after <success/>: both streams restart (RFC 6120 section 6.4.6)
+            self.splitter[0].restart()
+            self.splitter[1].restart()
+        self.splitter[1].restart_hook = restart_both
 
-def upgrade(w, ts, c, deflate):
-    key = base64.b64encode(c.rnd.randbytes(16)).decode()
-    w.send(ts, c, 0, upgrade_request(key, deflate))
-    w.send(ts, c, 1, upgrade_response(key, deflate))
-    if deflate:
-        for side in c.side:
-            side.deflater = zlib.compressobj(6, zlib.DEFLATED, -15)
-    c.upgraded = True
+    def syn(self, ts, s, flags, seq, ip_id):
+        if s == 1:
+            self.tcp[0].side[1].snd_nxt = seq
+            self.tcp[0].side[1].ip_id = ip_id
+        self.w.packet(ts, self.tcp[0], s, flags)
 
+    def data(self, ts, s, payload, push):
+        if not self.started:
+            self.start(ts)
+            self.started = True
+        self.splitter[s].feed(payload)
+        if push:
+            self.flush(ts, s)
 
-def flush(w, ts, c, s, st):
-    """The items side s completed so far, as frames in one write."""
-    me = c.side[s]
-    items = me.splitter.take()
-    if not items:
-        return
-    frames = []
-    for item in items:
-        msg = ws_message(item)
-        st.messages += 1
-        st.message_bytes += len(msg)
-        if item[0] == "element":
-            st.elements += 1
-        rsv1 = False
-        if me.deflater is not None:
-            msg = me.deflater.compress(msg) + me.deflater.flush(zlib.Z_SYNC_FLUSH)
-            if msg.endswith(b"\x00\x00\xff\xff"):
-                msg = msg[:-4]
-            rsv1 = True
-        frames.append(ws_frame(msg, c.rnd.randbytes(4) if s == 0 else None, rsv1=rsv1))
-    data = b"".join(frames)
-    st.frame_bytes += len(data)
-    w.send(ts, c, s, data)
+    def ack(self, ts, s, flags):
+        pass
+
+    def fin(self, ts, s, flags):
+        self.flush(ts, s)
+        self.w.packet(ts, self.tcp[0], s, flags)
+
+    def flush(self, ts, s):
+        items = self.splitter[s].take()
+        if items:
+            for item in items:
+                self.st.note(item)
+            self.write_items(ts, s, items)
 
 
-def close_frames(w, ts, c):
-    """The WebSocket closing handshake after <close/> both ways: the server's, then the client's echo."""
-    body = struct.pack(">H", 1000)
-    w.send(ts, c, 1, ws_frame(body, None, opcode=8))
-    w.send(ts, c, 0, ws_frame(body, c.rnd.randbytes(4), opcode=8))
-    c.closing = True
+class WebSocketSession(Session):
+    """The session over one WebSocket (RFC 7395)."""
+
+    def __init__(self, *args, deflate=False):
+        super().__init__(*args)
+        self.deflate = deflate
+        self.deflater = [None, None]
+        self.closing = False
+
+    def start(self, ts):
+        key = base64.b64encode(self.rnd.randbytes(16)).decode()
+        self.w.send(ts, self.tcp[0], 0, upgrade_request(key, self.deflate))
+        self.w.send(ts, self.tcp[0], 1, upgrade_response(key, self.deflate))
+        if self.deflate:
+            self.deflater = [zlib.compressobj(6, zlib.DEFLATED, -15) for _ in range(2)]
+
+    def write_items(self, ts, s, items):
+        """The items side s completed in one write of the plaintext session, as frames in one write."""
+        frames = []
+        for item in items:
+            msg = ws_message(item)
+            self.st.messages += 1
+            self.st.message_bytes += len(msg)
+            rsv1 = False
+            if self.deflater[s] is not None:
+                msg = self.deflater[s].compress(msg) + self.deflater[s].flush(zlib.Z_SYNC_FLUSH)
+                if msg.endswith(b"\x00\x00\xff\xff"):
+                    msg = msg[:-4]
+                rsv1 = True
+            frames.append(ws_frame(msg, self.rnd.randbytes(4) if s == 0 else None, rsv1=rsv1))
+        data = b"".join(frames)
+        self.st.wire_bytes += len(data)
+        self.w.send(ts, self.tcp[0], s, data)
+
+    def ack(self, ts, s, flags):
+        me, peer = self.tcp[0].side[s], self.tcp[0].side[1 - s]
+        if me.last_ack != peer.snd_nxt:  # only if it acknowledges something new
+            self.w.packet(ts, self.tcp[0], s, flags)
+
+    def fin(self, ts, s, flags):
+        self.flush(ts, s)
+        if self.started and not self.closing:
+            # The closing handshake after <close/> both ways: the server's close, the client's echo.
+            body = struct.pack(">H", 1000)
+            self.w.send(ts, self.tcp[0], 1, ws_frame(body, None, opcode=8))
+            self.w.send(ts, self.tcp[0], 0, ws_frame(body, self.rnd.randbytes(4), opcode=8))
+            self.closing = True
+        self.w.packet(ts, self.tcp[0], s, flags)
+
+
+class BOSHSession(Session):
+    """The session over BOSH (XEP-0124/0206): hold=1, requests=2, two keep-alive TCP connections.
+
+    The client keeps one request waiting at the server: each of its writes is a new request on
+    the free connection, and the server then answers the older one (empty when it has nothing);
+    each server write answers the waiting request, and the client sends a new empty one.
+    """
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.rid = self.rnd.randrange(1_000_000, 4_000_000_000)
+        self.sid = self.rnd.randbytes(12).hex()
+        self.to = "example.org"
+        self.waiting = []       # (tcp index, kind) of requests the server has not answered, oldest first
+        self.busy = [False, False]
+        self.restarting = False
+        self.terminated = False
+
+    def start(self, ts):
+        pass
+
+    def second_connection(self, ts):
+        """The browser's second TCP connection to the server, opened when first needed."""
+        a = self.tcp[0]
+        port = a.side[0].port + 1  # synth-capture: one client address per session, ports below 61000
+        b = TCPConn(Side(a.side[0].ip, port, a.side[0].mac, self.rnd.getrandbits(32), self.rnd.getrandbits(16)),
+                    Side(a.side[1].ip, WS_PORT, a.side[1].mac, self.rnd.getrandbits(32), self.rnd.getrandbits(16)))
+        self.tcp.append(b)
+        self.st.tcp_conns += 1
+        self.w.packet(ts, b, 0, TH_SYN)
+        self.w.packet(ts, b, 1, TH_SYN | TH_ACK)
+        self.w.packet(ts, b, 0, TH_ACK)
+
+    def body(self, attrs, children=b""):
+        head = "<body" + "".join(f" {k}='{xml_attr(v)}'" for k, v in attrs)
+        if not children:
+            return (head + "/>").encode()
+        return head.encode() + b">" + children + b"</body>"
+
+    def request(self, ts, kind, attrs, children=b""):
+        i = 0 if not self.busy[0] else 1
+        if self.busy[i]:
+            raise SplitError(f"connection {self.index}: BOSH: a third request while two wait")
+        if i == 1 and len(self.tcp) == 1:
+            self.second_connection(ts)
+        self.rid += 1
+        body = self.body([("rid", str(self.rid))] + attrs + [("xmlns", BOSH_NS)], children)
+        msg = http_request(body)
+        self.st.messages += 1
+        self.st.message_bytes += len(body)
+        self.st.wire_bytes += len(msg)
+        self.w.send(ts, self.tcp[i], 0, msg)
+        self.busy[i] = True
+        self.waiting.append((i, kind))
+        if len(self.waiting) > 1:  # hold=1: the server answers the older request at once
+            self.respond(ts, [], b"")
+
+    def respond(self, ts, attrs, children):
+        i, kind = self.waiting.pop(0)
+        if kind == "create":
+            attrs = [("sid", self.sid), ("wait", "60"), ("requests", "2"), ("hold", "1"), ("inactivity", "30"),
+                     ("polling", "5"), ("ver", "1.6"), ("from", self.to), ("xmpp:version", "1.0"),
+                     ("xmpp:restartlogic", "true"), ("xmlns:xmpp", XBOSH_NS)] + attrs
+        body = self.body(attrs + [("xmlns", BOSH_NS)], children)
+        msg = http_response(body)
+        self.st.messages += 1
+        self.st.message_bytes += len(body)
+        self.st.wire_bytes += len(msg)
+        self.w.send(ts, self.tcp[i], 1, msg)
+        self.busy[i] = False
+
+    def keep_one_waiting(self, ts):
+        if not self.waiting and not self.terminated:
+            self.request(ts, "poll", [("sid", self.sid)])
+
+    def write_items(self, ts, s, items):
+        opens = [it for it in items if it[0] == "open"]
+        closes = [it for it in items if it[0] == "close"]
+        children = b"".join(bosh_child(it) for it in items if it[0] == "element")
+        if s == 0:
+            if opens and not self.restarting:
+                attrs = dict(zip(opens[0][1][0::2], opens[0][1][1::2]))
+                self.to = attrs.get("to", self.to)
+                self.request(ts, "create", [("to", self.to), ("xml:lang", "en"), ("ver", "1.6"), ("wait", "60"),
+                                            ("hold", "1"), ("content", "text/xml; charset=utf-8"),
+                                            ("xmpp:version", "1.0"), ("xmlns:xmpp", XBOSH_NS)])
+                self.restarting = True  # the next header is a restart
+                if children:
+                    self.request(ts, "data", [("sid", self.sid)], children)
+            elif opens:
+                self.request(ts, "restart", [("sid", self.sid), ("to", self.to), ("xml:lang", "en"),
+                                             ("xmpp:restart", "true"), ("xmlns:xmpp", XBOSH_NS)], children)
+            elif closes:
+                self.request(ts, "terminate", [("sid", self.sid), ("type", "terminate")], children)
+            else:
+                self.request(ts, "data", [("sid", self.sid)], children)
+            return
+        if not self.waiting:
+            raise SplitError(f"connection {self.index}: BOSH: the server writes with no request waiting")
+        if closes:
+            self.terminated = True
+            self.respond(ts, [("type", "terminate")], children)
+            while self.waiting:
+                self.respond(ts, [("type", "terminate")], b"")
+            return
+        if children or self.waiting[0][1] == "create":
+            self.respond(ts, [], children)
+            self.keep_one_waiting(ts)
+        # else: a stream header alone (after a restart): the features that follow answer the request
+
+    def fin(self, ts, s, flags):
+        self.flush(ts, s)
+        for c in self.tcp:
+            self.w.packet(ts, c, s, flags)
+
+
+BOSH_NS = "http://jabber.org/protocol/httpbind"
+XBOSH_NS = "urn:xmpp:xbosh"
+
+
+def bosh_child(item):
+    """A top-level element inside a <body/>: jabber:client written out where the stream implied it."""
+    return ws_message(item)
+
+
+def http_request(body):
+    return (b"POST /http-bind HTTP/1.1\r\nHost: example.org:5280\r\n"
+            b"User-Agent: Mozilla/5.0 (X11; Linux x86_64) xmppscope-bench/1\r\nAccept: */*\r\n"
+            b"Content-Type: text/xml; charset=utf-8\r\nOrigin: http://example.org:5280\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+
+def http_response(body):
+    return (b"HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\n"
+            b"Access-Control-Allow-Origin: *\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("out", help="output prefix: OUT.ws.pcap (OUT.ws-deflate.pcap), OUT.plain.pcap")
+    ap.add_argument("out", help="output prefix: OUT.ws.pcap (OUT.ws-deflate.pcap, OUT.bosh.pcap), OUT.plain.pcap")
     ap.add_argument("--stanzas", type=int, required=True)
     ap.add_argument("--conns", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--synth", help="synth-capture binary (default: .build-bench/synth-capture next to "
                                     "this script, else synth-capture on PATH)")
     ap.add_argument("--plain-in", help="use this synth-capture output instead of running synth-capture")
-    ap.add_argument("--deflate", action="store_true",
-                    help="permessage-deflate with context takeover; writes OUT.ws-deflate.pcap")
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--deflate", action="store_true",
+                      help="permessage-deflate with context takeover; writes OUT.ws-deflate.pcap")
+    mode.add_argument("--bosh", action="store_true", help="BOSH instead of WebSocket; writes OUT.bosh.pcap")
     a = ap.parse_args()
 
     plain = a.plain_in or a.out + ".plain.pcap"
     if not a.plain_in:
         run_synth(a, plain)
 
-    out = a.out + (".ws-deflate.pcap" if a.deflate else ".ws.pcap")
+    out = a.out + (".bosh.pcap" if a.bosh else ".ws-deflate.pcap" if a.deflate else ".ws.pcap")
     w = Writer(out)
     st = Stats()
-    conns = {}
-    nconns = 0
+    sessions = {}
     try:
         for ts, frame in read_pcap(plain):
             if len(frame) < 54 or frame[12:14] != b"\x08\x00" or frame[23] != 6:
@@ -528,43 +725,29 @@ def main():
                 s, key = 1, (frame[30:34], dport)
             else:
                 continue
-            c = conns.get(key)
+            c = sessions.get(key)
             if c is None:
                 if not (flags & TH_SYN) or s != 0:
                     continue  # not a session this generator wrote
-                c = new_conn(nconns, a.seed, frame, sport, seq)
-                nconns += 1
-                conns[key] = c
-            me = c.side[s]
+                args = (w, st, len(sessions), a.seed, frame, sport, seq)
+                c = BOSHSession(*args) if a.bosh else WebSocketSession(*args, deflate=a.deflate)
+                sessions[key] = c
             if flags & TH_SYN:
-                if s == 1:
-                    me.snd_nxt = seq
-                    me.ip_id = struct.unpack(">H", frame[18:20])[0]
-                w.packet(ts, c, s, flags)
-                continue
-            if payload:
-                if not c.upgraded:
-                    upgrade(w, ts, c, a.deflate)
-                me.splitter.feed(payload)
-                if flags & TH_PSH:
-                    flush(w, ts, c, s, st)
-                continue
-            if flags & TH_FIN:
-                flush(w, ts, c, s, st)
-                if c.upgraded and not c.closing:
-                    close_frames(w, ts, c)
-                w.packet(ts, c, s, flags)
-                continue
-            # pure ACK: only if it acknowledges something new
-            if me.last_ack != c.side[1 - s].snd_nxt:
-                w.packet(ts, c, s, flags)
+                c.syn(ts, s, flags, seq, struct.unpack(">H", frame[18:20])[0])
+            elif payload:
+                c.data(ts, s, payload, flags & TH_PSH)
+            elif flags & TH_FIN:
+                c.fin(ts, s, flags)
+            else:
+                c.ack(ts, s, flags)
     except SplitError as e:
         raise SystemExit(f"synth-web-capture: {plain}: {e}")
     w.close()
-    print(f"synth-web-capture: {out}: connections={nconns} packets={w.packets} "
-          f"tcp_payload_bytes={w.payload} elements={st.elements} messages={st.messages} "
-          f"message_bytes={st.message_bytes} frame_bytes={st.frame_bytes} "
-          f"deflate={'yes' if a.deflate else 'no'} (plaintext twin: {plain})", file=sys.stderr)
+    print(f"synth-web-capture: {out}: connections={len(sessions)} tcp_connections={st.tcp_conns} "
+          f"packets={w.packets} tcp_payload_bytes={w.payload} elements={st.elements} messages={st.messages} "
+          f"message_bytes={st.message_bytes} wire_bytes={st.wire_bytes} "
+          f"transport={'bosh' if a.bosh else 'websocket-deflate' if a.deflate else 'websocket'} "
+          f"(plaintext twin: {plain})", file=sys.stderr)
 
 
 if __name__ == "__main__":
