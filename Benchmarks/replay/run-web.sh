@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks/replay/run-web.sh - WebSocket replay benchmark, one run, side by side:
 #   xmppscope replay (XMPP over WebSocket, RFC 7395)  vs  xmppscope replay (its plaintext TCP twin)
-#   (plus the permessage-deflate variant)  and tshark on the WebSocket capture for reference
-# on synthetic captures written by synth-web-capture.py: the WebSocket capture
+#   (plus the permessage-deflate variant and BOSH)  and tshark on the WebSocket capture for reference
+# on synthetic captures written by synth-web-capture.py: the WebSocket (and BOSH) captures
 # and the plaintext twin (synth-capture.c's capture for the same parameters:
 # the very same sessions, stanza for stanza, over plain TCP on port 5222).
 #
@@ -18,6 +18,7 @@
 #   BENCH_SEED [1]           generator seed
 #   BENCH_TIMEOUT [600]      seconds per measurement
 #   BENCH_DEFLATE [1]        0: leave out the permessage-deflate capture
+#   BENCH_BOSH [1]           0: leave out the BOSH capture
 #   BENCH_TSHARK [1]         0: leave out tshark
 #   BENCH_CHECK [1]          0: skip the untimed record-count check (the script fails when it fails)
 #   BENCH_BUILD_SWIFT [1]    0: do not run swift build, use what exists
@@ -35,9 +36,12 @@
 #
 # The check (untimed): both replays again, their JSON Lines counted with jq:
 # stanza and nonza records per connection and direction, in order (conn, dir,
-# event, kind, type, id) must be the same over WebSocket as over TCP, every one
-# of them over WebSocket must say transport "websocket", and there must be no
-# web-error or parse-error records.  The script exits 1 when that fails.
+# event, kind, type, id) must be the same over WebSocket (and BOSH) as over TCP,
+# every one of them must say its transport ("websocket", "bosh"), and there
+# must be no web-error or parse-error records.  Connections are compared by
+# rank: a BOSH session's second TCP connection takes a connection number of
+# its own, which shifts the later sessions' numbers.  The script exits 1 when
+# that fails.
 
 set -euo pipefail
 export LC_ALL=C
@@ -53,6 +57,7 @@ REPEAT=${BENCH_REPEAT:-1}
 SEED=${BENCH_SEED:-1}
 TIMEOUT=${BENCH_TIMEOUT:-600}
 DEFLATE=${BENCH_DEFLATE:-1}
+BOSH=${BENCH_BOSH:-1}
 TSHARK=${BENCH_TSHARK:-1}
 CHECK=${BENCH_CHECK:-1}
 BUILD_SWIFT=${BENCH_BUILD_SWIFT:-1}
@@ -79,11 +84,15 @@ if [ "$TSHARK" = 1 ]; then need tshark "apt-get install tshark"; fi
 
 PREFIX=$CAPS/web-n$STANZAS-c$CONNS-s$SEED
 PLAIN=$PREFIX.plain.pcap
-declare -A CAP_FILE=([tcp]=$PLAIN [ws]=$PREFIX.ws.pcap [wsd]=$PREFIX.ws-deflate.pcap)
-declare -A CAP_LABEL=([tcp]="TCP twin" [ws]="WebSocket" [wsd]="WS deflate")
+declare -A CAP_FILE=([tcp]=$PLAIN [ws]=$PREFIX.ws.pcap [wsd]=$PREFIX.ws-deflate.pcap [bosh]=$PREFIX.bosh.pcap)
+declare -A CAP_LABEL=([tcp]="TCP twin" [ws]="WebSocket" [wsd]="WS deflate" [bosh]="BOSH")
+declare -A CAP_INFO=([ws]=$PREFIX.info [wsd]=$PREFIX.info.deflate [bosh]=$PREFIX.info.bosh)
+declare -A GEN_FLAG=([wsd]=--deflate [bosh]=--bosh)
+declare -A TRANSPORT=([tcp]=tcp [ws]=websocket [wsd]=websocket [bosh]=bosh)
 declare -A CAP_BYTES
 KINDS=(tcp ws)
 if [ "$DEFLATE" = 1 ]; then KINDS+=(wsd); fi
+if [ "$BOSH" = 1 ]; then KINDS+=(bosh); fi
 GEN_ARGS="--stanzas $STANZAS --conns $CONNS --seed $SEED"
 
 PCAP_LIBS=$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
@@ -105,9 +114,11 @@ echo "== commands"
 echo "build:    [ -nt ] $CMD_CC_SYNTH"
 if [ "$BUILD_SWIFT" = 1 ]; then echo "build:    $CMD_SWIFT"; fi
 echo "capture:  [cached] python3 $GEN $PREFIX $GEN_ARGS --synth $SYNTH"
-if [ "$DEFLATE" = 1 ]; then
-    echo "capture:  [cached] python3 $GEN $PREFIX $GEN_ARGS --plain-in $PLAIN --deflate"
-fi
+for k in wsd bosh; do
+    if [[ " ${KINDS[*]} " == *" $k "* ]]; then
+        echo "capture:  [cached] python3 $GEN $PREFIX $GEN_ARGS --plain-in $PLAIN ${GEN_FLAG[$k]}"
+    fi
+done
 echo "measure:  timeout T $TIME -f %M -o RSSFILE CMD > /dev/null  (wall time: bash \$EPOCHREALTIME around it)"
 echo "  xmppscope: $(cmd_x CAPTURE)    on ${KINDS[*]}"
 if [ "$TSHARK" = 1 ]; then echo "  tshark:    ${TSH_WS[*]}"; fi
@@ -138,25 +149,28 @@ if [ ! -s "$PLAIN" ] || [ ! -s "${CAP_FILE[ws]}" ] || [ ! -s "$INFO" ] \
     python3 "$GEN" "$PREFIX" $GEN_ARGS --synth "$SYNTH" 2>"$INFO.tmp" || { cat "$INFO.tmp" >&2; exit 1; }
     mv "$INFO.tmp" "$INFO"
 fi
-if [ "$DEFLATE" = 1 ]; then
-    if [ ! -s "${CAP_FILE[wsd]}" ] || [ ! -s "$INFO.deflate" ] || [ "$INFO" -nt "$INFO.deflate" ]; then
+for k in "${KINDS[@]}"; do
+    case $k in tcp|ws) continue ;; esac
+    if [ ! -s "${CAP_FILE[$k]}" ] || [ ! -s "${CAP_INFO[$k]}" ] || [ "$INFO" -nt "${CAP_INFO[$k]}" ]; then
         # shellcheck disable=SC2086
-        python3 "$GEN" "$PREFIX" $GEN_ARGS --plain-in "$PLAIN" --deflate 2>"$INFO.tmp" \
+        python3 "$GEN" "$PREFIX" $GEN_ARGS --plain-in "$PLAIN" ${GEN_FLAG[$k]} 2>"$INFO.tmp" \
             || { cat "$INFO.tmp" >&2; exit 1; }
-        mv "$INFO.tmp" "$INFO.deflate"
+        mv "$INFO.tmp" "${CAP_INFO[$k]}"
     fi
-fi
+done
 field() { sed -n "s/^$1: .* $2=\\([0-9]*\\) .*/\\1/p" "$3" | head -1; }
 CAP_STANZAS=$(field synth-capture stanzas "$INFO")
 CAP_BYTES[tcp]=$(field synth-capture payload_bytes "$INFO")
-CAP_BYTES[ws]=$(field synth-web-capture tcp_payload_bytes "$INFO")
-WS_ELEMENTS=$(field synth-web-capture elements "$INFO")
 WS_MESSAGES=$(field synth-web-capture messages "$INFO")
-if [ "$DEFLATE" = 1 ]; then CAP_BYTES[wsd]=$(field synth-web-capture tcp_payload_bytes "$INFO.deflate"); fi
-if [ -z "$CAP_STANZAS" ] || [ "$WS_ELEMENTS" != "$CAP_STANZAS" ]; then
-    echo "run-web.sh: the generator framed ${WS_ELEMENTS:-?} elements, synth-capture wrote ${CAP_STANZAS:-?} (see $INFO)" >&2
-    exit 1
-fi
+for k in "${KINDS[@]}"; do
+    [ "$k" = tcp ] && continue
+    CAP_BYTES[$k]=$(field synth-web-capture tcp_payload_bytes "${CAP_INFO[$k]}")
+    elements=$(field synth-web-capture elements "${CAP_INFO[$k]}")
+    if [ -z "$CAP_STANZAS" ] || [ "$elements" != "$CAP_STANZAS" ]; then
+        echo "run-web.sh: the generator framed ${elements:-?} elements, synth-capture wrote ${CAP_STANZAS:-?} (see ${CAP_INFO[$k]})" >&2
+        exit 1
+    fi
+done
 for k in "${KINDS[@]}"; do
     f=${CAP_FILE[$k]}
     printf '%-12s %9s stanzas %9.2f MB payload %7.1f MB file  %s\n' "${CAP_LABEL[$k]}" "$CAP_STANZAS" \
@@ -164,6 +178,9 @@ for k in "${KINDS[@]}"; do
         "$(basename "$f")"
 done
 echo "(WebSocket: $WS_MESSAGES messages = $CAP_STANZAS elements + <open/> and <close/>; $CONNS connections)"
+if [ "$BOSH" = 1 ]; then
+    echo "(BOSH: $(field synth-web-capture messages "${CAP_INFO[bosh]}") HTTP messages over $(field synth-web-capture tcp_connections "${CAP_INFO[bosh]}") TCP connections)"
+fi
 echo
 
 # ---------------------------------------------------------------- measure
@@ -213,15 +230,15 @@ if [ "$CHECK" = 1 ]; then
     echo "== check (untimed: the same replays again, records counted with jq)"
     # conn dir event kind type id of every stanza and nonza, per connection in order (the
     # connections' interleaving may differ: a record is only read once all of it has arrived).
-    xsummary() { # jsonl -> "stanza=N nonza=N stream-open=N stream-close=N parse-error=N web-error=N not-websocket=N"
-        jq -r '[.event, .transport] | @tsv' "$1" | awk -F'\t' '
-            { n[$1]++ } ($1 == "stanza" || $1 == "nonza") && $2 != "websocket" { nw++ }
-            END { printf "stanza=%d nonza=%d stream-open=%d stream-close=%d parse-error=%d web-error=%d not-websocket=%d",
+    xsummary() { # jsonl transport -> "stanza=N nonza=N stream-open=N stream-close=N parse-error=N web-error=N wrong-transport=N"
+        jq -r '[.event, .transport] | @tsv' "$1" | awk -F'\t' -v t="$2" '
+            { n[$1]++ } ($1 == "stanza" || $1 == "nonza") && $2 != t { nw++ }
+            END { printf "stanza=%d nonza=%d stream-open=%d stream-close=%d parse-error=%d web-error=%d wrong-transport=%d",
                   n["stanza"], n["nonza"], n["stream-open"], n["stream-close"], n["parse-error"], n["web-error"], nw }'
     }
-    xdigest() {
+    xdigest() { # connections renumbered by rank
         jq -r 'select(.event == "stanza" or .event == "nonza") | "\(.conn) \(.dir) \(.event) \(.kind) \(.type) \(.id)"' "$1" \
-            | sort -s -n -k1,1 | md5sum | cut -c1-12
+            | sort -s -n -k1,1 | awk '$1 != last { last = $1; rank++ } { $1 = rank; print }' | md5sum | cut -c1-12
     }
     declare -A SUM DIG
     for k in "${KINDS[@]}"; do
@@ -231,7 +248,7 @@ if [ "$CHECK" = 1 ]; then
             echo "  replay of ${CAP_FILE[$k]} failed: $(head -c 300 "$WORK/web-check-$k.err")"
             CHECK_FAILED=1
         fi
-        SUM[$k]=$(xsummary "$out"); DIG[$k]=$(xdigest "$out")
+        SUM[$k]=$(xsummary "$out" "${TRANSPORT[$k]}"); DIG[$k]=$(xdigest "$out")
         rm -f "$out"
         printf '  %-12s %s  digest %s\n' "${CAP_LABEL[$k]}:" "${SUM[$k]}" "${DIG[$k]}"
     done
@@ -247,11 +264,11 @@ if [ "$CHECK" = 1 ]; then
         problems=()
         [ "$n" = "$tcp_n" ] || problems+=("$n stanza and nonza records, the TCP twin $tcp_n")
         [ "${DIG[$k]}" = "${DIG[tcp]}" ] || problems+=("records per connection differ from the TCP twin's (digest ${DIG[$k]} vs ${DIG[tcp]})")
-        for e in parse-error web-error not-websocket; do
+        for e in parse-error web-error wrong-transport; do
             [ "$(count "$e" "${SUM[$k]}")" = 0 ] || problems+=("$(count "$e" "${SUM[$k]}") $e")
         done
         if [ ${#problems[@]} = 0 ]; then
-            printf '  %-12s %s\n' "${CAP_LABEL[$k]}:" "ok: the same $n stanza and nonza records as over TCP, in the same order per connection"
+            printf '  %-12s %s\n' "${CAP_LABEL[$k]}:" "ok: the same $n stanza and nonza records as over TCP, in the same order per connection, transport ${TRANSPORT[$k]}"
         else
             printf '  %-12s FAIL: %s\n' "${CAP_LABEL[$k]}:" "$(IFS=';'; echo "${problems[*]}")"
             CHECK_FAILED=1
@@ -297,12 +314,15 @@ for k in "${KINDS[@]}"; do row xmppscope "$k"; done
 if [ "$TSHARK" = 1 ]; then row tshark ws; fi
 echo
 
-x_tcp=$(okwall xmppscope/tcp); x_ws=$(okwall xmppscope/ws); x_wsd=$(okwall xmppscope/wsd)
+x_tcp=$(okwall xmppscope/tcp); x_ws=$(okwall xmppscope/ws); x_wsd=$(okwall xmppscope/wsd); x_bosh=$(okwall xmppscope/bosh)
 r1=$(ratio "$x_tcp" "$x_ws")
 echo "== ratios"
 printf '%-66s %8s  %s\n' "xmppscope WebSocket stanzas/s / xmppscope TCP stanzas/s (goal >= 0.6)" "$r1" "$(goal "$r1" '>=' 0.6)"
 if [ "$DEFLATE" = 1 ]; then
     printf '%-66s %8s\n' "  (the same with permessage-deflate)" "$(ratio "$x_tcp" "$x_wsd")"
+fi
+if [ "$BOSH" = 1 ]; then
+    printf '%-66s %8s\n' "  (the same over BOSH)" "$(ratio "$x_tcp" "$x_bosh")"
 fi
 printf '%-66s %8s\n' "  (xmppscope peak RSS WebSocket / TCP)" "$(ratio "$(okrss xmppscope/ws)" "$(okrss xmppscope/tcp)")"
 if [ "$TSHARK" = 1 ]; then
