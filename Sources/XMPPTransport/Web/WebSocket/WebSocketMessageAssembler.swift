@@ -169,19 +169,21 @@ final class WebSocketMessageAssembler {
     private static func appendUnmasked(_ frame: WebSocketFrame, to payload: inout [UInt8]) {
         let start = payload.count
         frame.data.withUnsafeReadableBytes { payload.append(contentsOf: $0) }
-        guard let key = frame.maskKey else { return }
-        let mask = (key[0], key[1], key[2], key[3])
-        payload.withUnsafeMutableBufferPointer { bytes in
-            var index = start
-            var phase = 0
-            while index < bytes.count {
-                switch phase {
-                case 0: bytes[index] ^= mask.0
-                case 1: bytes[index] ^= mask.1
-                case 2: bytes[index] ^= mask.2
-                default: bytes[index] ^= mask.3
-                }
-                phase = (phase + 1) & 3
+        guard let key = frame.maskKey, payload.count > start else { return }
+        // Eight bytes at a time: the key repeated twice, in memory order (RFC 6455 §5.3).
+        var wide: UInt64 = 0
+        withUnsafeMutableBytes(of: &wide) { for index in 0..<8 { $0[index] = key[index & 3] } }
+        payload.withUnsafeMutableBytes { raw in
+            let bytes = raw.baseAddress! + start
+            let count = raw.count - start
+            var index = 0
+            while index + 8 <= count {
+                let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                bytes.storeBytes(of: word ^ wide, toByteOffset: index, as: UInt64.self)
+                index += 8
+            }
+            while index < count {
+                bytes.storeBytes(of: bytes.load(fromByteOffset: index, as: UInt8.self) ^ key[index & 3], toByteOffset: index, as: UInt8.self)
                 index += 1
             }
         }
