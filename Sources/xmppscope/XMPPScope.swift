@@ -10,6 +10,6 @@ struct XMPPScope: ParsableCommand {
             stanza and nonza, iqs paired with their round trip, errors decoded, credentials redacted.
             """,
         version: "0.1.0",
-        subcommands: [Replay.self, Capture.self, Proxy.self, CheckCommand.self, Grep.self, Stats.self, Follow.self, Filters.self, CA.self]
+        subcommands: [Replay.self, Capture.self, Proxy.self, CheckCommand.self, Grep.self, Stats.self, Follow.self, Report.self, Filters.self, CA.self]
     )
 }
