@@ -85,7 +85,7 @@ struct Report: ParsableCommand {
             recordLines = lines
             count = total
         }
-        var failed = false
+        var failures = 0
         for file in files {
             do {
                 try RecordSource.read(file, options: options, keyLog: keyLog, each: { record in
@@ -93,9 +93,11 @@ struct Report: ParsableCommand {
                 }, badLine: { FileHandleStandardError.write("\($0)\n") })
             } catch {
                 FileHandleStandardError.write("error: \(error)\n")
-                failed = true
+                failures += 1
             }
         }
+        // Nothing read: no page, rather than an empty one that looks like a quiet session.
+        if failures == files.count { throw ExitCode(2) }
         collector.finish()
         let page = ReportPage(
             title: title ?? files.map { $0.split(separator: "/").last.map(String.init) ?? $0 }.joined(separator: ", "),
@@ -109,6 +111,6 @@ struct Report: ParsableCommand {
         out.flush()
         if out.failed { throw CommandFailure.cannotWrite(path: path, reason: WriteError.failed(errno: errno)) }
         FileHandleStandardError.write("wrote \(path): \(count) records, \(page.count) bytes\n")
-        if failed { throw ExitCode(2) }
+        if failures > 0 { throw ExitCode(2) }
     }
 }
