@@ -50,6 +50,8 @@
 
   /** A duration in words: 1.234 s, 12.345 ms. */
   function duration(us) {
+    if (us >= 86400e6) return (us / 86400e6).toFixed(1) + " days";
+    if (us >= 3600e6) return (us / 3600e6).toFixed(1) + " h";
     if (us >= 60e6) return (us / 60e6).toFixed(1) + " min";
     if (us >= 1e6) return (us / 1e6).toFixed(3) + " s";
     return ms(us) + " ms";

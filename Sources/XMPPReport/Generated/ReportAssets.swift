@@ -33,7 +33,7 @@ enum ReportAssets {
 """##
 
     /// The style sheet, inlined into the page's `<style>`.
-    /// sha256 of report.css: eca4f7198aa1355635f55f47f0e911b36ed00cff6e9d7cc2118355df3ebc001f
+    /// sha256 of report.css: be23b80101eb507f70151171341a1408bb6d5d9565626117a0c837703bf9e810
     static let css = ##"""
 :root {
   --fg: #1d2330; --muted: #667085; --line: #d5dae3; --bg: #ffffff; --alt: #f6f8fb;
@@ -55,6 +55,7 @@ header#top h1 { font-size: 16px; margin: 0; }
 main { padding: 4px 16px 24px; }
 section { margin-top: 10px; }
 section h2 { font-size: 14px; margin: 6px 0; }
+#connections .section-body, #errors .section-body, #findings .section-body, #latency .section-body { overflow-x: auto; max-height: 320px; overflow-y: auto; }
 table { border-collapse: collapse; font-size: 12px; }
 th, td { text-align: left; padding: 2px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; }
 th { color: var(--muted); font-weight: 600; }
@@ -143,7 +144,7 @@ svg.histogram .tick { font-size: 9px; fill: var(--muted); text-anchor: middle; }
 """##
 
     /// The script, inlined into the page's last `<script>`.
-    /// sha256 of report.js: 06f3a12de91affc76b641992a1b0c75a8f9831a6a79a90a33e87f1cd81ceee6d
+    /// sha256 of report.js: 8d18fb87ec670523cf551fd7ed2d542c966ef2b46e0c4d2da375fd8cfa90b4ab
     static let script = ##"""
 "use strict";
 // The xmppscope report page: reads the records (JSON Lines, docs/log-format.md) from the page, or
@@ -197,6 +198,8 @@ svg.histogram .tick { font-size: 9px; fill: var(--muted); text-anchor: middle; }
 
   /** A duration in words: 1.234 s, 12.345 ms. */
   function duration(us) {
+    if (us >= 86400e6) return (us / 86400e6).toFixed(1) + " days";
+    if (us >= 3600e6) return (us / 3600e6).toFixed(1) + " h";
     if (us >= 60e6) return (us / 60e6).toFixed(1) + " min";
     if (us >= 1e6) return (us / 1e6).toFixed(3) + " s";
     return ms(us) + " ms";
@@ -303,7 +306,9 @@ svg.histogram .tick { font-size: 9px; fill: var(--muted); text-anchor: middle; }
       default: {
         let text = r.kind || r.event;
         if (r.type) text += " " + r.type;
-        const ns = r.event === "nonza" ? r.ns[0] : r.ns.find((n) => n !== "urn:ietf:params:xml:ns:xmpp-stanzas") || null;
+        let ns = r.event === "nonza" ? r.ns[0] : r.ns.find((n) => n !== "urn:ietf:params:xml:ns:xmpp-stanzas") || null;
+        // An empty result says what it answers: the request's payload.
+        if (!ns && item.request) ns = item.request.r.ns.find((n) => n !== "urn:ietf:params:xml:ns:xmpp-stanzas") || null;
         if (ns && r.event !== "nonza") text += " · " + nsShort(ns);
         if (r.error && r.error.condition) text += " · " + r.error.condition;
         return text;
@@ -496,7 +501,9 @@ svg.histogram .tick { font-size: 9px; fill: var(--muted); text-anchor: middle; }
       scroller.addEventListener("scroll", () => this.schedule());
     }
     setCount(count) { this.count = count; this.layout(); }
-    setExtra(extra) {
+    /** New rows: `count` of them, `extra` the expanded ones ([{index, height}] by index). */
+    reset(count, extra) {
+      this.count = count;
       this.extra = extra;
       let sum = 0;
       this.extraSums = extra.map((e) => (sum += e.height));
@@ -747,12 +754,12 @@ svg.histogram .tick { font-size: 9px; fill: var(--muted); text-anchor: middle; }
     listCount.textContent = `${state.filtered.length} of ${model.items.length} shown`;
     listCount.dataset.shown = String(state.filtered.length);
     listCount.dataset.total = String(model.items.length);
+    listCount.dataset.query = state.filters.text;
     const extra = [];
     if (state.expanded.size) {
       state.filtered.forEach((item, index) => { if (state.expanded.has(item)) extra.push({ index, height: expandedHeight(item) }); });
     }
-    list.setExtra(extra);
-    list.setCount(state.filtered.length);
+    list.reset(state.filtered.length, extra);
   }
 
   function detailLines(item) {
