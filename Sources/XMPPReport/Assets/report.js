@@ -897,6 +897,12 @@
     const source = new EventSource(config.events);
     source.onopen = () => setState("live");
     source.onmessage = (event) => { queue.push(event.data); schedule(); };
+    // The server keeps a bounded history: when it let the oldest records go, it says so.
+    source.addEventListener("dropped", (event) => {
+      let note = byId("live-dropped");
+      if (!note) { note = el("span", { id: "live-dropped" }); top.append(note); }
+      note.textContent = `the server dropped its oldest records: ${event.data}`;
+    });
     source.onerror = () => {
       setState("disconnected");
       liveState.title = source.readyState === EventSource.CLOSED ? "the server closed the stream" : "retrying";

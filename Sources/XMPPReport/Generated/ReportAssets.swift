@@ -33,7 +33,7 @@ enum ReportAssets {
 """##
 
     /// The style sheet, inlined into the page's `<style>`.
-    /// sha256 of report.css: be23b80101eb507f70151171341a1408bb6d5d9565626117a0c837703bf9e810
+    /// sha256 of report.css: a0c7a062e585583888de93d6813bbbb2579ff630de65fa3ec01168234fdce366
     static let css = ##"""
 :root {
   --fg: #1d2330; --muted: #667085; --line: #d5dae3; --bg: #ffffff; --alt: #f6f8fb;
@@ -140,11 +140,12 @@ svg.histogram .mark.p99 { stroke: #c62828; }
 svg.histogram .tick { font-size: 9px; fill: var(--muted); text-anchor: middle; }
 #latency-table td { vertical-align: middle; }
 .none { color: var(--muted); }
+#live-dropped { color: var(--warn); }
 
 """##
 
     /// The script, inlined into the page's last `<script>`.
-    /// sha256 of report.js: 8d18fb87ec670523cf551fd7ed2d542c966ef2b46e0c4d2da375fd8cfa90b4ab
+    /// sha256 of report.js: 158b70f75d1917923681b5fc7fcce118af31126e0e4a38fe648184744b238bd6
     static let script = ##"""
 "use strict";
 // The xmppscope report page: reads the records (JSON Lines, docs/log-format.md) from the page, or
@@ -1045,6 +1046,12 @@ svg.histogram .tick { font-size: 9px; fill: var(--muted); text-anchor: middle; }
     const source = new EventSource(config.events);
     source.onopen = () => setState("live");
     source.onmessage = (event) => { queue.push(event.data); schedule(); };
+    // The server keeps a bounded history: when it let the oldest records go, it says so.
+    source.addEventListener("dropped", (event) => {
+      let note = byId("live-dropped");
+      if (!note) { note = el("span", { id: "live-dropped" }); top.append(note); }
+      note.textContent = `the server dropped its oldest records: ${event.data}`;
+    });
     source.onerror = () => {
       setState("disconnected");
       liveState.title = source.readyState === EventSource.CLOSED ? "the server closed the stream" : "retrying";

@@ -93,7 +93,8 @@ def main():
     parser.add_argument("--load-only", action="store_true")
     args = parser.parse_args()
 
-    url = "file://" + os.path.abspath(args.page)
+    # A file, or a page a server serves (the live view).
+    url = args.page if args.page.startswith(("http://", "https://")) else "file://" + os.path.abspath(args.page)
     out = {}
     with Chromium(timeout=args.timeout) as browser:
         page = browser.new_page(1280, 800)
