@@ -13,7 +13,7 @@ import XMPPReport
 struct ReportBrowserTests {
     static let artifacts = repositoryRoot.appendingPathComponent(".build/artifacts/report-browser")
     static let driver = repositoryRoot.appendingPathComponent("scripts/peers/browser/check_report.py").path
-    static let arrowEvents: Set<Record.Event> = [.streamOpen, .stanza, .nonza, .streamError, .streamClose, .http, .websocket]
+    static let arrowEvents: Set<Record.Event> = [.streamOpen, .stanza, .nonza, .streamError, .streamClose, .http, .webSocket]
 
     /// The records of `path` as `xmppscope report` collects them (checks on, secrets redacted).
     static func records(_ path: String) throws -> [Record] {
