@@ -23,14 +23,14 @@ struct ReportBrowserTests {
         return records
     }
 
-    /// Writes the page of `records` and returns its path.
-    static func writePage(_ records: [Record], name: String) throws -> String {
+    /// Writes the page of `records`, titled as `xmppscope report` titles it, and returns its path.
+    static func writePage(_ records: [Record], name: String, title: String) throws -> String {
         var lines: [UInt8] = []
         for record in records {
             JSONLinesWriter.encode(record, into: &lines)
             lines.append(0x0A)
         }
-        let page = ReportPage(title: name, generator: "xmppscope test").render(recordLines: lines)
+        let page = ReportPage(title: title, generator: "xmppscope").render(recordLines: lines)
         try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
         let url = artifacts.appendingPathComponent(name + ".html")
         try Data(page).write(to: url)
@@ -137,7 +137,7 @@ struct ReportBrowserTests {
     static func check(capture: String, name: String, search: String, screenshot: Bool) throws {
         let records = try records(capture)
         #expect(records.count > 20)
-        let page = try writePage(records, name: name)
+        let page = try writePage(records, name: name, title: URL(fileURLWithPath: capture).lastPathComponent)
         let shot = artifacts.appendingPathComponent(name + ".png").path
         let json = try drive(page, arguments: ["--chip", "cat=iq", "--chip", "flag=errors", "--search", search]
             + (screenshot ? ["--screenshot", shot] : []))

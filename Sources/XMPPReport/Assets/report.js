@@ -713,7 +713,7 @@
   }
 
   function renderConnections() {
-    const head = el("tr", null, ...["conn", "transport", "host", "JID", "TLS", "SASL", "records", "arrows", "iq pairs", "unanswered", "errors", "findings", "gaps", "parse errors", "bytes c2s / s2c", "duration"].map((h) => el("th", { text: h })));
+    const head = el("tr", null, ...["conn", "transport", "host", "JID", "TLS", "SASL", "records", "arrows", "iq pairs", "unanswered", "errors", "findings", "gaps", "parse err.", "bytes → / ←", "duration"].map((h) => el("th", { text: h })));
     const rows = [...model.connections.values()].filter((c) => c.rows.length).map((c) => el("tr", {
       "data-conn": c.id, "data-arrows": c.arrows, "data-pairs": c.pairCount, "data-errors": c.errors, "data-findings": c.findings,
       "data-gaps": c.gaps, "data-parse-errors": c.parseErrors, "data-unanswered": c.unanswered,

@@ -33,7 +33,7 @@ enum ReportAssets {
 """##
 
     /// The style sheet, inlined into the page's `<style>`.
-    /// sha256 of report.css: a0c7a062e585583888de93d6813bbbb2579ff630de65fa3ec01168234fdce366
+    /// sha256 of report.css: 7cd458a4a597d311189337995d48d17901daf103e3e26e2ea9bbb5a1ac1db452
     static let css = ##"""
 :root {
   --fg: #1d2330; --muted: #667085; --line: #d5dae3; --bg: #ffffff; --alt: #f6f8fb;
@@ -57,7 +57,7 @@ section { margin-top: 10px; }
 section h2 { font-size: 14px; margin: 6px 0; }
 #connections .section-body, #errors .section-body, #findings .section-body, #latency .section-body { overflow-x: auto; max-height: 320px; overflow-y: auto; }
 table { border-collapse: collapse; font-size: 12px; }
-th, td { text-align: left; padding: 2px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; }
+th, td { text-align: left; padding: 2px 6px; border-bottom: 1px solid var(--line); white-space: nowrap; }
 th { color: var(--muted); font-weight: 600; }
 tbody tr { cursor: pointer; }
 tbody tr:hover { background: var(--alt); }
@@ -145,7 +145,7 @@ svg.histogram .tick { font-size: 9px; fill: var(--muted); text-anchor: middle; }
 """##
 
     /// The script, inlined into the page's last `<script>`.
-    /// sha256 of report.js: 158b70f75d1917923681b5fc7fcce118af31126e0e4a38fe648184744b238bd6
+    /// sha256 of report.js: 6b9e489f813ca7b67c0f9bbaf3b684f16af3fdc458602f79823a0b509b2b49b1
     static let script = ##"""
 "use strict";
 // The xmppscope report page: reads the records (JSON Lines, docs/log-format.md) from the page, or
@@ -862,7 +862,7 @@ svg.histogram .tick { font-size: 9px; fill: var(--muted); text-anchor: middle; }
   }
 
   function renderConnections() {
-    const head = el("tr", null, ...["conn", "transport", "host", "JID", "TLS", "SASL", "records", "arrows", "iq pairs", "unanswered", "errors", "findings", "gaps", "parse errors", "bytes c2s / s2c", "duration"].map((h) => el("th", { text: h })));
+    const head = el("tr", null, ...["conn", "transport", "host", "JID", "TLS", "SASL", "records", "arrows", "iq pairs", "unanswered", "errors", "findings", "gaps", "parse err.", "bytes → / ←", "duration"].map((h) => el("th", { text: h })));
     const rows = [...model.connections.values()].filter((c) => c.rows.length).map((c) => el("tr", {
       "data-conn": c.id, "data-arrows": c.arrows, "data-pairs": c.pairCount, "data-errors": c.errors, "data-findings": c.findings,
       "data-gaps": c.gaps, "data-parse-errors": c.parseErrors, "data-unanswered": c.unanswered,
