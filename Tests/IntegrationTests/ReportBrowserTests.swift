@@ -149,6 +149,9 @@ struct ReportBrowserTests {
         #expect((json["log"] as? [Any])?.isEmpty == true, "log: \(json["log"] ?? "")")
         #expect(json["requests"] as? [String] == ["file://" + page])
 
+        // Deterministic: a second load gives the same DOM.
+        #expect(json["dom_identical"] as? Bool == true)
+
         // Header.
         let summary = try #require(json["summary"] as? [String: String])
         #expect(summary["stat-records"] == String(records.count))

@@ -13,6 +13,8 @@ It loads file://PAGE, waits (bounded) for `<html data-ready="1">`, then reports:
   pair brackets, rows seen in the DOM at once);
 - list: rows in the stanza list; after clicking the quick filter --chip, and after typing
   --search, how many are shown (each undone before the next);
+- dom_identical: a second tab loading the same page ends up with the same DOM (nothing random,
+  nothing of the time it was opened);
 - link: a list row's "seq" button highlights that arrow, and a click on an arrow highlights the
   list row; expand: a clicked list row shows its XML;
 - errors/findings: rows of their tables; latency: each namespace row's numbers.
@@ -109,6 +111,14 @@ def main():
             out.update(console=page.console, exceptions=page.exceptions, requests=page.requests, log=page.log_entries)
             print(json.dumps(out, indent=1))
             return 0
+        # The same page gives the same DOM: a second tab loads it and both are compared.
+        first_dom = page.evaluate("document.documentElement.outerHTML")
+        twin = browser.new_page(1280, 800)
+        twin.navigate(url)
+        twin.wait_for("!!document.documentElement && document.documentElement.dataset.ready === '1'", timeout=args.timeout)
+        out["dom_identical"] = twin.evaluate("document.documentElement.outerHTML") == first_dom
+        out["dom_bytes"] = len(first_dom)
+        twin.send("Page.close")
         if args.screenshot:
             page.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
             page.screenshot(args.screenshot)
