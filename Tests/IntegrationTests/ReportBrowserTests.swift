@@ -40,22 +40,27 @@ struct ReportBrowserTests {
     /// Runs the driver (bounded: it kills Chromium by PID when it is done or stuck) and reads its JSON.
     static func drive(_ page: String, arguments: [String]) throws -> [String: Any] {
         #expect(toolAvailable("chromium"), "chromium is not installed: scripts/install-deps.sh installs it")
+        // Files, not pipes: a pipe's end inherited by another process would hold EOF back.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("xmppscope-report-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let result = scratch.appendingPathComponent("result.json"), log = scratch.appendingPathComponent("stderr.txt")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", driver, page, "--timeout", "90"] + arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
+        process.arguments = ["python3", driver, page, "--timeout", "90", "--out", result.path] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
         let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
         DispatchQueue.global().asyncAfter(deadline: .now() + 300, execute: watchdog)
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let problem = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         watchdog.cancel()
         guard process.terminationStatus == 0 else {
-            throw ToolError.failed("check_report.py exited \(process.terminationStatus): \(String(decoding: problem, as: UTF8.self))")
+            let problem = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            throw ToolError.failed("check_report.py exited \(process.terminationStatus): \(problem)")
         }
+        let data = try Data(contentsOf: result)
         guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ToolError.failed("check_report.py printed no JSON object")
         }
@@ -141,16 +146,23 @@ struct ReportBrowserTests {
         let shot = artifacts.appendingPathComponent(name + ".png").path
         let json = try drive(page, arguments: ["--chip", "cat=iq", "--chip", "flag=errors", "--search", search]
             + (screenshot ? ["--screenshot", shot] : []))
+        // It asked for nothing but itself, and a second load gives the same DOM.
+        #expect(json["requests"] as? [String] == ["file://" + page])
+        #expect(json["dom_identical"] as? Bool == true)
+        try compare(json, with: records, search: search)
+        if screenshot {
+            #expect(FileManager.default.fileExists(atPath: shot))
+        }
+    }
+
+    /// What the page (file or live) shows against what the records say.
+    static func compare(_ json: [String: Any], with records: [Record], search: String) throws {
         let expected = Expected(records)
 
-        // Nothing went wrong in the page, and it asked for nothing but itself.
+        // Nothing went wrong in the page.
         #expect((json["console"] as? [Any])?.isEmpty == true, "console: \(json["console"] ?? "")")
         #expect((json["exceptions"] as? [Any])?.isEmpty == true, "exceptions: \(json["exceptions"] ?? "")")
         #expect((json["log"] as? [Any])?.isEmpty == true, "log: \(json["log"] ?? "")")
-        #expect(json["requests"] as? [String] == ["file://" + page])
-
-        // Deterministic: a second load gives the same DOM.
-        #expect(json["dom_identical"] as? Bool == true)
 
         // Header.
         let summary = try #require(json["summary"] as? [String: String])
@@ -242,9 +254,71 @@ struct ReportBrowserTests {
         #expect(link["to_sequence"]?["selected_seq"] == link["to_sequence"]?["seq"])
         #expect(link["to_sequence"]?["shown_conn"] == link["to_sequence"]?["conn"])
         #expect(link["to_list"]?["selected_seq"] == link["to_list"]?["seq"])
-        if screenshot {
-            #expect(FileManager.default.fileExists(atPath: shot))
+    }
+
+    /// Starts scripts/peers/browser/sse_stub.py (a stand-in for the live server) and returns it
+    /// with its port.
+    static func startStub(page: String, records: String, token: String, pauseAfter: Int) throws -> (Process, Int) {
+        let portFile = artifacts.appendingPathComponent("live.port")
+        try? FileManager.default.removeItem(at: portFile)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", repositoryRoot.appendingPathComponent("scripts/peers/browser/sse_stub.py").path,
+                             page, records, "--token", token, "--pause-after", String(pauseAfter), "--lifetime", "300",
+                             "--port-file", portFile.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline && process.isRunning {
+            if let text = try? String(contentsOf: portFile, encoding: .utf8),
+               let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                return (process, port)
+            }
+            Thread.sleep(forTimeInterval: 0.05)
         }
+        process.terminate()
+        throw ToolError.failed("sse_stub.py wrote no port within 30 s")
+    }
+
+    @Test("live mode: records sent as server-sent events appear as they come (the stream paused after 40: exactly 40 shown, state live), then the page shows what the file page shows; disconnected when the stream ends")
+    func liveMode() throws {
+        let capture = repositoryRoot.appendingPathComponent("captures/c2s-plain.pcap").path
+        let records = try Self.records(capture)
+        let pause = 40
+        #expect(records.count > pause)
+        let token = UUID().uuidString
+        var lines: [UInt8] = []
+        for record in records {
+            JSONLinesWriter.encode(record, into: &lines)
+            lines.append(0x0A)
+        }
+        try FileManager.default.createDirectory(at: Self.artifacts, withIntermediateDirectories: true)
+        let recordsFile = Self.artifacts.appendingPathComponent("live.jsonl")
+        try Data(lines).write(to: recordsFile)
+        let page = ReportPage(title: "live", generator: "xmppscope", mode: .live(eventsPath: "/events?token=\(token)")).render()
+        let pageFile = Self.artifacts.appendingPathComponent("live.html")
+        try Data(page).write(to: pageFile)
+
+        let (stub, port) = try Self.startStub(page: pageFile.path, records: recordsFile.path, token: token, pauseAfter: pause)
+        defer { stub.terminate(); stub.waitUntilExit() }
+        let base = "http://127.0.0.1:\(port)"
+        let json = try Self.drive("\(base)/?token=\(token)", arguments: [
+            "--stage", "\(pause)@\(base)/continue?token=\(token)", "--stage", String(records.count), "--final-state", "disconnected",
+            "--chip", "cat=iq", "--chip", "flag=errors", "--search", "roster",
+        ])
+        let stages = try #require(json["stages"] as? [[String: Any]])
+        #expect(stages.count == 3)
+        // Half way the stream is paused: the page shows exactly what has come, and says it is live.
+        let shownSoFar = Expected(Array(records.prefix(pause))).items.count
+        #expect(stages.first?["records"] as? Int == pause)
+        #expect(stages.first?["shown"] as? Int == shownSoFar)
+        #expect(stages.first?["state"] as? String == "live")
+        #expect(stages.last?["records"] as? Int == records.count)
+        #expect(stages.last?["final"] as? String == "disconnected")
+        // The page and its event stream, nothing else.
+        #expect(json["requests"] as? [String] == ["\(base)/?token=\(token)", "\(base)/events?token=\(token)"])
+        try Self.compare(json, with: records, search: "roster")
     }
 
     @Test("captures/c2s-plain.pcap: arrows, iq pairs, errors, findings and latency as the records say; filter and search; no console output, no request; screenshot")

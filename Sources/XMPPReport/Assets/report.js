@@ -829,6 +829,7 @@
     renderLatency();
     renderErrors();
     renderFindings();
+    document.documentElement.dataset.rendered = String(model.records);
   }
 
   // ---------------------------------------------------------------- records in the page
@@ -863,7 +864,10 @@
     let scheduled = false;
     let lastSlow = 0;
     let tablesTimer = null;
-    const renderTables = () => { renderConnections(); renderLatency(); renderErrors(); renderFindings(); };
+    const renderTables = () => {
+      renderConnections(); renderLatency(); renderErrors(); renderFindings();
+      document.documentElement.dataset.rendered = String(model.records);
+    };
     const setState = (name) => { liveState.dataset.state = name; liveState.textContent = name; };
     const flush = () => {
       if (!scheduled) return;

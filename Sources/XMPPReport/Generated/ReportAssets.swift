@@ -145,7 +145,7 @@ svg.histogram .tick { font-size: 9px; fill: var(--muted); text-anchor: middle; }
 """##
 
     /// The script, inlined into the page's last `<script>`.
-    /// sha256 of report.js: 6b9e489f813ca7b67c0f9bbaf3b684f16af3fdc458602f79823a0b509b2b49b1
+    /// sha256 of report.js: 357d5f24698dc79a27143c1853ae7f609db9bfd9cab88e60118106a320df883a
     static let script = ##"""
 "use strict";
 // The xmppscope report page: reads the records (JSON Lines, docs/log-format.md) from the page, or
@@ -978,6 +978,7 @@ svg.histogram .tick { font-size: 9px; fill: var(--muted); text-anchor: middle; }
     renderLatency();
     renderErrors();
     renderFindings();
+    document.documentElement.dataset.rendered = String(model.records);
   }
 
   // ---------------------------------------------------------------- records in the page
@@ -1012,7 +1013,10 @@ svg.histogram .tick { font-size: 9px; fill: var(--muted); text-anchor: middle; }
     let scheduled = false;
     let lastSlow = 0;
     let tablesTimer = null;
-    const renderTables = () => { renderConnections(); renderLatency(); renderErrors(); renderFindings(); };
+    const renderTables = () => {
+      renderConnections(); renderLatency(); renderErrors(); renderFindings();
+      document.documentElement.dataset.rendered = String(model.records);
+    };
     const setState = (name) => { liveState.dataset.state = name; liveState.textContent = name; };
     const flush = () => {
       if (!scheduled) return;

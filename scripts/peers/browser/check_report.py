@@ -3,6 +3,7 @@
 
     check_report.py PAGE.html [--screenshot OUT.png] [--chip GROUP=VALUE] [--search TEXT] [--timeout S]
     check_report.py PAGE.html --load-only          # {"load_seconds": …} for Benchmarks/report
+    check_report.py 'http://127.0.0.1:PORT/?token=…' --load-only --watch 30 --until 80   # the live view
 
 It loads file://PAGE, waits (bounded) for `<html data-ready="1">`, then reports:
 - console: every console message; exceptions: every uncaught exception; log: browser log entries
@@ -18,14 +19,18 @@ It loads file://PAGE, waits (bounded) for `<html data-ready="1">`, then reports:
 - link: a list row's "seq" button highlights that arrow, and a click on an arrow highlights the
   list row; expand: a clicked list row shows its XML;
 - errors/findings: rows of their tables; latency: each namespace row's numbers.
+Live view (an http:// page): --stage N[@URL] waits until the page holds N records and notes what
+it shows (then GETs URL, e.g. to let a test server go on); --final-state waits for the live state.
 With --screenshot it writes a 1280×800 PNG of the page as it first appears.
 The test that reads this (Tests/IntegrationTests/ReportBrowserTests.swift) decides pass or fail.
 """
 import argparse
 import json
 import os
+import signal
 import sys
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cdp import CDPError, Chromium  # noqa: E402
@@ -85,6 +90,63 @@ def search(page, text, timeout):
     return page.evaluate(SHOWN)
 
 
+def watch(page, seconds, until):
+    """[{"t", "state", "records", "shown"}] every 0.1 s (the live view's records as they come)."""
+    timeline = []
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        state = page.evaluate("(() => { const s = document.getElementById('live-state'); return s ? s.dataset.state : null; })()")
+        records = int(page.evaluate("document.getElementById('stat-records').dataset.value"))
+        timeline.append({"t": round(time.monotonic() - start, 3), "state": state, "records": records, "shown": page.evaluate(SHOWN)})
+        if until and records >= until:
+            break
+        time.sleep(0.1)
+    return timeline
+
+
+RECORDS = "Number(document.getElementById('stat-records').dataset.value)"
+
+
+def stages(page, specs, final_state, timeout):
+    """Waits for each stage's record count, notes what the page shows, and makes its request."""
+    noted = []
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    for spec in specs:
+        count, _, get = spec.partition("@")
+        page.wait_for(f"{RECORDS} >= {int(count)}", timeout=timeout)
+        noted.append({"until": int(count), "records": page.evaluate(RECORDS), "shown": page.evaluate(SHOWN),
+                      "state": page.evaluate("document.getElementById('live-state').dataset.state")})
+        if get:
+            with opener.open(get, timeout=timeout) as response:
+                response.read()
+    if final_state:
+        page.wait_for(f"document.getElementById('live-state').dataset.state === {json.dumps(final_state)}", timeout=timeout)
+        # The tables follow the records within a second; wait until they hold all of them.
+        page.wait_for(f"document.documentElement.dataset.rendered === String({RECORDS})", timeout=timeout)
+        noted.append({"final": final_state, "records": page.evaluate(RECORDS), "shown": page.evaluate(SHOWN)})
+    return noted
+
+
+def same_dom(browser, page, url, timeout):
+    first = page.evaluate("document.documentElement.outerHTML")
+    twin = browser.new_page(1280, 800)
+    twin.navigate(url)
+    twin.wait_for("!!document.documentElement && document.documentElement.dataset.ready === '1'", timeout=timeout)
+    same = twin.evaluate("document.documentElement.outerHTML") == first
+    twin.send("Page.close")
+    return same
+
+
+def emit(out, path):
+    text = json.dumps(out, indent=1) + "\n"
+    if path:
+        with open(path + ".part", "w") as f:
+            f.write(text)
+        os.replace(path + ".part", path)
+    else:
+        sys.stdout.write(text)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("page")
@@ -92,7 +154,14 @@ def main():
     parser.add_argument("--chip", action="append", default=[], help="GROUP=VALUE of a quick filter to click (cat=iq, dir=s2c, flag=errors)")
     parser.add_argument("--search", action="append", default=[])
     parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument("--out", help="write the JSON here instead of standard output")
     parser.add_argument("--load-only", action="store_true")
+    parser.add_argument("--watch", type=float, default=0.0,
+                        help="live view: for up to this many seconds (or until --until records), note every 0.1 s the state and the records shown")
+    parser.add_argument("--until", type=int, default=0)
+    parser.add_argument("--stage", action="append", default=[],
+                        help="live view: N or N@URL: wait until the page holds N records, note what it shows, then GET URL (not through the browser)")
+    parser.add_argument("--final-state", help="live view: then wait until the page's live state is this (disconnected)")
     args = parser.parse_args()
 
     # A file, or a page a server serves (the live view).
@@ -104,21 +173,21 @@ def main():
         page.navigate(url)
         page.wait_for("!!document.documentElement && document.documentElement.dataset.ready === '1'", timeout=args.timeout, interval=0.005)
         out["load_seconds"] = round(time.monotonic() - start, 3)
+        if args.watch > 0:
+            out["watch"] = watch(page, args.watch, args.until)
         if args.load_only:
             out["items"] = page.evaluate("Number(document.getElementById('list-count').dataset.total)")
             out["dom_nodes"] = page.evaluate("document.getElementsByTagName('*').length")
             browser.pump(0.2)
             out.update(console=page.console, exceptions=page.exceptions, requests=page.requests, log=page.log_entries)
-            print(json.dumps(out, indent=1))
+            emit(out, args.out)
             return 0
-        # The same page gives the same DOM: a second tab loads it and both are compared.
-        first_dom = page.evaluate("document.documentElement.outerHTML")
-        twin = browser.new_page(1280, 800)
-        twin.navigate(url)
-        twin.wait_for("!!document.documentElement && document.documentElement.dataset.ready === '1'", timeout=args.timeout)
-        out["dom_identical"] = twin.evaluate("document.documentElement.outerHTML") == first_dom
-        out["dom_bytes"] = len(first_dom)
-        twin.send("Page.close")
+        if args.stage or args.final_state:
+            out["stages"] = stages(page, args.stage, args.final_state, args.timeout)
+        # The same page gives the same DOM: a second tab loads it and both are compared (a file:
+        # a served live page would get its records again, or not).
+        if url.startswith("file://"):
+            out["dom_identical"] = same_dom(browser, page, url, args.timeout)
         if args.screenshot:
             page.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
             page.screenshot(args.screenshot)
@@ -177,11 +246,18 @@ def main():
         out["log"] = page.log_entries
         out["requests"] = page.requests
         out["page_url"] = url
-    print(json.dumps(out, indent=1))
+    emit(out, args.out)
     return 0
 
 
+def stop(*_):
+    raise SystemExit(3)  # unwinds through `with Chromium()`, which stops Chromium by its PID
+
+
 if __name__ == "__main__":
+    # A parent may have left SIGTERM ignored or blocked (both survive exec; the test runner's threads block it): a watchdog must work.
+    signal.signal(signal.SIGTERM, stop)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     try:
         sys.exit(main())
     except CDPError as error:
