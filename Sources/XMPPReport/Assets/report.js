@@ -798,7 +798,7 @@
     }
     const byCondition = el("p", { class: "error-counts", text: [...counts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, n]) => `${k}: ${n}`).join(" · ") });
     const head = el("tr", null, ...["#", "conn", "dir", "source", "element", "type", "condition", "text"].map((h) => el("th", { text: h })));
-    const shown = model.errors.slice(0, 2000);
+    const shown = model.errors.slice(0, 500);
     errorsBody.replaceChildren(byCondition, el("table", { id: "errors-table" }, el("thead", null, head), el("tbody", null, ...shown.map((item) => {
       const r = item.r, e = r.error;
       return el("tr", { "data-seq": r.seq, "data-conn": r.conn, onclick: () => reveal(item, "list") },
@@ -809,7 +809,7 @@
   function renderFindings() {
     if (!model.findings.length) { findingsBody.replaceChildren(el("p", { class: "none", text: "No findings." })); return; }
     const head = el("tr", null, ...["#", "conn", "severity", "check", "spec", "message"].map((h) => el("th", { text: h })));
-    const shown = model.findings.slice(0, 2000);
+    const shown = model.findings.slice(0, 500);
     findingsBody.replaceChildren(el("table", { id: "findings-table" }, el("thead", null, head), el("tbody", null, ...shown.map((r) => {
       const f = r.finding;
       return el("tr", { "data-seq": r.seq, "data-conn": r.conn, class: "sev-" + f.severity, title: f.hint || "", onclick: () => { const item = model.bySeq.get(r.conn + ":" + r.seq); if (item) reveal(item, "list"); } },

@@ -95,6 +95,11 @@ class Chromium:
                 except subprocess.TimeoutExpired:
                     os.killpg(self.process.pid, signal.SIGKILL)
                     self.process.wait(timeout=10)
+            # Helpers of Chromium's (its own process group, started with it) that outlived it.
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
             self.process = None
         if self.profile is not None:
             self.log.close()
