@@ -212,10 +212,10 @@ def main():
         for text in args.search:
             out["searches"][text] = search(page, text, args.timeout)
             out["searches"][text + " cleared"] = search(page, "", args.timeout)
-        # Expand the first iq row in view; follow its link to the sequence view and back.
+        # Expand the first iq row in view (or the first row); follow its link to the sequence view and back.
         out["expand"] = page.evaluate(r"""(async () => {
           const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-          const row = document.querySelector('#list-scroll .row.item.cat-iq');
+          const row = document.querySelector('#list-scroll .row.item.cat-iq') || document.querySelector('#list-scroll .row.item');
           const idx = row.dataset.idx;
           row.querySelector('.cells').click();
           await frame();
