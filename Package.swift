@@ -149,7 +149,7 @@ let package = Package(
         // Real captures and real peers: ../shared/captures-public, tshark, the project's own captures.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["XMPPInspect", "XMPPBase", "XMPPCore", "XMPPCapture"],
+            dependencies: ["XMPPInspect", "XMPPBase", "XMPPCore", "XMPPCapture", "XMPPReport"],
             swiftSettings: swiftSettings
         ),
     ],
