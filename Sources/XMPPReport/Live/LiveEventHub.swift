@@ -57,10 +57,21 @@ final class LiveEventHub {
         }
     }
 
-    /// Closes every stream (the server stops).
-    func closeAll() {
-        for subscriber in subscribers.values { subscriber.channel.close(promise: nil) }
+    /// Ends every stream (the server stops): what was written goes first, then the end of the
+    /// response and the close. Succeeds when all are closed.
+    /// After `grace`, streams still open are closed as they are.
+    func closeAll(on loop: any EventLoop, grace: TimeAmount) -> EventLoopFuture<Void> {
+        var closed: [EventLoopFuture<Void>] = []
+        let channels = subscribers.values.map(\.channel)
+        for channel in channels {
+            closed.append(channel.writeAndFlush(HTTPServerResponsePart.end(nil)).flatMap { channel.close() }
+                .recover { _ in })
+        }
         subscribers = [:]
+        let force = loop.scheduleTask(in: grace) {
+            for channel in channels { channel.close(promise: nil) }
+        }
+        return EventLoopFuture.andAllComplete(closed, on: loop).always { _ in force.cancel() }
     }
 
     private func cutOff(_ subscriber: LiveEventSubscriber) {

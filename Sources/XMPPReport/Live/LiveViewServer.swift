@@ -79,7 +79,10 @@ public final class LiveViewServer: Sendable {
         keepAlive?.cancel()
         try? channel?.close().wait()
         let hub = self.hub
-        try? loop.submit { hub.value.closeAll() }.wait()
+        let loop = self.loop
+        // Streams get what was sent to them, but a browser that does not read does not hold the
+        // stop up for more than two seconds.
+        _ = try? loop.flatSubmit { hub.value.closeAll(on: loop, grace: .seconds(2)) }.wait()
         try? group.syncShutdownGracefully()
     }
 
