@@ -44,6 +44,13 @@ struct LiveAccessTokenTests {
             Issue.record("no Host was let in")
             return
         }
+        let any = LiveRequestRouter(token: token, listeningHost: "0.0.0.0", port: 9000)
+        for host in ["192.0.2.7:9000", "0.0.0.0:9000", "[2001:db8::1]:9000", "localhost:9000"] {
+            #expect(any.route(method: "GET", uri: "/?token=T", host: host, lastEventID: nil) == .page, "\(host)")
+        }
+        for host in ["192.0.2.7:9001", "attacker.example:9000", "1.2.3.4.evil:9000", "999.1.1.1:9000", "[evil]:9000"] {
+            #expect(any.route(method: "GET", uri: "/?token=T", host: host, lastEventID: nil) != .page, "\(host)")
+        }
         let wide = LiveRequestRouter(token: token, listeningHost: "192.0.2.7", port: 9000)
         #expect(wide.route(method: "GET", uri: "/events?token=T", host: "192.0.2.7:9000", lastEventID: "41") == .events(after: 41))
         #expect(wide.route(method: "GET", uri: "/events?token=T", host: "192.0.2.7:9000", lastEventID: "x") == .events(after: nil))

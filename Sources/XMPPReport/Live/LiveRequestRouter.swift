@@ -7,6 +7,10 @@ struct LiveRequestRouter: Sendable {
     /// Accepted `Host` values, lowercased: the listening address with its port, and
     /// localhost, 127.0.0.1 and [::1] with that port.
     let allowedHosts: Set<String>
+    /// Listening on every address (0.0.0.0, ::): any IP address with the port is accepted too
+    /// (a rebound name is a name, never an address literal).
+    let acceptsAnyAddress: Bool
+    let port: Int
 
     /// `listeningHost` as given to bind (`127.0.0.1`, `::1`, `192.0.2.7`, `myhost`); `port` the
     /// bound port.
@@ -18,12 +22,30 @@ struct LiveRequestRouter: Sendable {
             hosts.insert(bare.contains(":") ? "[\(bare)]:\(port)" : "\(bare):\(port)")
         }
         allowedHosts = hosts
+        acceptsAnyAddress = listeningHost == "0.0.0.0" || listeningHost == "::"
+        self.port = port
+    }
+
+    /// Whether `host` (a Host header) names this server.
+    func isAllowed(host: String) -> Bool {
+        let host = host.lowercased()
+        if allowedHosts.contains(host) { return true }
+        guard acceptsAnyAddress, host.hasSuffix(":\(port)") else { return false }
+        let address = host.dropLast(":\(port)".count)
+        if address.hasPrefix("[") && address.hasSuffix("]") {
+            let inner = address.dropFirst().dropLast()
+            return inner.contains(":") && inner.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+        }
+        let parts = address.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { part in
+            !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCII) && part.allSatisfy(\.isNumber) && Int(part)! <= 255
+        }
     }
 
     /// The route for a request: `method` (`GET`), `uri` (`/events?token=…`), its `Host` header
     /// and its `Last-Event-ID` header (nil when absent).
     func route(method: String, uri: String, host: String?, lastEventID: String?) -> LiveRoute {
-        guard let host, allowedHosts.contains(host.lowercased()) else {
+        guard let host, isAllowed(host: host) else {
             return .refuse(status: 403, reason: "Forbidden: this server answers only to its own address (Host header).")
         }
         let (path, query) = Self.split(uri)
