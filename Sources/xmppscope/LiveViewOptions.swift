@@ -49,6 +49,7 @@ struct LiveViewOptions: ParsableArguments {
         do {
             address = server.url(for: try server.start())
         } catch {
+            server.stop()
             throw CommandFailure.failed(error)
         }
         if !Self.isLoopback(host) {

@@ -1,10 +1,10 @@
-public import XMPPInspect
+import XMPPInspect
 
 /// The text/event-stream framing the live view writes (HTML Living Standard, §9.2).
-public enum ServerSentEvent {
+enum ServerSentEvent {
     /// `id: ID\ndata: {record as one JSON Lines line}\n\n`. The JSON has no line break in it
     /// (the writer escapes them), so one `data:` line holds it.
-    public static func appendRecord(_ record: Record, id: Int, to out: inout [UInt8]) {
+    static func appendRecord(_ record: Record, id: Int, to out: inout [UInt8]) {
         out.append(contentsOf: "id: \(id)\ndata: ".utf8)
         JSONLinesWriter.encode(record, into: &out)
         out.append(contentsOf: "\n\n".utf8)
