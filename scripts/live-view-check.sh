@@ -5,6 +5,9 @@
 #    stream from before the session starts; the clients log in, then wait until the stream has
 #    shown both logins before they go on: what follows arrived while the session ran;
 #  - the stream's records equal the proxy's --log file, record for record; ids run 1..N;
+#  - the page in headless Chromium (scripts/peers/live_browser_check.py over scripts/peers/browser's
+#    CDP driver) is a second gate: the session goes on only once the page shows its logins;
+#    at the end the page holds every record, with no error and no request elsewhere;
 #  - requests without the token, with a wrong one, or for another Host get 403;
 #  - the same with `xmppscope capture -i lo --web` (15543 the live view) when run as root.
 # Processes it starts are stopped by PID. Prints "ok:"/"FAILED:" lines and exits 1 on a failure.
@@ -25,8 +28,12 @@ log() { printf 'live-view-check: %s\n' "$*" >&2; }
 source "$REPO/scripts/lib/peers.sh"
 
 WORK=$(mktemp -d)
-PROSODY_PID="" XMPPSCOPE_PID="" SSE_PID=""
+PROSODY_PID="" XMPPSCOPE_PID="" SSE_PID="" BROWSER_PID=""
+# The screenshot of the live page stays (a test artifact).
+ARTIFACTS=${XMPPSCOPE_ARTIFACTS:-$REPO/.build/artifacts}
+mkdir -p "$ARTIFACTS"
 cleanup() {
+    stop_pid "$BROWSER_PID"
     stop_pid "$SSE_PID"
     stop_pid "$XMPPSCOPE_PID"
     stop_pid "$PROSODY_PID"
@@ -41,7 +48,7 @@ check() {  # DESCRIPTION COMMAND...
     else failed=$((failed + 1)); echo "FAILED: live view: $description"; fi
 }
 
-for tool in prosody prosodyctl curl jq timeout "$PYTHON"; do
+for tool in prosody prosodyctl curl jq timeout chromium "$PYTHON"; do
     command -v "$tool" >/dev/null || die "$tool not found"
 done
 [[ -x $BIN ]] || die "no xmppscope at $BIN (swift build first)"
@@ -79,11 +86,12 @@ status_of() {  # URL [curl options]: the HTTP status, no proxy, bounded
     curl -s --noproxy '*' --max-time 5 -o /dev/null -w '%{http_code}' "$@" "$url"
 }
 
-# run_live NAME CLIENT-PORT WEB-PORT COMMAND...: COMMAND (an xmppscope with --web) in the
-# background, the SSE client, the session through CLIENT-PORT; then stops COMMAND with SIGINT
-# and checks the stream against COMMAND's --log (NAME.log.jsonl).
+# run_live NAME BROWSER(yes|no) CLIENT-PORT WEB-PORT COMMAND...: COMMAND (an xmppscope with
+# --web) in the background, the SSE client (and with BROWSER=yes the page in headless Chromium,
+# scripts/peers/live_browser_check.py, a second gate), the session through CLIENT-PORT; then
+# stops COMMAND with SIGINT and checks the stream against COMMAND's --log (NAME.log.jsonl).
 run_live() {
-    local name=$1 client_port=$2 web_port=$3; shift 3
+    local name=$1 browser=$2 client_port=$3 web_port=$4; shift 4
     local dir=$WORK/$name
     mkdir -p "$dir"
     "$@" --web "127.0.0.1:$web_port" --log "$dir/log.jsonl" --no-color >"$dir/screen.txt" 2>"$dir/err.txt" &
@@ -107,9 +115,18 @@ run_live() {
     SSE_PID=$!
     wait_file "$dir/connected" "$SSE_PID" 20 || die "$name: the SSE client did not connect: $(cat "$dir/sse.err")"
     check "$name: the stream is open before the session starts" test ! -s "$dir/sse.jsonl"
+    local go=$dir/go
+    if [[ $browser == yes ]]; then
+        "$PYTHON" "$REPO/scripts/peers/live_browser_check.py" --url "$url" --ready-file "$dir/page-ready" \
+            --gate-file "$dir/go" --go-file "$dir/browser-go" --stop-file "$dir/stop" \
+            --screenshot "$ARTIFACTS/live-view.png" >"$dir/browser.json" 2>"$dir/browser.err" &
+        BROWSER_PID=$!
+        wait_file "$dir/page-ready" "$BROWSER_PID" 60 || die "$name: Chromium did not load the page: $(cat "$dir/browser.err")"
+        go=$dir/browser-go
+    fi
 
     timeout 90 "$PYTHON" "$REPO/scripts/peers/session.py" --domain "$DOMAIN" --port "$client_port" --password "$PASSWORD" \
-        --scenario short --wait-file "$dir/go" --out "$dir/expect.json" 2>"$dir/session.err" \
+        --scenario short --wait-file "$go" --out "$dir/expect.json" 2>"$dir/session.err" \
         || die_with_log "$WORK/prosody" "$name: the session failed: $(cat "$dir/session.err")"
     sleep 0.5   # the last FIN reaches a capture
     kill -INT "$XMPPSCOPE_PID"
@@ -120,6 +137,22 @@ run_live() {
     wait "$SSE_PID" || sse_status=$?
     SSE_PID=""
     check "$name: stopped cleanly by Ctrl-C" test "$status" -eq 0
+    if [[ $browser == yes ]]; then
+        wc -l <"$dir/log.jsonl" | tr -d ' ' >"$dir/stop.part" && mv "$dir/stop.part" "$dir/stop"
+        local browser_status=0
+        wait "$BROWSER_PID" || browser_status=$?
+        BROWSER_PID=""
+        check "$name: Chromium: the page followed the session (exit $browser_status: $(cat "$dir/browser.err"))" test "$browser_status" -eq 0
+        check "$name: Chromium: the page showed the logins while the session was held, then the rest" \
+            jq_true --argjson n "$(wc -l <"$dir/log.jsonl")" \
+            '.records_before_session == 0 and .records_at_go > 0 and .items_at_go > 0 and .records_final == $n and .items_final > .items_at_go' "$dir/browser.json"
+        check "$name: Chromium: no exception, no console error" jq_true '(.exceptions | length) == 0 and ([.console[] | select(.type == "error")] | length) == 0' "$dir/browser.json"
+        check "$name: Chromium: every request went to the live view itself" \
+            jq_true --arg base "http://127.0.0.1:$web_port/" '(.requests | length) >= 2 and all(.requests[]; startswith($base))' "$dir/browser.json"
+        check "$name: Chromium: no log entry but the stream's end when the server stopped" \
+            jq_true --arg events "http://127.0.0.1:$web_port/events?token=$token" 'all(.log[]; .source == "network" and .url == $events)' "$dir/browser.json"
+        check "$name: Chromium: a screenshot ($ARTIFACTS/live-view.png)" test -s "$ARTIFACTS/live-view.png"
+    fi
     check "$name: the SSE client saw the stream end (exit $sse_status: $(cat "$dir/sse.err"))" test "$sse_status" -eq 0
     [[ -f $dir/summary.json ]] || { failed=$((failed + 1)); return; }
     check "$name: the page came with its CSP" jq_true '.page_status == 200 and (.csp | contains("connect-src '"'self'"'"))' "$dir/summary.json"
@@ -137,12 +170,12 @@ run_live() {
 }
 
 log "proxy --web: Prosody on $PROSODY_PORT, the proxy on $PROXY_PORT, the live view on $PROXY_WEB_PORT"
-run_live proxy "$PROXY_PORT" "$PROXY_WEB_PORT" \
+run_live proxy yes "$PROXY_PORT" "$PROXY_WEB_PORT" \
     "$BIN" proxy --listen "127.0.0.1:$PROXY_PORT" --upstream "127.0.0.1:$PROSODY_PORT" --home "$WORK/home"
 
 if [[ $(id -u) -eq 0 ]]; then
     log "capture -i lo --web: the live view on $CAPTURE_WEB_PORT"
-    run_live capture "$PROSODY_PORT" "$CAPTURE_WEB_PORT" \
+    run_live capture no "$PROSODY_PORT" "$CAPTURE_WEB_PORT" \
         "$BIN" capture -i lo --port "$PROSODY_PORT"
 else
     failed=$((failed + 1))

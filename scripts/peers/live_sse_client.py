@@ -12,6 +12,7 @@ Usage: live_sse_client.py --url URL --connected-file F --go-file F --out FILE --
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -77,7 +78,9 @@ def main():
                             binds += 1
                         if binds == 2 and go_at_record is None:
                             go_at_record = len(records)
-                            open(args.go_file, "w").close()
+                            with open(args.go_file + ".part", "w") as go:  # how many records it took
+                                go.write(f"{go_at_record}\n")
+                            os.replace(args.go_file + ".part", args.go_file)
                 event = {}
             elif line.startswith(":"):
                 continue
