@@ -91,7 +91,14 @@ let package = Package(
         // scripts/embed-report-assets.py), its records inline or served live.
         .target(
             name: "XMPPReport",
-            dependencies: ["XMPPInspect", "XMPPBase", "XMPPCore"],
+            dependencies: [
+                "XMPPInspect", "XMPPBase", "XMPPCore",
+                // The live view's server (Live/): server-sent events over NIO's HTTP/1.1 codec.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             exclude: ["Assets"],
             swiftSettings: swiftSettings
         ),
@@ -143,7 +150,13 @@ let package = Package(
         ),
         .testTarget(
             name: "XMPPReportTests",
-            dependencies: ["XMPPReport", "XMPPInspect", "XMPPBase", "XMPPCore"],
+            dependencies: [
+                "XMPPReport", "XMPPInspect", "XMPPBase", "XMPPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Real captures and real peers: ../shared/captures-public, tshark, the project's own captures.

@@ -431,5 +431,10 @@ check "web through the proxy: each proxy exited 0, and a BOSH session over sever
 #     equal to its capture's, credentials redacted, -f, errors. The browser's view: ReportBrowserTests.
 check "report: scripts/report-check.sh" bash -c "scripts/report-check.sh '$bin' >'$work/report-check.out' 2>&1 || { cat '$work/report-check.out'; false; }"
 
+# 12. The live view (scripts/live-view-check.sh, ports 15540-15549): Prosody + slixmpp through
+#     `proxy --web` and under `capture -i lo --web`; an SSE client gates the session on its logins,
+#     the stream equals the --log file record for record, no token or another Host → 403.
+check "live view: scripts/live-view-check.sh" bash -c "scripts/live-view-check.sh '$PWD/$bin' >'$work/live-view-check.out' 2>&1 || { cat '$work/live-view-check.out'; false; }"
+
 echo "integration: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

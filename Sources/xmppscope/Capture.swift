@@ -4,6 +4,7 @@ import Logging
 import XMPPCore
 import XMPPCapture
 import XMPPInspect
+import XMPPReport
 
 /// `xmppscope capture -i IFACE`
 struct Capture: ParsableCommand {
@@ -30,6 +31,8 @@ struct Capture: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var liveView: LiveViewOptions
+
     func validate() throws {
         if port != nil && captureFilter != nil { throw ValidationError("Give --port or --capture-filter, not both.") }
         if let port, !(1...65535).contains(port) { throw ValidationError("--port must be between 1 and 65535.") }
@@ -54,7 +57,8 @@ struct Capture: ParsableCommand {
         logger.notice("capturing on \(interface) with filter '\(bpf)'; Ctrl-C to stop")
 
         let stdout = BufferedOutput()
-        let (screen, sink, logFile) = try output.makeSinkChain(output: stdout)
+        let live = try liveView.start(title: "xmppscope capture on \(interface)", generator: "xmppscope \(XMPPScope.configuration.version)")
+        let (screen, sink, logFile) = try output.makeSinkChain(output: stdout, beside: live?.sink)
         let flushEachRecord = !output.summary
         let keyLog = try output.makeKeyLog(mayGrow: true)
         let inspector = Inspector(options: output.inspectorOptions, keyLog: keyLog) { record in
@@ -63,6 +67,7 @@ struct Capture: ParsableCommand {
                 stdout.flush()
                 logFile?.flush()
             }
+            live?.sink.flush()
         }
         let outcome = Replayer.run(source, into: inspector)
         if let summary = screen as? SummaryReport {
@@ -71,6 +76,7 @@ struct Capture: ParsableCommand {
         }
         sink.finish()
         stdout.flush()
+        live?.server.stop()
         signals.forEach { $0.cancel() }
         if let failure = outcome.captureError {
             logger.error("\(failure)")

@@ -97,16 +97,19 @@ struct OutputOptions: ParsableArguments {
     /// The sink chain the options ask for: the screen's sink, with `--log` beside it and
     /// `--filter` in front. Returns the screen's sink, the head of the chain (where records go),
     /// and the log file's output (a live source flushes it with the screen, so the file keeps
-    /// up). Throws a ``CommandFailure`` on a bad filter or log path.
-    func makeSinkChain(output: BufferedOutput) throws -> (screen: any RecordSink, head: any RecordSink, logFile: BufferedOutput?) {
+    /// up). `beside` gets what the screen gets (`--web`'s live view). Throws a ``CommandFailure``
+    /// on a bad filter or log path.
+    func makeSinkChain(output: BufferedOutput, beside extra: (any RecordSink)? = nil) throws -> (screen: any RecordSink, head: any RecordSink, logFile: BufferedOutput?) {
         let screen = makeSink(output: output)
-        var head: any RecordSink = screen
+        var targets: [any RecordSink] = [screen]
         var logFile: BufferedOutput?
         if let log {
             guard let file = BufferedOutput(path: log) else { throw CommandFailure.cannotWriteLog(path: log) }
             logFile = file
-            head = TeeSink([screen, JSONLinesWriter(output: file)])
+            targets.append(JSONLinesWriter(output: file))
         }
+        if let extra { targets.append(extra) }
+        var head: any RecordSink = targets.count == 1 ? screen : TeeSink(targets)
         if let filter {
             head = FilteringSink(filter: try resolveFilter(filter, extra: filtersDirectory), target: head)
         }

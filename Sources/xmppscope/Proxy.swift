@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import XMPPInspect
 import XMPPProxy
+import XMPPReport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -79,6 +80,8 @@ struct Proxy: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var liveView: LiveViewOptions
+
     func validate() throws {
         if insecure && upstreamCA != nil { throw ValidationError("Give --upstream-ca or --insecure, not both.") }
         if check && output.noChecks { throw ValidationError("--check needs the checks: drop --no-checks.") }
@@ -139,7 +142,9 @@ struct Proxy: ParsableCommand {
             logger.notice("\(upstreamHost): connecting to \(upstreams.map(\.description).joined(separator: ", then ")) (SRV, then the default port)")
         }
         let stdout = BufferedOutput()
-        let (screen, sink, logFile) = try output.makeSinkChain(output: stdout)
+        let live = try liveView.start(title: "xmppscope proxy → \(upstream)", generator: "xmppscope \(XMPPScope.configuration.version)")
+        let (screen, sink, logFile) = try output.makeSinkChain(output: stdout, beside: live?.sink)
+        let liveServer = live?.server
         let tally = FindingTally()
         let intercepts = tls == .intercept
         let authority = intercepts ? try withUserError { try CertificateAuthority.loadOrCreate(in: home ?? CertificateAuthority.defaultDirectory) } : nil
@@ -171,6 +176,7 @@ struct Proxy: ParsableCommand {
                 batchDone: {
                     stdout.flush()
                     logFile?.flush()
+                    live?.sink.flush()
                 },
                 finish: { connections in
                     if let summary = screen as? SummaryReport { summary.connections = { connections } }
@@ -190,6 +196,7 @@ struct Proxy: ParsableCommand {
 
         waitForTermination()
         server.stop()
+        liveServer?.stop()
         try exitForChecks(tally)
     }
 
@@ -200,7 +207,9 @@ struct Proxy: ParsableCommand {
         let (listenHost, listenPortGiven) = try Self.hostAndPort(listen)
         let upstreamURL = try WebUpstreamURL(upstream, transport: transport)
         let stdout = BufferedOutput()
-        let (screen, sink, logFile) = try output.makeSinkChain(output: stdout)
+        let live = try liveView.start(title: "xmppscope proxy → \(upstream)", generator: "xmppscope \(XMPPScope.configuration.version)")
+        let (screen, sink, logFile) = try output.makeSinkChain(output: stdout, beside: live?.sink)
+        let liveServer = live?.server
         let tally = FindingTally()
         let authority = listenTLS ? try withUserError { try CertificateAuthority.loadOrCreate(in: home ?? CertificateAuthority.defaultDirectory) } : nil
         if let authority { logger.notice("serving TLS to clients: they must trust \(authority.certificatePath)") }
@@ -224,6 +233,7 @@ struct Proxy: ParsableCommand {
                 batchDone: {
                     stdout.flush()
                     logFile?.flush()
+                    live?.sink.flush()
                 },
                 finish: { connections in
                     if let summary = screen as? SummaryReport { summary.connections = { connections } }
@@ -243,6 +253,7 @@ struct Proxy: ParsableCommand {
         logger.notice("relaying \(scheme)://\(address) → \(upstreamURL) (\(transport.rawValue)); Ctrl-C to stop")
         waitForTermination()
         server.stop()
+        liveServer?.stop()
         try exitForChecks(tally)
     }
 

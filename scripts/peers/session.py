@@ -6,13 +6,14 @@ tcpdump records the traffic. Writes what the clients saw (iq outcomes, messages
 sent and received) as JSON, the capture's expectation file.
 
 Usage: session.py --domain D --port N --password P --scenario full|short
-                  [--trust-any-cert | --ca-file PEM] [--direct-tls] [--big-body] --out FILE
+                  [--trust-any-cert | --ca-file PEM] [--direct-tls] [--big-body] [--wait-file F] --out FILE
 """
 
 import argparse
 import asyncio
 import hashlib
 import json
+import os
 import ssl
 import sys
 import time
@@ -112,9 +113,9 @@ def query(ns, **attrs):
     return ET.Element(f"{{{ns}}}query", attrs)
 
 
-async def wait_until(predicate, what):
-    """Poll predicate every 50 ms for at most STEP_TIMEOUT seconds."""
-    deadline = time.monotonic() + STEP_TIMEOUT
+async def wait_until(predicate, what, seconds=STEP_TIMEOUT):
+    """Poll predicate every 50 ms for at most `seconds` (STEP_TIMEOUT by default)."""
+    deadline = time.monotonic() + seconds
     while not predicate():
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out waiting for {what}")
@@ -205,6 +206,8 @@ async def run(args):
         await asyncio.wait_for(p.started.wait(), STEP_TIMEOUT)
         if p.failure:
             raise RuntimeError(f"{p.name}: {p.failure}")
+    if args.wait_file:  # logged in: go on only when told (the live view check watches the login)
+        await wait_until(lambda: os.path.exists(args.wait_file), f"{args.wait_file} to appear", 30)
 
     rec = Recorder()
     if args.scenario == "full":
@@ -260,6 +263,7 @@ def main():
                     help="accept the server's self-signed certificate (STARTTLS run)")
     ap.add_argument("--wrong-channel-binding", action="store_true",
                     help="send a wrong SCRAM-*-PLUS channel binding (its bytes reversed): the login must fail")
+    ap.add_argument("--wait-file", help="after both logins, wait (at most 30 s) until this file exists")
     ap.add_argument("--out", required=True, help="expectation JSON to write")
     args = ap.parse_args()
     if args.wrong_channel_binding:
