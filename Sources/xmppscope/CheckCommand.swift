@@ -9,10 +9,11 @@ struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Find what a client or server said wrongly: protocol checks over a capture, an XML console dump or a log.",
         discussion: """
-            Every check is a rule of RFC 6120/6121/7622 or an XEP (docs/checks.md). Findings are
-            grouped by connection, errors first; the exit status is 1 if any finding is an error,
-            2 if an input could not be read. A log (JSON Lines) is checked again from its records:
-            findings already in it are replaced.
+            Every check is a rule of RFC 6120/6121/7622 or an XEP (docs/checks.md). Findings \
+            are grouped by connection, errors first; the exit status is 1 if any finding is an \
+            error, 2 if an input could not be read. A log (JSON Lines) is checked again from \
+            its records: findings already in it are replaced.
+
             Examples:
               xmppscope check session.pcap --keylog keys.txt
               xmppscope check session.jsonl

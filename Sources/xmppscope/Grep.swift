@@ -10,11 +10,14 @@ struct Grep: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Select records from logs (JSON Lines, plain or gzip, - for standard input) or captures with a filter.",
         discussion: """
+            A line that is not a record is reported on standard error with file:line and \
+            skipped.
+
             Examples:
-              xmppscope grep 'error.condition == "item-not-found"' session.jsonl more.jsonl.gz
+              xmppscope grep 'error.condition == "item-not-found"' session.jsonl \\
+                  more.jsonl.gz
               xmppscope grep -f @slow-iq session.jsonl --with-request
               xmppscope grep 'message and body contains "hi"' - < log.jsonl
-            A line that is not a record is reported on standard error with file:line and skipped.
             """
     )
 
