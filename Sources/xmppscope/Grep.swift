@@ -9,6 +9,10 @@ import Glibc
 struct Grep: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Select records from logs (JSON Lines, plain or gzip, - for standard input) or captures with a filter.",
+        usage: """
+            xmppscope grep [<options>] <filter> <files> ...
+            xmppscope grep [<options>] -f <filter> <files> ...
+            """,
         discussion: """
             A line that is not a record is reported on standard error with file:line and \
             skipped.
