@@ -137,6 +137,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["XMPPInspect", "XMPPBase", "XMPPCore", "XMPPCapture"],
+            exclude: ["Snapshots"],
             swiftSettings: swiftSettings
         ),
     ],

@@ -12,7 +12,7 @@ struct Replay: ParsableCommand {
             XMPP is recognised by content on any port. Both directions of every TCP \
             connection are reassembled; each stanza is shown whole, with iq round trips and \
             decoded errors. An element's namespace is labelled with its short name and spec \
-            (# roster · RFC 6121); the spec's full title follows the first time the spec is \
+            (roster · RFC 6121); the spec's full title follows the first time the spec is \
             named in the output, and every time with --explain.
 
             Examples:

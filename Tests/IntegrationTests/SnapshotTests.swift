@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+
+/// What a person sees, compared with committed snapshots (Tests/IntegrationTests/Snapshots):
+/// `--help` of the root command, `proxy` and `replay` at 80 and 120 columns (argument-parser
+/// wraps at $COLUMNS), and the default pretty output of captures/c2s-plain.pcap, byte for byte.
+/// The built `xmppscope` beside the test bundle is run, as a user runs it.
+///
+/// After an intended change to a help text or the pretty output, write the snapshots again and
+/// review the diff before committing:
+///
+///     XMPPSCOPE_UPDATE_SNAPSHOTS=1 swift test --filter SnapshotTests
+@Suite("Snapshots of --help and the pretty output")
+struct SnapshotTests {
+    private static let snapshots = repositoryRoot.appendingPathComponent("Tests/IntegrationTests/Snapshots")
+    private static let updating = ProcessInfo.processInfo.environment["XMPPSCOPE_UPDATE_SNAPSHOTS"] == "1"
+
+    /// The `xmppscope` built with the tests (the same folder as the test bundle).
+    private static var binary: String {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("xmppscope").path
+    }
+
+    /// Runs the built binary with COLUMNS set; its standard output.
+    private static func xmppscope(_ arguments: [String], columns: Int) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        process.arguments = ["60", binary] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["COLUMNS"] = String(columns)
+        environment["NO_COLOR"] = "1"
+        process.environment = environment
+        process.currentDirectoryURL = repositoryRoot
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw ToolError.failed("xmppscope \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Compares `text` with the snapshot `name` (or writes it when updating); true when equal.
+    private static func matches(_ text: String, snapshot name: String) throws -> Bool {
+        let url = snapshots.appendingPathComponent(name)
+        if updating {
+            try FileManager.default.createDirectory(at: snapshots, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url)
+            return true
+        }
+        let expected = try Data(contentsOf: url)
+        return expected == Data(text.utf8)
+    }
+
+    static let helpCases: [(command: [String], name: String)] = [([], "root"), (["proxy"], "proxy"), (["replay"], "replay")]
+
+    @Test("--help fits the width and matches its snapshot", arguments: [80, 120])
+    func help(columns: Int) throws {
+        var compared = 0
+        for (command, name) in Self.helpCases {
+            let text = try Self.xmppscope(command + ["--help"], columns: columns)
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            #expect(lines.count > 20, "\(name): \(lines.count) lines of help")
+            let long = lines.filter { $0.unicodeScalars.count > columns }
+            #expect(long.isEmpty, "\(name) at \(columns) columns: lines wider than that:\n\(long.joined(separator: "\n"))")
+            let snapshot = "help-\(name)-\(columns).txt"
+            #expect(try Self.matches(text, snapshot: snapshot),
+                    "xmppscope \(command.joined(separator: " ")) --help differs from Snapshots/\(snapshot) (see the doc comment to update it)")
+            compared += 1
+        }
+        #expect(compared == Self.helpCases.count)
+    }
+
+    @Test("the pretty output of captures/c2s-plain.pcap (--no-color, default options) matches its snapshot byte for byte")
+    func prettyOutput() throws {
+        let text = try Self.xmppscope(["replay", "--no-color", "captures/c2s-plain.pcap"], columns: 80)
+        #expect(text.split(separator: "\n").count > 100)
+        #expect(try Self.matches(text, snapshot: "replay-c2s-plain.txt"),
+                "xmppscope replay --no-color captures/c2s-plain.pcap differs from Snapshots/replay-c2s-plain.txt (see the doc comment to update it)")
+    }
+}
