@@ -55,6 +55,25 @@ struct SnapshotTests {
         return expected == Data(text.utf8)
     }
 
+    /// Lines of the overview and discussion (before `USAGE:`) that show a break the wrapping did
+    /// not make: a line the next line's first word would have fitted on (a hard break inside a
+    /// paragraph), or an unindented line right after an indented one (an example too long for
+    /// the width, wrapped to the left margin).
+    static func raggedLines(_ text: String, columns: Int) -> [String] {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            .prefix { !$0.hasPrefix("USAGE:") }.map(String.init)
+        var ragged: [String] = []
+        for (line, next) in zip(lines, lines.dropFirst()) where !line.isEmpty && !next.isEmpty && !next.hasPrefix(" ") {
+            if line.hasPrefix(" ") {
+                ragged.append(line + "⏎" + next)
+            } else if let word = next.split(separator: " ").first,
+                      line.unicodeScalars.count + 1 + word.unicodeScalars.count < columns {
+                ragged.append(line + "⏎" + next)
+            }
+        }
+        return ragged
+    }
+
     static let helpCases: [(command: [String], name: String)] = [([], "root"), (["proxy"], "proxy"), (["replay"], "replay")]
 
     @Test("--help fits the width and matches its snapshot", arguments: [80, 120])
@@ -66,6 +85,8 @@ struct SnapshotTests {
             #expect(lines.count > 20, "\(name): \(lines.count) lines of help")
             let long = lines.filter { $0.unicodeScalars.count > columns }
             #expect(long.isEmpty, "\(name) at \(columns) columns: lines wider than that:\n\(long.joined(separator: "\n"))")
+            let ragged = Self.raggedLines(text, columns: columns)
+            #expect(ragged.isEmpty, "\(name) at \(columns) columns: ragged lines:\n\(ragged.joined(separator: "\n"))")
             let snapshot = "help-\(name)-\(columns).txt"
             #expect(try Self.matches(text, snapshot: snapshot),
                     "xmppscope \(command.joined(separator: " ")) --help differs from Snapshots/\(snapshot) (see the doc comment to update it)")
