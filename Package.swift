@@ -87,10 +87,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The HTML report and the live view: one self-contained page (Assets/, compiled in by
+        // scripts/embed-report-assets.py), its records inline or served live.
+        .target(
+            name: "XMPPReport",
+            dependencies: ["XMPPInspect", "XMPPBase", "XMPPCore"],
+            exclude: ["Assets"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "xmppscope",
             dependencies: [
-                "XMPPInspect", "XMPPBase", "XMPPCore", "XMPPCapture", "XMPPProxy",
+                "XMPPInspect", "XMPPBase", "XMPPCore", "XMPPCapture", "XMPPProxy", "XMPPReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -131,6 +139,11 @@ let package = Package(
         .testTarget(
             name: "XMPPInspectTests",
             dependencies: ["XMPPInspect", "XMPPBase", "XMPPCore", "XMPPCapture"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "XMPPReportTests",
+            dependencies: ["XMPPReport", "XMPPInspect", "XMPPBase", "XMPPCore"],
             swiftSettings: swiftSettings
         ),
         // Real captures and real peers: ../shared/captures-public, tshark, the project's own captures.

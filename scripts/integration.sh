@@ -427,5 +427,9 @@ check "web through the proxy: each proxy exited 0, and a BOSH session over sever
     [[ \$(cat '$work'/web-proxy/*.proxy.status | sort -u) == 0 ]] &&
     [[ \$(jq -r 'select(.transport==\"bosh\" and .event==\"stanza\") | .conn' '$work/web-proxy/web-bosh.proxy.jsonl' | sort -u | wc -l) -eq 1 ]]"
 
+# 11. The HTML report from the command line (scripts/report-check.sh): deterministic, a log's page
+#     equal to its capture's, credentials redacted, -f, errors. The browser's view: ReportBrowserTests.
+check "report: scripts/report-check.sh" bash -c "scripts/report-check.sh '$bin' >'$work/report-check.out' 2>&1 || { cat '$work/report-check.out'; false; }"
+
 echo "integration: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -11,6 +11,6 @@ struct XMPPScope: ParsableCommand {
             credentials redacted.
             """,
         version: "0.1.0",
-        subcommands: [Replay.self, Capture.self, Proxy.self, CheckCommand.self, Grep.self, Stats.self, Follow.self, Filters.self, CA.self]
+        subcommands: [Replay.self, Capture.self, Proxy.self, CheckCommand.self, Grep.self, Stats.self, Follow.self, Report.self, Filters.self, CA.self]
     )
 }

@@ -311,7 +311,8 @@ public final class JSONLinesWriter {
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
-    static func appendString(_ value: String?, to out: inout [UInt8]) {
+    /// A JSON string (escaped as the log escapes it), or `null` for nil.
+    public static func appendString(_ value: String?, to out: inout [UInt8]) {
         guard var value else {
             out.append(contentsOf: "null".utf8)
             return
