@@ -55,6 +55,9 @@ struct Grep: ParsableCommand {
     @Flag(name: .long, help: "Show long text nodes whole.")
     var full = false
 
+    @Flag(name: .long, help: "Label every namespace with its spec's full title, not only the first time the spec is named.")
+    var explain = false
+
     @OptionGroup var keyLogOptions: KeyLogOptions
 
     @Option(name: .customLong("filters"), help: "Another folder of named filters (NAME.filter).")
@@ -74,7 +77,7 @@ struct Grep: ParsableCommand {
         let writeJSON = json || isatty(STDOUT_FILENO) != 1
         let sink: any RecordSink = writeJSON
             ? JSONLinesWriter(output: stdout)
-            : PrettyPrinter(output: stdout, style: terminalColorEnabled(noColorFlag: noColor) ? .ansi : .plain, showFullText: full)
+            : PrettyPrinter(output: stdout, style: terminalColorEnabled(noColorFlag: noColor) ? .ansi : .plain, showFullText: full, explain: explain)
         let engine = GrepEngine(
             filter: compiled,
             options: GrepEngine.Options(before: before, after: after, withRequest: withRequest, withResponse: withResponse)
