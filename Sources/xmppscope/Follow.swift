@@ -10,7 +10,7 @@ import Glibc
 struct Follow: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the decrypted bytes of one direction of a TLS connection in a capture.",
-        usage: "xmppscope follow [<options>] <file> --keylog <file> --conn <n> --dir <dir>",
+        usage: "xmppscope follow [<options>] <file> --conn <n> --dir <dir>",
         discussion: """
             The bytes TLS carried as application data, exactly (no XML decoding), for a tool \
             of your choice or a byte-for-byte comparison (tshark -z follow,tls,raw). \

@@ -95,6 +95,38 @@ struct SnapshotTests {
         #expect(compared == Self.helpCases.count)
     }
 
+    /// The subcommands a help text lists (the first word of each entry under SUBCOMMANDS:).
+    private static func subcommands(in help: String) -> [String] {
+        let lines = help.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let start = lines.firstIndex(of: "SUBCOMMANDS:") else { return [] }
+        return lines[(start + 1)...].prefix { !$0.isEmpty }
+            .filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") }
+            .compactMap { $0.split(separator: " ").first.map(String.init) }
+    }
+
+    @Test("every command's --help (subcommands too): no line wider than the width, nothing ragged", arguments: [80, 120])
+    func everyCommand(columns: Int) throws {
+        let root = try Self.xmppscope(["--help"], columns: columns)
+        var commands = Self.subcommands(in: root).map { [$0] }
+        #expect(commands.count >= 9, "\(commands)")
+        for command in commands {
+            let nested = Self.subcommands(in: try Self.xmppscope(command + ["--help"], columns: columns))
+            commands += nested.map { command + [$0] }
+        }
+        #expect(commands.contains(["ca", "export"]))
+        var checked = 0
+        for command in commands {
+            let text = try Self.xmppscope(command + ["--help"], columns: columns)
+            let name = command.joined(separator: " ")
+            let long = text.split(separator: "\n").filter { $0.unicodeScalars.count > columns }
+            #expect(long.isEmpty, "\(name) at \(columns) columns: lines wider than that:\n\(long.joined(separator: "\n"))")
+            let ragged = Self.raggedLines(text, columns: columns)
+            #expect(ragged.isEmpty, "\(name) at \(columns) columns: ragged lines:\n\(ragged.joined(separator: "\n"))")
+            checked += 1
+        }
+        #expect(checked == commands.count)
+    }
+
     @Test("the pretty output of captures/c2s-plain.pcap (--no-color, default options) matches its snapshot byte for byte")
     func prettyOutput() throws {
         let text = try Self.xmppscope(["replay", "--no-color", "captures/c2s-plain.pcap"], columns: 80)
