@@ -163,6 +163,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["XMPPInspect", "XMPPBase", "XMPPCore", "XMPPCapture", "XMPPReport"],
+            exclude: ["Snapshots"],
             swiftSettings: swiftSettings
         ),
     ],

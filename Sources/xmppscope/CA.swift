@@ -8,8 +8,8 @@ struct CA: ParsableCommand {
         commandName: "ca",
         abstract: "The interception CA the proxy signs its TLS certificates with (in $XMPPSCOPE_HOME, default ~/.xmppscope).",
         discussion: """
-            Clients must trust this CA to talk TLS through the proxy. Trust it on test machines
-            only: whoever holds ca-key.pem can impersonate any server to them.
+            Clients must trust this CA to talk TLS through the proxy. Trust it on test \
+            machines only: whoever holds ca-key.pem can impersonate any server to them.
             """,
         subcommands: [Init.self, Show.self, Export.self]
     )

@@ -11,8 +11,10 @@ struct Capture: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Decode XMPP live from a network interface (libpcap), until Ctrl-C.",
         discussion: """
-            Needs root or CAP_NET_RAW. Connections already open when the capture starts are decoded
-            from their next stanza on. Example:
+            Needs root or CAP_NET_RAW. Connections already open when the capture starts are \
+            decoded from their next stanza on.
+
+            Example:
               xmppscope capture -i lo --port 5222
             """
     )

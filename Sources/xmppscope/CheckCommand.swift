@@ -8,11 +8,13 @@ struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Find what a client or server said wrongly: protocol checks over a capture, an XML console dump or a log.",
+        usage: "xmppscope check [<options>] [<files> ...]",
         discussion: """
-            Every check is a rule of RFC 6120/6121/7622 or an XEP (docs/checks.md). Findings are
-            grouped by connection, errors first; the exit status is 1 if any finding is an error,
-            2 if an input could not be read. A log (JSON Lines) is checked again from its records:
-            findings already in it are replaced.
+            Every check is a rule of RFC 6120/6121/7622 or an XEP (docs/checks.md). Findings \
+            are grouped by connection, errors first; the exit status is 1 if any finding is an \
+            error, 2 if an input could not be read. A log (JSON Lines) is checked again from \
+            its records: findings already in it are replaced.
+
             Examples:
               xmppscope check session.pcap --keylog keys.txt
               xmppscope check session.jsonl

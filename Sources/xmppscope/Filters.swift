@@ -7,15 +7,23 @@ struct Filters: ParsableCommand {
         abstract: "List the named filters (use them as -f @NAME).",
         discussion: """
             The filter language (docs/filters.md), in short:
-              kinds and flags   iq message presence nonza stream error unanswered request response gap tls decrypted parse-error
-              fields            type id from to (.bare .domain .resource) dir conn ns rtt size body subject thread
-                                show error.type error.condition error.text ts kind event seq
-                                tls.version tls.suite tls.sni tls.alpn
-              paths             query/item@jid  pubsub/publish  */item@jid  (@xml:lang == en)  has(pubsub/publish)
-              operators         == != < <= > >= contains matches (~) in {a b c}; and && or || not ! ( )
-              values            'text' "text" bare-word 42 250ms 1.5s 800us
-            ns takes namespace URIs, registry labels and specs: ns == roster, ns == disco#info, ns == XEP-0030.
-            A field alone tests that it is there; != is true when the field is there and no value equals.
+
+              kinds, flags  iq message presence nonza stream error unanswered request
+                            response gap tls decrypted parse-error
+              fields        type id from to (.bare .domain .resource) dir conn ns rtt
+                            size body subject thread show error.type error.condition
+                            error.text ts kind event seq
+                            tls.version tls.suite tls.sni tls.alpn
+              paths         query/item@jid  pubsub/publish  */item@jid
+                            (@xml:lang == en)  has(pubsub/publish)
+              operators     == != < <= > >= contains matches (~) in {a b c};
+                            and && or || not ! ( )
+              values        'text' "text" bare-word 42 250ms 1.5s 800us
+
+            ns takes namespace URIs, registry labels and specs: ns == roster, \
+            ns == disco#info, ns == XEP-0030. A field alone tests that it is there; != is \
+            true when the field is there and no value equals.
+
             Examples:
               iq and rtt > 200ms
               error.condition == "item-not-found"
@@ -24,9 +32,11 @@ struct Filters: ParsableCommand {
               iq and query/item@jid == "b@x"
               has(pubsub/publish) or ns == XEP-0060
               type in {get set} and not dir == c2s
-              tls and not decrypted               (TLS sessions the key log did not open)
-            Named filters: filters/NAME.filter (the first comment line describes it), looked up in the
-            project's filters/, then $XMPPSCOPE_HOME/filters (default ~/.xmppscope/filters), then --filters DIR.
+              tls and not decrypted     (TLS sessions the key log did not open)
+
+            Named filters: filters/NAME.filter (the first comment line describes it), looked \
+            up in the project's filters/, then $XMPPSCOPE_HOME/filters (default \
+            ~/.xmppscope/filters), then --filters DIR.
             """
     )
 

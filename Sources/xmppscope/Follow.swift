@@ -10,13 +10,17 @@ import Glibc
 struct Follow: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the decrypted bytes of one direction of a TLS connection in a capture.",
+        usage: "xmppscope follow [<options>] <file> --conn <n> --dir <dir>",
         discussion: """
-            The bytes TLS carried as application data, exactly (no XML decoding), for a tool of
-            your choice or a byte-for-byte comparison (tshark -z follow,tls,raw). Connections are
-            numbered as in the log's 'conn' (and Wireshark's tcp.stream). The bytes are not redacted:
-            SASL credentials come out as they were sent, so --show-secrets is required.
+            The bytes TLS carried as application data, exactly (no XML decoding), for a tool \
+            of your choice or a byte-for-byte comparison (tshark -z follow,tls,raw). \
+            Connections are numbered as in the log's 'conn' (and Wireshark's tcp.stream). The \
+            bytes are not redacted: SASL credentials come out as they were sent, so \
+            --show-secrets is required.
+
             Example:
-              xmppscope follow session.pcap --keylog keys.txt --conn 0 --dir s2c --show-secrets > server.xml
+              xmppscope follow session.pcap --keylog keys.txt --conn 0 --dir s2c \\
+                  --show-secrets > server.xml
             """
     )
 

@@ -9,12 +9,19 @@ import Glibc
 struct Grep: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Select records from logs (JSON Lines, plain or gzip, - for standard input) or captures with a filter.",
+        usage: """
+            xmppscope grep [<options>] <filter> <files> ...
+            xmppscope grep [<options>] -f <filter> <files> ...
+            """,
         discussion: """
+            A line that is not a record is reported on standard error with file:line and \
+            skipped.
+
             Examples:
-              xmppscope grep 'error.condition == "item-not-found"' session.jsonl more.jsonl.gz
+              xmppscope grep 'error.condition == "item-not-found"' session.jsonl \\
+                  more.jsonl.gz
               xmppscope grep -f @slow-iq session.jsonl --with-request
               xmppscope grep 'message and body contains "hi"' - < log.jsonl
-            A line that is not a record is reported on standard error with file:line and skipped.
             """
     )
 
@@ -48,6 +55,9 @@ struct Grep: ParsableCommand {
     @Flag(name: .long, help: "Show long text nodes whole.")
     var full = false
 
+    @Flag(name: .long, help: "Label every namespace with its spec's full title, not only the first time the spec is named.")
+    var explain = false
+
     @OptionGroup var keyLogOptions: KeyLogOptions
 
     @Option(name: .customLong("filters"), help: "Another folder of named filters (NAME.filter).")
@@ -67,7 +77,7 @@ struct Grep: ParsableCommand {
         let writeJSON = json || isatty(STDOUT_FILENO) != 1
         let sink: any RecordSink = writeJSON
             ? JSONLinesWriter(output: stdout)
-            : PrettyPrinter(output: stdout, style: terminalColorEnabled(noColorFlag: noColor) ? .ansi : .plain, showFullText: full)
+            : PrettyPrinter(output: stdout, style: terminalColorEnabled(noColorFlag: noColor) ? .ansi : .plain, showFullText: full, explain: explain)
         let engine = GrepEngine(
             filter: compiled,
             options: GrepEngine.Options(before: before, after: after, withRequest: withRequest, withResponse: withResponse)

@@ -20,6 +20,9 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Show long text nodes whole instead of trimming them.")
     var full = false
 
+    @Flag(name: .long, help: "Label every namespace with its spec's full title, not only the first time the spec is named.")
+    var explain = false
+
     @Flag(name: .customLong("show-secrets"), help: "Keep SASL payloads and passwords instead of redacting them.")
     var showSecrets = false
 
@@ -91,7 +94,7 @@ struct OutputOptions: ParsableArguments {
     func makeSink(output: BufferedOutput) -> any RecordSink {
         if json { return JSONLinesWriter(output: output) }
         if summary { return SummaryReport(output: output) }
-        return PrettyPrinter(output: output, style: colorEnabled ? .ansi : .plain, showFullText: full)
+        return PrettyPrinter(output: output, style: colorEnabled ? .ansi : .plain, showFullText: full, explain: explain)
     }
 
     /// The sink chain the options ask for: the screen's sink, with `--log` beside it and

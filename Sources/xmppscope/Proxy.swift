@@ -14,28 +14,39 @@ struct Proxy: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sit between an XMPP client and its server and show what they say, live.",
         discussion: """
-            Point the client at --listen; every byte is relayed to --upstream exactly as sent. With
-            --tls intercept (the default) STARTTLS, or direct TLS with --direct-tls (XEP-0368), is
-            terminated on both legs: the client must trust the xmppscope CA ('xmppscope ca export
-            --pem ca.pem'), and the server's certificate is verified against the system store,
-            --upstream-ca, or not at all with --insecure. The server's stream features lose what
-            cannot work through two TLS sessions (SCRAM-*-PLUS, XEP-0440) and compression
-            (XEP-0138); each edit is shown as a proxy-note record.
-            With --tls passthrough TLS goes through untouched (channel binding, XEP-0474 downgrade
-            protection and certificate pinning keep working); give the client's key log with
-            --keylog FILE (the client run with SSLKEYLOGFILE=FILE) and the session is decrypted live.
-            --upstream DOMAIN without a port looks up SRV _xmpp-client._tcp.DOMAIN
+            Point the client at --listen; every byte is relayed to --upstream exactly as \
+            sent. --upstream DOMAIN without a port looks up SRV _xmpp-client._tcp.DOMAIN \
             (_xmpps-client._tcp with --direct-tls), then DOMAIN:5222 (5223).
+
+            With --tls intercept (the default) STARTTLS, or direct TLS with --direct-tls \
+            (XEP-0368), is terminated on both legs: the client must trust the xmppscope CA \
+            ('xmppscope ca export --pem ca.pem'), and the server's certificate is verified \
+            against the system store, --upstream-ca, or not at all with --insecure. The \
+            server's stream features lose what cannot work through two TLS sessions \
+            (SCRAM-*-PLUS, XEP-0440) and compression (XEP-0138); each edit is shown as a \
+            proxy-note record.
+
+            With --tls passthrough TLS goes through untouched (channel binding, XEP-0474 \
+            downgrade protection and certificate pinning keep working); give the client's \
+            key log with --keylog FILE (the client run with SSLKEYLOGFILE=FILE) and the \
+            session is decrypted live.
+
             Examples:
               xmppscope proxy --listen 127.0.0.1:5222 --upstream example.org
-              xmppscope proxy --listen 127.0.0.1:5223 --direct-tls --upstream example.org:5223
-              xmppscope proxy --upstream 127.0.0.1:15222 --server-name xmppscope.test --upstream-ca server.pem
+              xmppscope proxy --listen 127.0.0.1:5223 --direct-tls \\
+                  --upstream example.org:5223
+              xmppscope proxy --upstream 127.0.0.1:15222 --server-name xmppscope.test \\
+                  --upstream-ca server.pem
               xmppscope proxy --tls passthrough --keylog keys.txt --upstream example.org
-            Web clients (docs/proxy-web.md): --websocket (RFC 7395) or --bosh (XEP-0124/0206) with an
-            --upstream URL (ws://, wss:// or http://, https://); the client points at --listen
-            (default 127.0.0.1:5280), with TLS from the xmppscope CA when --listen-tls is given:
-              xmppscope proxy --websocket --listen 127.0.0.1:5280 --upstream wss://example.org/xmpp-websocket
-              xmppscope proxy --bosh --listen 127.0.0.1:5281 --listen-tls --upstream https://example.org/http-bind
+
+            Web clients (docs/proxy-web.md): --websocket (RFC 7395) or --bosh \
+            (XEP-0124/0206) with an --upstream URL (ws://, wss:// or http://, https://); the \
+            client points at --listen (default 127.0.0.1:5280), with TLS from the xmppscope \
+            CA when --listen-tls is given:
+              xmppscope proxy --websocket --listen 127.0.0.1:5280 \\
+                  --upstream wss://example.org/xmpp-websocket
+              xmppscope proxy --bosh --listen 127.0.0.1:5281 --listen-tls \\
+                  --upstream https://example.org/http-bind
             """
     )
 

@@ -9,14 +9,18 @@ struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Decode a capture (pcap, pcapng) or a raw XMPP stream (an XML console dump).",
         discussion: """
-            XMPP is recognised by content on any port. Both directions of every TCP connection are
-            reassembled; each stanza is shown whole, with iq round trips and decoded errors.
+            XMPP is recognised by content on any port. Both directions of every TCP \
+            connection are reassembled; each stanza is shown whole, with iq round trips and \
+            decoded errors. An element's namespace is labelled with its short name and spec \
+            (roster · RFC 6121); the spec's full title follows the first time the spec is \
+            named in the output, and every time with --explain.
+
             Examples:
               xmppscope replay session.pcapng
               xmppscope replay session.pcap --json > session.jsonl
               xmppscope replay console-dump.xml
               xmppscope replay session.pcap --summary
-              xmppscope replay session.pcapng --keylog keys.txt   # TLS decrypted (SSLKEYLOGFILE)
+              xmppscope replay session.pcapng --keylog keys.txt   # TLS decrypted
             """
     )
 

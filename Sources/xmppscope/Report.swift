@@ -11,12 +11,14 @@ import Glibc
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write one self-contained HTML page of a session: a sequence view per connection, the stanza list, latency and errors.",
+        usage: "xmppscope report [<options>] <files> ...",
         discussion: """
             The page holds everything (style, script, records) and makes no network request, so it can be attached to a bug report and opened from disk in any current browser. The same input gives the same bytes. Credentials are redacted unless --show-secrets; a log is shown as it was written.
 
             Examples:
               xmppscope report session.pcap -o session.html
-              xmppscope report session.pcapng --keylog keys.txt -f 'conn == 3' -o conn3.html
+              xmppscope report session.pcapng --keylog keys.txt -f 'conn == 3' \\
+                  -o conn3.html
               xmppscope report session.jsonl -o session.html
             """
     )

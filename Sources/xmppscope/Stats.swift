@@ -6,10 +6,13 @@ import XMPPInspect
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "iq latency by namespace (count, p50, p95, p99, max), errors by condition, unanswered requests, findings by check, stanzas by kind/type/direction.",
+        usage: "xmppscope stats [<options>] [<files> ...]",
         discussion: """
-            Reads logs (JSON Lines, plain or gzip, - for standard input) or captures. With -f, only
-            matching records count; a response's round trip goes to its request's namespace when the
-            request matched too, else to the response's own first payload namespace.
+            Reads logs (JSON Lines, plain or gzip, - for standard input) or captures. With \
+            -f, only matching records count; a response's round trip goes to its request's \
+            namespace when the request matched too, else to the response's own first payload \
+            namespace.
+
             Example:
               xmppscope stats session.jsonl -f 'conn == 3'
             """

@@ -6,8 +6,9 @@ struct XMPPScope: ParsableCommand {
         commandName: "xmppscope",
         abstract: "Shows exactly what an XMPP client and server say to each other.",
         discussion: """
-            Replay a capture or an XML console dump, or watch a live interface: every stream header,
-            stanza and nonza, iqs paired with their round trip, errors decoded, credentials redacted.
+            Replay a capture or an XML console dump, or watch a live interface: every stream \
+            header, stanza and nonza, iqs paired with their round trip, errors decoded, \
+            credentials redacted.
             """,
         version: "0.1.0",
         subcommands: [Replay.self, Capture.self, Proxy.self, CheckCommand.self, Grep.self, Stats.self, Follow.self, Report.self, Filters.self, CA.self]

@@ -10,6 +10,9 @@ public struct NamespaceInfo: Sendable, Hashable {
     /// `Final`, `Draft`, `Deprecated`, … or `RFC`.
     public var status: String
 
+    /// `disco#info · XEP-0030`: the short name and the spec, as the pretty output labels elements.
+    public var shortSummary: String { "\(label) · \(spec)" }
+
     /// `disco#info · XEP-0030 Service Discovery`.
     public var summary: String { "\(label) · \(spec) \(title)" }
 }

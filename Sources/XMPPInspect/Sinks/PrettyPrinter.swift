@@ -2,6 +2,11 @@ import XMPPCore
 
 /// Prints records for a person: a header line per stanza, then its XML indented, each namespace
 /// labelled from the XSF registry, responses with their round trip, errors standing out.
+///
+/// A namespace's label is its short name and spec (`# roster · RFC 6121`); the spec's full title
+/// follows the first time the output names that spec (`# bind · RFC 6120 Extensible Messaging
+/// and Presence Protocol (XMPP): Core`), or every time with `explain`. A stream header gets a
+/// `content:` line only when its content namespace is unusual (``StreamContentWatch``).
 public final class PrettyPrinter: RecordSink {
     /// Text nodes longer than this are trimmed unless `showFullText`.
     public static let trimLength = 300
@@ -9,11 +14,17 @@ public final class PrettyPrinter: RecordSink {
     private let output: BufferedOutput
     private let style: TerminalStyle
     private let showFullText: Bool
+    private let explain: Bool
+    /// The specs whose full title was printed already.
+    private var titledSpecs: Set<String> = []
+    private var streamContent = StreamContentWatch()
 
-    public init(output: BufferedOutput, style: TerminalStyle, showFullText: Bool = false) {
+    /// `explain`: print each namespace's spec title every time, not only the first.
+    public init(output: BufferedOutput, style: TerminalStyle, showFullText: Bool = false, explain: Bool = false) {
         self.output = output
         self.style = style
         self.showFullText = showFullText
+        self.explain = explain
     }
 
     public func consume(_ record: Record) {
@@ -43,8 +54,9 @@ public final class PrettyPrinter: RecordSink {
                 if !record.unanswered { text += renderElement(element, depth: 1, parentNamespace: element.namespace) }
             }
         case .streamOpen:
-            if let namespace = record.namespaces.first {
-                text += "    " + style.dim + "content: " + namespaceLabel(namespace) + style.reset + "\n"
+            if let oddity = streamContent.examine(connection: record.connection, direction: record.direction,
+                                                  namespaces: record.namespaces) {
+                text += "    " + style.yellow + "content: " + describe(oddity) + style.reset + "\n"
             }
         case .parseError:
             if let error = record.error { text += errorLine(error) }
@@ -69,7 +81,9 @@ public final class PrettyPrinter: RecordSink {
                 text += "    " + finding.message + "\n"
                 text += "    " + style.dim + "fix: " + finding.hint + style.reset + "\n"
             }
-        case .streamClose, .tlsStart, .gap, .connect, .tlsEstablished, .close, .webSocket, .http:
+        case .close:
+            streamContent.forget(connection: record.connection)
+        case .streamClose, .tlsStart, .gap, .connect, .tlsEstablished, .webSocket, .http:
             break
         }
         return text
@@ -118,7 +132,7 @@ public final class PrettyPrinter: RecordSink {
             } else if let bytes = record.encryptedBytes {
                 line += style.dim + " — not decoded: \(bytes.c2s) B c2s, \(bytes.s2c) B s2c encrypted" + style.reset
             } else {
-                line += style.dim + " — intercepted: the session above is decrypted" + style.reset
+                line += style.dim + " — intercepted: what follows is decrypted" + style.reset
             }
         case .parseError:
             line += style.red + style.bold + "parse error" + style.reset
@@ -237,7 +251,7 @@ public final class PrettyPrinter: RecordSink {
         }
         var label = ""
         if let namespace = element.namespace, namespace != parentNamespace {
-            label = "   " + style.dim + "# " + element.name + " · " + namespaceLabel(namespace) + style.reset
+            label = "   " + style.dim + "# " + namespaceLabel(namespace) + style.reset
         }
         let elements = element.children.filter { if case .element = $0 { return true } else { return false } }
         let text = element.text
@@ -268,11 +282,22 @@ public final class PrettyPrinter: RecordSink {
         style.reset + "'" + style.yellow + value.escapedForXMLAttribute + style.reset + "'" + style.blue
     }
 
+    /// `roster · RFC 6121`, with the spec's title the first time (or always when explaining).
     private func namespaceLabel(_ namespace: String) -> String {
-        if let info = NamespaceRegistry.info(for: namespace) {
-            return info.label + " · " + info.spec + " " + info.title
+        guard let info = NamespaceRegistry.info(for: namespace) else { return "unknown namespace " + namespace }
+        guard explain || titledSpecs.insert(info.spec).inserted else { return info.shortSummary }
+        return info.summary
+    }
+
+    private func describe(_ oddity: StreamContentOddity) -> String {
+        switch oddity {
+        case .missing:
+            return "none — the header declares no content namespace (jabber:client or jabber:server expected)"
+        case .unexpected(let namespace):
+            return namespace + " — not jabber:client, jabber:server or a component namespace"
+        case .differs(let namespace, let other):
+            return namespace + " — the other side's header said " + other
         }
-        return "unknown namespace " + namespace
     }
 
     private func trimmed(_ text: String, to limit: Int) -> String {

@@ -12,7 +12,11 @@ enum FramingEvent: Sendable {
     case tls(connection: Int, direction: Direction, time: Timestamp, info: TLSSessionInfo)
     /// Something wrong in the TLS layer of one direction (said once where it happens).
     case tlsProblem(connection: Int, direction: Direction, time: Timestamp, text: String)
-    /// The connection ended; TLS, if it began, and the bytes that stayed encrypted.
+    /// TLS began in front of the inspector (the proxy intercepts it): after `<proceed/>` what
+    /// follows is decrypted, so this is said at once, before the new streams.
+    case tlsBegan(connection: Int, start: TLSStart)
+    /// The connection ended; TLS, if it began and was not said already (TLS the inspector saw
+    /// as records: the bytes that stayed encrypted are known only now).
     /// `cutOff`: the capture ended with the connection still open (no FIN or RST seen).
     case closed(connection: Int, tlsStart: TLSStart?, encryptedBytes: (c2s: Int, s2c: Int), cutOff: Bool)
     /// A web transport's own record: an HTTP request or response, a WebSocket control frame, a

@@ -360,7 +360,9 @@ final class FramingStage: TCPStreamDelegate {
             encrypted = (decrypted ? tls.undecryptedBytes(.c2s) : tls.tlsBytes(.c2s),
                          decrypted ? tls.undecryptedBytes(.s2c) : tls.tlsBytes(.s2c))
         }
-        emit(.closed(connection: session.id, tlsStart: session.handOff.tlsStart, encryptedBytes: encrypted, cutOff: cutOff))
+        // TLS terminated in front was said when it began.
+        let tlsStart = session.handOff.tlsStart.flatMap { $0.intercepted ? nil : $0 }
+        emit(.closed(connection: session.id, tlsStart: tlsStart, encryptedBytes: encrypted, cutOff: cutOff))
     }
 
     private func handle(_ event: FramerEvent, _ session: FramingSession, _ direction: Direction, _ time: Timestamp) {
@@ -374,7 +376,10 @@ final class FramingStage: TCPStreamDelegate {
             let top = framed.element
             guard let next = session.handOff.topLevelElement(name: top.name, namespace: top.namespace, direction: direction, at: time) else { return }
             switch next {
-            case .restartStreams: session.framer(direction.opposite).resetForNewStream()
+            case .restartStreams:
+                session.framer(direction.opposite).resetForNewStream()
+                // TLS terminated in front (the proxy): the streams that follow are its plaintext.
+                if let start = session.handOff.tlsStart, start.intercepted { emit(.tlsBegan(connection: session.id, start: start)) }
             case .stopDecoding: session.framer(direction.opposite).switchToOpaque()
             }
             if seesTLSRecords, session.tls == nil, session.handOff.tlsStart != nil {

@@ -2,8 +2,9 @@ import XMPPCore
 import XMPPBase
 
 /// The second stage of inspection: turns framed XMPP into numbered ``Record``s — pairs iqs,
-/// decodes errors, redacts credentials, reports unanswered requests and TLS at the end, and runs
-/// the protocol checks (their findings follow the records they are about).
+/// decodes errors, redacts credentials, reports unanswered requests (and TLS the inspector saw
+/// as records) at the end, and runs the protocol checks (their findings follow the records they
+/// are about). TLS terminated in front (the proxy) is reported when it begins.
 final class RecordStage {
     let options: InspectorOptions
     private let output: (Record) -> Void
@@ -64,6 +65,11 @@ final class RecordStage {
                 sink(record)
             }
             checks?.end(connection: connection, cutOff: cutOff).forEach(output)
+        case .tlsBegan(let connection, let start):
+            guard let session = sessions[connection] else { return }
+            var record = makeRecord(session, start.direction, start.time, .tlsStart)
+            record.kind = "tls"
+            sink(record)
         case .tls(let connection, let direction, let time, let info):
             guard let session = sessions[connection] else { return }
             var record = makeRecord(session, direction, time, .tls)
