@@ -9,7 +9,7 @@ struct XMPPScope: ParsableCommand {
             Replay a capture or an XML console dump, or watch a live interface: every stream header,
             stanza and nonza, iqs paired with their round trip, errors decoded, credentials redacted.
             """,
-        version: "0.1.0",
+        version: "0.13.0 (\(GitCommit.description))",
         subcommands: [Replay.self, Capture.self, Proxy.self, CheckCommand.self, Grep.self, Stats.self, Follow.self, Filters.self, CA.self]
     )
 }
