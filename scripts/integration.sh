@@ -427,5 +427,14 @@ check "web through the proxy: each proxy exited 0, and a BOSH session over sever
     [[ \$(cat '$work'/web-proxy/*.proxy.status | sort -u) == 0 ]] &&
     [[ \$(jq -r 'select(.transport==\"bosh\" and .event==\"stanza\") | .conn' '$work/web-proxy/web-bosh.proxy.jsonl' | sort -u | wc -l) -eq 1 ]]"
 
+# The install (scripts/install-test.sh): install.sh into a scratch prefix, the installed binary's
+# filters, man page and completions; build-deb.sh from the same release build (.build-install),
+# the package checked, installed with apt-get and removed. About 8-12 minutes on 2 cores the first
+# time (the release build), a minute when .build-install is still there.
+install_status=0
+scripts/install-test.sh >"$work/install-test.out" 2>&1 || install_status=$?
+check "install: scripts/install-test.sh ($(grep -o '[0-9]* passed, [0-9]* failed' "$work/install-test.out" || echo 'no summary'))" \
+    bash -c "[[ $install_status -eq 0 ]] || { grep -v '^ok: ' '$work/install-test.out' | tail -40; false; }"
+
 echo "integration: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
