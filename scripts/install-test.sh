@@ -93,7 +93,7 @@ subcommands=$(sed -n '/^SUBCOMMANDS:/,/^$/p' "$work/help.txt" | awk 'NR > 1 && N
 check "xmppscope --help lists 9 subcommands" same "subcommands in --help" 9 "$(wc -w <<<"$subcommands")"
 check "man -l prints the page without warnings" bash -c "[[ ! -s '$work/man.err' ]] && grep -q '^NAME' '$work/man.txt' || { echo '  man said:'; head -5 '$work/man.err'; head -5 '$work/man.txt'; false; }"
 for sub in $subcommands; do
-    check "man page: 'xmppscope $sub' is there" bash -c "grep -q 'xmppscope $sub' '$work/man.txt' || { echo '  expected \"xmppscope $sub\" in the page'; false; }"
+    check "man page: an entry for the subcommand $sub" bash -c "grep -qE '^     $sub( |\$)' '$work/man.txt' || { echo '  expected a line \"     $sub ...\" in the page'; false; }"
 done
 
 # Completions. bash: the script's function, called as bash would call it.

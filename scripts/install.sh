@@ -41,7 +41,8 @@ tool_source=$scratch/generate-manual/source
     || { echo "install.sh: no generate-manual in $parser" >&2; exit 1; }
 rm -rf "$tool_source" && mkdir -p "$tool_source"
 tar -C "$parser" --exclude=.git -cf - . | tar -C "$tool_source" -xf -
-swift build --package-path "$tool_source" --scratch-path "$scratch/generate-manual/build" --product generate-manual >&2
+swift build --package-path "$tool_source" --scratch-path "$scratch/generate-manual/build" --product generate-manual \
+    >"$work/generate-manual.log" 2>&1 || { cat "$work/generate-manual.log" >&2; exit 1; }
 tool="$(swift build --package-path "$tool_source" --scratch-path "$scratch/generate-manual/build" --show-bin-path)/generate-manual"
 # The page's date is the commit's, so the same commit gives the same page.
 date=$(git log -1 --format=%cs 2>/dev/null || date -u +%F)
@@ -49,6 +50,8 @@ date=$(git log -1 --format=%cs 2>/dev/null || date -u +%F)
 [[ -s $work/xmppscope.1 ]] || { echo "install.sh: generate-manual wrote no xmppscope.1" >&2; exit 1; }
 
 install -D -m 0755 "$binary" "$root/bin/xmppscope"
+# Without DWARF (145 MB → 97 MB); the symbol table stays, so a crash's backtrace names functions.
+strip --strip-debug "$root/bin/xmppscope"
 install -D -m 0644 "$work/xmppscope.1" "$root/share/man/man1/xmppscope.1"
 "$binary" --generate-completion-script bash >"$work/bash"
 "$binary" --generate-completion-script zsh >"$work/zsh"
