@@ -6,6 +6,8 @@
 #     with every subcommand; bash completes `xmppscope re` to `replay`; zsh and fish parse theirs.
 #  2. scripts/build-deb.sh from the same build (.build-install): dpkg-deb --info/--contents
 #     checked, then the package installed with apt-get (root, or sudo), run, and removed.
+#  3. the package in a fresh Debian root made with debootstrap: installed with its dependencies,
+#     run.
 # Each step is bounded by `timeout`; a failure says what was expected and what was found.
 # Prints "N passed, M failed"; exits 1 on any failure.
 #
@@ -35,9 +37,15 @@ matches() {  # WHAT REGEX FOUND
 work=$(mktemp -d)
 chmod 755 "$work"  # apt's _apt user reads the .deb from here
 deb_installed=""
+chroot_proc=""
 cleanup() {
     if [[ -n $deb_installed ]]; then $sudo apt-get remove -y -qq xmppscope >/dev/null 2>&1 || true; fi
-    rm -rf "$work"
+    # Never delete a tree with something still mounted in it.
+    if [[ -n $chroot_proc ]] && ! $sudo umount "$chroot_proc"; then
+        echo "install-test: could not unmount $chroot_proc; $work left in place" >&2
+        return
+    fi
+    $sudo rm -rf "$work"
 }
 sudo=""
 [[ $(id -u) -ne 0 ]] && sudo="sudo"
@@ -164,6 +172,39 @@ DEBIAN_FRONTEND=noninteractive timeout 300 $sudo apt-get remove -y -qq xmppscope
 [[ $remove_status -eq 0 ]] && deb_installed=""
 check "apt-get remove xmppscope exits 0 and takes the binary away" \
     bash -c "[[ $remove_status -eq 0 && ! -e /usr/bin/xmppscope ]] || { tail -20 '$work/remove.out'; ls -l /usr/bin/xmppscope; false; }"
+
+# 3. A fresh Debian (debootstrap --variant=minbase, the host's release, from Debian's own archive:
+#    about a minute): the package installs with apt-get, which brings libxml2 and libpcap0.8, and
+#    runs from / with a HOME that does not exist. /proc is mounted: the Swift runtime reads the
+#    command line from it.
+codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+# The host's own Debian mirror (deb822 .sources or a sources.list line), else Debian's default.
+mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null \
+         | sed -nE 's#^(URIs: |deb )(https?://[^ ]*/debian)/? .*#\2#p; s#^(URIs: |deb )(https?://[^ ]*/debian)/?$#\2#p' | head -n 1 || true)
+root=$work/debian
+echo "install-test: debootstrap $codename $root ($mirror)"
+boot_status=0
+timeout 600 $sudo debootstrap --variant=minbase "$codename" "$root" "${mirror:=http://deb.debian.org/debian}" \
+    >"$work/debootstrap.out" 2>&1 || boot_status=$?
+check "debootstrap made a fresh $codename root" bash -c "[[ $boot_status -eq 0 && -x '$root/usr/bin/apt-get' ]] || { tail -20 '$work/debootstrap.out'; false; }"
+if [[ $boot_status -eq 0 ]]; then
+    cp "$deb" "$root/tmp/"
+    $sudo mount -t proc proc "$root/proc" && chroot_proc=$root/proc
+    in_root() { timeout 600 $sudo chroot "$root" env -i PATH=/usr/bin:/bin HOME=/nonexistent LANG=C.UTF-8 sh -c "cd / && $1"; }
+    root_status=0
+    in_root "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq /tmp/$(basename "$deb")" \
+        >"$work/root-apt.out" 2>&1 || root_status=$?
+    check "fresh root: apt-get install ./xmppscope_*.deb exits 0" bash -c "[[ $root_status -eq 0 ]] || { tail -20 '$work/root-apt.out'; false; }"
+    check "fresh root: libxml2 and libpcap0.8 came as dependencies" same "dpkg-query" "install ok installed install ok installed" \
+        "$(in_root "dpkg-query -W -f='\${Status} ' libxml2 libpcap0.8" 2>&1 | xargs)"
+    check "fresh root: xmppscope --version" same "xmppscope --version" "0.13.0 ($commit)" "$(in_root 'xmppscope --version' 2>&1)"
+    check "fresh root: xmppscope filters lists the built-in filters" same "lines starting with @" "$shipped" \
+        "$(in_root 'xmppscope filters' 2>&1 | grep -c '^@')"
+    cp "$capture" "$root/tmp/c2s-plain.pcap"
+    check "fresh root: grep -f @errors on c2s-plain.pcap" same "grep --count -f @errors" "$errors_spelled" \
+        "$(in_root 'xmppscope grep --count -f @errors /tmp/c2s-plain.pcap' 2>&1)"
+    $sudo umount "$chroot_proc" && chroot_proc=""
+fi
 
 echo "install-test: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
