@@ -109,8 +109,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            // `xmppscope --version` names the commit it was built from (GitCommit.swift, generated).
+            plugins: ["GitCommit"]
         ),
+        // Runs git before each build (/bin/sh, no tool built from source); see the plugin's comment.
+        .plugin(name: "GitCommit", capability: .buildTool()),
 
         .testTarget(name: "XMPPCoreTests", dependencies: ["XMPPCore", "XMPPBase"], exclude: ["FuzzInputs"], swiftSettings: swiftSettings),
         .testTarget(name: "XMPPBaseTests", dependencies: ["XMPPBase"], swiftSettings: swiftSettings),

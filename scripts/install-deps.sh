@@ -3,12 +3,15 @@
 #   build:  libxml2-dev, libpcap-dev, zlib1g-dev (the C libraries behind CLibXML2, CPcap, CZlib)
 #   tests:  tshark (second opinion on captures), tcpdump, prosody, openssl, jq, slixmpp (PyPI),
 #           xxd and iproute2 (ss) for scripts/tls-matrix.sh; for scripts/make-web-captures.sh
-#           chromium, libjs-strophe (Strophe.js), curl and websockets (PyPI, the deflate bridge)
+#           chromium, libjs-strophe (Strophe.js), curl and websockets (PyPI, the deflate bridge);
+#           for scripts/install-test.sh zsh and fish (their completion scripts parsed), man-db
+#           (man -l), dpkg-dev (dpkg-shlibdeps, for scripts/build-deb.sh) and debootstrap (a
+#           fresh Debian root the package is installed in)
 # Swift itself must already be installed (see README).
 set -euo pipefail
 
 packages=(libxml2-dev libpcap-dev zlib1g-dev tshark tcpdump prosody openssl jq xxd iproute2
-          chromium libjs-strophe curl)
+          chromium libjs-strophe curl zsh fish man-db dpkg-dev debootstrap)
 [[ ${1:-} == --build-only ]] && packages=(libxml2-dev libpcap-dev zlib1g-dev)
 
 missing=()

@@ -436,5 +436,15 @@ check "report: scripts/report-check.sh" bash -c "scripts/report-check.sh '$bin' 
 #     the stream equals the --log file record for record, no token or another Host → 403.
 check "live view: scripts/live-view-check.sh" bash -c "scripts/live-view-check.sh '$PWD/$bin' >'$work/live-view-check.out' 2>&1 || { cat '$work/live-view-check.out'; false; }"
 
+# 13. The install (scripts/install-test.sh): install.sh into a scratch prefix, the installed binary's
+# filters, man page and completions; build-deb.sh from the same release build (.build-install),
+# the package checked, installed with apt-get and removed, then installed in a fresh Debian root
+# (debootstrap). The first time a full release build (about 11 minutes of CPU on 2 cores), then
+# about 2 minutes.
+install_status=0
+scripts/install-test.sh >"$work/install-test.out" 2>&1 || install_status=$?
+check "install: scripts/install-test.sh ($(grep -o '[0-9]* passed, [0-9]* failed' "$work/install-test.out" || echo 'no summary'))" \
+    bash -c "[[ $install_status -eq 0 ]] || { grep -v '^ok: ' '$work/install-test.out' | tail -40; false; }"
+
 echo "integration: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -34,9 +34,10 @@ struct Filters: ParsableCommand {
               type in {get set} and not dir == c2s
               tls and not decrypted     (TLS sessions the key log did not open)
 
-            Named filters: filters/NAME.filter (the first comment line describes it), looked \
-            up in the project's filters/, then $XMPPSCOPE_HOME/filters (default \
-            ~/.xmppscope/filters), then --filters DIR.
+            Named filters: NAME.filter files (the first comment line describes it). The shipped \
+            ones are built in; files in $XMPPSCOPE_HOME/filters (default ~/.xmppscope/filters), \
+            then --filters DIR, add to them or replace one of the same name. Each filter's source \
+            is listed after it.
             """
     )
 
@@ -46,14 +47,14 @@ struct Filters: ParsableCommand {
     func run() throws {
         let all = NamedFilters.all(extra: filtersDirectory)
         let stdout = BufferedOutput()
-        if all.isEmpty {
-            stdout.write("no named filters in: \(NamedFilters.directories(extra: filtersDirectory).joined(separator: ", "))\n")
-        }
         let width = all.map(\.name.count).max() ?? 0
+        let indent = String(repeating: " ", count: width + 3)
         for filter in all {
             stdout.write("@" + filter.name + String(repeating: " ", count: width - filter.name.count) + "  " + filter.description + "\n")
-            stdout.write(String(repeating: " ", count: width + 3) + filter.expression + "\n")
+            stdout.write(indent + filter.expression + "\n")
+            stdout.write(indent + "(" + filter.origin.description + ")\n")
         }
+        stdout.write("searched: built-in, " + NamedFilters.directories(extra: filtersDirectory).joined(separator: ", ") + "\n")
         stdout.flush()
     }
 }

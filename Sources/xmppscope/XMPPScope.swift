@@ -10,7 +10,7 @@ struct XMPPScope: ParsableCommand {
             header, stanza and nonza, iqs paired with their round trip, errors decoded, \
             credentials redacted.
             """,
-        version: "0.1.0",
+        version: "0.13.0 (\(GitCommit.description))",
         subcommands: [Replay.self, Capture.self, Proxy.self, CheckCommand.self, Grep.self, Stats.self, Follow.self, Report.self, Filters.self, CA.self]
     )
 }
