@@ -3,7 +3,7 @@
 #  1. scripts/install.sh into a scratch prefix; the installed binary, run from /tmp with an empty
 #     HOME and no project folder near it, has no Swift runtime library, names its version and
 #     commit, lists every shipped filter as built-in and uses -f @errors; its man page prints
-#     with every subcommand; bash completes `xmppscope re` to `replay`; zsh and fish parse theirs.
+#     with every subcommand; bash completes `xmppscope repl` to `replay`; zsh and fish parse theirs.
 #  2. scripts/build-deb.sh from the same build (.build-install): dpkg-deb --info/--contents
 #     checked, then the package installed with apt-get (root, or sudo), run, and removed.
 #  3. the package in a fresh Debian root made with debootstrap: installed with its dependencies,
@@ -120,7 +120,8 @@ complete_bash() {  # WORDS... (the last one is being completed)
         "$function" xmppscope "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
         printf "%s\n" "${COMPREPLY[@]}"' complete "$script" "$@" 2>&1
 }
-check "bash completes 'xmppscope re' to replay" same "completions" "replay" "$(complete_bash xmppscope re)"
+check "bash completes 'xmppscope repl' to replay" same "completions" "replay" "$(complete_bash xmppscope repl)"
+check "bash completes 'xmppscope rep' to replay and report" same "completions" $'replay\nreport' "$(complete_bash xmppscope rep)"
 check "bash completes 'xmppscope replay --js' to --json" same "completions" "--json" "$(complete_bash xmppscope replay --js)"
 check "bash completes 'xmppscope ca ' to its subcommands" same "completions" "export init show" \
     "$(complete_bash xmppscope ca '' | grep -v '^-' | sort | xargs)"

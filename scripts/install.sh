@@ -48,6 +48,9 @@ tool="$(swift build --package-path "$tool_source" --scratch-path "$scratch/gener
 date=$(git log -1 --format=%cs 2>/dev/null || date -u +%F)
 "$tool" "$binary" --date "$date" --output-directory "$work" >&2
 [[ -s $work/xmppscope.1 ]] || { echo "install.sh: generate-manual wrote no xmppscope.1" >&2; exit 1; }
+# A blank line in a help text (between paragraphs) comes out as an empty line, which mdoc warns
+# about ("Empty input line"): .Pp is its paragraph break.
+sed -i 's/^[[:space:]]*$/.Pp/' "$work/xmppscope.1"
 
 install -D -m 0755 "$binary" "$root/bin/xmppscope"
 # Without DWARF (145 MB → 97 MB); the symbol table stays, so a crash's backtrace names functions.
