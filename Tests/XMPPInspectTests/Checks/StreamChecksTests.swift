@@ -167,6 +167,26 @@ import XMPPBase
         #expect(try CheckStream.findings(stream, checks: "session-no-stream-close").isEmpty)
     }
 
+    @Test func aSessionTheProxyDecryptedIsCheckedForItsClose() throws {
+        // The intercepting proxy's view: TLS terminated in front, the streams after <proceed/> in
+        // the clear. Its tls-start counts no encrypted bytes, so the session was seen whole, and a
+        // missing close is a finding; with the closes, none.
+        let opening: [(Direction?, String)] = [
+            (.c2s, Self.clientHeader),
+            (.s2c, Self.serverHeader + "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>"),
+            (.c2s, "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"),
+            (.s2c, "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"),
+            (.c2s, Self.clientHeader),
+            (.s2c, Self.serverHeader + "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>"),
+        ]
+        let options = InspectorOptions(keepsElements: false, tlsTerminated: true, checks: try CheckSelection(parsing: "session-no-stream-close"))
+        let records = inspectText(opening, options: options)
+        #expect(records.filter { $0.event == .tlsStart }.count == 1)
+        #expect(records.filter { $0.event == .finding }.findingIDs == ["session-no-stream-close"])
+        let closed = inspectText(opening + [(.c2s, "</stream:stream>"), (.s2c, "</stream:stream>")], options: options)
+        #expect(closed.filter { $0.event == .finding }.isEmpty)
+    }
+
     // MARK: stanza-after-close
 
     @Test func stanzaAfterOwnCloseIsAnError() throws {

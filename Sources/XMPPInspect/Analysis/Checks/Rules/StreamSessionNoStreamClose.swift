@@ -11,7 +11,8 @@ struct StreamSessionNoStreamClose: Check {
 
     /// Whether a stream header was seen since the connection became encrypted (TLS that was decrypted).
     private var headerUnderEncryption = false
-    /// Whether the connection's TLS stayed opaque (a tls-start record: bytes no key log decrypted).
+    /// Whether the connection's TLS stayed opaque (a tls-start record counting bytes no key log
+    /// decrypted; none when a key log opened them all, and no count when the proxy terminated TLS).
     private var opaqueTLS = false
 
     mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
@@ -19,7 +20,7 @@ struct StreamSessionNoStreamClose: Check {
         case .streamOpen:
             if session.isEncrypted { headerUnderEncryption = true }
         case .tlsStart:
-            opaqueTLS = true
+            if let bytes = record.record.encryptedBytes, bytes.c2s + bytes.s2c > 0 { opaqueTLS = true }
         case .tls:
             if record.record.decrypted == false { opaqueTLS = true }
         default:
