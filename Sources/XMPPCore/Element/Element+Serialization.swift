@@ -33,7 +33,9 @@ extension Element {
 extension String {
     /// Escapes `&`, `<` and `>` for XML character data.
     public var escapedForXMLText: String {
-        guard contains(where: { $0 == "&" || $0 == "<" || $0 == ">" }) else { return self }
+        // The common case, no character to escape, found on the bytes (a Character test breaks
+        // graphemes). A byte `&` inside a longer grapheme leaves the loop's output unchanged.
+        guard utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }) else { return self }
         var result = ""
         for character in self {
             switch character {
@@ -48,7 +50,7 @@ extension String {
 
     /// Escapes for a single-quoted XML attribute value.
     public var escapedForXMLAttribute: String {
-        guard contains(where: { $0 == "&" || $0 == "<" || $0 == "'" || $0 == "\"" }) else { return self }
+        guard utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "\"") }) else { return self }
         var result = ""
         for character in self {
             switch character {

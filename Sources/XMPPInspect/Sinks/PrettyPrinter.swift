@@ -311,7 +311,9 @@ public final class PrettyPrinter: RecordSink {
     /// The first `limit` characters of `text`, escaped, and how many bytes were left out. Only
     /// what is shown is escaped: a long body costs no more than a short one.
     private func escapedAndTrimmed(_ text: String, to limit: Int) -> String {
-        if showFullText { return text.escapedForXMLText }
+        // No more bytes than the limit: no more characters either, so nothing to trim (and no
+        // grapheme walk to find out).
+        if showFullText || text.utf8.count <= limit { return text.escapedForXMLText }
         let kept = text.prefix(limit)
         let rest = text.utf8.count - kept.utf8.count
         guard rest > 0 else { return text.escapedForXMLText }
