@@ -70,23 +70,20 @@ struct Report: ParsableCommand {
     /// `session.pcap` → `session.html`, in the current folder.
     private var outputPath: String {
         if let output { return output }
-        let name = files[0].split(separator: "/").last.map(String.init) ?? "report"
-        let stem = name.split(separator: ".", omittingEmptySubsequences: false).count > 1
-            ? name.split(separator: ".", omittingEmptySubsequences: false).dropLast().joined(separator: ".")
-            : name
-        return stem + ".html"
+        let name = Self.fileName(files[0])
+        return (name.lastIndex(of: ".").map { String(name[..<$0]) } ?? name) + ".html"
+    }
+
+    /// The last component of `path`.
+    private static func fileName(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
     }
 
     func run() throws {
         let compiled = try filter.map { try resolveFilter($0, extra: filtersDirectory) }
         let keyLog = try keyLogOptions.open(mayGrow: false)
         let options = InspectorOptions(showSecrets: showSecrets, keepsElements: false, checks: try checkSelection)
-        var recordLines: [UInt8] = []
-        var count = 0
-        let collector = ReportRecordCollector { lines, total in
-            recordLines = lines
-            count = total
-        }
+        let collector = ReportRecordCollector()
         var failures = 0
         for file in files {
             do {
@@ -102,9 +99,9 @@ struct Report: ParsableCommand {
         if failures == files.count { throw ExitCode(2) }
         collector.finish()
         let page = ReportPage(
-            title: title ?? files.map { $0.split(separator: "/").last.map(String.init) ?? $0 }.joined(separator: ", "),
+            title: title ?? files.map(Self.fileName).joined(separator: ", "),
             generator: "xmppscope \(XMPPScope.configuration.version)"
-        ).render(recordLines: recordLines)
+        ).render(recordLines: collector.recordLines)
         let path = outputPath
         guard let out = BufferedOutput(path: path) else {
             throw CommandFailure.cannotWrite(path: path, reason: WriteError.failed(errno: errno))
@@ -112,7 +109,7 @@ struct Report: ParsableCommand {
         page.withUnsafeBufferPointer { out.write($0) }
         out.flush()
         if out.failed { throw CommandFailure.cannotWrite(path: path, reason: WriteError.failed(errno: errno)) }
-        FileHandleStandardError.write("wrote \(path): \(count) records, \(page.count) bytes\n")
+        FileHandleStandardError.write("wrote \(path): \(collector.count) records, \(page.count) bytes\n")
         if failures > 0 { throw ExitCode(2) }
     }
 }

@@ -130,7 +130,7 @@ struct LiveViewServerTests {
         #expect(response.header("X-Content-Type-Options") == "nosniff")
         #expect(response.header("Referrer-Policy") == "no-referrer")
         let policy = try #require(response.header("Content-Security-Policy"))
-        #expect(policy == LivePage.metaPolicy(in: response.text))
+        #expect(policy == Self.metaPolicy(in: response.text))
         #expect(policy.contains("connect-src 'self'"))
         #expect(policy.contains("default-src 'none'"))
         #expect(response.text.contains(#""mode":"live","events":"/events?token=\#(harness.token)""#))
@@ -250,4 +250,12 @@ struct LiveViewServerTests {
         #expect(client.wait { $0.comments >= 2 })
         #expect(client.snapshot.events.isEmpty)
     }
+
+    /// The `content` of the page's `<meta http-equiv="Content-Security-Policy" content="…">`.
+    static func metaPolicy(in html: String) -> String? {
+        guard let tag = html.range(of: "http-equiv=\"Content-Security-Policy\" content=\""),
+              let end = html[tag.upperBound...].firstIndex(of: "\"") else { return nil }
+        return String(html[tag.upperBound..<end])
+    }
+
 }

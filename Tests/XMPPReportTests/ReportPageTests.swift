@@ -23,15 +23,15 @@ struct ReportPageTests {
 
     static func lines(of records: [Record]) -> [UInt8] {
         var lines: [UInt8] = []
-        var finished: [UInt8] = []
-        let collector = ReportRecordCollector { bytes, _ in finished = bytes }
+        let collector = ReportRecordCollector()
         for record in records { collector.consume(record) }
         collector.finish()
         for record in records {
             JSONLinesWriter.encode(record, into: &lines)
             lines.append(0x0A)
         }
-        #expect(finished == lines)
+        #expect(collector.recordLines == lines)
+        #expect(collector.count == records.count)
         return lines
     }
 

@@ -3,14 +3,14 @@
 /// The report page's files, compiled in.
 enum ReportAssets {
     /// The page: its markers `{{NAME}}` are filled by `ReportTemplate`.
-    /// sha256 of report.html: c5408b4383a48baf4fd137854b4f569455166dcd1ba2e811af95305b8a7b49e2
+    /// sha256 of report.html: b96647e0227eefb1adac47ce69c100d8d3be05d0a32927450405123bbd099f49
     static let html = ##"""
 <!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; connect-src {{CONNECT_SRC}}">
+<meta http-equiv="Content-Security-Policy" content="{{CSP}}">
 <meta name="generator" content="{{GENERATOR}}">
 <title>{{TITLE}}</title>
 <style>

@@ -24,7 +24,7 @@ public struct ReportPage: Sendable {
             switch marker {
             case .title: HTMLText.append(title, to: &out)
             case .generator: HTMLText.append(generator, to: &out)
-            case .connectSource: out.append(contentsOf: connectSource.utf8)
+            case .contentSecurityPolicy: out.append(contentsOf: contentSecurityPolicy.utf8)
             case .style: out.append(contentsOf: ReportAssets.css.utf8)
             case .script: out.append(contentsOf: ReportAssets.script.utf8)
             case .configuration: ScriptText.append(configurationJSON, to: &out)
@@ -34,12 +34,15 @@ public struct ReportPage: Sendable {
         }
     }
 
-    /// The page's Content-Security-Policy `connect-src`: none for a file, its own server live.
-    private var connectSource: String {
-        switch mode {
+    /// The page's Content-Security-Policy (its `<meta>` tag; the live view sends it as a header
+    /// too): nothing from elsewhere, inline style and script, and no connection for a file, its
+    /// own server live.
+    public var contentSecurityPolicy: String {
+        let connectSource = switch mode {
         case .file: "'none'"
         case .live: "'self'"
         }
+        return "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; connect-src " + connectSource
     }
 
     /// `{"mode":"file","title":…,"generator":…}`, with `"events"` in live mode.

@@ -4,7 +4,7 @@ struct ReportTemplate: Sendable {
     enum Marker: String, Sendable, CaseIterable {
         case title = "TITLE"
         case generator = "GENERATOR"
-        case connectSource = "CONNECT_SRC"
+        case contentSecurityPolicy = "CSP"
         case style = "STYLE"
         case script = "SCRIPT"
         case configuration = "CONFIG"
