@@ -59,9 +59,17 @@ public struct Timestamp: Sendable, Hashable, Comparable {
 
     /// `HH:MM:SS.uuuuuu` in UTC, for terminal output.
     public var timeOfDay: String {
-        let full = rfc3339
-        let start = full.index(full.startIndex, offsetBy: 11)
-        return String(full[start..<full.index(before: full.endIndex)])
+        let clock = clockTime
+        return "\(Timestamp.pad(clock.hour, 2)):\(Timestamp.pad(clock.minute, 2)):\(Timestamp.pad(clock.second, 2))."
+            + Timestamp.pad(clock.microsecond, 6)
+    }
+
+    /// The time of day in UTC, as numbers (POSIX time: every day has 86,400 seconds).
+    public var clockTime: (hour: Int, minute: Int, second: Int, microsecond: Int) {
+        let seconds = microseconds.floorDivided(by: 1_000_000)
+        let microsecond = Int(microseconds - seconds * 1_000_000)
+        let ofDay = Int(seconds - seconds.floorDivided(by: 86_400) * 86_400)
+        return (ofDay / 3600, ofDay / 60 % 60, ofDay % 60, microsecond)
     }
 
     private static func pad(_ value: Int, _ width: Int) -> String {

@@ -28,14 +28,23 @@ public final class PrettyPrinter: RecordSink {
     }
 
     public func consume(_ record: Record) {
-        output.write(render(record))
+        output.withBuffer { render(record, into: &$0) }
     }
 
     public func finish() { output.flush() }
 
     /// The text printed for one record.
     public func render(_ record: Record) -> String {
-        var text = headerLine(record) + "\n"
+        var bytes: [UInt8] = []
+        render(record, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the text printed for one record, as UTF-8, to `text`: the printer builds no
+    /// Strings on the way for stanzas.
+    func render(_ record: Record, into text: inout [UInt8]) {
+        headerLine(record, into: &text)
+        text.append(0x0A)
         switch record.event {
         case .stanza, .nonza, .streamError:
             if let binding = record.binding {
@@ -51,7 +60,7 @@ public final class PrettyPrinter: RecordSink {
             // Records read back from a log carry the XML only.
             if let element = record.element ?? record.xmlBytes.flatMap(Element.parse) {
                 if let error = record.error { text += errorLine(error) }
-                if !record.unanswered { text += renderElement(element, depth: 1, parentNamespace: element.namespace) }
+                if !record.unanswered { renderElement(element, depth: 1, parentNamespace: element.namespace, into: &text) }
             }
         case .streamOpen:
             if let oddity = streamContent.examine(connection: record.connection, direction: record.direction,
@@ -86,37 +95,81 @@ public final class PrettyPrinter: RecordSink {
         case .streamClose, .tlsStart, .gap, .connect, .tlsEstablished, .webSocket, .http:
             break
         }
-        return text
     }
 
     // MARK: Header
 
-    private func headerLine(_ record: Record) -> String {
-        let arrow = record.direction == .c2s ? "→" : "←"
-        var line = style.dim + record.timestamp.timeOfDay + style.reset + " "
-        line += style.cyan + "#\(record.connection)" + style.reset + " "
+    private func headerLine(_ record: Record, into line: inout [UInt8]) {
+        let clock = record.timestamp.clockTime
+        line += style.dim
+        appendPadded(clock.hour, width: 2, to: &line)
+        line.append(UInt8(ascii: ":"))
+        appendPadded(clock.minute, width: 2, to: &line)
+        line.append(UInt8(ascii: ":"))
+        appendPadded(clock.second, width: 2, to: &line)
+        line.append(UInt8(ascii: "."))
+        appendPadded(clock.microsecond, width: 6, to: &line)
+        line += style.reset
+        line += " "
+        line += style.cyan
+        line += "#"
+        JSONLinesWriter.appendInteger(record.connection, to: &line)
+        line += style.reset
+        line += " "
         if record.transport != .tcp { line += style.dim + (record.transport == .websocket ? "ws" : "bosh") + style.reset + " " }
-        line += record.direction.rawValue + " " + arrow + " "
+        line += record.direction.rawValue
+        line += record.direction == .c2s ? " → " : " ← "
         switch record.event {
         case .stanza, .nonza, .streamError:
             let color = record.error != nil || record.event == .streamError ? style.red : kindColor(record.kind)
-            line += style.bold + color + (record.kind ?? "?") + style.reset
-            if let type = record.type { line += " " + color + type + style.reset }
-            if let id = record.id { line += " id=" + id }
-            if record.from != nil || record.to != nil {
-                line += "  " + (record.from ?? "·") + " → " + (record.to ?? "·")
+            line += style.bold
+            line += color
+            line += record.kind ?? "?"
+            line += style.reset
+            if let type = record.type {
+                line += " "
+                line += color
+                line += type
+                line += style.reset
             }
-            line += style.dim + "  \(record.size) B" + style.reset
+            if let id = record.id {
+                line += " id="
+                line += id
+            }
+            if record.from != nil || record.to != nil {
+                line += "  "
+                line += record.from ?? "·"
+                line += " → "
+                line += record.to ?? "·"
+            }
+            line += style.dim
+            line += "  "
+            JSONLinesWriter.appendInteger(record.size, to: &line)
+            line += " B"
+            line += style.reset
             if record.unanswered {
                 line += "  " + style.yellow + "⚠ unanswered (sent as #\(record.seq))" + style.reset
             } else if let request = record.requestSeq {
-                if let rtt = record.rttMilliseconds { line += "  " + style.green + "↩ " + formatMilliseconds(rtt) + style.reset }
-                line += style.dim + " (answers #\(request))" + style.reset
+                if let rtt = record.rttMilliseconds {
+                    line += "  "
+                    line += style.green
+                    line += "↩ "
+                    appendMilliseconds(rtt, to: &line)
+                    line += style.reset
+                }
+                line += style.dim
+                line += " (answers #"
+                JSONLinesWriter.appendInteger(request, to: &line)
+                line += ")"
+                line += style.reset
             } else if record.unmatchedResponse {
                 line += "  " + style.yellow + "↩ no matching request" + style.reset
             }
             if record.redacted { line += style.dim + "  [credentials redacted]" + style.reset }
-            line += style.dim + "  #\(record.seq)" + style.reset
+            line += style.dim
+            line += "  #"
+            JSONLinesWriter.appendInteger(record.seq, to: &line)
+            line += style.reset
         case .streamOpen:
             line += style.bold + "stream open" + style.reset
             if let to = record.to { line += " to=" + to }
@@ -194,7 +247,6 @@ public final class PrettyPrinter: RecordSink {
             line += style.red + style.bold + "web error" + style.reset
             if let offset = record.offset { line += " at byte \(offset)" }
         }
-        return line
     }
 
     /// An HTTP request (`POST /http-bind rid=…`) or response (`404 Not Found`) of a web transport.
@@ -240,46 +292,104 @@ public final class PrettyPrinter: RecordSink {
 
     // MARK: XML
 
-    private func renderElement(_ element: Element, depth: Int, parentNamespace: String?) -> String {
-        let indent = String(repeating: "  ", count: depth + 1)
-        var start = "<" + element.qualifiedName
+    private func renderElement(_ element: Element, depth: Int, parentNamespace: String?, into out: inout [UInt8]) {
+        let indentWidth = 2 * (depth + 1)
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indentWidth))
+        out += style.blue
+        out.append(UInt8(ascii: "<"))
+        appendQualifiedName(element.prefix, element.name, to: &out)
         for declaration in element.namespaceDeclarations {
-            start += (declaration.prefix.map { " xmlns:\($0)=" } ?? " xmlns=") + quoted(declaration.uri)
+            if let prefix = declaration.prefix {
+                out += " xmlns:"
+                out += prefix
+                out += "="
+            } else {
+                out += " xmlns="
+            }
+            appendQuoted(declaration.uri, to: &out)
         }
         for attribute in element.attributes {
-            start += " " + attribute.qualifiedName + "=" + quoted(attribute.value)
+            out.append(UInt8(ascii: " "))
+            appendQualifiedName(attribute.prefix, attribute.name, to: &out)
+            out.append(UInt8(ascii: "="))
+            appendQuoted(attribute.value, to: &out)
         }
-        var label = ""
-        if let namespace = element.namespace, namespace != parentNamespace {
-            label = "   " + style.dim + "# " + namespaceLabel(namespace) + style.reset
+        let labelled = element.namespace != nil && element.namespace != parentNamespace
+        let hasElements = element.children.contains { if case .element = $0 { return true } else { return false } }
+        if !hasElements {
+            var text = element.text
+            let shown = text.withUTF8 { XMLTextBytes.hasContent($0) }
+            if !shown {
+                out += "/>"
+                out += style.reset
+            } else {
+                out.append(UInt8(ascii: ">"))
+                out += style.reset
+                text.withUTF8 { appendCutText($0, to: &out) }
+                out += style.blue
+                out += "</"
+                appendQualifiedName(element.prefix, element.name, to: &out)
+                out.append(UInt8(ascii: ">"))
+                out += style.reset
+            }
+            if labelled, let namespace = element.namespace { appendLabel(namespace, to: &out) }
+            out.append(0x0A)
+            return
         }
-        let elements = element.children.filter { if case .element = $0 { return true } else { return false } }
-        let text = element.text
-        let hasText = !text.trimmingCharacters(in: " \n\r\t").isEmpty
-        if elements.isEmpty && !hasText {
-            return indent + style.blue + start + "/>" + style.reset + label + "\n"
-        }
-        if elements.isEmpty {
-            return indent + style.blue + start + ">" + style.reset + escapedAndTrimmed(text, to: Self.trimLength)
-                + style.blue + "</" + element.qualifiedName + ">" + style.reset + label + "\n"
-        }
-        var result = indent + style.blue + start + ">" + style.reset + label + "\n"
+        out.append(UInt8(ascii: ">"))
+        out += style.reset
+        if labelled, let namespace = element.namespace { appendLabel(namespace, to: &out) }
+        out.append(0x0A)
         for child in element.children {
             switch child {
             case .element(let child):
-                result += renderElement(child, depth: depth + 1, parentNamespace: element.namespace)
-            case .text(let text):
-                let content = text.trimmingCharacters(in: " \n\r\t")
-                if !content.isEmpty {
-                    result += indent + "  " + escapedAndTrimmed(content, to: Self.trimLength) + "\n"
+                renderElement(child, depth: depth + 1, parentNamespace: element.namespace, into: &out)
+            case .text(var text):
+                text.withUTF8 { bytes in
+                    let content = XMLTextBytes.trimmed(bytes)
+                    guard !content.isEmpty else { return }
+                    out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indentWidth + 2))
+                    appendCutText(content, to: &out)
+                    out.append(0x0A)
                 }
             }
         }
-        return result + indent + style.blue + "</" + element.qualifiedName + ">" + style.reset + "\n"
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indentWidth))
+        out += style.blue
+        out += "</"
+        appendQualifiedName(element.prefix, element.name, to: &out)
+        out.append(UInt8(ascii: ">"))
+        out += style.reset
+        out.append(0x0A)
     }
 
-    private func quoted(_ value: String) -> String {
-        style.reset + "'" + style.yellow + value.escapedForXMLAttribute + style.reset + "'" + style.blue
+    private func appendQualifiedName(_ prefix: String?, _ name: String, to out: inout [UInt8]) {
+        if let prefix {
+            out += prefix
+            out.append(UInt8(ascii: ":"))
+        }
+        out += name
+    }
+
+    /// `='value'`'s quoted part, the value escaped and coloured.
+    private func appendQuoted(_ value: String, to out: inout [UInt8]) {
+        out += style.reset
+        out.append(UInt8(ascii: "'"))
+        out += style.yellow
+        var value = value
+        value.withUTF8 { XMLTextBytes.appendEscapedAttribute($0, to: &out) }
+        out += style.reset
+        out.append(UInt8(ascii: "'"))
+        out += style.blue
+    }
+
+    /// `   # roster · RFC 6121` after an element whose namespace differs from its parent's.
+    private func appendLabel(_ namespace: String, to out: inout [UInt8]) {
+        out += "   "
+        out += style.dim
+        out += "# "
+        out += namespaceLabel(namespace)
+        out += style.reset
     }
 
     /// `roster · RFC 6121`, with the spec's title the first time (or always when explaining).
@@ -308,22 +418,54 @@ public final class PrettyPrinter: RecordSink {
         return String(kept) + style.dim + "… (+\(rest) B; --full shows all)" + style.reset
     }
 
-    /// The first `limit` characters of `text`, escaped, and how many bytes were left out. Only
-    /// what is shown is escaped: a long body costs no more than a short one.
-    private func escapedAndTrimmed(_ text: String, to limit: Int) -> String {
-        // No more bytes than the limit: no more characters either, so nothing to trim (and no
-        // grapheme walk to find out).
-        if showFullText || text.utf8.count <= limit { return text.escapedForXMLText }
-        let kept = text.prefix(limit)
-        let rest = text.utf8.count - kept.utf8.count
-        guard rest > 0 else { return text.escapedForXMLText }
-        return String(kept).escapedForXMLText + style.dim + "… (+\(rest) B; --full shows all)" + style.reset
+    /// The first `trimLength` characters of `text`, escaped, and how many bytes were left out.
+    /// Only what is shown is escaped: a long body costs no more than a short one.
+    private func appendCutText(_ text: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        guard !showFullText, let kept = XMLTextBytes.prefixLength(text, characters: Self.trimLength) else {
+            XMLTextBytes.appendEscapedText(text, to: &out)
+            return
+        }
+        XMLTextBytes.appendEscapedText(UnsafeBufferPointer(rebasing: text[..<kept]), to: &out)
+        out += style.dim
+        out += "… (+"
+        JSONLinesWriter.appendInteger(text.count - kept, to: &out)
+        out += " B; --full shows all)"
+        out += style.reset
+    }
+
+    /// `12.3 ms`, or `1.23 s` from a second up.
+    private func appendMilliseconds(_ value: Double, to out: inout [UInt8]) {
+        guard value >= 0 else { out += formatMilliseconds(value); return }
+        if value >= 1000 {
+            let hundredths = Int(value / 10)
+            JSONLinesWriter.appendInteger(hundredths / 100, to: &out)
+            out.append(UInt8(ascii: "."))
+            appendPadded(hundredths % 100, width: 2, to: &out)
+            out += " s"
+            return
+        }
+        let tenths = Int((value * 10).rounded())
+        JSONLinesWriter.appendInteger(tenths / 10, to: &out)
+        out.append(UInt8(ascii: "."))
+        JSONLinesWriter.appendInteger(tenths % 10, to: &out)
+        out += " ms"
     }
 
     private func formatMilliseconds(_ value: Double) -> String {
         if value >= 1000 { return String(Int(value / 10) / 100) + "." + pad2(Int(value / 10) % 100) + " s" }
         let tenths = Int((value * 10).rounded())
         return "\(tenths / 10).\(tenths % 10) ms"
+    }
+
+    /// A non-negative number with leading zeros to `width` digits.
+    private func appendPadded(_ value: Int, width: Int, to out: inout [UInt8]) {
+        var scale = 1
+        for _ in 1..<width { scale *= 10 }
+        while scale > 1 && value < scale {
+            out.append(UInt8(ascii: "0"))
+            scale /= 10
+        }
+        JSONLinesWriter.appendInteger(value, to: &out)
     }
 
     private func pad2(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
@@ -335,4 +477,12 @@ extension String {
         for character in self { result.append(character == "\n" || character == "\r\n" ? "⏎" : character) }
         return result
     }
+}
+
+/// The printer writes its text as UTF-8 bytes in place.
+private func += (text: inout [UInt8], string: String) {
+    // Colour codes are empty without colour; the rest is copied from the string's own bytes.
+    guard !string.isEmpty else { return }
+    var string = string
+    string.withUTF8 { text.append(contentsOf: $0) }
 }
