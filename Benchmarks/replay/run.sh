@@ -126,6 +126,8 @@ for k in main big tiny tinyN tt ttN; do
 done
 echo "measure:  timeout T $TIME -f %M -o RSSFILE CMD > /dev/null  (wall time: bash \$EPOCHREALTIME around it)"
 echo "  xmppscope: $(cmd_xmppscope FILE) > /dev/null           on main, 10x, tiny, twin(tiny)"
+echo "             the same with --no-checks, and with > FILE; $XMPPSCOPE replay FILE > FILE (pretty);"
+echo "             $XMPPSCOPE replay FILE --summary > /dev/null       on main"
 echo "  tshark:    $(cmd_tshark FILE) > /dev/null   on main, tiny-tshark, twin(tiny-tshark)"
 echo "  libxml2:   $(cmd_baseline FILE) > OUT                   on main, 10x, tiny, twin(tiny)"
 echo "  (plus, untimed: the same tshark command | wc -l on the tiny-tshark capture and its twin)"
@@ -220,6 +222,11 @@ if [ "$HAVE_X" = 1 ]; then
             # The protocol checks' cost: the same replay with them off, in the same run.
             # shellcheck disable=SC2046
             measure "nochecks/$k" "$TIMEOUT" /dev/null $(cmd_xmppscope "${CAP_FILE[$k]}") --no-checks
+            # The other outputs, side by side with --json: the default (pretty) output and
+            # --json both written to a file, and --summary.
+            measure "jsonfile/$k" "$TIMEOUT" "$WORK/json.out" "$XMPPSCOPE" replay "${CAP_FILE[$k]}" --json
+            measure "pretty/$k" "$TIMEOUT" "$WORK/pretty.out" "$XMPPSCOPE" replay "${CAP_FILE[$k]}"
+            measure "summary/$k" "$TIMEOUT" /dev/null "$XMPPSCOPE" replay "${CAP_FILE[$k]}" --summary
         fi
         if [ -n "$BEFORE" ] && { [ "$k" = main ] || [ "$k" = tiny ]; }; then
             measure "before/$k" "$TIMEOUT" /dev/null "$BEFORE" replay "${CAP_FILE[$k]}" --json
@@ -324,6 +331,10 @@ printf '%-62s %8s  %s\n' "xmppscope peak RSS 10x / 1x (goal < 1.5)" "$r3" "$(goa
 printf '%-62s %8s\n' "  (libxml2-baseline peak RSS 10x / 1x, for reference)" "$r3l"
 r4=$(ratio "$(okwall nochecks/main)" "$x_main")
 printf '%-62s %8s  %s\n' "speed with checks / speed with --no-checks (main; goal >= 0.87)" "$r4" "$(goal "$r4" '>=' 0.87)"
+r5=$(ratio "$(okwall jsonfile/main)" "$(okwall pretty/main)")
+printf '%-62s %8s  %s\n' "pretty output speed / --json speed, both to a file (goal >= 0.5)" "$r5" "$(goal "$r5" '>=' 0.5)"
+r6=$(ratio "$x_main" "$(okwall summary/main)")
+printf '%-62s %8s  %s\n' "--summary speed / --json speed (main; goal >= 1.0)" "$r6" "$(goal "$r6" '>=' 1.0)"
 if [ -n "$BEFORE" ]; then
     printf '%-62s %8s\n' "xmppscope speed / before speed (main capture)" "$(ratio "$(okwall before/main)" "$x_main")"
     printf '%-62s %8s\n' "xmppscope speed / before speed (tiny segments)" "$(ratio "$(okwall before/tiny)" "$(okwall xmppscope/tiny)")"

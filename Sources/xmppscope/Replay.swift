@@ -34,13 +34,21 @@ struct Replay: ParsableCommand {
         let stdout = BufferedOutput()
         let (screen, sink, _) = try output.makeSinkChain(output: stdout)
         if let summary = screen as? SummaryReport {
-            // A summary is cheap and reads the connections at the end, so it stays on this thread.
-            let inspector = Inspector(options: output.inspectorOptions, keyLog: try output.makeKeyLog(mayGrow: false)) { sink.consume($0) }
+            // Records are counted on a second thread as for the other outputs, and the report
+            // is written there once the connections are known; the lines about the input come
+            // last, from this thread, once the replay has returned.
+            let inspector = Inspector.threaded(options: output.inspectorOptions, keyLog: try output.makeKeyLog(mayGrow: false), output: RecordOutput(
+                record: { sink.consume($0) },
+                finish: { connections in
+                    summary.connections = { connections }
+                    sink.finish()
+                    stdout.flush()
+                }
+            ))
             let outcome = try replay(into: inspector)
-            summary.connections = { inspector.connections }
-            summary.inputLines = { outcome.statistics?.summaryLines ?? ["\(outcome.bytes) bytes of XMPP text"] }
-            sink.finish()
-            stdout.flush()
+            let tail = BufferedOutput()
+            for line in outcome.statistics?.summaryLines ?? ["\(outcome.bytes) bytes of XMPP text"] { tail.write(line + "\n") }
+            tail.flush()
             try report(outcome)
         } else {
             // Records are built, encoded and written on a second thread while this one frames;

@@ -3,7 +3,8 @@ import Testing
 
 /// What a person sees, compared with committed snapshots (Tests/IntegrationTests/Snapshots):
 /// `--help` of the root command, `proxy` and `replay` at 80 and 120 columns (argument-parser
-/// wraps at $COLUMNS), and the default pretty output of captures/c2s-plain.pcap, byte for byte.
+/// wraps at $COLUMNS), the default pretty output of captures/c2s-plain.pcap and the `--summary` of
+/// captures/c2s-misbehaving.pcap, byte for byte.
 /// The built `xmppscope` beside the test bundle is run, as a user runs it.
 ///
 /// After an intended change to a help text or the pretty output, write the snapshots again and
@@ -133,5 +134,15 @@ struct SnapshotTests {
         #expect(text.split(separator: "\n").count > 100)
         #expect(try Self.matches(text, snapshot: "replay-c2s-plain.txt"),
                 "xmppscope replay --no-color captures/c2s-plain.pcap differs from Snapshots/replay-c2s-plain.txt (see the doc comment to update it)")
+    }
+
+    @Test("the --summary of captures/c2s-misbehaving.pcap matches its snapshot: connections, findings, then what was read")
+    func summaryOutput() throws {
+        let text = try Self.xmppscope(["replay", "--summary", "captures/c2s-misbehaving.pcap"], columns: 80)
+        let lines = text.split(separator: "\n")
+        #expect(lines.count > 5)
+        #expect(lines.last?.contains(" packets, ") == true, "the lines about the input come last")
+        #expect(try Self.matches(text, snapshot: "replay-c2s-misbehaving-summary.txt"),
+                "xmppscope replay --summary captures/c2s-misbehaving.pcap differs from Snapshots/replay-c2s-misbehaving-summary.txt (see the doc comment to update it)")
     }
 }
