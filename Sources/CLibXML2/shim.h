@@ -33,4 +33,16 @@ static inline void xmppscope_xml_free(void *p) { xmlFree(p); }
 /// Initialise the library once (idempotent).
 static inline void xmppscope_xml_init(void) { xmlInitParser(); }
 
+/// A push parser context whose input buffer starts at 2 KiB instead of libxml2's 8 KiB
+/// (2 * xmlDefaultBufferSize, a per-thread setting, set for this call only). The buffer still
+/// grows to whatever a chunk needs; what changes is what an idle connection's two contexts
+/// hold (a proxy may keep thousands of them).
+static inline xmlParserCtxtPtr xmppscope_xml_create_push_parser(xmlSAXHandlerPtr sax, void *user_data) {
+    int saved = xmlDefaultBufferSize;
+    xmlDefaultBufferSize = 1024;
+    xmlParserCtxtPtr ctxt = xmlCreatePushParserCtxt(sax, user_data, NULL, 0, NULL);
+    xmlDefaultBufferSize = saved;
+    return ctxt;
+}
+
 #endif

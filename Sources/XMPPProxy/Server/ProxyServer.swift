@@ -135,6 +135,12 @@ public final class ProxyServer: Sendable {
         ProxyConnection.describe(address)
     }
 
+    /// How much each leg reads at a time: NIO's adaptive sizes (doubling while reads fill the
+    /// buffer, up to 64 KiB), but from 512 bytes rather than 2 KiB. Each channel keeps the
+    /// buffers it read into for reuse, and an idle XMPP session's reads are small: this is what
+    /// a thousand idle sessions hold, not what a busy one reads.
+    static let readSizes = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536)
+
     public func start() throws -> SocketAddress {
         let configuration = self.configuration
         let state = self.state
@@ -143,6 +149,7 @@ public final class ProxyServer: Sendable {
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .childChannelOption(ChannelOptions.autoRead, value: false)
+            .childChannelOption(ChannelOptions.recvAllocator, value: ProxyServer.readSizes)
             .childChannelInitializer { client in
                 client.eventLoop.makeCompletedFuture {
                     try ProxyServer.accepted(client, configuration: configuration, state: state)
@@ -200,6 +207,7 @@ public final class ProxyServer: Sendable {
         let bound = NIOLoopBound(connection, eventLoop: client.eventLoop)
         ClientBootstrap(group: client.eventLoop)
             .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            .channelOption(ChannelOptions.recvAllocator, value: ProxyServer.readSizes)
             .connectTimeout(.seconds(10))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

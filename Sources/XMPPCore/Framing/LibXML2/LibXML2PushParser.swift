@@ -25,7 +25,7 @@ final class LibXML2PushParser {
         self.names = names
         var handler = Self.makeSAXHandler()
         let userData = Unmanaged.passUnretained(self).toOpaque()
-        guard let context = xmlCreatePushParserCtxt(&handler, userData, nil, 0, nil) else {
+        guard let context = xmppscope_xml_create_push_parser(&handler, userData) else {
             fatalError("libxml2 could not allocate a parser context")
         }
         _ = xmlCtxtUseOptions(context, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_IGNORE_ENC.rawValue))

@@ -61,9 +61,10 @@ public final class CheckRunner {
     public func check(_ record: inout Record, framed: FramedElement? = nil) -> [Record] {
         guard record.event != .finding else { return [] }
         let state = state(of: record.connection)
-        checked.load(record, framed: framed)
-        if dispatchesByInterest {
-            let interest = CheckInterest.of(record)
+        let interest = dispatchesByInterest ? CheckInterest.of(record) : nil
+        // The record is moved into `checked` for the checks and moved back after.
+        checked.load(swapping: &record, framed: framed)
+        if let interest {
             let slot = CheckInterest.singles.firstIndex(of: interest) ?? CheckInterest.singles.count - 1
             for index in state.interested[slot] {
                 state.checks[index].examine(checked, in: state.session, findings: &findings)
@@ -74,6 +75,7 @@ public final class CheckRunner {
             }
         }
         state.session.observe(checked)
+        checked.unload(swapping: &record)
         guard !findings.isEmpty else { return [] }
         let made = makeRecords(seq: record.seq, time: record.timestamp, connection: record.connection, direction: record.direction)
         record.findingIDs = made.map { $0.finding?.id ?? "" }

@@ -82,17 +82,17 @@ public final class CheckSession {
 
     /// Takes in one record (after the checks saw it).
     func observe(_ checked: CheckedRecord) {
-        let record = checked.record
+        // Read through `checked` (no copy of the whole record for each one).
         // A follow-up repeats an earlier seq: the last record is the one with the highest.
-        lastSeq = max(lastSeq, record.seq)
-        if record.timestamp > lastTime { lastTime = record.timestamp }
-        switch record.event {
+        lastSeq = max(lastSeq, checked.record.seq)
+        if checked.record.timestamp > lastTime { lastTime = checked.record.timestamp }
+        switch checked.record.event {
         case .streamOpen:
-            if record.direction == .c2s {
+            if checked.record.direction == .c2s {
                 if streamNamespace == nil && stanzaCount.isEmpty && lastBroadcastPresence == nil && !joinedMidStream {
                     seenFromStart = true
                 }
-                streamNamespace = record.namespaces.first
+                streamNamespace = checked.record.namespaces.first
             } else {
                 // A new stream: what the server offered before no longer holds.
                 offeredMechanisms = nil
@@ -104,32 +104,32 @@ public final class CheckSession {
                 offeredChannelBindings = nil
                 featuresSeq = nil
             }
-            streamHeader[record.direction] = (record.seq, checked.element?.attribute("lang", namespace: XMPPNamespace.xml))
-            streamClosed[record.direction] = nil
+            streamHeader[checked.record.direction] = (checked.record.seq, checked.element?.attribute("lang", namespace: XMPPNamespace.xml))
+            streamClosed[checked.record.direction] = nil
         case .streamClose:
-            streamClosed[record.direction] = record.seq
+            streamClosed[checked.record.direction] = checked.record.seq
         case .gap:
-            hadGap.insert(record.direction)
-            managed?.hadGap.insert(record.direction)
+            hadGap.insert(checked.record.direction)
+            managed?.hadGap.insert(checked.record.direction)
         case .parseError:
             // Bytes from the middle of a stream came first: what went before is unknown.
-            if record.error?.condition == "joined-mid-stream" && streamNamespace == nil { joinedMidStream = true }
+            if checked.record.error?.condition == "joined-mid-stream" && streamNamespace == nil { joinedMidStream = true }
             // What could not be read may have held stanzas: the stream management counts are unsure.
-            managed?.hadGap.insert(record.direction)
+            managed?.hadGap.insert(checked.record.direction)
         case .tls, .tlsEstablished, .tlsStart:
             isEncrypted = true
         case .stanza:
-            guard !record.unanswered else { return }
-            stanzaCount[record.direction, default: 0] += 1
-            managed?.counters.stanzaSent(record.direction)
-            if record.kind == "presence" && record.direction == .c2s && record.to == nil
-                && (record.type == nil || record.type == "unavailable") {
-                lastBroadcastPresence = (record.type, record.seq)
+            guard !checked.record.unanswered else { return }
+            stanzaCount[checked.record.direction, default: 0] += 1
+            managed?.counters.stanzaSent(checked.record.direction)
+            if checked.record.kind == "presence" && checked.record.direction == .c2s && checked.record.to == nil
+                && (checked.record.type == nil || checked.record.type == "unavailable") {
+                lastBroadcastPresence = (checked.record.type, checked.record.seq)
             }
-            if record.kind == "iq" && record.type == "result" && record.direction == .s2c
-                && record.namespaces.contains(CheckNamespace.bind),
+            if checked.record.kind == "iq" && checked.record.type == "result" && checked.record.direction == .s2c
+                && checked.record.namespaces.contains(CheckNamespace.bind),
                let jid = checked.element?.firstChild("bind", namespace: CheckNamespace.bind)?.firstChild("jid")?.text {
-                bind(jid, seq: record.seq)
+                bind(jid, seq: checked.record.seq)
             }
         case .nonza:
             observeNonza(checked)

@@ -26,6 +26,19 @@ public final class CheckedRecord {
         built = nil
     }
 
+    /// Points this at `record`, moved in: `record` gets what this held before, until
+    /// ``unload(swapping:)`` swaps them back (no copy of the record's fields either way).
+    func load(swapping record: inout Record, framed: FramedElement?) {
+        swap(&self.record, &record)
+        self.framed = framed
+        built = nil
+    }
+
+    /// Hands the record moved in by ``load(swapping:framed:)`` back into `record`.
+    func unload(swapping record: inout Record) {
+        swap(&self.record, &record)
+    }
+
     /// The top element with its attributes (its children only when the tree was built anyway).
     private var top: Element? { record.element ?? framed?.element }
 
