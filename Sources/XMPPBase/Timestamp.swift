@@ -57,13 +57,6 @@ public struct Timestamp: Sendable, Hashable, Comparable {
             + "T\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))"
     }
 
-    /// `HH:MM:SS.uuuuuu` in UTC, for terminal output.
-    public var timeOfDay: String {
-        let clock = clockTime
-        return "\(Timestamp.pad(clock.hour, 2)):\(Timestamp.pad(clock.minute, 2)):\(Timestamp.pad(clock.second, 2))."
-            + Timestamp.pad(clock.microsecond, 6)
-    }
-
     /// The time of day in UTC, as numbers (POSIX time: every day has 86,400 seconds).
     public var clockTime: (hour: Int, minute: Int, second: Int, microsecond: Int) {
         let seconds = microseconds.floorDivided(by: 1_000_000)

@@ -314,7 +314,7 @@ public final class PrettyPrinter: RecordSink {
             out.append(UInt8(ascii: "="))
             appendQuoted(attribute.value, to: &out)
         }
-        let labelled = element.namespace != nil && element.namespace != parentNamespace
+        let labelNamespace = element.namespace == parentNamespace ? nil : element.namespace
         let hasElements = element.children.contains { if case .element = $0 { return true } else { return false } }
         if !hasElements {
             var text = element.text
@@ -332,13 +332,13 @@ public final class PrettyPrinter: RecordSink {
                 out.append(UInt8(ascii: ">"))
                 out += style.reset
             }
-            if labelled, let namespace = element.namespace { appendLabel(namespace, to: &out) }
+            if let labelNamespace { appendLabel(labelNamespace, to: &out) }
             out.append(0x0A)
             return
         }
         out.append(UInt8(ascii: ">"))
         out += style.reset
-        if labelled, let namespace = element.namespace { appendLabel(namespace, to: &out) }
+        if let labelNamespace { appendLabel(labelNamespace, to: &out) }
         out.append(0x0A)
         for child in element.children {
             switch child {
@@ -435,7 +435,6 @@ public final class PrettyPrinter: RecordSink {
 
     /// `12.3 ms`, or `1.23 s` from a second up.
     private func appendMilliseconds(_ value: Double, to out: inout [UInt8]) {
-        guard value >= 0 else { out += formatMilliseconds(value); return }
         if value >= 1000 {
             let hundredths = Int(value / 10)
             JSONLinesWriter.appendInteger(hundredths / 100, to: &out)
@@ -451,12 +450,6 @@ public final class PrettyPrinter: RecordSink {
         out += " ms"
     }
 
-    private func formatMilliseconds(_ value: Double) -> String {
-        if value >= 1000 { return String(Int(value / 10) / 100) + "." + pad2(Int(value / 10) % 100) + " s" }
-        let tenths = Int((value * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10) ms"
-    }
-
     /// A non-negative number with leading zeros to `width` digits.
     private func appendPadded(_ value: Int, width: Int, to out: inout [UInt8]) {
         var scale = 1
@@ -468,7 +461,6 @@ public final class PrettyPrinter: RecordSink {
         JSONLinesWriter.appendInteger(value, to: &out)
     }
 
-    private func pad2(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 }
 
 extension String {
