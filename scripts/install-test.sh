@@ -3,7 +3,8 @@
 #  1. scripts/install.sh into a scratch prefix; the installed binary, run from /tmp with an empty
 #     HOME and no project folder near it, has no Swift runtime library, names its version and
 #     commit, lists every shipped filter as built-in and uses -f @errors; its man page prints
-#     with every subcommand; bash completes `xmppscope repl` to `replay`; zsh and fish parse theirs.
+#     with every subcommand; bash, zsh and fish parse their completion scripts and complete subcommands and options with
+#     them (zsh through its line editor in a pseudo-terminal).
 #  2. scripts/build-deb.sh from the same build (.build-install): dpkg-deb --info/--contents
 #     checked, then the package installed with apt-get (root, or sudo), run, and removed.
 #  3. the package in a fresh Debian root made with debootstrap: installed with its dependencies,
@@ -127,6 +128,38 @@ check "bash completes 'xmppscope ca ' to its subcommands" same "completions" "ex
     "$(complete_bash xmppscope ca '' | grep -v '^-' | sort | xargs)"
 check "zsh parses its completion script (zsh -n)" timeout 30 zsh -n "$prefix/share/zsh/site-functions/_xmppscope"
 check "fish parses its completion script (fish -n)" timeout 30 fish -n "$prefix/share/fish/vendor_completions.d/xmppscope.fish"
+
+# fish: `complete -C` lists what fish would offer for a command line (candidate, tab, description).
+complete_fish() {  # "LINE"
+    PATH=$prefix/bin:/usr/bin:/bin timeout 30 fish --no-config -c \
+        'source $argv[1]; complete -C $argv[2]' "$prefix/share/fish/vendor_completions.d/xmppscope.fish" "$1" 2>&1 | cut -f1
+}
+check "fish completes 'xmppscope rep' to replay and report" same "completions" $'replay\nreport' "$(complete_fish 'xmppscope rep')"
+check "fish completes 'xmppscope replay --js' to --json" same "completions" "--json" "$(complete_fish 'xmppscope replay --js')"
+check "fish completes 'xmppscope ca ' to its subcommands" same "completions" "export init show" \
+    "$(complete_fish 'xmppscope ca ' | grep -v '^-' | sort | xargs)"
+
+# zsh: the line editor in a pseudo-terminal (zsh/zpty) with compinit and the installed function;
+# every match the completion system adds is written down, then a marker once the line is done.
+complete_zsh() {  # "LINE"
+    local out=$work/zsh-completions
+    rm -f "$out"
+    PATH=$prefix/bin:/usr/bin:/bin timeout 30 zsh -f -c '
+        zmodload zsh/zpty
+        zpty z zsh -f -i
+        zpty -w z "PS1= ; fpath=($1 \$fpath); autoload -U compinit; compinit -u -D"
+        zpty -w z "compadd() { local -a added; builtin compadd -O added \"\$@\"; print -rl -- \$added >>$2; builtin compadd \"\$@\"; }"
+        zpty -w z "$3"$'"'"'\t'"'"'
+        zpty -w z $'"'"'\C-u'"'"'"print -r -- --done-- >>$2"
+        for i in {1..200}; do grep -qx -- --done-- $2 2>/dev/null && break; sleep 0.1; done
+        zpty -d z' zsh-complete "$prefix/share/zsh/site-functions" "$out" "$1" >/dev/null 2>&1 || true
+    grep -qx -- --done-- "$out" 2>/dev/null || { echo "(zsh never finished the line)"; return; }
+    grep -vx -- --done-- "$out" | grep -v '^$' | sort -u | xargs
+}
+check "zsh completes 'xmppscope rep' to replay and report" same "completions" "replay report" "$(complete_zsh 'xmppscope rep')"
+check "zsh completes 'xmppscope replay --js' to --json" same "completions" "--json" "$(complete_zsh 'xmppscope replay --js')"
+check "zsh completes 'xmppscope ca ' to its subcommands" same "completions" "export init show" \
+    "$(complete_zsh 'xmppscope ca ' | xargs -n1 | grep -v '^-' | sort | xargs)"
 
 # 2. The Debian package, from the same build.
 echo "install-test: scripts/build-deb.sh $work"

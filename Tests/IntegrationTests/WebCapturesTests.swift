@@ -115,6 +115,25 @@ struct WebCapturesTests {
         #expect(records.contains { $0.error?.condition == "item-not-found" }, "\(capture)")
     }
 
+    @Test("stats over a web session: each paired iq's round trip under its namespace, the vCard's error, nothing unanswered", arguments: captures)
+    func stats(capture: WebCapture) throws {
+        let records = Self.webRecords(try Self.replay(capture), capture.transport)
+        let statistics = LatencyStatistics()
+        statistics.startSource()
+        for record in records { statistics.consume(record) }
+        let paired = records.filter { $0.requestSeq != nil && $0.rttMilliseconds != nil }
+        try #require(paired.count >= 5, "\(capture)")
+        #expect(statistics.latencies.values.reduce(0) { $0 + $1.count } == paired.count, "\(capture)")
+        for namespace in ["jabber:iq:roster", "http://jabber.org/protocol/disco#info", "vcard-temp"] {
+            #expect(statistics.latencies[namespace]?.isEmpty == false, "\(capture): \(namespace)")
+        }
+        #expect(statistics.errors["stanza item-not-found"] == 1, "\(capture): \(statistics.errors)")
+        #expect(statistics.unanswered.isEmpty, "\(capture)")
+        let getsSent = records.filter { $0.event == .stanza && $0.kind == "iq" && $0.type == "get" && $0.direction == .c2s }.count
+        #expect(statistics.stanzas["iq get"]?.first == getsSent, "\(capture)")
+        #expect(statistics.render().contains("vcard-temp"), "\(capture)")
+    }
+
     @Test("the web layer finds nothing wrong in a real client's session", arguments: captures)
     func noProblems(capture: WebCapture) throws {
         let records = try Self.replay(capture)

@@ -178,6 +178,7 @@ public final class PrettyPrinter: RecordSink {
             if let version = record.element?[attribute: "version"] { line += " version=" + version }
         case .streamClose:
             line += style.bold + "stream close" + style.reset
+            if let uri = seeOtherURI(record) { line += "  " + style.yellow + "see-other-uri " + uri + style.reset }
         case .tlsStart:
             line += style.magenta + "🔒 TLS began" + style.reset
             if let bytes = record.encryptedBytes, bytes.c2s == 0 && bytes.s2c == 0 {
@@ -247,6 +248,13 @@ public final class PrettyPrinter: RecordSink {
             line += style.red + style.bold + "web error" + style.reset
             if let offset = record.offset { line += " at byte \(offset)" }
         }
+    }
+
+    /// Where an RFC 7395 `<close see-other-uri='…'/>` sends the client, read from the element or, for a
+    /// record read back from a log, its XML; nil for any other stream close.
+    private func seeOtherURI(_ record: Record) -> String? {
+        guard record.transport == .websocket, let raw = record.xmlBytes, !raw.isEmpty else { return nil }
+        return (record.element ?? Element.parse(raw))?[attribute: "see-other-uri"]
     }
 
     /// An HTTP request (`POST /http-bind rid=…`) or response (`404 Not Found`) of a web transport.

@@ -145,4 +145,33 @@ struct WebSocketTransportTests {
         build.close(1)
         #expect(build.records.isEmpty)
     }
+
+    @Test("a <close/> that sends the client elsewhere shows its see-other-uri, live and read back from the log; a plain close does not")
+    func seeOtherURI() throws {
+        let build = Build()
+        build.open(1)
+        build.send(1, .c2s, Build.upgradeRequest())
+        build.send(1, .s2c, Build.switchingProtocols())
+        build.send(1, .c2s, Build.text(Self.clientMessages[0], from: .c2s))
+        build.send(1, .s2c, Build.text(Self.serverMessages[0], from: .s2c))
+        build.send(1, .s2c, Build.text("<close xmlns='urn:ietf:params:xml:ns:xmpp-framing' see-other-uri='wss://other.example/xmpp'/>", from: .s2c))
+        build.send(1, .c2s, Build.text(Self.clientMessages[2], from: .c2s))
+        build.close(1)
+        let closes = build.records.filter { $0.event == .streamClose }
+        #expect(closes.map(\.direction) == [.s2c, .c2s])
+        let printer = PrettyPrinter(output: BufferedOutput(), style: .plain)
+        var lines: [String] = []
+        for record in closes {
+            var line: [UInt8] = []
+            JSONLinesWriter.encode(record, into: &line)
+            let back = try line.withUnsafeBufferPointer { try RecordDecoder.decode($0) }
+            #expect(back.element == nil)
+            let live = printer.render(record)
+            #expect(printer.render(back) == live)
+            lines.append(live)
+        }
+        #expect(lines.count == 2)
+        #expect(lines.first?.contains("stream close  see-other-uri wss://other.example/xmpp") == true)
+        #expect(lines.last?.contains("see-other-uri") == false)
+    }
 }
