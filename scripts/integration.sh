@@ -399,9 +399,14 @@ check "stream management captures through the library's checks" \
 #     a bridge (scripts/make-web-captures.sh). The replay of each fresh capture holds every text of
 #     Strophe's own raw log, both ways, each iq paired (scripts/web-compare.py); each failed attempt
 #     is a record with its status.
+#     `xmppscope capture -i lo` runs beside tcpdump in the plaintext sessions (ws://, BOSH, deflate):
+#     its live log must hold every text of Strophe's raw log too.
 web_status=0
-scripts/make-web-captures.sh "$work/web" >"$work/web.out" 2>&1 || web_status=$?
+XMPPSCOPE_CAPTURE="$PWD/$bin" scripts/make-web-captures.sh "$work/web" >"$work/web.out" 2>&1 || web_status=$?
 check "web: make-web-captures.sh made every capture" bash -c "[[ $web_status -eq 0 ]] || { tail -40 '$work/web.out'; false; }"
+check "web, captured live: each plaintext session's texts in capture's log (web-compare.py), 4 sessions" bash -c "
+    [[ \$(grep -c '^web-compare: the log holds every element of the raw log' '$work/web.out') -eq 4 ]] &&
+    [[ \$(ls '$work'/web/*.live.jsonl | wc -l) -eq 4 ]] || { tail -20 '$work/web.out'; false; }"
 for name in web-websocket web-bosh web-wss web-https-bosh web-deflate web-deflate-nocontext; do
     keys=()
     [[ -f $work/web/$name.keys ]] && keys=(--keylog "$work/web/$name.keys")

@@ -36,6 +36,11 @@
 # upstream (--upstream-ca with the test certificate) and NAME.keys holds the proxy's secrets
 # (SSLKEYLOGFILE in its environment). web-failures is not made in this mode.
 #
+# With XMPPSCOPE_CAPTURE=path/to/xmppscope (and no proxy), `xmppscope capture -i lo` runs beside
+# tcpdump during each plaintext session (ws://, BOSH, the deflate bridge), its --json output goes to
+# NAME.live.jsonl, and scripts/web-compare.py checks that it holds every stanza of
+# NAME.strophe.jsonl, both ways, paired: web traffic decoded live, not only replayed.
+#
 # WEB_CAPTURES="web-bosh web-failures" makes only those (default: all).
 #
 # Needs root (tcpdump, prosody's run_as_root), prosody, prosodyctl, tcpdump, openssl, curl,
@@ -68,6 +73,7 @@ CHROMIUM_PID=""
 TCPDUMP_PID=""
 CLIENT_TCPDUMP_PID=""
 PROXY_PID=""
+LIVE_PID=""
 
 log() { printf 'make-web-captures: %s\n' "$*" >&2; }
 source "$REPO/scripts/lib/peers.sh"
@@ -75,6 +81,7 @@ source "$REPO/scripts/lib/peers.sh"
 cleanup() {
     stop_group "$CHROMIUM_PID"
     stop_pid "$PROXY_PID"
+    stop_pid "$LIVE_PID"
     stop_pid "$BOB_PID"
     stop_pid "$CLIENT_TCPDUMP_PID"
     stop_pid "$TCPDUMP_PID"
@@ -217,6 +224,14 @@ strophe_once() {
 
     start_tcpdump "$dir/$name.pcap" "$dir/tcpdump.err" "$web_port" "$C2S_PORT"
     TCPDUMP_PID=$TCPDUMP_STARTED
+    local live=""
+    if [[ -n ${XMPPSCOPE_CAPTURE:-} && -z ${XMPPSCOPE_PROXY:-} && -z $keylog ]]; then
+        live=$dir/$name.live.jsonl
+        "$XMPPSCOPE_CAPTURE" capture -i lo --capture-filter "tcp port $web_port or tcp port $C2S_PORT" --json \
+            >"$live" 2>"$dir/live.err" &
+        LIVE_PID=$!
+        wait_notice "$dir/live.err" "capturing on" "$LIVE_PID" || fail_with_logs "$name" "xmppscope capture did not start"
+    fi
 
     local page_url=$url
     if [[ -n ${XMPPSCOPE_PROXY:-} ]]; then
@@ -272,6 +287,13 @@ strophe_once() {
         cp "$dir/proxy.err" "$dir/$name.proxy.err"
         stop_pid "$CLIENT_TCPDUMP_PID"; CLIENT_TCPDUMP_PID=""
     fi
+    if [[ -n $live ]]; then
+        kill -INT "$LIVE_PID" 2>/dev/null || true
+        local live_status=0
+        wait "$LIVE_PID" || live_status=$?
+        LIVE_PID=""
+        [[ $live_status -eq 0 ]] || fail_with_logs "$name" "xmppscope capture exited $live_status: $(tail -3 "$dir/live.err")"
+    fi
     stop_pid "$TCPDUMP_PID"; TCPDUMP_PID=""
     stop_pid "$BRIDGE_PID"; BRIDGE_PID=""
     local dropped
@@ -289,6 +311,11 @@ strophe_once() {
     fi
     mv "$dir/$name.pcap" "$REPORTS/$name.strophe.jsonl" "$OUTDIR/"
     log "$name: wrote $name.pcap ($(stat -c %s "$OUTDIR/$name.pcap") bytes), $name.strophe.jsonl ($(wc -l <"$OUTDIR/$name.strophe.jsonl") lines)"
+    if [[ -n $live ]]; then
+        mv "$live" "$OUTDIR/"
+        "$PYTHON" "$REPO/scripts/web-compare.py" "$OUTDIR/$name.live.jsonl" "$OUTDIR/$name.strophe.jsonl" >&2 \
+            || die "$name: the live capture's log misses part of Strophe's raw log (above)"
+    fi
     if [[ -n ${XMPPSCOPE_PROXY:-} ]]; then
         mv "$dir/$name.client-leg.pcap" "$dir/$name.proxy.jsonl" "$dir/$name.proxy.err" "$dir/$name.proxy.status" "$OUTDIR/"
         "$PYTHON" "$REPO/scripts/web-compare.py" "$OUTDIR/$name.proxy.jsonl" "$OUTDIR/$name.strophe.jsonl" >&2 \
