@@ -123,6 +123,39 @@ struct WebSocketProxyTests {
         #expect(records.notes.contains { $0.contains("the client sent a frame over 1000 bytes") }, "\(records.notes)")
     }
 
+    @Test("a text frame that is not UTF-8 is relayed unchanged and shown as a web error; the stanza after it is decoded")
+    func invalidUTF8Relayed() throws {
+        let upstream = try WebTestUpstream()
+        defer { upstream.stop() }
+        let records = WebRecordCollector()
+        let (proxy, port) = try proxy(to: upstream, path: "/xmpp-websocket", records: records)
+        let client = WebTestClient()
+        try client.webSocket(port: port, uri: "/", key: NIOWebSocketClientUpgrader.randomRequestKey(),
+                             headers: [("Host", "127.0.0.1"), ("Sec-WebSocket-Protocol", "xmpp")])
+        #expect(WebTestClient.wait { client.upgrade != nil })
+        let payloads: [[UInt8]] = [
+            Array("<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='x.test' version='1.0'/>".utf8),
+            Array("<message><body>".utf8) + [0xff, 0xfe, 0xc3] + Array("</body></message>".utf8),
+            Array("<presence id='after'/>".utf8),
+        ]
+        try client.send(payloads.map { WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(bytes: $0)) })
+        #expect(WebTestClient.wait { upstream.frames.count == payloads.count }, "\(upstream.frames.count) of \(payloads.count) frames reached the server")
+        #expect(upstream.frames.map(\.payload) == payloads, "every frame reached the server byte for byte")
+        #expect(WebTestClient.wait { client.frames.count == payloads.count }, "the server's echo came back")
+        client.close()
+        #expect(WebTestClient.wait { proxy.openConnectionCount == 0 })
+        proxy.stop()
+        let webErrors = records.records.filter { $0.event == .webError && $0.direction == .c2s }
+        // The message is named for its bytes, and then for its XML, which libxml2 cannot read whole.
+        #expect(webErrors.map { $0.error?.text ?? "" } == [
+            "a WebSocket text message that is not UTF-8 (RFC 6455 §8.1)",
+            "a WebSocket message that does not end with a whole element (RFC 7395 §3.3.3: one stanza, <open/> or <close/> per message)",
+        ])
+        #expect(records.records.contains { $0.event == .stanza && $0.direction == .c2s && $0.kind == "presence" && $0.id == "after" })
+        let close = try #require(records.records.first { $0.event == .close })
+        #expect(close.proxy?.bytes?.s2c == upstream.bytesSent, "every byte the server sent was tapped")
+    }
+
     @Test("a refused upgrade reaches the client as the server answered it, with a proxy-note")
     func refusedUpgrade() throws {
         let upstream = try WebTestUpstream()
