@@ -54,6 +54,38 @@ struct WebHTTPProxyTests {
         #expect(close.proxy?.bytes?.s2c == upstream.bytesSent, "every byte the server sent was tapped")
     }
 
+    @Test("response bodies that are not XML are returned unchanged and each shown as an error; the requests' stanzas are decoded")
+    func responsesNotXML() throws {
+        let upstream = try WebTestUpstream()  // answers "echo:" and the request body: not XML
+        defer { upstream.stop() }
+        let records = WebRecordCollector()
+        let (proxy, port) = try proxy(to: "http://127.0.0.1:\(upstream.port)/http-bind", records: records)
+        let bodies = [
+            "<body rid='1' xmlns='http://jabber.org/protocol/httpbind' to='x.test' wait='60' hold='1'/>",
+            "<body rid='2' sid='s' xmlns='http://jabber.org/protocol/httpbind'><message xmlns='jabber:client' to='a@x.test' id='m1'><body>hi</body></message></body>",
+        ]
+        let client = WebTestClient()
+        try client.http(port: port, bodies.map { body in
+            (.POST, "/http-bind", [("Host", "127.0.0.1:\(port)"), ("Content-Type", "text/xml; charset=utf-8")], body)
+        })
+        #expect(WebTestClient.wait { client.responses.count == bodies.count }, "\(client.responses.count) of \(bodies.count) responses")
+        #expect(client.responses.map(\.body) == bodies.map { "echo:" + $0 }, "every response body came back unchanged")
+        client.close()
+        #expect(WebTestClient.wait { proxy.openConnectionCount == 0 })
+        proxy.stop()
+        let all = records.records
+        // Each response is an http record, and the record after it in its direction says its body is not XML.
+        let fromServer = all.filter { $0.direction == .s2c }
+        let responses = fromServer.indices.filter { fromServer[$0].event == .http }
+        #expect(responses.count == bodies.count, "\(fromServer.map(\.event.rawValue))")
+        for index in responses {
+            let next = fromServer.indices.contains(index + 1) ? fromServer[index + 1] : nil
+            #expect(next?.event == .parseError && next?.error?.text?.contains("not well-formed") == true,
+                    "after response \(index): \(next.map { "\($0.event.rawValue) \($0.error?.text ?? "")" } ?? "nothing")")
+        }
+        #expect(all.contains { $0.event == .stanza && $0.direction == .c2s && $0.kind == "message" && $0.id == "m1" && $0.rid == 2 })
+    }
+
     @Test("a server nobody answers at gives the client 502 and a proxy-note")
     func unreachableUpstream() throws {
         let records = WebRecordCollector()

@@ -156,6 +156,34 @@ struct WebSocketProxyTests {
         #expect(close.proxy?.bytes?.s2c == upstream.bytesSent, "every byte the server sent was tapped")
     }
 
+    @Test("a server frame that is masked is passed on and shown as a web error; the stanza in it is still decoded")
+    func maskedServerFrame() throws {
+        let upstream = try WebTestUpstream(masksEcho: true)
+        defer { upstream.stop() }
+        let records = WebRecordCollector()
+        let (proxy, port) = try proxy(to: upstream, path: "/xmpp-websocket", records: records)
+        let client = WebTestClient()
+        try client.webSocket(port: port, uri: "/", key: NIOWebSocketClientUpgrader.randomRequestKey(),
+                             headers: [("Host", "127.0.0.1"), ("Sec-WebSocket-Protocol", "xmpp")])
+        #expect(WebTestClient.wait { client.upgrade != nil })
+        let payloads: [[UInt8]] = [
+            Array("<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='x.test' version='1.0'/>".utf8),
+            Array("<presence id='echoed'/>".utf8),
+        ]
+        try client.send(payloads.map { WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(bytes: $0)) })
+        #expect(WebTestClient.wait { client.frames.count == payloads.count }, "\(client.frames.count) of \(payloads.count) frames came back")
+        #expect(client.frames.map(\.payload) == payloads, "the server's frames reached the client with their payloads")
+        client.close()
+        #expect(WebTestClient.wait { proxy.openConnectionCount == 0 })
+        proxy.stop()
+        let masked = records.records.filter { $0.event == .webError && $0.error?.text?.contains("from the server that is masked") == true }
+        #expect(masked.count == payloads.count, "one web error per masked frame: \(records.records.filter { $0.event == .webError }.map { $0.error?.text ?? "" })")
+        #expect(masked.allSatisfy { $0.direction == .s2c })
+        #expect(records.records.contains { $0.event == .stanza && $0.direction == .s2c && $0.kind == "presence" && $0.id == "echoed" })
+        let close = try #require(records.records.first { $0.event == .close })
+        #expect(close.proxy?.bytes?.s2c == upstream.bytesSent, "every byte the server sent was tapped")
+    }
+
     @Test("a refused upgrade reaches the client as the server answered it, with a proxy-note")
     func refusedUpgrade() throws {
         let upstream = try WebTestUpstream()

@@ -13,7 +13,8 @@ import NIOWebSocket
 ///   received;
 /// - any other request to `/forbidden` gets 403 with a body; any other gets 200 with
 ///   `echo:` and the request body, chunked (no Content-Length).
-/// With `tls`, it serves TLS (wss://, https://) with that certificate and key.
+/// With `tls`, it serves TLS (wss://, https://) with that certificate and key. With `masksEcho`, it
+/// masks the frames it sends back, as no server may (RFC 6455 §5.1).
 final class WebTestUpstream: Sendable {
     /// A frame as received: its bits, whether it was masked, its unmasked payload.
     struct SeenFrame: Sendable, Equatable, CustomStringConvertible {
@@ -58,7 +59,7 @@ final class WebTestUpstream: Sendable {
     /// Bytes the server wrote (so the proxy read them): counted at the socket.
     var bytesSent: Int { seen.withLock { $0.rawBytes } }
 
-    init(tls: NIOSSLContext? = nil) throws {
+    init(tls: NIOSSLContext? = nil, masksEcho: Bool = false) throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let seen = self.seen
         channel = try ServerBootstrap(group: group)
@@ -81,7 +82,7 @@ final class WebTestUpstream: Sendable {
                     },
                     upgradePipelineHandler: { channel, _ in
                         channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(Echo(seen: seen))
+                            try channel.pipeline.syncOperations.addHandler(Echo(seen: seen, masks: masksEcho))
                         }
                     })
                 return channel.eventLoop.makeCompletedFuture {
@@ -150,18 +151,23 @@ final class WebTestUpstream: Sendable {
         }
     }
 
-    /// After the upgrade: records each frame and sends it back unmasked, bits unchanged.
+    /// After the upgrade: records each frame and sends it back, bits unchanged, unmasked unless
+    /// `masks`.
     private final class Echo: ChannelInboundHandler {
         typealias InboundIn = WebSocketFrame
         typealias OutboundOut = WebSocketFrame
         let seen: ConditionBox<Seen>
-        init(seen: ConditionBox<Seen>) { self.seen = seen }
+        let masks: Bool
+        init(seen: ConditionBox<Seen>, masks: Bool) {
+            self.seen = seen
+            self.masks = masks
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let frame = unwrapInboundIn(data)
             seen.withLock { $0.frames.append(SeenFrame(frame)) }
             let back = WebSocketFrame(fin: frame.fin, rsv1: frame.rsv1, rsv2: frame.rsv2, rsv3: frame.rsv3,
-                                      opcode: frame.opcode, data: frame.unmaskedData)
+                                      opcode: frame.opcode, maskKey: masks ? .random() : nil, data: frame.unmaskedData)
             context.writeAndFlush(wrapOutboundOut(back), promise: nil)
         }
     }
