@@ -94,22 +94,47 @@ public struct Record: Sendable {
     /// Whether credentials were removed from `xml`.
     public var redacted = false
     /// connect, tls-established, close and proxy-note: what the proxy saw of the connection.
-    public var proxy: ProxyInfo?
+    public var proxy: ProxyInfo? {
+        get { rare?.facts.proxy }
+        set { updateRare { $0.proxy = newValue } }
+    }
     /// tls: the session's facts.
-    public var tls: TLSInfo?
+    public var tls: TLSInfo? {
+        get { rare?.facts.tls }
+        set { updateRare { $0.tls = newValue } }
+    }
     /// tls: whether the session was decrypted.
     public var decrypted: Bool?
     /// SASL response (and a failure after it): the SCRAM-*-PLUS channel binding, checked.
-    public var binding: ChannelBinding?
+    public var binding: ChannelBinding? {
+        get { rare?.facts.binding }
+        set { updateRare { $0.binding = newValue } }
+    }
     /// finding: what a check found, and the seqs of the records it is about.
-    public var finding: Finding?
+    public var finding: Finding? {
+        get { rare?.facts.finding }
+        set { updateRare { $0.finding = newValue } }
+    }
     public var about: [Int] = []
     /// The ids of the findings this record triggered (they follow it, with its seq).
     public var findingIDs: [String] = []
     /// BOSH: the `rid` of the request that carried it (a response's stanzas: the request it answers).
     public var rid: Int?
     /// http and websocket records: the request, response or control frame.
-    public var http: HTTPInfo?
+    public var http: HTTPInfo? {
+        get { rare?.facts.http }
+        set { updateRare { $0.http = newValue } }
+    }
+
+    /// The facts only some kinds of record carry, out of line: a stanza's record, copied from
+    /// stage to stage, stays a third of the size it would be with them inline.
+    private var rare: RareRecordFacts.Box?
+
+    private mutating func updateRare(_ change: (inout RareRecordFacts) -> Void) {
+        var facts = rare?.facts ?? RareRecordFacts()
+        change(&facts)
+        rare = facts.isEmpty ? nil : RareRecordFacts.Box(facts)
+    }
 
     public init(seq: Int, timestamp: Timestamp, connection: Int, direction: Direction, event: Event) {
         self.seq = seq
