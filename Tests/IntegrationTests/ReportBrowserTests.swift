@@ -316,8 +316,13 @@ struct ReportBrowserTests {
         #expect(stages.first?["state"] as? String == "live")
         #expect(stages.last?["records"] as? Int == records.count)
         #expect(stages.last?["final"] as? String == "disconnected")
-        // The page and its event stream, nothing else.
-        #expect(json["requests"] as? [String] == ["\(base)/?token=\(token)", "\(base)/events?token=\(token)"])
+        // The page and its event stream, nothing else. EventSource asks for the stream again a few
+        // seconds after it ends (the stub answers 204, which stops it): on a loaded machine that
+        // can happen before the driver is done, so a repeated stream request is no other request.
+        let requests = try #require(json["requests"] as? [String])
+        let pageURL = "\(base)/?token=\(token)", events = "\(base)/events?token=\(token)"
+        #expect(requests.prefix(2) == [pageURL, events], "\(requests)")
+        #expect(requests.dropFirst(2).allSatisfy { $0 == events }, "\(requests)")
         try Self.compare(json, with: records, search: "roster")
     }
 

@@ -14,15 +14,26 @@ enum XMLCharacterValidator {
         window.withUnsafeBytes { buffer, base in
             var index = from - base
             let end = to - base
+            let raw = UnsafeRawPointer(buffer.baseAddress!)
+            /// Whether no byte of `word` is 0x80 or above, or below 0x20 (a control character or
+            /// a tab, CR or LF: those go the slow way).
+            @inline(__always) func plainASCII(_ word: UInt64) -> UInt64 {
+                (word | ((word &- 0x2020_2020_2020_2020) & ~word)) & 0x8080_8080_8080_8080
+            }
             while index < end {
-                // Eight plain printable ASCII bytes at a time.
-                if index + 8 <= end {
-                    let word = UnsafeRawPointer(buffer.baseAddress! + index).loadUnaligned(as: UInt64.self)
-                    let lowBytes = (word &- 0x2020_2020_2020_2020) & ~word & 0x8080_8080_8080_8080
-                    if word & 0x8080_8080_8080_8080 == 0 && lowBytes == 0 {
-                        index += 8
-                        continue
-                    }
+                // Plain printable ASCII: thirty-two bytes at a time, then eight.
+                while index + 32 <= end {
+                    let first = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                    let second = raw.loadUnaligned(fromByteOffset: index + 8, as: UInt64.self)
+                    let third = raw.loadUnaligned(fromByteOffset: index + 16, as: UInt64.self)
+                    let fourth = raw.loadUnaligned(fromByteOffset: index + 24, as: UInt64.self)
+                    guard plainASCII(first) | plainASCII(second) | plainASCII(third) | plainASCII(fourth) == 0 else { break }
+                    index += 32
+                }
+                if index == end { break }
+                if index + 8 <= end, plainASCII(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) == 0 {
+                    index += 8
+                    continue
                 }
                 let byte = buffer[index]
                 if byte < 0x80 {
