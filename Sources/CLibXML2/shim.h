@@ -37,11 +37,27 @@ static inline void xmppscope_xml_init(void) { xmlInitParser(); }
 /// (2 * xmlDefaultBufferSize, a per-thread setting, set for this call only). The buffer still
 /// grows to whatever a chunk needs; what changes is what an idle connection's two contexts
 /// hold (a proxy may keep thousands of them).
-static inline xmlParserCtxtPtr xmppscope_xml_create_push_parser(xmlSAXHandlerPtr sax, void *user_data) {
+///
+/// With `dict`, the context interns its names there instead of in a dictionary of its own (the
+/// context holds a reference; the names libxml2 cached from its own dictionary are looked up
+/// again, as libxml2 does when a context's dictionary is replaced).
+static inline xmlParserCtxtPtr xmppscope_xml_create_push_parser(xmlSAXHandlerPtr sax, void *user_data, xmlDictPtr dict) {
     int saved = xmlDefaultBufferSize;
     xmlDefaultBufferSize = 1024;
     xmlParserCtxtPtr ctxt = xmlCreatePushParserCtxt(sax, user_data, NULL, 0, NULL);
     xmlDefaultBufferSize = saved;
+    if (ctxt != NULL && dict != NULL) {
+        xmlDictFree(ctxt->dict);
+        ctxt->dict = dict;
+        xmlDictReference(dict);
+        ctxt->str_xml = xmlDictLookup(dict, BAD_CAST "xml", 3);
+        ctxt->str_xmlns = xmlDictLookup(dict, BAD_CAST "xmlns", 5);
+        ctxt->str_xml_ns = xmlDictLookup(dict, XML_XML_NAMESPACE, 36);
+        if (ctxt->str_xml == NULL || ctxt->str_xmlns == NULL || ctxt->str_xml_ns == NULL) {
+            xmlFreeParserCtxt(ctxt);
+            return NULL;
+        }
+    }
     return ctxt;
 }
 

@@ -88,6 +88,9 @@ public final class XMLFramer {
 
     var parser: LibXML2PushParser?
     let names = InternedNames()
+    /// Where the contexts intern their names, when shared with other framers (else each
+    /// context keeps its own dictionary).
+    let nameDictionary: SharedNameDictionary?
     /// Absolute offset of byte 0 of the current context (a synthetic header sits before the real bytes).
     var contextBase = 0
     var contextIsSynthetic = false
@@ -111,11 +114,14 @@ public final class XMLFramer {
     /// Where the item past a size limit begins, when no element was open (see ``exceeded(_:at:itemStart:)``).
     var limitItemStart: Int?
 
+    /// `nameDictionary`: a dictionary shared with the other framers fed on this thread (see
+    /// ``SharedNameDictionary``); without one, each libxml2 context keeps its own.
     public init(limits: FramerLimits = .default, content: Content = .full,
-                assumedContentNamespace: String = XMPPNamespace.client) {
+                assumedContentNamespace: String = XMPPNamespace.client, nameDictionary: SharedNameDictionary? = nil) {
         self.limits = limits
         self.content = content
         self.assumedContentNamespace = assumedContentNamespace
+        self.nameDictionary = nameDictionary
         LibXML2PushParser.initializeLibrary()
     }
 
@@ -421,7 +427,7 @@ public final class XMLFramer {
 
     private func startContext(synthetic: Bool) {
         dropContext()
-        let parser = LibXML2PushParser(consumer: self, names: names)
+        let parser = LibXML2PushParser(consumer: self, names: names, dictionary: nameDictionary)
         self.parser = parser
         contextIsSynthetic = synthetic
         contextStart = boundary
@@ -449,7 +455,8 @@ public final class XMLFramer {
         builders.removeAll(keepingCapacity: true)
         guard parser != nil else { return }
         parser = nil
-        // The dictionary goes with the context: its pointers may be reused.
+        // The dictionary may go with the context (its own, or a shared one it was the last to
+        // use): its pointers may be reused.
         names.forgetAll()
     }
 

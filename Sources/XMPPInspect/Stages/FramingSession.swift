@@ -39,13 +39,14 @@ final class FramingSession {
     /// its last byte is in, and a held out-of-order segment may have been captured earlier.
     private var clocks = (c2s: Timestamp(microseconds: .min), s2c: Timestamp(microseconds: .min))
 
-    init(id: Int, options: InspectorOptions, joinedMidStream: Bool, serverPort: UInt16? = nil) {
+    /// `names`: the framing stage's dictionary, shared by every framer it feeds.
+    init(id: Int, options: InspectorOptions, joinedMidStream: Bool, serverPort: UInt16? = nil, names: SharedNameDictionary? = nil) {
         self.id = id
         self.joinedMidStream = joinedMidStream
         self.serverPort = serverPort
         let content: XMLFramer.Content = options.keepsElements ? .full : .topLevel
-        c2s = XMLFramer(limits: options.limits, content: content)
-        s2c = XMLFramer(limits: options.limits, content: content)
+        c2s = XMLFramer(limits: options.limits, content: content, nameDictionary: names)
+        s2c = XMLFramer(limits: options.limits, content: content, nameDictionary: names)
         handOff = StartTLSHandOff(tlsHandling: options.tlsTerminated ? .terminatedInFront : .opaque)
         c2s.stopsAtProceed = handOff.framerStopsAtProceed
         s2c.stopsAtProceed = handOff.framerStopsAtProceed

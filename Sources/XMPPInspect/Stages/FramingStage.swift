@@ -18,6 +18,8 @@ final class FramingStage: TCPStreamDelegate {
     /// Receives every decrypted byte of every connection (connection, direction, bytes), XMPP or not.
     var plaintextTap: ((Int, Direction, [UInt8]) -> Void)?
     private var sessions: [Int: FramingSession] = [:]
+    /// One libxml2 name dictionary for every framer of every session: this stage runs on one thread.
+    private let names = SharedNameDictionary()
     var connections: [ConnectionDescription] = []
     var connectionIndex: [Int: Int] = [:]
     /// BOSH sessions by `sid`, and every one not yet closed (in creation order).
@@ -39,7 +41,7 @@ final class FramingStage: TCPStreamDelegate {
 
     func connectionOpened(_ connection: TCPConnectionInfo) {
         sessions[connection.id] = FramingSession(id: connection.id, options: options, joinedMidStream: !connection.sawHandshake,
-                                                 serverPort: connection.server.port)
+                                                 serverPort: connection.server.port, names: names)
         connectionIndex[connection.id] = connections.count
         connections.append(ConnectionDescription(
             id: connection.id, client: connection.client.description, server: connection.server.description,
@@ -117,7 +119,7 @@ final class FramingStage: TCPStreamDelegate {
 
     private func rawSession(undirected: Bool) -> FramingSession {
         if let session = sessions[0] { return session }
-        let session = FramingSession(id: 0, options: options, joinedMidStream: false)
+        let session = FramingSession(id: 0, options: options, joinedMidStream: false, names: names)
         session.verdict = .xmpp
         sessions[0] = session
         connectionIndex[0] = connections.count

@@ -19,13 +19,14 @@ final class LibXML2PushParser {
         xmppscope_xml_init()
     }
 
-    /// A new parser context reporting to `consumer`; interned names are read through `names`.
-    init(consumer: any XMLEventConsumer, names: InternedNames) {
+    /// A new parser context reporting to `consumer`; interned names are read through `names`,
+    /// and kept in `dictionary` when one is given (else in the context's own).
+    init(consumer: any XMLEventConsumer, names: InternedNames, dictionary: SharedNameDictionary? = nil) {
         self.consumer = consumer
         self.names = names
         var handler = Self.makeSAXHandler()
         let userData = Unmanaged.passUnretained(self).toOpaque()
-        guard let context = xmppscope_xml_create_push_parser(&handler, userData) else {
+        guard let context = xmppscope_xml_create_push_parser(&handler, userData, dictionary?.dictionaryForNewContext()) else {
             fatalError("libxml2 could not allocate a parser context")
         }
         _ = xmlCtxtUseOptions(context, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_IGNORE_ENC.rawValue))

@@ -1,0 +1,39 @@
+internal import CLibXML2
+
+/// One libxml2 name dictionary for every parser context a set of framers creates, instead of
+/// one per context: the names of XMPP (`message`, `jabber:client`, …) are interned once and stay
+/// warm in the cache while a capture's connections interleave, and a context that starts (every
+/// stream restart, every web message) creates no dictionary of its own.
+///
+/// Not thread-safe, like libxml2's dictionaries: every framer given one must be fed on the same
+/// thread (the inspector's framing stage). A dictionary only grows; past ``nameLimit`` names the
+/// next context starts a new one, and the old one goes with the last context using it, so
+/// memory stays bounded whatever names a stream makes up.
+public final class SharedNameDictionary {
+    /// Names one dictionary may hold before new contexts get a new one.
+    let nameLimit: Int
+    private var dictionary: OpaquePointer?
+    /// How many dictionaries have been started (for tests).
+    private(set) var generation = 0
+
+    public init() { self.nameLimit = 4096 }
+
+    init(nameLimit: Int) { self.nameLimit = nameLimit }
+
+    deinit {
+        if let dictionary { xmlDictFree(dictionary) }
+    }
+
+    /// The dictionary a new context should use: the current one, or a new one once it is full.
+    func dictionaryForNewContext() -> OpaquePointer? {
+        if let dictionary, Int(xmlDictSize(dictionary)) < nameLimit { return dictionary }
+        if let dictionary { xmlDictFree(dictionary) }  // contexts still using it hold references
+        LibXML2PushParser.initializeLibrary()
+        dictionary = xmlDictCreate()
+        generation += 1
+        return dictionary
+    }
+
+    /// Names in the current dictionary.
+    var count: Int { dictionary.map { Int(xmlDictSize($0)) } ?? 0 }
+}
