@@ -2,45 +2,48 @@ import Testing
 @testable import XMPPCore
 
 /// `XMLCharacterValidator` skips plain ASCII thirty-two and eight bytes at a time; what it
-/// returns must be what a byte-by-byte walk returns, wherever the odd byte falls.
+/// returns must be what Swift's own UTF-8 decoder says, scalar by scalar, wherever the odd byte falls.
 @Suite("XML character validation")
 struct XMLCharacterValidatorTests {
-    /// One byte at a time: how far the bytes are complete valid characters, and where the first
-    /// bad one is (nil when none), as the validator defines it.
+    /// One scalar at a time, with Swift's own UTF-8 decoder (not the validator's table): how far
+    /// the bytes are complete valid characters, and where the first bad one is (nil when none).
     private func reference(_ bytes: [UInt8], from: Int, to: Int) -> (Int, Int?) {
         var index = from
         while index < to {
-            let byte = bytes[index]
-            if byte < 0x80 {
-                if byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D { return (index, index) }
-                index += 1
-                continue
+            switch decode(bytes, at: index) {
+            case .scalar(let scalar):
+                if scalar.value < 0x20 && ![0x09, 0x0A, 0x0D].contains(scalar.value) { return (index, index) }
+                index += UTF8.width(scalar)
+            case .cutAtEnd:
+                return (index, nil)
+            case .invalid:
+                return (index, index)
             }
-            let length: Int
-            var lowest: UInt8 = 0x80, highest: UInt8 = 0xBF
-            switch byte {
-            case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; lowest = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; highest = 0x9F
-            case 0xF0: length = 4; lowest = 0x90
-            case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; highest = 0x8F
-            default: return (index, index)
-            }
-            for next in 1..<length {
-                guard index + next < bytes.count else { return (index, nil) }
-                let continuation = bytes[index + next]
-                guard continuation >= (next == 1 ? lowest : 0x80) && continuation <= (next == 1 ? highest : 0xBF) else {
-                    return (index, index)
-                }
-            }
-            index += length
         }
         return (index, nil)
     }
 
-    @Test("the validator agrees with a byte-by-byte walk on generated text: long ASCII runs with a tab, a control character, é, 😀 or a broken sequence somewhere")
+    private enum Decoded { case scalar(Unicode.Scalar), cutAtEnd, invalid }
+
+    /// The scalar at `index`; a sequence that fails only because the data ends is one that some
+    /// continuation bytes would complete.
+    private func decode(_ bytes: [UInt8], at index: Int) -> Decoded {
+        func first(_ input: [UInt8]) -> Unicode.Scalar? {
+            var iterator = input.makeIterator()
+            var decoder = UTF8()
+            if case .scalarValue(let scalar) = decoder.decode(&iterator) { return scalar }
+            return nil
+        }
+        let rest = Array(bytes[index...])
+        if let scalar = first(rest) { return .scalar(scalar) }
+        guard rest.count < 4 else { return .invalid }
+        for pad: UInt8 in [0x80, 0x90, 0xA0, 0xBF] {
+            if let scalar = first(rest + [pad, pad, pad]), UTF8.width(scalar) > rest.count { return .cutAtEnd }
+        }
+        return .invalid
+    }
+
+    @Test("the validator agrees with Swift's UTF-8 decoder, scalar by scalar, on generated text: long ASCII runs with a tab, a control character, é, 😀 or a broken sequence somewhere")
     func matchesReference() {
         var generator = SplitMix(seed: 11)
         let oddities: [[UInt8]] = [[0x09], [0x0A], [0x0D], [0x01], [0x00], [0x7F], Array("é".utf8), Array("😀".utf8),

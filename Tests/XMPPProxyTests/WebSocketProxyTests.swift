@@ -13,6 +13,20 @@ struct WebSocketProxyTests {
         return (proxy, try proxy.start().port!)
     }
 
+    /// A client upgraded through the proxy on `port`, offering the `xmpp` subprotocol.
+    private func xmppWebSocket(port: Int) throws -> WebTestClient {
+        let client = WebTestClient()
+        try client.webSocket(port: port, uri: "/", key: NIOWebSocketClientUpgrader.randomRequestKey(),
+                             headers: [("Host", "127.0.0.1"), ("Sec-WebSocket-Protocol", "xmpp")])
+        #expect(WebTestClient.wait { client.upgrade != nil })
+        return client
+    }
+
+    /// A whole text frame as a client sends it: masked.
+    private static func maskedText(_ payload: [UInt8]) -> WebSocketFrame {
+        WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(bytes: payload))
+    }
+
     /// Frames of every shape a relay could get wrong: fragments, RSV bits (a permessage-deflate
     /// message), control frames, a 16-bit and a 64-bit length, a close with a code.
     /// Each frame as sent (a mask key, the payload in clear: NIO's encoder masks it) and as the
@@ -102,10 +116,7 @@ struct WebSocketProxyTests {
         let url = try WebUpstreamURL("ws://127.0.0.1:\(upstream.port)/xmpp-websocket", transport: .websocket)
         let proxy = WebProxyServer(configuration: .init(listenPort: 0, upstream: url, maxFrameSize: 1000), output: records.output)
         let port = try proxy.start().port!
-        let client = WebTestClient()
-        try client.webSocket(port: port, uri: "/", key: NIOWebSocketClientUpgrader.randomRequestKey(),
-                             headers: [("Host", "127.0.0.1"), ("Sec-WebSocket-Protocol", "xmpp")])
-        #expect(WebTestClient.wait { client.upgrade != nil })
+        let client = try xmppWebSocket(port: port)
         let small = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(string: "<presence/>"))
         let big = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(repeating: 0x61, count: 2000))
         try client.send([small])
@@ -129,16 +140,13 @@ struct WebSocketProxyTests {
         defer { upstream.stop() }
         let records = WebRecordCollector()
         let (proxy, port) = try proxy(to: upstream, path: "/xmpp-websocket", records: records)
-        let client = WebTestClient()
-        try client.webSocket(port: port, uri: "/", key: NIOWebSocketClientUpgrader.randomRequestKey(),
-                             headers: [("Host", "127.0.0.1"), ("Sec-WebSocket-Protocol", "xmpp")])
-        #expect(WebTestClient.wait { client.upgrade != nil })
+        let client = try xmppWebSocket(port: port)
         let payloads: [[UInt8]] = [
             Array("<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='x.test' version='1.0'/>".utf8),
             Array("<message><body>".utf8) + [0xff, 0xfe, 0xc3] + Array("</body></message>".utf8),
             Array("<presence id='after'/>".utf8),
         ]
-        try client.send(payloads.map { WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(bytes: $0)) })
+        try client.send(payloads.map(Self.maskedText))
         #expect(WebTestClient.wait { upstream.frames.count == payloads.count }, "\(upstream.frames.count) of \(payloads.count) frames reached the server")
         #expect(upstream.frames.map(\.payload) == payloads, "every frame reached the server byte for byte")
         #expect(WebTestClient.wait { client.frames.count == payloads.count }, "the server's echo came back")
@@ -162,15 +170,12 @@ struct WebSocketProxyTests {
         defer { upstream.stop() }
         let records = WebRecordCollector()
         let (proxy, port) = try proxy(to: upstream, path: "/xmpp-websocket", records: records)
-        let client = WebTestClient()
-        try client.webSocket(port: port, uri: "/", key: NIOWebSocketClientUpgrader.randomRequestKey(),
-                             headers: [("Host", "127.0.0.1"), ("Sec-WebSocket-Protocol", "xmpp")])
-        #expect(WebTestClient.wait { client.upgrade != nil })
+        let client = try xmppWebSocket(port: port)
         let payloads: [[UInt8]] = [
             Array("<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='x.test' version='1.0'/>".utf8),
             Array("<presence id='echoed'/>".utf8),
         ]
-        try client.send(payloads.map { WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(bytes: $0)) })
+        try client.send(payloads.map(Self.maskedText))
         #expect(WebTestClient.wait { client.frames.count == payloads.count }, "\(client.frames.count) of \(payloads.count) frames came back")
         #expect(client.frames.map(\.payload) == payloads, "the server's frames reached the client with their payloads")
         client.close()

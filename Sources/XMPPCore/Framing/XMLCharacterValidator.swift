@@ -15,8 +15,8 @@ enum XMLCharacterValidator {
             var index = from - base
             let end = to - base
             let raw = UnsafeRawPointer(buffer.baseAddress!)
-            /// Whether no byte of `word` is 0x80 or above, or below 0x20 (a control character or
-            /// a tab, CR or LF: those go the slow way).
+            /// Zero exactly when no byte of `word` is 0x80 or above or below 0x20 (a control
+            /// character, or a tab, CR or LF: those go the slow way).
             @inline(__always) func plainASCII(_ word: UInt64) -> UInt64 {
                 (word | ((word &- 0x2020_2020_2020_2020) & ~word)) & 0x8080_8080_8080_8080
             }

@@ -33,7 +33,4 @@ public final class SharedNameDictionary {
         generation += 1
         return dictionary
     }
-
-    /// Names in the current dictionary.
-    var count: Int { dictionary.map { Int(xmlDictSize($0)) } ?? 0 }
 }
