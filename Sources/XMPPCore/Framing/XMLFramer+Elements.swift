@@ -64,6 +64,7 @@ extension XMLFramer: XMLEventConsumer {
             itemNamespaces.removeAll(keepingCapacity: true)
             itemNamespaceIdentities.removeAll(keepingCapacity: true)
             itemChildCount = 0
+            itemPackedAttributes = nil
         }
         if !itemNamespaceIdentities.contains(tag.namespaceIdentity) {
             itemNamespaceIdentities.append(tag.namespaceIdentity)
@@ -74,7 +75,13 @@ extension XMLFramer: XMLEventConsumer {
             exceeded(.tooDeep(limit: limits.maxDepth), at: contextCursor())
             return
         }
-        let attributes = tag.makeAttributes()
+        let attributes: [Attribute]
+        if depth == 2 && content == .topLevel && packsAttributes, tag.attributeCount > 0, let groups = tag.attributes {
+            itemPackedAttributes = PackedAttributes(count: tag.attributeCount, groups: groups)
+            attributes = []
+        } else {
+            attributes = tag.makeAttributes()
+        }
         if let parent = builders.indices.last { builders[parent].flushText() }
         builders.append(ElementBuilder(element: Element(
             name: name, prefix: tag.prefix, namespace: namespace,
@@ -115,10 +122,11 @@ extension XMLFramer: XMLEventConsumer {
         let start = itemStart ?? boundary
         let raw = window.copy(from: start, to: min(end, window.end))
         collected.append(.element(FramedElement(
-            element: finished.element, raw: raw, offset: start, namespaces: itemNamespaces,
+            element: finished.element, packedAttributes: itemPackedAttributes, raw: raw, offset: start, namespaces: itemNamespaces,
             childCount: itemChildCount, isComplete: content == .full, header: content == .full ? [] : (lastHeaderRaw ?? [])
         )))
         itemStart = nil
+        itemPackedAttributes = nil
         boundary = end
         switch StartTLSHandOff.plaintextEnd(name: finished.element.name, namespace: finished.element.namespace) {
         case .tls? where !stopsAtProceed:

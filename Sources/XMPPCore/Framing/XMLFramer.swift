@@ -42,6 +42,11 @@ public final class XMLFramer {
     /// one such document.
     public var readsBOSHBodies = false
 
+    /// With ``Content/topLevel``: whether the top element's attributes are kept as bytes
+    /// (``PackedAttributes``) instead of strings, built only where they are read. A framer whose
+    /// elements are read on another thread leaves that work, and the allocations, to the reader.
+    public var packsAttributes = false
+
     /// Whether everything fed so far is framed: no element, header or error is pending (only
     /// whitespace follows the last item). A WebSocket message (RFC 7395) must end so.
     public var isBetweenItems: Bool {
@@ -110,6 +115,8 @@ public final class XMLFramer {
     var itemNamespaceIdentities: [UnsafeRawPointer?] = []
     /// How many child elements the current top-level element has.
     var itemChildCount = 0
+    /// The current top-level element's attributes, when ``packsAttributes`` is set.
+    var itemPackedAttributes: PackedAttributes?
     var discard: Discard?
     /// Where the item past a size limit begins, when no element was open (see ``exceeded(_:at:itemStart:)``).
     var limitItemStart: Int?

@@ -52,6 +52,9 @@ final class FramingSession {
         s2c.stopsAtProceed = handOff.framerStopsAtProceed
         c2s.keepsOpaqueTail = handOff.framerStopsAtProceed
         s2c.keepsOpaqueTail = handOff.framerStopsAtProceed
+        // The records are made on another thread: it builds the attributes it reads.
+        c2s.packsAttributes = true
+        s2c.packsAttributes = true
     }
 
     func framer(_ direction: Direction) -> XMLFramer { direction == .c2s ? c2s : s2c }

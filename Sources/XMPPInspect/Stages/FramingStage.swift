@@ -375,8 +375,7 @@ final class FramingStage: TCPStreamDelegate {
                 connections[index].streamNamespace = namespace
             }
         case .element(let framed):
-            let top = framed.element
-            guard let next = session.handOff.topLevelElement(name: top.name, namespace: top.namespace, direction: direction, at: time) else { return }
+            guard let next = session.handOff.topLevelElement(name: framed.name, namespace: framed.namespace, direction: direction, at: time) else { return }
             switch next {
             case .restartStreams:
                 session.framer(direction.opposite).resetForNewStream()

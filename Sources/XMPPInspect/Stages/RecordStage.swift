@@ -163,16 +163,17 @@ final class RecordStage {
     }
 
     private func handleElement(_ framed: FramedElement, _ session: RecordSession, _ direction: Direction, _ time: Timestamp) {
-        let top = framed.element
+        let top = framed  // its name and attributes, without building the rest
         let isStanza = (top.name == "iq" || top.name == "message" || top.name == "presence")
             && XMPPNamespace.isStanzaContent(top.namespace)
         let isStreamError = top.name == "error" && top.namespace == XMPPNamespace.streams
         var record = makeRecord(session, direction, time, isStanza ? .stanza : (isStreamError ? .streamError : .nonza))
         record.kind = top.name
-        record.type = top[attribute: "type"]
-        record.id = top[attribute: "id"]
-        record.from = top[attribute: "from"]
-        record.to = top[attribute: "to"]
+        let addressing = framed.stanzaAttributes
+        record.type = addressing.type
+        record.id = addressing.id
+        record.from = addressing.from
+        record.to = addressing.to
         if isStanza {
             if framed.namespaces.count > 1 { record.namespaces = Array(framed.namespaces.dropFirst()) }
         } else {

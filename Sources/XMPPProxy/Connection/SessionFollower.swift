@@ -32,9 +32,8 @@ final class SessionFollower {
         framer.feed(bytes) { event in
             emit(event)
             guard case .element(let framed) = event else { return }
-            let top = framed.element
             // The follower has no clock of its own: the time is not used.
-            switch handOff.topLevelElement(name: top.name, namespace: top.namespace, direction: direction,
+            switch handOff.topLevelElement(name: framed.name, namespace: framed.namespace, direction: direction,
                                            at: Timestamp(microseconds: 0)) {
             case .restartStreams?: (direction == .c2s ? s2c : c2s).resetForNewStream()
             case .stopDecoding?: isStopped = true

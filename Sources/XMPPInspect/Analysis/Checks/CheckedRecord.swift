@@ -39,8 +39,6 @@ public final class CheckedRecord {
         swap(&self.record, &record)
     }
 
-    /// The top element with its attributes (its children only when the tree was built anyway).
-    private var top: Element? { record.element ?? framed?.element }
 
     /// The whole element tree (the stream header for `stream-open`), or nil when it cannot be had.
     public var element: Element? {
@@ -63,7 +61,17 @@ public final class CheckedRecord {
 
     /// An attribute of the top element (in no namespace), without building the tree.
     public subscript(attribute name: String) -> String? {
-        if let top { return top[attribute: name] }
+        if let tree = record.element { return tree[attribute: name] }
+        if let framed {
+            // The record stage copied these four from the same attributes.
+            switch name {
+            case "type": return record.type
+            case "id": return record.id
+            case "from": return record.from
+            case "to": return record.to
+            default: return framed[attribute: name]
+            }
+        }
         return element?[attribute: name]
     }
 

@@ -150,8 +150,8 @@ extension FramingStage {
     private func webSocketItem(_ event: FramerEvent, at offset: Int) -> FramerEvent {
         guard case .element(var framed) = event else { return event }
         framed.offset = offset
-        if framed.element.namespace == XMPPNamespace.framing {
-            switch framed.element.name {
+        if framed.namespace == XMPPNamespace.framing {
+            switch framed.name {
             case "open": return .streamOpened(StreamHeader(element: framed.element, raw: framed.raw, offset: offset))
             case "close": return .streamClosed(offset: offset, raw: framed.raw)
             default: break

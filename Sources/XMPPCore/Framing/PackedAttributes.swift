@@ -1,0 +1,159 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A top-level element's attributes as bytes: what libxml2 reported, copied into one array, so
+/// the framer's thread builds no strings for them. Whoever reads them builds only what it reads —
+/// ``value(of:)`` one value, ``unpacked()`` every ``Attribute``.
+///
+/// Each attribute is four little-endian `UInt32` lengths — name, prefix + 1, namespace + 1 (0 for
+/// none), value — followed by those bytes in that order. Values are kept as written (entities
+/// not yet replaced).
+public struct PackedAttributes: Sendable, Hashable {
+    private let bytes: [UInt8]
+    /// How many attributes there are.
+    public let count: Int
+
+    private static let headerSize = 16
+
+    /// Copies a start tag's attributes (libxml2's groups of five pointers: local name, prefix,
+    /// URI, value start, value end; the names NUL-terminated).
+    init(count attributeCount: Int, groups: UnsafeMutablePointer<UnsafePointer<UInt8>?>) {
+        var size = 0
+        var kept = 0
+        for index in 0..<attributeCount {
+            let base = 5 * index
+            guard let start = groups[base + 3], let end = groups[base + 4] else { continue }
+            kept += 1
+            size += Self.headerSize + Self.length(groups[base]) + Self.length(groups[base + 1])
+                + Self.length(groups[base + 2]) + (end - start)
+        }
+        count = kept
+        bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            guard let output = buffer.baseAddress else { return }
+            var cursor = 0
+            func put(_ value: Int) {
+                UnsafeMutableRawPointer(output + cursor).storeBytes(of: UInt32(truncatingIfNeeded: value).littleEndian, as: UInt32.self)
+                cursor += 4
+            }
+            func copy(_ source: UnsafePointer<UInt8>, _ length: Int) {
+                (output + cursor).update(from: source, count: length)
+                cursor += length
+            }
+            for index in 0..<attributeCount {
+                let base = 5 * index
+                guard let start = groups[base + 3], let end = groups[base + 4] else { continue }
+                let name = groups[base], prefix = groups[base + 1], namespace = groups[base + 2]
+                let nameLength = Self.length(name), prefixLength = Self.length(prefix), namespaceLength = Self.length(namespace)
+                put(nameLength)
+                put(prefix == nil ? 0 : prefixLength + 1)
+                put(namespace == nil ? 0 : namespaceLength + 1)
+                put(end - start)
+                if let name { copy(name, nameLength) }
+                if let prefix { copy(prefix, prefixLength) }
+                if let namespace { copy(namespace, namespaceLength) }
+                copy(start, end - start)
+            }
+            initialized = cursor
+        }
+    }
+
+    private static func length(_ name: UnsafePointer<UInt8>?) -> Int {
+        guard let name else { return 0 }
+        return strlen(UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self))
+    }
+
+    /// The value of the attribute with this local name in no namespace, entities replaced.
+    public func value(of name: String) -> String? {
+        var name = name
+        return name.withUTF8 { wanted in
+            bytes.withUnsafeBufferPointer { packed in
+                var found: String?
+                forEach(in: packed) { entry in
+                    guard entry.namespace == nil, entry.name.elementsEqual(wanted) else { return true }
+                    found = Self.string(entry.value)
+                    return false
+                }
+                return found
+            }
+        }
+    }
+
+    /// The values of `type`, `id`, `from` and `to` (in no namespace), entities replaced, in one
+    /// pass over the bytes.
+    public func stanzaAttributes() -> StanzaAttributes {
+        var result = StanzaAttributes()
+        bytes.withUnsafeBufferPointer { packed in
+            forEach(in: packed) { entry in
+                guard entry.namespace == nil else { return true }
+                switch entry.name.count {
+                case 2 where entry.name[0] == UInt8(ascii: "i") && entry.name[1] == UInt8(ascii: "d"):
+                    if result.id == nil { result.id = Self.string(entry.value) }
+                case 2 where entry.name[0] == UInt8(ascii: "t") && entry.name[1] == UInt8(ascii: "o"):
+                    if result.to == nil { result.to = Self.string(entry.value) }
+                case 4 where entry.name.elementsEqual("type".utf8):
+                    if result.type == nil { result.type = Self.string(entry.value) }
+                case 4 where entry.name.elementsEqual("from".utf8):
+                    if result.from == nil { result.from = Self.string(entry.value) }
+                default:
+                    break
+                }
+                return true
+            }
+        }
+        return result
+    }
+
+    /// Every attribute, in document order, values with entities replaced.
+    public func unpacked() -> [Attribute] {
+        var result: [Attribute] = []
+        result.reserveCapacity(count)
+        bytes.withUnsafeBufferPointer { packed in
+            forEach(in: packed) { entry in
+                result.append(Attribute(
+                    name: String(decoding: entry.name, as: UTF8.self),
+                    prefix: entry.prefix.map { String(decoding: $0, as: UTF8.self) },
+                    namespace: entry.namespace.map { String(decoding: $0, as: UTF8.self) },
+                    value: Self.string(entry.value)
+                ))
+                return true
+            }
+        }
+        return result
+    }
+
+    private static func string(_ value: UnsafeBufferPointer<UInt8>) -> String {
+        let string = String(decoding: value, as: UTF8.self)
+        return value.contains(UInt8(ascii: "&")) ? string.unescapingXMLEntities() : string
+    }
+
+    private typealias Entry = (
+        name: UnsafeBufferPointer<UInt8>, prefix: UnsafeBufferPointer<UInt8>?,
+        namespace: UnsafeBufferPointer<UInt8>?, value: UnsafeBufferPointer<UInt8>
+    )
+
+    /// Calls `body` with each attribute in order until it returns false.
+    private func forEach(in packed: UnsafeBufferPointer<UInt8>, _ body: (Entry) -> Bool) {
+        guard let base = packed.baseAddress else { return }
+        var cursor = 0
+        func take() -> Int {
+            let value = UnsafeRawPointer(base + cursor).loadUnaligned(as: UInt32.self)
+            cursor += 4
+            return Int(UInt32(littleEndian: value))
+        }
+        func slice(_ length: Int) -> UnsafeBufferPointer<UInt8> {
+            defer { cursor += length }
+            return UnsafeBufferPointer(start: base + cursor, count: length)
+        }
+        while cursor < packed.count {
+            let nameLength = take(), prefixLength = take(), namespaceLength = take(), valueLength = take()
+            let name = slice(nameLength)
+            let prefix = prefixLength == 0 ? nil : slice(prefixLength - 1)
+            let namespace = namespaceLength == 0 ? nil : slice(namespaceLength - 1)
+            let value = slice(valueLength)
+            if !body((name, prefix, namespace, value)) { return }
+        }
+    }
+}

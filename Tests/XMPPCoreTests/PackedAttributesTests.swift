@@ -1,0 +1,66 @@
+import Testing
+@testable import XMPPCore
+
+@Suite("XML framer: packed attributes")
+struct PackedAttributesTests {
+    /// Stanzas whose top elements carry what packing must keep: entities, a prefixed attribute in
+    /// the xml namespace, an empty value, non-ASCII, a value long enough to need the heap, an
+    /// attribute in another namespace, none at all, and a second `to` in a namespace.
+    static let stream = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' xmlns:p='urn:p'>"
+        + "<iq type='get' id='a&amp;b&lt;c' to='example.com' from='juliet@example.com/balcony-with-a-long-resource'><ping xmlns='urn:xmpp:ping'/></iq>"
+        + "<message xml:lang='fr' to='' type='chat' p:to='elsewhere' id='über-ünïcödé'><body>salut</body></message>"
+        + "<presence/>"
+        + "<r xmlns='urn:xmpp:sm:3' h='&#x34;2'/>"
+
+    private static func frame(packing: Bool, content: XMLFramer.Content) -> [FramedElement] {
+        let framer = XMLFramer(content: content)
+        framer.packsAttributes = packing
+        var elements: [FramedElement] = []
+        framer.feed(Array(stream.utf8)) { if case .element(let element) = $0 { elements.append(element) } }
+        return elements
+    }
+
+    @Test("a packing framer's elements equal the whole tree's, attribute for attribute")
+    func sameAttributes() {
+        let whole = Self.frame(packing: false, content: .full)
+        let packed = Self.frame(packing: true, content: .topLevel)
+        #expect(whole.count == 4)
+        #expect(packed.count == 4)
+        for (tree, top) in zip(whole, packed) {
+            #expect(top.element.attributes == tree.element.attributes)
+            #expect(top.name == tree.element.name)
+            #expect(top.namespace == tree.element.namespace)
+            for name in ["type", "id", "to", "from", "lang", "h", "missing"] {
+                #expect(top[attribute: name] == tree.element[attribute: name], "\(name) on <\(tree.element.name)>")
+            }
+            let four = top.stanzaAttributes
+            #expect(four == StanzaAttributes(type: tree.element[attribute: "type"], id: tree.element[attribute: "id"],
+                                             from: tree.element[attribute: "from"], to: tree.element[attribute: "to"]))
+            #expect(top.completeElement() == tree.element)
+            #expect(top == Self.frame(packing: false, content: .topLevel)[packed.firstIndex(of: top)!])
+        }
+        #expect(packed[0][attribute: "id"] == "a&b<c")
+        #expect(packed[1].element.attribute("lang", namespace: "http://www.w3.org/XML/1998/namespace") == "fr")
+        #expect(packed[1][attribute: "to"] == "")
+        #expect(packed[1].element.attribute("to", namespace: "urn:p") == "elsewhere")
+        #expect(packed[2].element.attributes.isEmpty)
+    }
+
+    @Test("a full framer ignores packsAttributes; a set element keeps what was set")
+    func fullAndSet() {
+        let framer = XMLFramer(content: .full)
+        framer.packsAttributes = true
+        var elements: [FramedElement] = []
+        framer.feed(Array(Self.stream.utf8)) { if case .element(let element) = $0 { elements.append(element) } }
+        #expect(elements.count == 4)
+        #expect(elements[0].element.attributes.count == 4)
+
+        var packed = Self.frame(packing: true, content: .topLevel)[0]
+        var replaced = packed.element
+        replaced.attributes = [Attribute(name: "id", value: "new")]
+        packed.element = replaced
+        #expect(packed[attribute: "id"] == "new")
+        #expect(packed[attribute: "type"] == nil)
+        #expect(packed.stanzaAttributes == StanzaAttributes(id: "new"))
+    }
+}
