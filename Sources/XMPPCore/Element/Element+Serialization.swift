@@ -1,5 +1,16 @@
 extension Element {
     /// The element as XML text, with namespace declarations as they were written.
+    /// This element's start tag with its namespace declarations only (no attributes): the
+    /// namespace scope it opens for what is written inside it.
+    var namespaceScopeStartTag: [UInt8] {
+        var tag = "<" + qualifiedName
+        for declaration in namespaceDeclarations {
+            tag += declaration.prefix.map { " xmlns:\($0)='" } ?? " xmlns='"
+            tag += declaration.uri.escapedForXMLAttribute + "'"
+        }
+        return Array((tag + ">").utf8)
+    }
+
     public var xmlString: String {
         var output = ""
         write(to: &output)

@@ -71,6 +71,13 @@ public struct FramedElement: Sendable, Hashable {
         return XMLFramer.parseElement(raw, header: header) ?? element
     }
 
+    /// The whole tree, parsed again where needed by `parser`, which keeps its libxml2 context
+    /// from one element to the next.
+    public func completeElement(using parser: ElementTreeParser) -> Element {
+        if isComplete { return element }
+        return parser.parse(raw, header: header) ?? element
+    }
+
     public static func == (lhs: FramedElement, rhs: FramedElement) -> Bool {
         lhs.element == rhs.element && lhs.raw == rhs.raw && lhs.offset == rhs.offset && lhs.namespaces == rhs.namespaces
             && lhs.childCount == rhs.childCount && lhs.isComplete == rhs.isComplete && lhs.header == rhs.header

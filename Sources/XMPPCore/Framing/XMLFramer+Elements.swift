@@ -47,7 +47,10 @@ extension XMLFramer: XMLEventConsumer {
                 attributes: tag.makeAttributes(), namespaceDeclarations: tag.namespaceDeclarations()
             )
             let raw = window.copy(from: contextStart, to: end)
-            if !raw.ends(with: Array("/>".utf8)) { lastHeaderRaw = raw }
+            if !raw.ends(with: Array("/>".utf8)) {
+                lastHeaderRaw = raw
+                lastHeaderScope = header.namespaceScopeStartTag
+            }
             collected.append(.streamOpened(StreamHeader(element: header, raw: raw, offset: contextStart)))
             boundary = end
             return
@@ -123,7 +126,7 @@ extension XMLFramer: XMLEventConsumer {
         let raw = window.copy(from: start, to: min(end, window.end))
         collected.append(.element(FramedElement(
             element: finished.element, packedAttributes: itemPackedAttributes, raw: raw, offset: start, namespaces: itemNamespaces,
-            childCount: itemChildCount, isComplete: content == .full, header: content == .full ? [] : (lastHeaderRaw ?? [])
+            childCount: itemChildCount, isComplete: content == .full, header: content == .full ? [] : (lastHeaderScope ?? [])
         )))
         itemStart = nil
         itemPackedAttributes = nil

@@ -103,6 +103,10 @@ public final class XMLFramer {
     var contextStart = 0
     /// The last real stream header, replayed to give resynchronised stanzas their namespaces.
     var lastHeaderRaw: [UInt8]?
+    /// The same header reduced to its name and namespace declarations: all an element's tree
+    /// takes from it. Streams that declare the same namespaces share it, so an
+    /// ``ElementTreeParser`` keeps one context for them all.
+    var lastHeaderScope: [UInt8]?
 
     // MARK: The element being assembled
 
@@ -134,7 +138,9 @@ public final class XMLFramer {
 
     /// Parses one top-level element's bytes under a stream header: the whole tree.
     static func parseElement(_ raw: [UInt8], header: [UInt8]) -> Element? {
-        let framer = XMLFramer(limits: FramerLimits(maxStanzaBytes: max(raw.count + 1, 64), maxDepth: .max))
+        // No limit may cut it short: not the element, nor the header before it (a header longer
+        // than the limit would be taken for an oversized item, and the default header used).
+        let framer = XMLFramer(limits: FramerLimits(maxStanzaBytes: Int(Int32.max), maxDepth: .max))
         // The header may be a BOSH body's start tag (the element came in one).
         framer.readsBOSHBodies = true
         var element: Element?
@@ -451,6 +457,7 @@ public final class XMLFramer {
             // The remembered header does not open a usable stream: fall back to the default one.
             control = nil
             lastHeaderRaw = nil
+            lastHeaderScope = nil
             startContext(synthetic: true)
         }
     }

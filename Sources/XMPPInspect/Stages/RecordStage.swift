@@ -11,6 +11,8 @@ final class RecordStage {
     private let checks: CheckRunner?
     private var sessions: [Int: RecordSession] = [:]
     private var seq = 0
+    /// Builds the trees of elements framed with their top only, where a record needs them.
+    private let treeParser = ElementTreeParser()
 
     init(options: InspectorOptions, sink: @escaping (Record) -> Void) {
         self.options = options
@@ -188,7 +190,7 @@ final class RecordStage {
         let mayHoldSecrets = !options.showSecrets && Redactor.mayHoldSecrets(name: top.name, namespaces: framed.namespaces)
         let isSASL = framed.namespaces.first == XMPPNamespace.sasl || framed.namespaces.first == "urn:xmpp:sasl:2"
         if options.keepsElements || mayCarryError || mayHoldSecrets || isSASL {
-            let element = framed.completeElement()
+            let element = framed.completeElement(using: treeParser)
             record.element = element
             if isSASL { checkChannelBinding(element, direction, session, &record) }
             if mayCarryError { record.error = ErrorDecoder.decode(element) }

@@ -13,6 +13,8 @@ public final class CheckedRecord {
     /// built again on demand from the bytes); nil for records read from a log.
     private var framed: FramedElement?
     private var built: Element??
+    /// Builds the trees the framer did not keep.
+    private let treeParser = ElementTreeParser()
 
     init(_ record: Record, framed: FramedElement? = nil) {
         self.record = record
@@ -48,7 +50,7 @@ public final class CheckedRecord {
             // The record stage builds a record's tree whole (redacted where it holds credentials).
             element = tree
         } else if let framed {
-            element = framed.completeElement()
+            element = framed.completeElement(using: treeParser)
         } else if let xml = record.xmlBytes {
             // A redacted element keeps its attributes and structure; only secret text is replaced.
             element = record.event == .streamOpen ? Element.parseStreamHeader(xml) : Element.parse(xml)
