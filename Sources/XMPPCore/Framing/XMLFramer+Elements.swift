@@ -23,10 +23,7 @@ extension XMLFramer: XMLEventConsumer {
         if depth == 3 { itemChildCount += 1 }
         if content == .topLevel && depth > 2 {
             // Below the top: only its namespace (and a misspelt xmlns) matter.
-            if !itemNamespaceIdentities.contains(tag.namespaceIdentity) {
-                itemNamespaceIdentities.append(tag.namespaceIdentity)
-                if let namespace = tag.namespace { itemNamespaces.append(namespace) }
-            }
+            if !itemNamespaceIdentities.contains(tag.namespaceIdentity) { itemNamespaceIdentities.append(tag.namespaceIdentity) }
             if tag.attributeCount > 0 { reportMisspeltNamespaceDeclarations(tag) }
             if depth - 1 > limits.maxDepth { exceeded(.tooDeep(limit: limits.maxDepth), at: contextCursor()) }
             return
@@ -64,15 +61,11 @@ extension XMLFramer: XMLEventConsumer {
                 return
             }
             itemStart = start
-            itemNamespaces.removeAll(keepingCapacity: true)
             itemNamespaceIdentities.removeAll(keepingCapacity: true)
             itemChildCount = 0
             itemPackedAttributes = nil
         }
-        if !itemNamespaceIdentities.contains(tag.namespaceIdentity) {
-            itemNamespaceIdentities.append(tag.namespaceIdentity)
-            if let namespace { itemNamespaces.append(namespace) }
-        }
+        if !itemNamespaceIdentities.contains(tag.namespaceIdentity) { itemNamespaceIdentities.append(tag.namespaceIdentity) }
         reportMisspeltNamespaceDeclarations(tag)
         if depth - 1 > limits.maxDepth {
             exceeded(.tooDeep(limit: limits.maxDepth), at: contextCursor())
@@ -125,7 +118,7 @@ extension XMLFramer: XMLEventConsumer {
         let start = itemStart ?? boundary
         let raw = window.copy(from: start, to: min(end, window.end))
         collected.append(.element(FramedElement(
-            element: finished.element, packedAttributes: itemPackedAttributes, raw: raw, offset: start, namespaces: itemNamespaces,
+            element: finished.element, packedAttributes: itemPackedAttributes, raw: raw, offset: start, namespaces: namespaceCache.namespaces(for: itemNamespaceIdentities, names: names),
             childCount: itemChildCount, isComplete: content == .full, header: content == .full ? [] : (lastHeaderScope ?? [])
         )))
         itemStart = nil

@@ -115,8 +115,10 @@ public final class XMLFramer {
     var builders: [ElementBuilder] = []
     /// The `<` of the top-level element being parsed, and the namespaces in it so far.
     var itemStart: Int?
-    var itemNamespaces: [String] = []
+    /// The namespaces in the current top-level element so far, as libxml2's interned pointers.
     var itemNamespaceIdentities: [UnsafeRawPointer?] = []
+    /// The namespace lists of recent elements, handed out again where an element's are the same.
+    var namespaceCache = NamespaceListCache()
     /// How many child elements the current top-level element has.
     var itemChildCount = 0
     /// The current top-level element's attributes, when ``packsAttributes`` is set.
@@ -472,6 +474,7 @@ public final class XMLFramer {
         // The dictionary may go with the context (its own, or a shared one it was the last to
         // use): its pointers may be reused.
         names.forgetAll()
+        namespaceCache.forgetAll()
     }
 
     /// Where libxml2's cursor is, as a stream offset. Once libxml2 has halted the parser its cursor
