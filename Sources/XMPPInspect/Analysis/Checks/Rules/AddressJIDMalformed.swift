@@ -9,10 +9,9 @@ struct AddressJIDMalformed: Check {
     static let interests: CheckInterest = [.stanzas, .streamOpen]
     static let needsDirections = false
 
-    /// The last few addresses found valid: a connection's stanzas repeat a handful of JIDs, and
-    /// comparing a string costs less than validating it.
+    /// The last few addresses found valid, the latest found first: a connection's stanzas repeat
+    /// a handful of JIDs, and comparing a string costs less than validating it.
     private var recentlyValid: [String] = []
-    private var next = 0
     private static let remembered = 8
 
     mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
@@ -27,14 +26,18 @@ struct AddressJIDMalformed: Check {
 
     /// What is wrong with `jid`, or nil; remembers the valid ones.
     private mutating func problem(in jid: String) -> String? {
-        if recentlyValid.contains(jid) { return nil }
+        let length = jid.utf8.count
+        if let index = recentlyValid.firstIndex(where: { $0.utf8.count == length && $0 == jid }) {
+            if index > 0 { recentlyValid.swapAt(0, index) }
+            return nil
+        }
         if let problem = JIDSyntax.problem(in: jid) { return problem }
         if recentlyValid.count < Self.remembered {
             recentlyValid.append(jid)
         } else {
-            recentlyValid[next] = jid
-            next = (next + 1) % Self.remembered
+            recentlyValid[Self.remembered - 1] = jid
         }
+        recentlyValid.swapAt(0, recentlyValid.count - 1)
         return nil
     }
 }
