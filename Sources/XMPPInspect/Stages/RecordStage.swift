@@ -165,12 +165,13 @@ final class RecordStage {
     }
 
     private func handleElement(_ framed: FramedElement, _ session: RecordSession, _ direction: Direction, _ time: Timestamp) {
-        let top = framed  // its name and attributes, without building the rest
-        let isStanza = (top.name == "iq" || top.name == "message" || top.name == "presence")
-            && XMPPNamespace.isStanzaContent(top.namespace)
-        let isStreamError = top.name == "error" && top.namespace == XMPPNamespace.streams
+        // The top element's name and attributes, without building the rest.
+        let name = framed.name
+        let isStanza = (name == "iq" || name == "message" || name == "presence")
+            && XMPPNamespace.isStanzaContent(framed.namespace)
+        let isStreamError = name == "error" && framed.namespace == XMPPNamespace.streams
         var record = makeRecord(session, direction, time, isStanza ? .stanza : (isStreamError ? .streamError : .nonza))
-        record.kind = top.name
+        record.kind = name
         let addressing = framed.stanzaAttributes
         record.type = addressing.type
         record.id = addressing.id
@@ -186,8 +187,8 @@ final class RecordStage {
         record.xmlBytes = framed.raw
 
         // The whole tree only where it is needed: the printer, errors, credentials.
-        let mayCarryError = record.type == "error" || isStreamError || top.name == "failure"
-        let mayHoldSecrets = !options.showSecrets && Redactor.mayHoldSecrets(name: top.name, namespaces: framed.namespaces)
+        let mayCarryError = record.type == "error" || isStreamError || name == "failure"
+        let mayHoldSecrets = !options.showSecrets && Redactor.mayHoldSecrets(name: name, namespaces: framed.namespaces)
         let isSASL = framed.namespaces.first == XMPPNamespace.sasl || framed.namespaces.first == "urn:xmpp:sasl:2"
         if options.keepsElements || mayCarryError || mayHoldSecrets || isSASL {
             let element = framed.completeElement(using: treeParser)
