@@ -118,7 +118,8 @@ extension XMLFramer: XMLEventConsumer {
         let start = itemStart ?? boundary
         let raw = window.copy(from: start, to: min(end, window.end))
         collected.append(.element(FramedElement(
-            element: finished.element, packedAttributes: itemPackedAttributes, raw: raw, offset: start, namespaces: namespaceCache.namespaces(for: itemNamespaceIdentities, names: names),
+            element: finished.element, packedAttributes: itemPackedAttributes, raw: raw, offset: start,
+            namespaces: namespaceCache.namespaces(for: itemNamespaceIdentities, names: names),
             childCount: itemChildCount, isComplete: content == .full, header: content == .full ? [] : (lastHeaderScope ?? [])
         )))
         itemStart = nil

@@ -41,7 +41,6 @@ public final class CheckedRecord {
         swap(&self.record, &record)
     }
 
-
     /// The whole element tree (the stream header for `stream-open`), or nil when it cannot be had.
     public var element: Element? {
         if let built { return built }
