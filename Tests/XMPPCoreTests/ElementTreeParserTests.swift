@@ -33,7 +33,8 @@ struct ElementTreeParserTests {
         var compared = 0
         // Interleaved, as records of many connections come.
         for round in 0..<3 {
-            for element in elements.shuffled() {
+            // A fixed interleaving (5 is prime to 12): every element once, the header changing each time.
+            for element in elements.indices.map({ elements[($0 * 5 + round) % elements.count] }) {
                 let fresh = element.completeElement()
                 #expect(element.completeElement(using: parser) == fresh, "round \(round): \(String(decoding: element.raw, as: UTF8.self))")
                 compared += 1

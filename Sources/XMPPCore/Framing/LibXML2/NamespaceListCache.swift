@@ -19,7 +19,7 @@ struct NamespaceListCache {
         for identity in identities {
             if let name = names.string(identity?.assumingMemoryBound(to: UInt8.self)) { namespaces.append(name) }
         }
-        let entry = (identities: Array(identities), namespaces: namespaces)
+        let entry = (identities: identities, namespaces: namespaces)
         if entries.count < Self.capacity {
             entries.append(entry)
         } else {
