@@ -130,6 +130,38 @@ struct WebSocketDecodingTests {
         #expect(harness.messages(.c2s).map(\.payload) == [Array(Self.open.utf8)])
     }
 
+    @Test("a 100 KB message in 7,001-byte feeds, then 40 small messages 3 to a feed with a frame cut at each feed's end: all decoded, in order")
+    func largeMessageThenSmallOnes() throws {
+        let harness = Self.opened()
+        let large = "<message><body>" + String(repeating: "0123456789", count: 10_000) + "</body></message>"
+        let largeFrame = clientFrame(opcode: 1, large)
+        var index = 0
+        var feeds = 0
+        while index < largeFrame.count {
+            let end = min(largeFrame.count, index + 7_001)
+            harness.feed(.c2s, Array(largeFrame[index..<end]))
+            index = end
+            feeds += 1
+        }
+        #expect(feeds == 15)
+        let small = (0..<40).map { "<iq id='q\($0)' type='get'/>" }
+        let smallBytes = small.flatMap { clientFrame(opcode: 1, $0) }
+        // Three and a half frames a feed: every feed but the last ends inside a frame.
+        let cut = (clientFrame(opcode: 1, small[0]).count * 7) / 2
+        index = 0
+        while index < smallBytes.count {
+            let end = min(smallBytes.count, index + cut)
+            harness.feed(.c2s, Array(smallBytes[index..<end]))
+            index = end
+        }
+        harness.finish()
+        let sent = harness.messages(.c2s).map { String(decoding: $0.payload, as: UTF8.self) }
+        try #require(sent.count == 41)
+        #expect(sent[0] == large)
+        #expect(Array(sent.dropFirst()) == small)
+        #expect(harness.problems(.c2s).isEmpty)
+    }
+
     @Test("a frame over the size limit is reported and skipped; the next frame is decoded")
     func frameTooLarge() {
         let harness = Self.opened(limits: WebLimits(maxMessageBytes: 100))

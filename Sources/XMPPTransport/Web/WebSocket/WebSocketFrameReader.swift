@@ -3,8 +3,13 @@ internal import NIOCore
 internal import NIOEmbedded
 internal import NIOWebSocket
 
-/// One direction's WebSocket frames, decoded by NIOWebSocket's `WebSocketFrameDecoder` in an
-/// `EmbeddedChannel` made once per direction.
+/// One direction's WebSocket frames, decoded by NIOWebSocket's `WebSocketFrameDecoder`.
+///
+/// The decoder needs a channel handler context to fire its frames from: an `EmbeddedChannel`, made
+/// once per direction, holds a ``WebSocketDecoderSeat`` whose context the reader hands the decoder,
+/// and a ``WebSocketFrameCollector`` that keeps what it fires. The reader calls the decoder itself
+/// with the bytes it keeps, rather than writing them through the pipeline: the frames are the same,
+/// without the pipeline's work and a new buffer per write.
 ///
 /// The reader reads each frame's header itself first (2–14 bytes) to know where frames begin and
 /// end, and to keep from the decoder the frames it would reject and stop at: over the size limit,
@@ -15,6 +20,11 @@ final class WebSocketFrameReader {
     private let limits: WebLimits
     private let deflateAgreed: Bool
     private let channel: EmbeddedChannel
+    private let decoder: WebSocketFrameDecoder
+    private let collector = WebSocketFrameCollector()
+    /// The seat's context, where the decoder fires the frames it completes; nil when the channel
+    /// could not be set up.
+    private let seat: ChannelHandlerContext?
     /// Bytes of the direction read so far.
     private(set) var position: Int
     /// The start of the frame being read, while its header is incomplete.
@@ -25,7 +35,8 @@ final class WebSocketFrameReader {
     private var passing = false
     /// Where each frame given to the decoder begins, and its size, in order.
     private var spans = CircularBuffer<(offset: Int, wireBytes: Int)>(initialCapacity: 16)
-    /// Bytes for the decoder not written to it yet.
+    /// Bytes for the decoder: those not given to it yet, after those it has not used yet (the start
+    /// of a frame whose payload has not all come).
     private var pending: ByteBuffer
     /// The decoder failed (it should not: what it refuses is kept from it).
     private(set) var failed = false
@@ -38,10 +49,13 @@ final class WebSocketFrameReader {
         self.deflateAgreed = deflateAgreed
         channel = EmbeddedChannel()
         pending = channel.allocator.buffer(capacity: 0)
-        let maxFrame = min(Int(UInt32.max), max(125, limits.maxMessageBytes))
+        decoder = WebSocketFrameDecoder(maxFrameSize: min(Int(UInt32.max), max(125, limits.maxMessageBytes)))
+        let seatHandler = WebSocketDecoderSeat()
         do {
-            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrame)))
+            try channel.pipeline.syncOperations.addHandlers(seatHandler, collector)
+            seat = try channel.pipeline.syncOperations.context(handler: seatHandler)
         } catch {
+            seat = nil
             failed = true
         }
         header.reserveCapacity(14)
@@ -131,20 +145,37 @@ final class WebSocketFrameReader {
         return true
     }
 
-    /// Writes the pending bytes to the decoder and hands on the frames it completes.
+    /// Gives the pending bytes to the decoder and hands on the frames it completes.
     private func flush(handler: (WebSocketFrameEvent) -> Void) {
-        guard pending.readableBytes > 0, !failed else { return }
-        let out = pending
-        pending = channel.allocator.buffer(capacity: 0)
+        guard pending.readableBytes > 0, !failed, let seat else { return }
         do {
-            try channel.writeInbound(out)
+            while try decoder.decode(context: seat, buffer: &pending) == .continue {}
         } catch {
             failed = true
             handler(.problem(.webSocketProtocol("\(error)"), offset: spans.first?.offset ?? position))
         }
-        while let frame = try? channel.readInbound(as: WebSocketFrame.self) {
-            guard let span = spans.popFirst() else { break }
+        collector.drain { frame in
+            guard let span = spans.popFirst() else { return }
             handler(.frame(frame, offset: span.offset, wireBytes: span.wireBytes))
         }
+        reclaimPending()
     }
+
+    /// Keeps the pending buffer for the next bytes. The frames handed on are gone by now, so it is
+    /// the buffer's only owner and emptying it copies nothing; a buffer grown past
+    /// ``largestKeptBuffer`` for one large frame is let go.
+    private func reclaimPending() {
+        if pending.readableBytes == 0 {
+            if pending.capacity > Self.largestKeptBuffer {
+                pending = channel.allocator.buffer(capacity: 0)
+            } else {
+                pending.clear()
+            }
+        } else if pending.readerIndex > 0 {
+            pending.discardReadBytes()
+        }
+    }
+
+    /// The most bytes the pending buffer keeps between frames.
+    private static let largestKeptBuffer = 64 * 1024
 }
