@@ -64,6 +64,42 @@ struct WebHTTPDecodingTests {
         #expect(harness.responses[2].body.isEmpty)
     }
 
+    @Test("every split of pipelined requests and chunked, informational and sized responses, 1 to N bytes a feed, gives the same events")
+    func everySplit() {
+        let second = Self.boshPost(Self.boshBody.replacingOccurrences(of: "rid='1'", with: "rid='2'"))
+        // A stray CRLF between two messages, as HTTP/1.1 allows (RFC 9112 §2.2).
+        let c2s = Array((Self.boshPost() + "\r\n" + second + "GET /x HTTP/1.1\r\nHost: example.org\r\n\r\n").utf8)
+        let answer = Self.boshAnswer
+        let chunked = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + String(answer.utf8.count, radix: 16) + "\r\n" + answer + "\r\n0\r\nX-Trailer: t\r\n\r\n"
+        let s2c = Array((chunked + Self.okResponse("<body xmlns='http://jabber.org/protocol/httpbind'/>")
+            + "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found").utf8)
+        let whole = WebDecoderHarness()
+        whole.feed(.c2s, c2s)
+        whole.feed(.s2c, s2c)
+        whole.finish()
+        let expected = (whole.events(of: .c2s), whole.events(of: .s2c))
+        #expect(whole.requests.count == 3 && whole.responses.count == 3)
+        #expect(whole.problems(.c2s).isEmpty && whole.problems(.s2c).isEmpty)
+        var compared = 0
+        for size in 1...max(c2s.count, s2c.count) {
+            let harness = WebDecoderHarness()
+            for (direction, bytes) in [(Direction.c2s, c2s), (.s2c, s2c)] {
+                var offset = 0
+                while offset < bytes.count {
+                    let end = min(bytes.count, offset + size)
+                    harness.feed(direction, Array(bytes[offset..<end]))
+                    offset = end
+                }
+            }
+            harness.finish()
+            #expect(harness.events(of: .c2s) == expected.0, "split into \(size)-byte feeds")
+            #expect(harness.events(of: .s2c) == expected.1, "split into \(size)-byte feeds")
+            compared += 1
+        }
+        #expect(compared == max(c2s.count, s2c.count))
+    }
+
     @Test("keep-alive: several exchanges one after another on one connection")
     func keepAlive() {
         let harness = WebDecoderHarness()

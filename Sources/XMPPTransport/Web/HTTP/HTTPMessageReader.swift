@@ -10,7 +10,7 @@ internal import NIOHTTP1
 /// One direction's HTTP/1.x messages, read by NIOHTTP1's decoder (llhttp) in an `EmbeddedChannel`.
 ///
 /// NIO does not say where in the bytes a message ends, so the reader feeds its decoder in pieces
-/// cut so that every message end falls on the end of a piece: after each line feed (a head and
+/// cut so that every message end falls on the end of a piece: after each empty line (a head and
 /// a chunked body end with one), and a `Content-Length` body as one piece of exactly its size.
 /// The message then began at the first byte after the previous end that is not CR or LF.
 final class HTTPMessageReader {
@@ -31,6 +31,8 @@ final class HTTPMessageReader {
     private(set) var messageStart: Int?
     /// Body bytes left of a `Content-Length` body.
     private var bodyRemaining: Int?
+    /// Whether the line being read (since the last line feed) has a byte other than CR.
+    private var lineHasContent = false
     /// Request heads the response decoder knows of and has not answered yet.
     private var pendingRequests = 0
     /// NIOHTTP1 rejected the bytes: nothing more is read.
@@ -97,10 +99,8 @@ final class HTTPMessageReader {
             let pieceEnd: Int
             if let remaining = bodyRemaining {
                 pieceEnd = index + min(remaining, bytes.count - index)
-            } else if let found = memchr(base + index, 0x0A, bytes.count - index) {
-                pieceEnd = base.distance(to: UnsafeRawPointer(found)) + 1
             } else {
-                pieceEnd = bytes.count
+                pieceEnd = endOfEmptyLine(in: bytes, from: index) ?? bytes.count
             }
             if messageStart == nil {
                 var first = index
@@ -133,6 +133,26 @@ final class HTTPMessageReader {
             if failed { return bytes.count }
         }
         return index
+    }
+
+    /// Where the first empty line from `start` ends (after its line feed), or nil when none ends in
+    /// `bytes`. The line being read may have begun in an earlier feed.
+    private func endOfEmptyLine(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
+        var index = start
+        while index < bytes.count {
+            let lineFeed = memchr(base + index, 0x0A, bytes.count - index).map { base.distance(to: UnsafeRawPointer($0)) }
+            let lineEnd = lineFeed ?? bytes.count
+            if !lineHasContent {
+                lineHasContent = bytes[index..<lineEnd].contains { $0 != 0x0D }
+            }
+            guard let lineFeed else { return nil }
+            let empty = !lineHasContent
+            lineHasContent = false
+            if empty { return lineFeed + 1 }
+            index = lineFeed + 1
+        }
+        return nil
     }
 
     /// The connection ended: a message read to the end of the connection (a response without
@@ -194,6 +214,7 @@ final class HTTPMessageReader {
         let start = messageStart ?? position
         messageStart = nil
         bodyRemaining = nil
+        lineHasContent = false
         return .end(offset: start, wireBytes: position - start)
     }
 
