@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import XMPPCore
 
@@ -56,6 +57,30 @@ struct ElementTreeParserTests {
             == "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>")
         #expect(String(decoding: elements[8].header, as: UTF8.self)
             == "<body xmlns='http://jabber.org/protocol/httpbind' xmlns:xmpp='urn:xmpp:xbosh'>")
+    }
+
+    @Test("one framer over BOSH bodies whose declarations change and come back: each element carries its own body's scope")
+    func headerScopeFollowsBodies() {
+        let plain = "<body xmlns='http://jabber.org/protocol/httpbind' rid='1' sid='x'>"
+        let withStream = "<body xmlns='http://jabber.org/protocol/httpbind' xmlns:stream='http://etherx.jabber.org/streams' rid='2' sid='x'>"
+        let withXBOSH = "<body xmlns='http://jabber.org/protocol/httpbind' xmlns:xmpp='urn:xmpp:xbosh' rid='3' sid='x'>"
+        let bodies = [plain, plain, withStream, withStream, plain, withXBOSH, plain]
+        let framer = XMLFramer(content: .topLevel)
+        framer.readsBOSHBodies = true
+        framer.packsAttributes = true
+        var headers: [String] = []
+        for body in bodies {
+            // As the framing stage feeds BOSH: each body is a document of its own.
+            framer.feed(Array((body + "<message xmlns='jabber:client' id='m'/></body>").utf8)) {
+                if case .element(let element) = $0 { headers.append(String(decoding: element.header, as: UTF8.self)) }
+            }
+            if !framer.isBetweenItems { framer.finish { _ in } }
+        }
+        let expected = bodies.map { body in
+            body.replacingOccurrences(of: #" rid='\d' sid='x'"#, with: "", options: .regularExpression)
+        }
+        #expect(headers.count == bodies.count)
+        #expect(headers == expected)
     }
 
     @Test("past its element count, and after bytes that are not one clean element, the context starts again")

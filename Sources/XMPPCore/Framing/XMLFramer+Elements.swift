@@ -46,7 +46,11 @@ extension XMLFramer: XMLEventConsumer {
             let raw = window.copy(from: contextStart, to: end)
             if !raw.ends(with: Array("/>".utf8)) {
                 lastHeaderRaw = raw
-                lastHeaderScope = header.namespaceScopeStartTag
+                if lastHeaderScope == nil || lastHeaderScopeSource?.qualifiedName != header.qualifiedName
+                    || lastHeaderScopeSource?.declarations != header.namespaceDeclarations {
+                    lastHeaderScope = header.namespaceScopeStartTag
+                    lastHeaderScopeSource = (header.qualifiedName, header.namespaceDeclarations)
+                }
             }
             collected.append(.streamOpened(StreamHeader(element: header, raw: raw, offset: contextStart)))
             boundary = end

@@ -107,6 +107,9 @@ public final class XMLFramer {
     /// takes from it. Streams that declare the same namespaces share it, so an
     /// ``ElementTreeParser`` keeps one context for them all.
     var lastHeaderScope: [UInt8]?
+    /// The name and declarations ``lastHeaderScope`` was made from: a header that repeats them
+    /// (every BOSH body does) reuses it rather than writing it again.
+    var lastHeaderScopeSource: (qualifiedName: String, declarations: [NamespaceDeclaration])?
 
     // MARK: The element being assembled
 
