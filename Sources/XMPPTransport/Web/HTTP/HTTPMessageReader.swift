@@ -7,7 +7,12 @@ internal import NIOCore
 internal import NIOEmbedded
 internal import NIOHTTP1
 
-/// One direction's HTTP/1.x messages, read by NIOHTTP1's decoder (llhttp) in an `EmbeddedChannel`.
+/// One direction's HTTP/1.x messages, read by NIOHTTP1's decoder (llhttp).
+///
+/// The decoder needs a channel handler context to fire its parts from: an `EmbeddedChannel` holds
+/// a ``DecoderSeat`` whose context the reader hands the decoder, and an ``InboundPartCollector``
+/// that keeps the parts. The reader calls the decoder itself rather than writing through the
+/// pipeline, as ``WebSocketFrameReader`` does.
 ///
 /// NIO does not say where in the bytes a message ends, so the reader feeds its decoder in pieces
 /// cut so that every message end falls on the end of a piece: after each empty line (a head and
@@ -24,7 +29,9 @@ final class HTTPMessageReader {
     private let limits: WebLimits
     /// Made at the first use: an `EmbeddedChannel` must be used on the thread that made it, and
     /// a decoder may be made on one thread and fed on another.
-    private var madeChannel: EmbeddedChannel?
+    private var madeDecoder: HTTPDecoderSeat?
+    /// Bytes given to the decoder and not used by it yet (none, but for a message it stopped at).
+    private var pending = ByteBuffer()
     /// Bytes of the direction fed so far (the position of the next byte).
     private(set) var position: Int
     /// Where the message being read began; nil between messages.
@@ -45,55 +52,32 @@ final class HTTPMessageReader {
         self.limits = limits
     }
 
-    /// The channel with NIOHTTP1's decoder.
-    private var channel: EmbeddedChannel {
-        if let madeChannel { return madeChannel }
+    /// NIOHTTP1's decoder in its channel.
+    private var decoder: HTTPDecoderSeat {
+        if let madeDecoder { return madeDecoder }
         var configuration = NIOHTTPDecoderLimitConfiguration()
         configuration.maxHeaderFieldSize = limits.maxHeadBytes
         configuration.maxHeaderListSize = limits.maxHeadBytes
-        let channel = EmbeddedChannel()
-        madeChannel = channel
-        do {
-            switch kind {
-            case .requests:
-                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(
-                    HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop,
-                                       limitConfiguration: configuration)))
-            case .responses:
-                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(
-                    HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .forward,
-                                        limitConfiguration: configuration)))
-            }
-        } catch {
-            failed = true
-        }
-        return channel
-    }
-
-    deinit {
-        // Closing the channel takes its pipeline apart; without it the two keep each other alive.
-        _ = try? madeChannel?.finish(acceptAlreadyClosed: true)
+        let made = HTTPDecoderSeat(kind: kind, configuration: configuration)
+        madeDecoder = made
+        if made.seat == nil { failed = true }
+        return made
     }
 
     /// Response reader: a request with this method was sent (NIOHTTP1 needs it to know whether
     /// a response has a body: none after `HEAD`).
     func expectResponse(method: String) {
         guard kind == .responses, !failed else { return }
-        let head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: "/")
-        do {
-            try channel.writeOutbound(HTTPClientRequestPart.head(head))
-            while try channel.readOutbound(as: HTTPClientRequestPart.self) != nil {}
-            pendingRequests += 1
-        } catch {
-            failed = true
-        }
+        decoder.expect(HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: "/"))
+        pendingRequests += 1
     }
 
     /// Reads `bytes` until they end or `handler` returns false after a message's end (the
     /// caller switches protocols there); returns how many bytes were read.
     func feed(_ bytes: UnsafeRawBufferPointer, handler: (HTTPReaderEvent) -> Bool) -> Int {
-        guard !failed, let base = bytes.baseAddress, !bytes.isEmpty else { return 0 }
-        var buffer = channel.allocator.buffer(bytes: bytes)
+        guard !failed, bytes.baseAddress != nil, !bytes.isEmpty else { return 0 }
+        let decoder = self.decoder
+        guard !failed else { return 0 }
         var index = 0
         while index < bytes.count {
             let pieceEnd: Int
@@ -114,13 +98,14 @@ final class HTTPMessageReader {
                 }
             }
             let length = pieceEnd - index
-            let piece = buffer.readSlice(length: length)!
+            pending.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[index..<pieceEnd]))
             var thrown: (any Error)?
             do {
-                try channel.writeInbound(piece)
+                try decoder.decode(&pending)
             } catch {
                 thrown = error
             }
+            if pending.readableBytes == 0 { pending.clear() } else { pending.discardReadBytes() }
             position += length
             index = pieceEnd
             if let remaining = bodyRemaining { bodyRemaining = remaining - length }
@@ -160,8 +145,7 @@ final class HTTPMessageReader {
     func finish(handler: (HTTPReaderEvent) -> Bool) {
         guard !failed, messageStart != nil else { return }
         do {
-            try channel.pipeline.syncOperations.fireChannelInactive()
-            try channel.throwIfErrorCaught()
+            try decoder.decodeLast(&pending)
         } catch {
             failed = true
         }
@@ -172,34 +156,30 @@ final class HTTPMessageReader {
     private func drain(handler: (HTTPReaderEvent) -> Bool) -> Bool {
         while true {
             let event: HTTPReaderEvent?
-            do {
-                switch kind {
-                case .requests:
-                    guard let part = try channel.readInbound(as: HTTPServerRequestPart.self) else { return true }
-                    switch part {
-                    case .head(let head): event = started(Self.head(of: head))
-                    case .body(let body): event = .body(body)
-                    case .end: event = ended()
-                    }
-                case .responses:
-                    guard let part = try channel.readInbound(as: HTTPClientResponsePart.self) else { return true }
-                    switch part {
-                    case .head(let head):
-                        let status = Int(head.status.code)
-                        if status >= 100 && status < 200 && status != 101 {
-                            // Informational (100 Continue): no end follows; the final response comes next.
-                            messageStart = nil
-                            event = nil
-                        } else {
-                            pendingRequests -= 1
-                            event = started(Self.head(of: head))
-                        }
-                    case .body(let body): event = .body(body)
-                    case .end: event = ended()
-                    }
+            switch kind {
+            case .requests:
+                guard let part = decoder.nextRequestPart() else { return true }
+                switch part {
+                case .head(let head): event = started(Self.head(of: head))
+                case .body(let body): event = .body(body)
+                case .end: event = ended()
                 }
-            } catch {
-                return true
+            case .responses:
+                guard let part = decoder.nextResponsePart() else { return true }
+                switch part {
+                case .head(let head):
+                    let status = Int(head.status.code)
+                    if status >= 100 && status < 200 && status != 101 {
+                        // Informational (100 Continue): no end follows; the final response comes next.
+                        messageStart = nil
+                        event = nil
+                    } else {
+                        pendingRequests -= 1
+                        event = started(Self.head(of: head))
+                    }
+                case .body(let body): event = .body(body)
+                case .end: event = ended()
+                }
             }
             if let event, !handler(event) { return false }
         }

@@ -6,8 +6,8 @@ internal import NIOWebSocket
 /// One direction's WebSocket frames, decoded by NIOWebSocket's `WebSocketFrameDecoder`.
 ///
 /// The decoder needs a channel handler context to fire its frames from: an `EmbeddedChannel`, made
-/// once per direction, holds a ``WebSocketDecoderSeat`` whose context the reader hands the decoder,
-/// and a ``WebSocketFrameCollector`` that keeps what it fires. The reader calls the decoder itself
+/// once per direction, holds a ``DecoderSeat`` whose context the reader hands the decoder, and an
+/// ``InboundPartCollector`` that keeps what it fires. The reader calls the decoder itself
 /// with the bytes it keeps, rather than writing them through the pipeline: the frames are the same,
 /// without the pipeline's work and a new buffer per write.
 ///
@@ -21,7 +21,7 @@ final class WebSocketFrameReader {
     private let deflateAgreed: Bool
     private let channel: EmbeddedChannel
     private let decoder: WebSocketFrameDecoder
-    private let collector = WebSocketFrameCollector()
+    private let collector = InboundPartCollector<WebSocketFrame>()
     /// The seat's context, where the decoder fires the frames it completes; nil when the channel
     /// could not be set up.
     private let seat: ChannelHandlerContext?
@@ -50,7 +50,7 @@ final class WebSocketFrameReader {
         channel = EmbeddedChannel()
         pending = channel.allocator.buffer(capacity: 0)
         decoder = WebSocketFrameDecoder(maxFrameSize: min(Int(UInt32.max), max(125, limits.maxMessageBytes)))
-        let seatHandler = WebSocketDecoderSeat()
+        let seatHandler = DecoderSeat()
         do {
             try channel.pipeline.syncOperations.addHandlers(seatHandler, collector)
             seat = try channel.pipeline.syncOperations.context(handler: seatHandler)
@@ -154,8 +154,8 @@ final class WebSocketFrameReader {
             failed = true
             handler(.problem(.webSocketProtocol("\(error)"), offset: spans.first?.offset ?? position))
         }
-        collector.drain { frame in
-            guard let span = spans.popFirst() else { return }
+        while let frame = collector.next() {
+            guard let span = spans.popFirst() else { continue }
             handler(.frame(frame, offset: span.offset, wireBytes: span.wireBytes))
         }
         reclaimPending()
