@@ -144,21 +144,26 @@ struct TLSRecordDecryptor {
     /// Decrypts `sealed` (ciphertext then 16-byte tag; at least the tag, which callers check) and hands the plaintext to `use`.
     private func aeadOpen<R>(nonce: UnsafeRawBufferPointer, sealed: UnsafeRawBufferPointer, aad: UnsafeRawBufferPointer,
                              _ use: (UnsafeRawBufferPointer) throws(TLSRecordOpenError) -> R) throws(TLSRecordOpenError) -> R {
-        let plaintext: Data
         // One contiguous nonce + ciphertext + tag: a sealed box made from it slices it, where one
-        // made from three generic buffers copies each through Data's generic append (slow).
-        var combined = Data(capacity: nonce.count + sealed.count)
-        combined.append(nonce.bindMemory(to: UInt8.self))
-        combined.append(sealed.bindMemory(to: UInt8.self))
-        do {
-            switch protection {
-            case .chaCha20Poly1305:
-                plaintext = try ChaChaPoly.open(ChaChaPoly.SealedBox(combined: combined), using: key, authenticating: aad)
-            default:
-                plaintext = try AES.GCM.open(AES.GCM.SealedBox(combined: combined), using: key, authenticating: aad)
+        // made from three generic buffers copies each through Data's generic append (slow). The
+        // bytes are laid out in scratch memory that `Data` borrows rather than copies; neither it
+        // nor the box's slices outlive this call (the plaintext is a new `Data`).
+        let total = nonce.count + sealed.count
+        let plaintext = try withUnsafeTemporaryAllocation(byteCount: total, alignment: 16) { scratch throws(TLSRecordOpenError) -> Data in
+            let base = scratch.baseAddress!
+            base.copyMemory(from: nonce.baseAddress!, byteCount: nonce.count)
+            (base + nonce.count).copyMemory(from: sealed.baseAddress!, byteCount: sealed.count)
+            let combined = Data(bytesNoCopy: base, count: total, deallocator: .none)
+            do {
+                switch protection {
+                case .chaCha20Poly1305:
+                    return try ChaChaPoly.open(ChaChaPoly.SealedBox(combined: combined), using: key, authenticating: aad)
+                default:
+                    return try AES.GCM.open(AES.GCM.SealedBox(combined: combined), using: key, authenticating: aad)
+                }
+            } catch {
+                throw .authenticationFailed
             }
-        } catch {
-            throw .authenticationFailed
         }
         return try Self.withBytes(of: plaintext, use)
     }
