@@ -51,7 +51,14 @@ final class HTTPDecoderSeat {
     }
 
     deinit {
-        // Closing the channel takes its pipeline apart; without it the two keep each other alive.
+        // The decoder and its parser keep each other alive until it is removed, as a
+        // `ByteToMessageHandler` would remove it; closing the channel takes the pipeline apart.
+        if let seat {
+            switch decoder {
+            case .requests(let decoder, _): decoder.decoderRemoved(context: seat)
+            case .responses(let decoder, _): decoder.decoderRemoved(context: seat)
+            }
+        }
         _ = try? channel.finish(acceptAlreadyClosed: true)
     }
 
