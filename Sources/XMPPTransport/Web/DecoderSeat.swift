@@ -6,4 +6,16 @@ internal import NIOCore
 /// Bytes never pass through the pipeline; the reader calls the decoder with them.
 final class DecoderSeat: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
+
+    /// Adds a seat and then `collector` to `channel`'s pipeline (on the channel's thread) and
+    /// returns the seat's context; nil when the pipeline refused them.
+    static func context(in channel: any Channel, before collector: any ChannelHandler) -> ChannelHandlerContext? {
+        let seat = DecoderSeat()
+        do {
+            try channel.pipeline.syncOperations.addHandlers(seat, collector)
+            return try channel.pipeline.syncOperations.context(handler: seat)
+        } catch {
+            return nil
+        }
+    }
 }

@@ -20,7 +20,6 @@ final class HTTPDecoderSeat {
     let seat: ChannelHandlerContext?
 
     init(kind: HTTPMessageReader.Kind, configuration: NIOHTTPDecoderLimitConfiguration) {
-        let seatHandler = DecoderSeat()
         let collector: any ChannelHandler
         switch kind {
         case .requests:
@@ -34,15 +33,8 @@ final class HTTPDecoderSeat {
                                                      limitConfiguration: configuration), parts)
             collector = parts
         }
-        var context: ChannelHandlerContext?
-        do {
-            try channel.pipeline.syncOperations.addHandlers(seatHandler, collector)
-            context = try channel.pipeline.syncOperations.context(handler: seatHandler)
-        } catch {
-            context = nil
-        }
-        seat = context
-        if let context {
+        seat = DecoderSeat.context(in: channel, before: collector)
+        if let context = seat {
             switch decoder {
             case .requests(let decoder, _): decoder.decoderAdded(context: context)
             case .responses(let decoder, _): decoder.decoderAdded(context: context)

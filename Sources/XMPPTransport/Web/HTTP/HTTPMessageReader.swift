@@ -4,7 +4,6 @@ import Glibc
 import Darwin
 #endif
 internal import NIOCore
-internal import NIOEmbedded
 internal import NIOHTTP1
 
 /// One direction's HTTP/1.x messages, read by NIOHTTP1's decoder (llhttp).

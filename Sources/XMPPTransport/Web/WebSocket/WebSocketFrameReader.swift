@@ -14,7 +14,7 @@ internal import NIOWebSocket
 /// The reader reads each frame's header itself first (2–14 bytes) to know where frames begin and
 /// end, and to keep from the decoder the frames it would reject and stop at: over the size limit,
 /// fragmented or long control frames, reserved opcodes or bits. Those are reported and skipped;
-/// decoding goes on with the next frame. Each feed's bytes reach the decoder in one write.
+/// decoding goes on with the next frame. Each feed's bytes reach the decoder in one call.
 final class WebSocketFrameReader {
     let direction: Direction
     private let limits: WebLimits
@@ -50,14 +50,8 @@ final class WebSocketFrameReader {
         channel = EmbeddedChannel()
         pending = channel.allocator.buffer(capacity: 0)
         decoder = WebSocketFrameDecoder(maxFrameSize: min(Int(UInt32.max), max(125, limits.maxMessageBytes)))
-        let seatHandler = DecoderSeat()
-        do {
-            try channel.pipeline.syncOperations.addHandlers(seatHandler, collector)
-            seat = try channel.pipeline.syncOperations.context(handler: seatHandler)
-        } catch {
-            seat = nil
-            failed = true
-        }
+        seat = DecoderSeat.context(in: channel, before: collector)
+        failed = seat == nil
         header.reserveCapacity(14)
     }
 
