@@ -41,6 +41,45 @@ kill -INT "$capture_pid"
 wait "$capture_pid" || true
 capture_pid=""
 
+# 1b. A live capture that falls behind (stopped while 3,000 stanzas pass): with the default
+#     kernel buffer nothing is lost; with a 1 MiB one the kernel drops packets, and the capture
+#     says so while it runs and at its end (libpcap's counts) instead of losing them silently.
+wait_for() {  # FILE PATTERN SECONDS: until a line of FILE matches
+    local deadline=$((SECONDS + $3))
+    until grep -q -- "$2" "$1" 2>/dev/null; do
+        (( SECONDS < deadline )) || return 1
+        sleep 0.1
+    done
+}
+stalled_capture() {  # NAME [capture options...]: the capture stopped while the burst passes
+    local name=$1; shift
+    "$bin" capture -i lo --port 15598 --json "$@" >"$work/$name.jsonl" 2>"$work/$name.err" &
+    capture_pid=$!
+    wait_for "$work/$name.err" "capturing on" 20 || echo "the capture did not start: $(tail -2 "$work/$name.err")"
+    kill -STOP "$capture_pid"
+    python3 scripts/peers/burst_stream.py 15598 3000 2>"$work/$name.burst" || true
+    kill -CONT "$capture_pid"
+}
+stop_capture() {
+    kill -INT "$capture_pid"
+    wait "$capture_pid" || true
+    capture_pid=""
+}
+stalled_capture stalled-default
+wait_for "$work/stalled-default.jsonl" '"stream-close"' 60 || true
+stop_capture
+check "stalled live capture, default buffer: the burst went through" grep -q "sent 3000 stanzas, \([0-9]*\) of \1 bytes" "$work/stalled-default.burst"
+check "stalled live capture, default buffer: 3000 of 3000 stanzas decoded" \
+    test "$(jq -c 'select(.event=="stanza" and .kind=="message")' "$work/stalled-default.jsonl" | wc -l)" -eq 3000
+check "stalled live capture, default buffer: libpcap counted no drop" grep -q "libpcap: [1-9][0-9]* packets received by the filter, 0 dropped by the kernel" "$work/stalled-default.err"
+stalled_capture stalled-small --buffer-size 1
+wait_for "$work/stalled-small.err" "the kernel dropped [1-9][0-9]* packets that were not read in time" 60 || true
+stop_capture
+check "stalled live capture, 1 MiB buffer: a warning while it runs" grep -q "warning .*the kernel dropped [1-9][0-9]* packets that were not read in time" "$work/stalled-small.err"
+check "stalled live capture, 1 MiB buffer: the drops counted at the end" grep -q "libpcap: [1-9][0-9]* packets received by the filter, [1-9][0-9]* dropped by the kernel" "$work/stalled-small.err"
+check "stalled live capture, 1 MiB buffer: fewer stanzas than sent" \
+    test "$(jq -c 'select(.event=="stanza" and .kind=="message")' "$work/stalled-small.jsonl" | wc -l)" -lt 3000
+
 # 2. Fresh captures against what the clients saw.
 check "fresh captures match the clients' view" \
     env XMPPSCOPE_EXTRA_CAPTURES="$work/captures" swift test --skip-build --disable-xctest --filter OwnCapturesTests

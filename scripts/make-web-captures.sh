@@ -213,7 +213,7 @@ start_proxy() {
 }
 
 # strophe_once NAME KIND URL WEB_PORT [keylog] [bridge MODE]: one Strophe session captured;
-# returns 75 when tcpdump dropped packets. KIND (websocket|bosh) picks the proxy mode.
+# returns 75 when tcpdump (or the live capture) dropped packets. KIND (websocket|bosh) picks the proxy mode.
 strophe_once() {
     local name=$1 kind=$2 url=$3 web_port=$4 keylog=${5:-} bridge_mode=${6:-}
     local dir=$WORK/$name
@@ -302,6 +302,16 @@ strophe_once() {
         log "$name: the kernel dropped $dropped packets before tcpdump saw them"
         return 75
     fi
+    if [[ -n $live ]]; then
+        # libpcap's counts, printed by the capture at its end; a loaded machine can outrun it.
+        local live_dropped
+        live_dropped=$(sed -n 's/.*libpcap: [0-9]* packets received by the filter, \([0-9]*\) dropped by the kernel.*/\1/p' "$dir/live.err" | tail -n 1)
+        [[ -n $live_dropped ]] || fail_with_logs "$name" "xmppscope capture printed no libpcap counts at its end"
+        if [[ $live_dropped -gt 0 ]]; then
+            log "$name: the kernel dropped $live_dropped packets before xmppscope capture read them"
+            return 75
+        fi
+    fi
     [[ $(stat -c %s "$dir/$name.pcap") -gt 24 ]] || fail_with_logs "$name" "the capture holds no packets"
     if [[ $keylog == keylog ]]; then
         # TLS 1.3 (CLIENT_TRAFFIC_SECRET_0) or TLS 1.2 (CLIENT_RANDOM): the session's secrets.
@@ -323,7 +333,7 @@ strophe_once() {
     fi
 }
 
-# strophe NAME ...: strophe_once, again when tcpdump lost packets (a capture with holes would be
+# strophe NAME ...: strophe_once, again when tcpdump or the live capture lost packets (holes would be
 # blamed on the code under test). At most three attempts.
 strophe() {
     local attempt status
@@ -332,9 +342,9 @@ strophe() {
         strophe_once "$@" || status=$?
         [[ $status -eq 0 ]] && return 0
         [[ $status -eq 75 ]] || exit "$status"
-        log "$1: tcpdump dropped packets (attempt $attempt of 3); capturing again"
+        log "$1: packets dropped before a capture read them (attempt $attempt of 3); capturing again"
     done
-    die "$1: tcpdump dropped packets in three attempts; the machine is too loaded to capture loopback"
+    die "$1: packets dropped before a capture read them in three attempts; the machine is too loaded to capture loopback"
 }
 
 # The attempts that fail, each with the status the server must answer (curl, HTTP/1.1).

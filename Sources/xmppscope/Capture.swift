@@ -31,6 +31,10 @@ struct Capture: ParsableCommand {
     @Option(name: .long, help: "Stop after this many seconds.")
     var duration: Double?
 
+    @Option(name: .customLong("buffer-size"),
+            help: ArgumentHelp("The kernel's buffer for packets not yet read, in MiB (default 16). The kernel drops packets when it is full; the count is printed at the end.", valueName: "mib"))
+    var bufferSize: Int = PcapSource.defaultBufferSize >> 20
+
     @OptionGroup var output: OutputOptions
 
     @OptionGroup var liveView: LiveViewOptions
@@ -39,6 +43,7 @@ struct Capture: ParsableCommand {
         if port != nil && captureFilter != nil { throw ValidationError("Give --port or --capture-filter, not both.") }
         if let port, !(1...65535).contains(port) { throw ValidationError("--port must be between 1 and 65535.") }
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive.") }
+        if !(1...4096).contains(bufferSize) { throw ValidationError("--buffer-size must be between 1 and 4096 (MiB).") }
     }
 
     func run() throws {
@@ -47,7 +52,7 @@ struct Capture: ParsableCommand {
         let bpf = captureFilter ?? port.map { "tcp port \($0)" } ?? "tcp"
         let source: PcapSource
         do {
-            source = try PcapSource(interface: interface, filter: bpf)
+            source = try PcapSource(interface: interface, filter: bpf, bufferSize: bufferSize << 20)
         } catch {
             throw CommandFailure.failed(error)
         }
@@ -71,13 +76,16 @@ struct Capture: ParsableCommand {
             }
             live?.sink.flush()
         }
-        let outcome = Replayer.run(source, into: inspector)
+        let outcome = Replayer.run(source, into: inspector) { new, statistics in
+            logger.warning("the kernel dropped \(new) packets that were not read in time (\(statistics.droppedByKernel) of \(statistics.received) so far, by libpcap's count): the streams lose what they carried; a larger --buffer-size or a narrower filter helps")
+        }
         if let summary = screen as? SummaryReport {
             summary.connections = { inspector.connections }
-            summary.inputLines = { outcome.statistics?.summaryLines ?? [] }
+            summary.inputLines = { (outcome.statistics?.summaryLines ?? []) + (outcome.kernelStatistics.map { [$0.summaryLine] } ?? []) }
         }
         sink.finish()
         stdout.flush()
+        if let statistics = outcome.kernelStatistics { logger.notice("\(statistics.summaryLine)") }
         live?.server.stop()
         signals.forEach { $0.cancel() }
         if let failure = outcome.captureError {

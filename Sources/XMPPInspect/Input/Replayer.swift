@@ -15,6 +15,8 @@ public enum Replayer {
         public var statistics: CaptureStatistics?
         /// Set when the capture broke off; everything before it was decoded.
         public var captureError: CaptureError?
+        /// Live captures: what libpcap counted, read at the end.
+        public var kernelStatistics: KernelCaptureStatistics?
         /// Text inputs: bytes read.
         public var bytes = 0
     }
@@ -32,21 +34,34 @@ public enum Replayer {
     }
 
     /// Runs packets from `source` (a file or a live interface) until it ends or is stopped.
-    public static func run(_ source: PcapSource, into inspector: Inspector) -> Outcome {
+    ///
+    /// Live, `dropped` is told about once a second, while it goes on, of packets the kernel
+    /// dropped because they were not read in time (the streams have gaps there), and once more at
+    /// the end: the new drops and the totals.
+    public static func run(
+        _ source: PcapSource, into inspector: Inspector,
+        dropped: ((Int, KernelCaptureStatistics) -> Void)? = nil
+    ) -> Outcome {
         let tracker = TCPConnectionTracker()
         var last = Timestamp(microseconds: 0)
         var failure: CaptureError?
+        var watch = KernelDropWatch()
         do {
             try source.forEachPacket { packet in
                 last = packet.timestamp
                 tracker.process(packet, delegate: inspector)
+                if let dropped, let drops = watch.check(source, at: packet.timestamp) { dropped(drops.new, drops.statistics) }
             }
         } catch {
             failure = error
         }
+        if let dropped, let drops = watch.newDrops(source) { dropped(drops.new, drops.statistics) }
         tracker.finish(at: last, delegate: inspector)
         inspector.finishAll(at: last)
-        return Outcome(kind: .capture, statistics: tracker.statistics, captureError: failure)
+        return Outcome(
+            kind: .capture, statistics: tracker.statistics, captureError: failure,
+            kernelStatistics: source.kernelStatistics()
+        )
     }
 
     static func replayText(path: String, into inspector: Inspector) throws(InputError) -> Outcome {
