@@ -78,9 +78,16 @@ struct WebHTTPDecodingTests {
         whole.feed(.c2s, c2s)
         whole.feed(.s2c, s2c)
         whole.finish()
-        let expected = (whole.events(of: .c2s), whole.events(of: .s2c))
         #expect(whole.requests.count == 3 && whole.responses.count == 3)
         #expect(whole.problems(.c2s).isEmpty && whole.problems(.s2c).isEmpty)
+        Self.expectEverySplit(c2s: c2s, s2c: s2c, gives: whole)
+    }
+
+    /// Feeds `c2s`, then `s2c`, in feeds of every size from 1 byte to the longer's length, and
+    /// expects each direction's events to be `whole`'s.
+    static func expectEverySplit(c2s: [UInt8], s2c: [UInt8], gives whole: WebDecoderHarness,
+                                 sourceLocation: SourceLocation = #_sourceLocation) {
+        let expected = (whole.events(of: .c2s), whole.events(of: .s2c))
         var compared = 0
         for size in 1...max(c2s.count, s2c.count) {
             let harness = WebDecoderHarness()
@@ -93,11 +100,67 @@ struct WebHTTPDecodingTests {
                 }
             }
             harness.finish()
-            #expect(harness.events(of: .c2s) == expected.0, "split into \(size)-byte feeds")
-            #expect(harness.events(of: .s2c) == expected.1, "split into \(size)-byte feeds")
+            #expect(harness.events(of: .c2s) == expected.0, "split into \(size)-byte feeds", sourceLocation: sourceLocation)
+            #expect(harness.events(of: .s2c) == expected.1, "split into \(size)-byte feeds", sourceLocation: sourceLocation)
             compared += 1
         }
-        #expect(compared == max(c2s.count, s2c.count))
+        #expect(compared == max(c2s.count, s2c.count), sourceLocation: sourceLocation)
+    }
+
+    @Test("a HEAD answered with a Content-Length has no body; the next answer is read whole; every split alike")
+    func headWithContentLength() {
+        let head = "HEAD /http-bind HTTP/1.1\r\nHost: example.org\r\n\r\n"
+        let c2s = Array((head + Self.boshPost()).utf8)
+        let headAnswer = "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 70\r\n\r\n"
+        let s2c = Array((headAnswer + Self.okResponse(Self.boshAnswer)).utf8)
+        let whole = WebDecoderHarness()
+        whole.feed(.c2s, c2s)
+        whole.feed(.s2c, s2c)
+        whole.finish()
+        #expect(whole.requests.map(\.info.method) == ["HEAD", "POST"])
+        #expect(whole.responses.map(\.info.requestIndex) == [0, 1])
+        #expect(whole.responses.map(\.info.wireBytes) == [headAnswer.utf8.count, Self.okResponse(Self.boshAnswer).utf8.count])
+        #expect(whole.responses.map(\.info.offset) == [0, headAnswer.utf8.count])
+        #expect(whole.responses.map(\.body) == [[], Array(Self.boshAnswer.utf8)])
+        #expect(whole.problems(.c2s).isEmpty && whole.problems(.s2c).isEmpty)
+        Self.expectEverySplit(c2s: c2s, s2c: s2c, gives: whole)
+    }
+
+    @Test("an HTTP/1.0 answer without a length is read until the connection ends; every split alike")
+    func responseToConnectionEnd() {
+        let c2s = Array(Self.boshPost().replacingOccurrences(of: "HTTP/1.1", with: "HTTP/1.0").utf8)
+        let s2c = Array(("HTTP/1.0 200 OK\r\nContent-Type: text/xml\r\n\r\n" + Self.boshAnswer).utf8)
+        let whole = WebDecoderHarness()
+        whole.feed(.c2s, c2s)
+        whole.feed(.s2c, s2c)
+        // Not ended before the connection is.
+        #expect(whole.responses.isEmpty)
+        whole.finish()
+        #expect(whole.responses.count == 1)
+        #expect(whole.responses.first?.body == Array(Self.boshAnswer.utf8))
+        #expect(whole.responses.first?.info.wireBytes == s2c.count)
+        #expect(whole.responses.first?.info.carriesXMPP == true)
+        #expect(whole.problems(.c2s).isEmpty && whole.problems(.s2c).isEmpty)
+        Self.expectEverySplit(c2s: c2s, s2c: s2c, gives: whole)
+    }
+
+    @Test("a header line ended by a bare LF, which llhttp refuses: a syntax problem where that request began, every split alike")
+    func bareLineFeed() {
+        let body = Self.boshBody
+        let bare = "POST /http-bind HTTP/1.1\r\nHost: example.org\nContent-Length: \(body.utf8.count)\n\n" + body
+        let c2s = Array((Self.boshPost() + bare).utf8)
+        let s2c = Array(Self.okResponse(Self.boshAnswer).utf8)
+        let whole = WebDecoderHarness()
+        whole.feed(.c2s, c2s)
+        whole.feed(.s2c, s2c)
+        whole.finish()
+        #expect(whole.requests.map(\.body) == [Array(body.utf8)])
+        let problems = whole.problems(.c2s)
+        #expect(problems.map(\.offset) == [Self.boshPost().utf8.count])
+        if case .httpSyntax = problems.first?.kind {} else { Issue.record("not a syntax error: \(problems)") }
+        #expect(whole.responses.map(\.info.requestIndex) == [0])
+        #expect(whole.problems(.s2c).isEmpty)
+        Self.expectEverySplit(c2s: c2s, s2c: s2c, gives: whole)
     }
 
     @Test("keep-alive: several exchanges one after another on one connection")

@@ -29,7 +29,8 @@ final class HTTPMessageReader {
     /// Made at the first use: an `EmbeddedChannel` must be used on the thread that made it, and
     /// a decoder may be made on one thread and fed on another.
     private var madeDecoder: HTTPDecoderSeat?
-    /// Bytes given to the decoder and not used by it yet (none, but for a message it stopped at).
+    /// Bytes given to the decoder and not used by it yet (none, but for a message it stopped at);
+    /// emptied once the parts cut from it are handed on.
     private var pending = ByteBuffer()
     /// Bytes of the direction fed so far (the position of the next byte).
     private(set) var position: Int
@@ -104,11 +105,16 @@ final class HTTPMessageReader {
             } catch {
                 thrown = error
             }
-            if pending.readableBytes == 0 { pending.clear() } else { pending.discardReadBytes() }
             position += length
             index = pieceEnd
-            if let remaining = bodyRemaining { bodyRemaining = remaining - length }
-            if !drain(handler: handler) { return index }
+            if let remaining = bodyRemaining {
+                // Nil at 0: should llhttp ever end a body elsewhere, pieces are cut at empty lines again.
+                bodyRemaining = remaining > length ? remaining - length : nil
+            }
+            let goOn = drain(handler: handler)
+            // The parts handed on are gone: emptying the buffer copies nothing now.
+            pending.reclaim(keepingAtMost: Self.largestKeptBuffer)
+            if !goOn { return index }
             if let thrown {
                 failed = true
                 _ = handler(.failed(Self.describe(thrown), offset: messageStart ?? position - length))
@@ -208,6 +214,9 @@ final class HTTPMessageReader {
                         version: "HTTP/\(head.version.major).\(head.version.minor)",
                         headers: head.headers.map { HTTPHeaderField(name: $0.name, value: $0.value) })
     }
+
+    /// The most bytes the pending buffer keeps between messages.
+    private static let largestKeptBuffer = 64 * 1024
 
     private static func describe(_ error: any Error) -> String {
         if let error = error as? HTTPParserError { return "\(error)" }

@@ -157,17 +157,10 @@ final class WebSocketFrameReader {
 
     /// Keeps the pending buffer for the next bytes. The frames handed on are gone by now, so it is
     /// the buffer's only owner and emptying it copies nothing; a buffer grown past
-    /// ``largestKeptBuffer`` for one large frame is let go.
+    /// ``largestKeptBuffer`` for one large frame is let go, even when a frame's first bytes are
+    /// left in it.
     private func reclaimPending() {
-        if pending.readableBytes == 0 {
-            if pending.capacity > Self.largestKeptBuffer {
-                pending = channel.allocator.buffer(capacity: 0)
-            } else {
-                pending.clear()
-            }
-        } else if pending.readerIndex > 0 {
-            pending.discardReadBytes()
-        }
+        pending.reclaim(keepingAtMost: Self.largestKeptBuffer)
     }
 
     /// The most bytes the pending buffer keeps between frames.
