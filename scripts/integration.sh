@@ -79,6 +79,16 @@ check "stalled live capture, 1 MiB buffer: a warning while it runs" grep -q "war
 check "stalled live capture, 1 MiB buffer: the drops counted at the end" grep -q "libpcap: [1-9][0-9]* packets received by the filter, [1-9][0-9]* dropped by the kernel" "$work/stalled-small.err"
 check "stalled live capture, 1 MiB buffer: fewer stanzas than sent" \
     test "$(jq -c 'select(.event=="stanza" and .kind=="message")' "$work/stalled-small.jsonl" | wc -l)" -lt 3000
+# Stopped right after the last packet: the kernel hands packets on in blocks (at the latest 100 ms
+# after they came); the stop reads what it still held.
+"$bin" capture -i lo --port 15598 --json >"$work/stopped-at-once.jsonl" 2>"$work/stopped-at-once.err" &
+capture_pid=$!
+wait_for "$work/stopped-at-once.err" "capturing on" 20 || echo "the capture did not start: $(tail -2 "$work/stopped-at-once.err")"
+python3 scripts/peers/burst_stream.py 15598 20 2>"$work/stopped-at-once.burst" || true
+stop_capture
+check "live capture stopped right after the last packet: 20 of 20 stanzas and the stream's end" bash -c "
+    [[ \$(jq -c 'select(.event==\"stanza\" and .kind==\"message\")' '$work/stopped-at-once.jsonl' | wc -l) -eq 20 ]] &&
+    [[ \$(jq -c 'select(.event==\"stream-close\")' '$work/stopped-at-once.jsonl' | wc -l) -eq 1 ]]"
 
 # 2. Fresh captures against what the clients saw.
 check "fresh captures match the clients' view" \

@@ -79,8 +79,10 @@ public final class PcapSource {
     public func forEachPacket(_ body: (CapturedPacket) -> Void) throws(CaptureError) {
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
+        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
         var number = 0
         let linkType = self.linkType
+        var drainDeadline: UInt64?
         while true {
             let status = pcap_next_ex(handle, &header, &data)
             switch status {
@@ -96,9 +98,17 @@ public final class PcapSource {
                 )
                 body(packet)
             case 0:
-                continue  // live: the read timeout passed with nothing to read
+                // Live: the read timeout passed with nothing to read; or, stopping, nothing yet.
+                guard let deadline = drainDeadline else { continue }
+                if Self.monotonicNanoseconds() >= deadline { return }
+                usleep(5_000)
             case -2:
-                return  // end of file, or stop() on a live capture
+                // The end of a file, or stop() on a live capture. Live, the kernel hands packets
+                // on in blocks, at the latest 100 ms after they came: the packets that came just
+                // before the stop are read first, without waiting for more.
+                guard isLive, drainDeadline == nil else { return }
+                drainDeadline = Self.monotonicNanoseconds() + Self.drainTime
+                guard pcap_setnonblock(handle, 1, &errorBuffer) == 0 else { return }
             default:
                 let reason = String(cString: pcap_geterr(handle))
                 if isLive { throw .cannotCapture(interface: name, reason: reason) }
@@ -118,7 +128,18 @@ public final class PcapSource {
         )
     }
 
-    /// Makes ``forEachPacket(_:)`` return; safe to call from a signal handler or another thread.
+    /// How long a stopped live capture goes on reading what the kernel held back: more than the
+    /// 100 ms after which the kernel hands on a block that is not full.
+    private static let drainTime: UInt64 = 250_000_000
+
+    private static func monotonicNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    }
+
+    /// Makes ``forEachPacket(_:)`` return (live, after reading what the kernel still holds, at
+    /// most 250 ms); safe to call from a signal handler or another thread.
     public func stop() {
         pcap_breakloop(handle)
     }
