@@ -32,7 +32,7 @@ struct Capture: ParsableCommand {
     var duration: Double?
 
     @Option(name: .customLong("buffer-size"),
-            help: ArgumentHelp("The kernel's buffer for packets not yet read, in MiB (default 16). The kernel drops packets when it is full; the count is printed at the end.", valueName: "mib"))
+            help: ArgumentHelp("The kernel's buffer for packets not yet read, in MiB (default 16). When it is full the kernel drops packets: a warning says so, and the count is printed at the end. The kernel hands packets on in blocks, one at least every 100 ms, so a capture that stops reading keeps about 0.4 s of traffic a MiB, more when packets come fast.", valueName: "mib"))
     var bufferSize: Int = PcapSource.defaultBufferSize >> 20
 
     @OptionGroup var output: OutputOptions
@@ -43,7 +43,7 @@ struct Capture: ParsableCommand {
         if port != nil && captureFilter != nil { throw ValidationError("Give --port or --capture-filter, not both.") }
         if let port, !(1...65535).contains(port) { throw ValidationError("--port must be between 1 and 65535.") }
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive.") }
-        if !(1...4096).contains(bufferSize) { throw ValidationError("--buffer-size must be between 1 and 4096 (MiB).") }
+        if !(1...2047).contains(bufferSize) { throw ValidationError("--buffer-size must be between 1 and 2047 (MiB).") }
     }
 
     func run() throws {
@@ -76,8 +76,10 @@ struct Capture: ParsableCommand {
             }
             live?.sink.flush()
         }
+        // libpcap counts both copies of a packet on lo (it keeps the incoming one).
+        let countsTwice = interface == "lo" ? "; on lo each packet is counted twice, once each way" : ""
         let outcome = Replayer.run(source, into: inspector) { new, statistics in
-            logger.warning("the kernel dropped \(new) packets that were not read in time (\(statistics.droppedByKernel) of \(statistics.received) so far, by libpcap's count): the streams lose what they carried; a larger --buffer-size or a narrower filter helps")
+            logger.warning("the kernel dropped \(new) packets that were not read in time (\(statistics.droppedByKernel) of \(statistics.received) so far, by libpcap's count\(countsTwice)): the streams lose what they carried; a larger --buffer-size or a narrower filter helps")
         }
         if let summary = screen as? SummaryReport {
             summary.connections = { inspector.connections }
@@ -85,7 +87,7 @@ struct Capture: ParsableCommand {
         }
         sink.finish()
         stdout.flush()
-        if let statistics = outcome.kernelStatistics { logger.notice("\(statistics.summaryLine)") }
+        if let statistics = outcome.kernelStatistics { logger.notice("\(statistics.summaryLine)\(countsTwice)") }
         live?.server.stop()
         signals.forEach { $0.cancel() }
         if let failure = outcome.captureError {

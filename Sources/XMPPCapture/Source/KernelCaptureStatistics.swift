@@ -5,7 +5,8 @@ public struct KernelCaptureStatistics: Sendable, Hashable {
     public var received: Int
     /// Packets the kernel dropped because the capture's buffer was full: it read too slowly.
     public var droppedByKernel: Int
-    /// Packets the interface or its driver dropped (not every platform counts these).
+    /// Packets the interface or its driver dropped (on Linux counted in promiscuous mode only,
+    /// which a capture here does not ask for: 0).
     public var droppedByInterface: Int
 
     public init(received: Int, droppedByKernel: Int, droppedByInterface: Int) {

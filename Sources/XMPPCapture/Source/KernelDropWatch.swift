@@ -3,7 +3,7 @@ public import XMPPBase
 /// Asks a live capture, about once a second of capture time, whether the kernel has dropped
 /// packets since it last asked: a capture that falls behind loses them silently otherwise.
 public struct KernelDropWatch {
-    /// How far apart, in capture time, the checks are.
+    /// How far apart, in microseconds of capture time, the checks are.
     public let interval: Int64
     private var nextCheck: Int64?
     /// Drops already reported.

@@ -1,4 +1,5 @@
 internal import CPcap
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 import XMPPBase
@@ -9,6 +10,9 @@ public final class PcapSource {
     private let handle: OpaquePointer
     private let name: String
     private let isLive: Bool
+    /// Whether ``stop()`` was called (once only: libpcap's wake-up descriptor is closed when the
+    /// loop drains) and has finished with libpcap.
+    private let stopState = Atomic<Int>(PcapSource.running)
 
     /// Opens a pcap or pcapng file (libpcap detects which).
     public init(path: String) throws(CaptureError) {
@@ -31,7 +35,10 @@ public final class PcapSource {
     /// Packets wait in a kernel buffer of `bufferSize` bytes until they are read; when it is full
     /// the kernel drops them (``kernelStatistics()`` counts them). Not immediate mode: on Linux
     /// that gives every packet a slot as large as the interface's largest packet (64 KiB on `lo`),
-    /// so a 2 MiB buffer held 30 packets. Packets are handed on at most 100 ms after they arrive.
+    /// so a 2 MiB buffer had 32 slots, 16 packets on `lo`, which puts each packet in twice. The
+    /// kernel hands packets on in blocks (TPACKET_V3), a block that is not full 100 ms after its
+    /// first packet; so when the reading stops, the buffer also runs out after about 0.4 s a MiB
+    /// of traffic however slow, one block every 100 ms.
     public init(
         interface: String, filter: String?, bufferSize: Int = PcapSource.defaultBufferSize,
         snapshotLength: Int32 = 262_144
@@ -42,7 +49,7 @@ public final class PcapSource {
         }
         pcap_set_snaplen(handle, snapshotLength)
         pcap_set_buffer_size(handle, Int32(clamping: bufferSize))
-        pcap_set_timeout(handle, 100)
+        pcap_set_timeout(handle, Self.readTimeoutMilliseconds)
         _ = pcap_set_tstamp_precision(handle, Int32(PCAP_TSTAMP_PRECISION_MICRO))
         let status = pcap_activate(handle)
         if status < 0 {
@@ -83,30 +90,40 @@ public final class PcapSource {
         var number = 0
         let linkType = self.linkType
         var drainDeadline: UInt64?
+        func deliver() {
+            guard let header, let data else { return }
+            number += 1
+            body(CapturedPacket(
+                number: number,
+                timestamp: Timestamp(seconds: Int64(header.pointee.ts.tv_sec), microseconds: Int64(header.pointee.ts.tv_usec)),
+                linkType: linkType,
+                data: UnsafeRawBufferPointer(start: data, count: Int(header.pointee.caplen)),
+                originalLength: Int(header.pointee.len)
+            ))
+        }
         while true {
+            data = nil
             let status = pcap_next_ex(handle, &header, &data)
             switch status {
             case 1:
-                number += 1
-                guard let header, let data else { continue }
-                let packet = CapturedPacket(
-                    number: number,
-                    timestamp: Timestamp(seconds: Int64(header.pointee.ts.tv_sec), microseconds: Int64(header.pointee.ts.tv_usec)),
-                    linkType: linkType,
-                    data: UnsafeRawBufferPointer(start: data, count: Int(header.pointee.caplen)),
-                    originalLength: Int(header.pointee.len)
-                )
-                body(packet)
+                deliver()
+                // Stopping: the kernel may hand on packets faster than they are read.
+                if let drainDeadline, Self.monotonicNanoseconds() >= drainDeadline { return }
             case 0:
-                // Live: the read timeout passed with nothing to read; or, stopping, nothing yet.
-                guard let deadline = drainDeadline else { continue }
-                if Self.monotonicNanoseconds() >= deadline { return }
+                // Live: nothing to read for now (after the read timeout; or, stopping, at once).
+                guard let drainDeadline else { continue }
+                if Self.monotonicNanoseconds() >= drainDeadline { return }
                 usleep(5_000)
             case -2:
-                // The end of a file, or stop() on a live capture. Live, the kernel hands packets
-                // on in blocks, at the latest 100 ms after they came: the packets that came just
-                // before the stop are read first, without waiting for more.
+                // The end of a file, or stop() on a live capture. libpcap may have handed on one
+                // packet before it saw the stop.
+                deliver()
                 guard isLive, drainDeadline == nil else { return }
+                // Live, the kernel hands packets on in blocks, a block that is not full only
+                // after the read timeout: what came just before the stop is read first, without
+                // waiting for more. Not before stop() has finished with libpcap's wake-up
+                // descriptor, which making the handle non-blocking closes.
+                while stopState.load(ordering: .acquiring) != Self.stopFinished { usleep(1_000) }
                 drainDeadline = Self.monotonicNanoseconds() + Self.drainTime
                 guard pcap_setnonblock(handle, 1, &errorBuffer) == 0 else { return }
             default:
@@ -128,9 +145,13 @@ public final class PcapSource {
         )
     }
 
-    /// How long a stopped live capture goes on reading what the kernel held back: more than the
-    /// 100 ms after which the kernel hands on a block that is not full.
-    private static let drainTime: UInt64 = 250_000_000
+    /// The read timeout: the kernel hands on a block that is not full this long after its first
+    /// packet came.
+    private static let readTimeoutMilliseconds: Int32 = 100
+
+    /// How long a stopped live capture goes on reading what the kernel held back: two and a half
+    /// read timeouts.
+    private static let drainTime = UInt64(readTimeoutMilliseconds) * 2_500_000
 
     private static func monotonicNanoseconds() -> UInt64 {
         var now = timespec()
@@ -138,19 +159,27 @@ public final class PcapSource {
         return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
     }
 
-    /// Makes ``forEachPacket(_:)`` return (live, after reading what the kernel still holds, at
-    /// most 250 ms); safe to call from a signal handler or another thread.
+    /// Makes ``forEachPacket(_:)`` return (live, after reading what the kernel still holds for
+    /// 250 ms); safe to call from another thread, and more than once.
     public func stop() {
+        guard stopState.compareExchange(expected: Self.running, desired: Self.stopping, ordering: .acquiringAndReleasing).exchanged
+        else { return }
         pcap_breakloop(handle)
+        stopState.store(Self.stopFinished, ordering: .releasing)
     }
+
+    private static let running = 0
+    private static let stopping = 1
+    private static let stopFinished = 2
 }
 
 /// A handle to stop a live capture from another thread (a signal source, say).
 ///
 /// Unchecked because the guarantee is libpcap's, which the compiler cannot see: `pcap_breakloop`
-/// may be called from another thread (or a signal handler) while the capture loop runs. That
-/// call is all this does; the source itself stays on its thread, and this keeps it alive, so a
-/// late stop (a timer firing after the capture ended) never reaches a closed handle.
+/// may be called from another thread while the capture loop runs. That call, once, behind an
+/// atomic, is all this does; the loop touches the handle again only after it finished. The source
+/// itself stays on its thread, and this keeps it alive, so a late stop (a timer firing after the
+/// capture ended) never reaches a closed handle.
 public struct PcapStopper: @unchecked Sendable {
     private let source: PcapSource
     public init(_ source: PcapSource) { self.source = source }
