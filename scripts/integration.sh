@@ -53,11 +53,15 @@ wait_for() {  # FILE PATTERN SECONDS: until a line of FILE matches
         sleep 0.1
     done
 }
-stalled_capture() {  # NAME [capture options...]: the capture stopped while the burst passes
+start_capture() {  # NAME [capture options...]: a capture on port 15598 into NAME.jsonl, NAME.err
     local name=$1; shift
     "$bin" capture -i lo --port 15598 --json "$@" >"$work/$name.jsonl" 2>"$work/$name.err" &
     capture_pid=$!
     wait_for "$work/$name.err" "capturing on" 20 || echo "the capture did not start: $(tail -2 "$work/$name.err")"
+}
+stalled_capture() {  # NAME [capture options...]: the capture stopped while the burst passes
+    local name=$1
+    start_capture "$@"
     kill -STOP "$capture_pid" || echo "the capture is gone: $(tail -2 "$work/$name.err")"
     python3 scripts/peers/burst_stream.py 15598 3000 2>"$work/$name.burst" || true
     kill -CONT "$capture_pid" || true
@@ -85,9 +89,7 @@ check "stalled live capture, 1 MiB buffer: fewer stanzas than sent" \
     test "$(jq -c 'select(.event=="stanza" and .kind=="message")' "$work/stalled-small.jsonl" | wc -l)" -lt 3000
 # Stopped right after the last packet: the kernel hands packets on in blocks (at the latest 100 ms
 # after they came); the stop reads what it still held.
-"$bin" capture -i lo --port 15598 --json >"$work/stopped-at-once.jsonl" 2>"$work/stopped-at-once.err" &
-capture_pid=$!
-wait_for "$work/stopped-at-once.err" "capturing on" 20 || echo "the capture did not start: $(tail -2 "$work/stopped-at-once.err")"
+start_capture stopped-at-once
 python3 scripts/peers/burst_stream.py 15598 20 2>"$work/stopped-at-once.burst" || true
 stop_capture
 check "live capture stopped right after the last packet: 20 of 20 stanzas and the stream's end" bash -c "
