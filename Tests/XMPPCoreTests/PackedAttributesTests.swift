@@ -58,11 +58,16 @@ struct PackedAttributesTests {
         #expect(elements[0].element.attributes.count == 4)
 
         var packed = Self.frame(packing: true, content: .topLevel)[0]
+        let copy = packed
         var replaced = packed.element
         replaced.attributes = [Attribute(name: "id", value: "new")]
         packed.element = replaced
         #expect(packed[attribute: "id"] == "new")
         #expect(packed[attribute: "type"] == nil)
         #expect(packed.stanzaAttributes == StanzaAttributes(id: "new"))
+        // Copies share what the framer made: setting one's element leaves the other as it was.
+        #expect(copy[attribute: "id"] != "new")
+        #expect(copy.stanzaAttributes != packed.stanzaAttributes)
+        #expect(copy.raw == packed.raw && copy.offset == packed.offset)
     }
 }

@@ -1,66 +1,66 @@
 /// A complete top-level element: a stanza (`iq`, `message`, `presence`) or a nonza.
+///
+/// What the framer made is kept in one immutable object, so that handing the element on (into
+/// an event, across the hand-off to the record thread, into the checks) retains one reference
+/// instead of each of its strings and arrays.
 public struct FramedElement: Sendable, Hashable {
-    /// The element as framed; its attributes are in `packedAttributes` when the framer packed them.
-    private var framed: Element
-    /// The top element's attributes as bytes (``XMLFramer/packsAttributes``), or nil when they
-    /// are in `framed`.
-    private var packedAttributes: PackedAttributes?
-    /// The bytes as sent, from its `<` to the end of its end tag.
-    public var raw: [UInt8]
+    /// What the framer made; replaced, never changed, when ``element`` is set.
+    private var storage: FramedElementStorage
     /// Where its `<` is.
     public var offset: Int
-    /// Every namespace the element and its descendants are in, its own first, in first-seen order.
-    public var namespaces: [String]
-    /// How many child elements it has (counted whether or not `element` holds them).
-    public var childCount: Int
-    /// Whether `element` holds the whole tree.
-    public var isComplete: Bool
-    /// The stream header the element was parsed under (for its namespace declarations).
-    var header: [UInt8]
 
     init(element: Element, packedAttributes: PackedAttributes?, raw: [UInt8], offset: Int, namespaces: [String],
          childCount: Int, isComplete: Bool, header: [UInt8]) {
-        self.framed = element
-        self.packedAttributes = packedAttributes
-        self.raw = raw
+        storage = FramedElementStorage(framed: element, packedAttributes: packedAttributes, raw: raw,
+                                       namespaces: namespaces, childCount: childCount,
+                                       isComplete: isComplete, header: header)
         self.offset = offset
-        self.namespaces = namespaces
-        self.childCount = childCount
-        self.isComplete = isComplete
-        self.header = header
     }
+
+    /// The bytes as sent, from its `<` to the end of its end tag.
+    public var raw: [UInt8] { storage.raw }
+    /// Every namespace the element and its descendants are in, its own first, in first-seen order.
+    public var namespaces: [String] { storage.namespaces }
+    /// How many child elements it has (counted whether or not `element` holds them).
+    public var childCount: Int { storage.childCount }
+    /// Whether `element` holds the whole tree.
+    public var isComplete: Bool { storage.isComplete }
+    /// The stream header the element was parsed under (for its namespace declarations).
+    var header: [UInt8] { storage.header }
 
     /// The element; with ``XMLFramer/Content/topLevel`` only the element itself, no children.
     /// Packed attributes are built into strings on each read: where only a few are wanted, read
     /// them with ``subscript(attribute:)``.
     public var element: Element {
         get {
-            guard let packedAttributes else { return framed }
-            var element = framed
+            guard let packedAttributes = storage.packedAttributes else { return storage.framed }
+            var element = storage.framed
             element.attributes = packedAttributes.unpacked()
             return element
         }
         set {
-            framed = newValue
-            packedAttributes = nil
+            storage = FramedElementStorage(framed: newValue, packedAttributes: nil, raw: storage.raw,
+                                           namespaces: storage.namespaces, childCount: storage.childCount,
+                                           isComplete: storage.isComplete, header: storage.header)
         }
     }
 
     /// The element's local name, without building its attributes.
-    public var name: String { framed.name }
+    public var name: String { storage.framed.name }
     /// The element's namespace, without building its attributes.
-    public var namespace: String? { framed.namespace }
+    public var namespace: String? { storage.framed.namespace }
 
     /// The value of the top element's attribute with this local name in no namespace, building
     /// no other.
     public subscript(attribute name: String) -> String? {
-        if let packedAttributes { return packedAttributes.value(of: name) }
-        return framed[attribute: name]
+        if let packedAttributes = storage.packedAttributes { return packedAttributes.value(of: name) }
+        return storage.framed[attribute: name]
     }
 
     /// The top element's `type`, `id`, `from` and `to`, building no other attribute.
     public var stanzaAttributes: StanzaAttributes {
-        if let packedAttributes { return packedAttributes.stanzaAttributes() }
+        if let packedAttributes = storage.packedAttributes { return packedAttributes.stanzaAttributes() }
+        let framed = storage.framed
         return StanzaAttributes(type: framed[attribute: "type"], id: framed[attribute: "id"],
                                 from: framed[attribute: "from"], to: framed[attribute: "to"])
     }
