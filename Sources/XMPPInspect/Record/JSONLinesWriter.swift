@@ -26,11 +26,11 @@ public final class JSONLinesWriter {
     /// One record as a JSON object (no newline).
     public static func encode(_ record: Record, into out: inout [UInt8], secondsPrefix: [UInt8]? = nil) {
         typealias Fragment = JSONLinesFragment
-        out.append(contentsOf: Fragment.open)
+        out.appendBytes(Fragment.open)
         appendInteger(record.seq, to: &out)
-        out.append(contentsOf: Fragment.timestamp)
+        out.appendBytes(Fragment.timestamp)
         if let secondsPrefix {
-            out.append(contentsOf: secondsPrefix)
+            out.appendBytes(secondsPrefix)
             out.append(UInt8(ascii: "."))
             let fraction = Int(record.timestamp.microseconds - record.timestamp.wholeSeconds * 1_000_000)
             var divisor = 100_000
@@ -42,125 +42,125 @@ public final class JSONLinesWriter {
         } else {
             out.append(contentsOf: record.timestamp.rfc3339.utf8)
         }
-        out.append(contentsOf: Fragment.connection)
+        out.appendBytes(Fragment.connection)
         appendInteger(record.connection, to: &out)
-        out.append(contentsOf: Fragment.direction)
+        out.appendBytes(Fragment.direction)
         out.append(contentsOf: record.direction.rawValue.utf8)
-        out.append(contentsOf: Fragment.event)
+        out.appendBytes(Fragment.event)
         out.append(contentsOf: record.event.rawValue.utf8)
-        out.append(contentsOf: Fragment.transport)
+        out.appendBytes(Fragment.transport)
         out.append(contentsOf: record.transport.rawValue.utf8)
-        out.append(contentsOf: Fragment.kind)
+        out.appendBytes(Fragment.kind)
         appendString(record.kind, to: &out)
-        out.append(contentsOf: Fragment.type)
+        out.appendBytes(Fragment.type)
         appendString(record.type, to: &out)
-        out.append(contentsOf: Fragment.id)
+        out.appendBytes(Fragment.id)
         appendString(record.id, to: &out)
-        out.append(contentsOf: Fragment.from)
+        out.appendBytes(Fragment.from)
         appendString(record.from, to: &out)
-        out.append(contentsOf: Fragment.to)
+        out.appendBytes(Fragment.to)
         appendString(record.to, to: &out)
-        out.append(contentsOf: Fragment.namespaces)
+        out.appendBytes(Fragment.namespaces)
         for (index, namespace) in record.namespaces.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             appendString(namespace, to: &out)
         }
-        out.append(contentsOf: Fragment.size)
+        out.appendBytes(Fragment.size)
         appendInteger(record.size, to: &out)
         if let offset = record.offset {
-            out.append(contentsOf: Fragment.offset)
+            out.appendBytes(Fragment.offset)
             appendInteger(offset, to: &out)
         }
         if let rtt = record.rttMilliseconds {
-            out.append(contentsOf: Fragment.rttMilliseconds)
+            out.appendBytes(Fragment.rttMilliseconds)
             appendMilliseconds(rtt, to: &out)
         }
         if let request = record.requestSeq {
-            out.append(contentsOf: Fragment.request)
+            out.appendBytes(Fragment.request)
             appendInteger(request, to: &out)
         }
-        if record.unanswered { out.append(contentsOf: Fragment.unanswered) }
-        if record.unmatchedResponse { out.append(contentsOf: Fragment.unmatchedResponse) }
+        if record.unanswered { out.appendBytes(Fragment.unanswered) }
+        if record.unmatchedResponse { out.appendBytes(Fragment.unmatchedResponse) }
         if let error = record.error {
-            out.append(contentsOf: Fragment.errorSource)
+            out.appendBytes(Fragment.errorSource)
             out.append(contentsOf: error.source.rawValue.utf8)
-            out.append(contentsOf: Fragment.errorType)
+            out.appendBytes(Fragment.errorType)
             appendString(error.type, to: &out)
-            out.append(contentsOf: Fragment.errorCondition)
+            out.appendBytes(Fragment.errorCondition)
             appendString(error.condition, to: &out)
-            out.append(contentsOf: Fragment.errorText)
+            out.appendBytes(Fragment.errorText)
             appendString(error.text, to: &out)
             if let code = error.code {
-                out.append(contentsOf: Fragment.errorCode)
+                out.appendBytes(Fragment.errorCode)
                 appendString(code, to: &out)
             }
             if let application = error.applicationCondition {
-                out.append(contentsOf: Fragment.errorApplicationCondition)
+                out.appendBytes(Fragment.errorApplicationCondition)
                 appendString(application, to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
         if let position = record.position {
-            out.append(contentsOf: Fragment.line)
+            out.appendBytes(Fragment.line)
             appendInteger(position.line, to: &out)
-            out.append(contentsOf: Fragment.column)
+            out.appendBytes(Fragment.column)
             appendInteger(position.column, to: &out)
         }
         if let count = record.byteCount {
-            out.append(contentsOf: Fragment.bytes)
+            out.appendBytes(Fragment.bytes)
             appendInteger(count, to: &out)
         }
         if let encrypted = record.encryptedBytes {
-            out.append(contentsOf: Fragment.encryptedBytes)
+            out.appendBytes(Fragment.encryptedBytes)
             appendInteger(encrypted.c2s, to: &out)
-            out.append(contentsOf: Fragment.countsS2C)
+            out.appendBytes(Fragment.countsS2C)
             appendInteger(encrypted.s2c, to: &out)
             out.append(UInt8(ascii: "}"))
         }
-        if record.redacted { out.append(contentsOf: Fragment.redacted) }
+        if record.redacted { out.appendBytes(Fragment.redacted) }
         if let proxy = record.proxy { encode(proxy, into: &out) }
         if let tls = record.tls { encode(tls, into: &out) }
         if let decrypted = record.decrypted {
-            out.append(contentsOf: Fragment.decrypted)
+            out.appendBytes(Fragment.decrypted)
             out.append(contentsOf: (decrypted ? "true" : "false").utf8)
         }
         if let binding = record.binding {
-            out.append(contentsOf: Fragment.bindingType)
+            out.appendBytes(Fragment.bindingType)
             appendString(binding.type, to: &out)
-            out.append(contentsOf: Fragment.bindingMatches)
+            out.appendBytes(Fragment.bindingMatches)
             out.append(contentsOf: (binding.matches.map { $0 ? "true" : "false" } ?? "null").utf8)
-            out.append(contentsOf: Fragment.bindingNote)
+            out.appendBytes(Fragment.bindingNote)
             appendString(binding.note, to: &out)
             out.append(UInt8(ascii: "}"))
         }
         if !record.findingIDs.isEmpty {
-            out.append(contentsOf: Fragment.findings)
+            out.appendBytes(Fragment.findings)
             appendStrings(record.findingIDs, to: &out)
         }
         if let finding = record.finding {
-            out.append(contentsOf: Fragment.about)
+            out.appendBytes(Fragment.about)
             for (index, seq) in record.about.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 appendInteger(seq, to: &out)
             }
-            out.append(contentsOf: Fragment.findingID)
+            out.appendBytes(Fragment.findingID)
             appendString(finding.id, to: &out)
-            out.append(contentsOf: Fragment.findingSeverity)
+            out.appendBytes(Fragment.findingSeverity)
             appendString(finding.severity.rawValue, to: &out)
-            out.append(contentsOf: Fragment.findingSpec)
+            out.appendBytes(Fragment.findingSpec)
             appendString(finding.spec, to: &out)
-            out.append(contentsOf: Fragment.findingMessage)
+            out.appendBytes(Fragment.findingMessage)
             appendString(finding.message, to: &out)
-            out.append(contentsOf: Fragment.findingHint)
+            out.appendBytes(Fragment.findingHint)
             appendString(finding.hint, to: &out)
             out.append(UInt8(ascii: "}"))
         }
         if let rid = record.rid {
-            out.append(contentsOf: Fragment.rid)
+            out.appendBytes(Fragment.rid)
             appendInteger(rid, to: &out)
         }
         if let http = record.http { encode(http, into: &out) }
-        out.append(contentsOf: Fragment.xml)
+        out.appendBytes(Fragment.xml)
         if let bytes = record.xmlBytes {
             bytes.withUnsafeBufferPointer { appendEscaped($0, to: &out) }
         } else {
@@ -172,12 +172,12 @@ public final class JSONLinesWriter {
     /// `"http":{…}` with the fields that are set, in a fixed order.
     private static func encode(_ http: HTTPInfo, into out: inout [UInt8]) {
         typealias Key = LogField.HTTPKey
-        out.append(contentsOf: JSONLinesFragment.http)
+        out.appendBytes(JSONLinesFragment.http)
         var first = true
         func key(_ name: Key) {
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
-            out.append(contentsOf: JSONLinesFragment.httpKeys[name]!)
+            out.appendBytes(JSONLinesFragment.httpKeys[name]!)
         }
         if let method = http.method { key(.method); appendString(method, to: &out) }
         if let target = http.target { key(.target); appendString(target, to: &out) }
@@ -201,12 +201,12 @@ public final class JSONLinesWriter {
     /// `"proxy":{…}` with the fields that are set, in a fixed order.
     private static func encode(_ proxy: ProxyInfo, into out: inout [UInt8]) {
         typealias Key = LogField.ProxyKey
-        out.append(contentsOf: JSONLinesFragment.proxy)
+        out.appendBytes(JSONLinesFragment.proxy)
         var first = true
         func key(_ name: Key) {
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
-            out.append(contentsOf: JSONLinesFragment.proxyKeys[name]!)
+            out.appendBytes(JSONLinesFragment.proxyKeys[name]!)
         }
         let strings: [(Key, String?)] = [
             (.client, proxy.client), (.listener, proxy.listener), (.server, proxy.server),
@@ -219,9 +219,9 @@ public final class JSONLinesWriter {
         }
         if let bytes = proxy.bytes {
             key(.bytes)
-            out.append(contentsOf: JSONLinesFragment.countsC2S)
+            out.appendBytes(JSONLinesFragment.countsC2S)
             appendInteger(bytes.c2s, to: &out)
-            out.append(contentsOf: JSONLinesFragment.countsS2C)
+            out.appendBytes(JSONLinesFragment.countsS2C)
             appendInteger(bytes.s2c, to: &out)
             out.append(UInt8(ascii: "}"))
         }
@@ -240,12 +240,12 @@ public final class JSONLinesWriter {
     /// `"tls":{…}` with the fields that are set, in a fixed order.
     private static func encode(_ tls: TLSInfo, into out: inout [UInt8]) {
         typealias Key = LogField.TLSKey
-        out.append(contentsOf: JSONLinesFragment.tls)
+        out.appendBytes(JSONLinesFragment.tls)
         var first = true
         func key(_ name: Key) {
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
-            out.append(contentsOf: JSONLinesFragment.tlsKeys[name]!)
+            out.appendBytes(JSONLinesFragment.tlsKeys[name]!)
         }
         let strings: [(Key, String?)] = [
             (.version, tls.version), (.suite, tls.suite), (.sni, tls.serverName), (.alpn, tls.alpn),
@@ -313,11 +313,14 @@ public final class JSONLinesWriter {
 
     /// A JSON string (escaped as the log escapes it), or `null` for nil.
     public static func appendString(_ value: String?, to out: inout [UInt8]) {
-        guard var value else {
+        guard let value else {
             out.append(contentsOf: "null".utf8)
             return
         }
-        value.withUTF8 { appendEscaped($0, to: &out) }
+        // A native string lends its bytes without the copy (a retain) that `withUTF8` needs.
+        if value.utf8.withContiguousStorageIfAvailable({ appendEscaped($0, to: &out) }) != nil { return }
+        var copy = value
+        copy.withUTF8 { appendEscaped($0, to: &out) }
     }
 
     /// A JSON string of UTF-8 bytes (which must be valid UTF-8).
@@ -385,5 +388,14 @@ public final class JSONLinesWriter {
         let hasQuote = (quotes &- ones) & ~quotes & highs
         let hasBackslash = (backslashes &- ones) & ~backslashes & highs
         return control | hasQuote | hasBackslash
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends `bytes` through a pointer: `append(contentsOf:)` takes its argument owned, which
+    /// costs a retain and a release of a shared constant for each of a record's fragments.
+    @inline(__always)
+    mutating func appendBytes(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { append(contentsOf: $0) }
     }
 }

@@ -30,10 +30,10 @@ final class RecordStage {
     }
 
     /// Hands a framed element's record on: checks read the framer's top element and child count,
-    /// and build the whole tree only if they need it.
-    private func sink(_ record: Record, framed: FramedElement) {
+    /// and build the whole tree only if they need it. In place: a copy of a record would retain
+    /// each of its strings and arrays.
+    private func sink(_ record: inout Record, framed: FramedElement) {
         guard let checks else { return output(record) }
-        var record = record
         let findings = checks.check(&record, framed: framed)
         output(record)
         findings.forEach(output)
@@ -177,10 +177,11 @@ final class RecordStage {
         record.id = addressing.id
         record.from = addressing.from
         record.to = addressing.to
+        let namespaces = framed.namespaces
         if isStanza {
-            if framed.namespaces.count > 1 { record.namespaces = Array(framed.namespaces.dropFirst()) }
+            if namespaces.count > 1 { record.namespaces = Array(namespaces.dropFirst()) }
         } else {
-            record.namespaces = framed.namespaces
+            record.namespaces = namespaces
         }
         record.size = framed.raw.count
         record.offset = framed.offset
@@ -188,8 +189,8 @@ final class RecordStage {
 
         // The whole tree only where it is needed: the printer, errors, credentials.
         let mayCarryError = record.type == "error" || isStreamError || name == "failure"
-        let mayHoldSecrets = !options.showSecrets && Redactor.mayHoldSecrets(name: name, namespaces: framed.namespaces)
-        let isSASL = framed.namespaces.first == XMPPNamespace.sasl || framed.namespaces.first == "urn:xmpp:sasl:2"
+        let mayHoldSecrets = !options.showSecrets && Redactor.mayHoldSecrets(name: name, namespaces: namespaces)
+        let isSASL = namespaces.first == XMPPNamespace.sasl || namespaces.first == "urn:xmpp:sasl:2"
         if options.keepsElements || mayCarryError || mayHoldSecrets || isSASL {
             let element = framed.completeElement(using: treeParser)
             record.element = element
@@ -216,7 +217,7 @@ final class RecordStage {
                 record.unmatchedResponse = true
             }
         }
-        sink(record, framed: framed)
+        sink(&record, framed: framed)
     }
 
     /// SCRAM-*-PLUS: the client-first message's binding type, the client-final message's `c=`
