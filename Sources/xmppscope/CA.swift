@@ -20,7 +20,7 @@ struct CA: ParsableCommand {
     }
 
     struct Init: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create the CA if there is none; print where it is.")
+        static let configuration = CommandConfiguration(commandName: "init", abstract: "Create the CA if there is none; print where it is.")
         @OptionGroup var location: Location
 
         func run() throws {
@@ -32,7 +32,7 @@ struct CA: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the CA's subject, validity and fingerprint.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the CA's subject, validity and fingerprint.")
         @OptionGroup var location: Location
 
         func run() throws {
@@ -45,7 +45,7 @@ struct CA: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write the CA certificate (not the key) for clients to trust.")
+        static let configuration = CommandConfiguration(commandName: "export", abstract: "Write the CA certificate (not the key) for clients to trust.")
         @OptionGroup var location: Location
         @Option(name: .customLong("pem"), help: "Where to write the certificate, PEM; - for standard output.")
         var pem: String

@@ -9,6 +9,7 @@ import XMPPReport
 /// `xmppscope capture -i IFACE`
 struct Capture: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "capture",
         abstract: "Decode XMPP live from a network interface (libpcap), until Ctrl-C.",
         discussion: """
             Needs root or CAP_NET_RAW. Connections already open when the capture starts are \

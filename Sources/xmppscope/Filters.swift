@@ -4,6 +4,7 @@ import XMPPInspect
 /// `xmppscope filters` (and `xmppscope help filters`).
 struct Filters: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "filters",
         abstract: "List the named filters (use them as -f @NAME).",
         discussion: """
             The filter language (docs/filters.md), in short:

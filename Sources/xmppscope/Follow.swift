@@ -9,6 +9,7 @@ import Glibc
 /// connection, decrypted, as raw bytes (Wireshark's "Follow TLS Stream").
 struct Follow: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "follow",
         abstract: "Write the decrypted bytes of one direction of a TLS connection in a capture.",
         usage: "xmppscope follow [<options>] <file> --conn <n> --dir <dir>",
         discussion: """

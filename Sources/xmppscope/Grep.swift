@@ -8,6 +8,7 @@ import Glibc
 /// `xmppscope grep EXPR FILES…`
 struct Grep: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "grep",
         abstract: "Select records from logs (JSON Lines, plain or gzip, - for standard input) or captures with a filter.",
         usage: """
             xmppscope grep [<options>] <filter> <files> ...

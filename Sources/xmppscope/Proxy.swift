@@ -12,6 +12,7 @@ import Glibc
 /// `xmppscope proxy --listen 127.0.0.1:5222 --upstream example.org`
 struct Proxy: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "proxy",
         abstract: "Sit between an XMPP client and its server and show what they say, live.",
         discussion: """
             Point the client at --listen; every byte is relayed to --upstream exactly as \

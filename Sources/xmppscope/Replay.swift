@@ -7,6 +7,7 @@ import XMPPInspect
 /// `xmppscope replay FILE`
 struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "replay",
         abstract: "Decode a capture (pcap, pcapng) or a raw XMPP stream (an XML console dump).",
         discussion: """
             XMPP is recognised by content on any port. Both directions of every TCP \

@@ -10,6 +10,7 @@ import Glibc
 /// `xmppscope report FILE… -o report.html`
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "report",
         abstract: "Write one self-contained HTML page of a session: a sequence view per connection, the stanza list, latency and errors.",
         usage: "xmppscope report [<options>] <files> ...",
         discussion: """

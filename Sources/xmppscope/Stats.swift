@@ -5,6 +5,7 @@ import XMPPInspect
 /// `xmppscope stats FILES… [-f EXPR]`
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "stats",
         abstract: "iq latency by namespace (count, p50, p95, p99, max), errors by condition, unanswered requests, findings by check, stanzas by kind/type/direction.",
         usage: "xmppscope stats [<options>] [<files> ...]",
         discussion: """
