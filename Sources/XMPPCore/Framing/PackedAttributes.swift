@@ -31,8 +31,12 @@ public struct PackedAttributes: Sendable, Hashable {
                 + Self.length(groups[base + 2]) + (end - start)
         }
         count = kept
-        bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            guard let output = buffer.baseAddress else { return }
+        // Packed on the stack, then copied into the array: `init(unsafeUninitializedCapacity:)`
+        // (and `init(repeating:count:)`) allocate through an unspecialised runtime call that
+        // looks up the array's storage metadata each time (about 600 instructions, more than the
+        // rest of this init); `init(_:)` from a buffer does not.
+        bytes = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size) { buffer in
+            guard let output = buffer.baseAddress else { return [] }
             var cursor = 0
             func put(_ value: Int) {
                 UnsafeMutableRawPointer(output + cursor).storeBytes(of: UInt32(truncatingIfNeeded: value).littleEndian, as: UInt32.self)
@@ -56,7 +60,7 @@ public struct PackedAttributes: Sendable, Hashable {
                 if let namespace { copy(namespace, namespaceLength) }
                 copy(start, end - start)
             }
-            initialized = cursor
+            return Array(UnsafeRawBufferPointer(start: output, count: cursor))
         }
     }
 
