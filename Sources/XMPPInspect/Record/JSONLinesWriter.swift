@@ -12,12 +12,30 @@ public final class JSONLinesWriter {
     /// The `YYYY-MM-DDTHH:MM:SS` of the last second written: records come in bursts.
     private var cachedSecond: (seconds: Int64, prefix: [UInt8]) = (.min, [])
 
+    /// Where a record is encoded before it is appended whole (grown until a record fits).
+    private var scratch = [UInt8](repeating: 0, count: 4096)
+
     public func write(_ record: Record) {
         let seconds = record.timestamp.wholeSeconds
         if seconds != cachedSecond.seconds { cachedSecond = (seconds, Array(Timestamp.secondsPrefix(seconds).utf8)) }
+        let length = Self.encodeLine(record, secondsPrefix: cachedSecond.prefix, scratch: &scratch)
         output.withBuffer { buffer in
-            JSONLinesWriter.encode(record, into: &buffer, secondsPrefix: cachedSecond.prefix)
-            buffer.append(0x0A)
+            scratch.withUnsafeBufferPointer { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<length])) }
+        }
+    }
+
+    /// Encodes `record` and its newline at the start of `scratch`, which is doubled until they
+    /// fit; returns their length.
+    static func encodeLine(_ record: Record, secondsPrefix: [UInt8]?, scratch: inout [UInt8]) -> Int {
+        while true {
+            let length = scratch.withUnsafeMutableBufferPointer { room -> Int? in
+                var cursor = JSONByteCursor(room)
+                encodeRecord(record, into: &cursor, secondsPrefix: secondsPrefix)
+                cursor.append(0x0A)
+                return cursor.overflowed ? nil : cursor.count
+            }
+            if let length { return length }
+            scratch = [UInt8](repeating: 0, count: 2 * scratch.count)
         }
     }
 
@@ -25,12 +43,16 @@ public final class JSONLinesWriter {
 
     /// One record as a JSON object (no newline).
     public static func encode(_ record: Record, into out: inout [UInt8], secondsPrefix: [UInt8]? = nil) {
+        encodeRecord(record, into: &out, secondsPrefix: secondsPrefix)
+    }
+
+    private static func encodeRecord<Sink: JSONByteSink>(_ record: Record, into out: inout Sink, secondsPrefix: [UInt8]?) {
         typealias Fragment = JSONLinesFragment
-        out.appendBytes(Fragment.open)
+        out.append(bytes: Fragment.open)
         appendInteger(record.seq, to: &out)
-        out.appendBytes(Fragment.timestamp)
+        out.append(bytes: Fragment.timestamp)
         if let secondsPrefix {
-            out.appendBytes(secondsPrefix)
+            out.append(bytes: secondsPrefix)
             out.append(UInt8(ascii: "."))
             let fraction = Int(record.timestamp.microseconds - record.timestamp.wholeSeconds * 1_000_000)
             var divisor = 100_000
@@ -40,149 +62,149 @@ public final class JSONLinesWriter {
             }
             out.append(UInt8(ascii: "Z"))
         } else {
-            out.append(contentsOf: record.timestamp.rfc3339.utf8)
+            out.append(utf8: record.timestamp.rfc3339)
         }
-        out.appendBytes(Fragment.connection)
+        out.append(bytes: Fragment.connection)
         appendInteger(record.connection, to: &out)
-        out.appendBytes(Fragment.direction)
-        out.append(contentsOf: record.direction.rawValue.utf8)
-        out.appendBytes(Fragment.event)
-        out.append(contentsOf: record.event.rawValue.utf8)
-        out.appendBytes(Fragment.transport)
-        out.append(contentsOf: record.transport.rawValue.utf8)
-        out.appendBytes(Fragment.kind)
-        appendString(record.kind, to: &out)
-        out.appendBytes(Fragment.type)
-        appendString(record.type, to: &out)
-        out.appendBytes(Fragment.id)
-        appendString(record.id, to: &out)
-        out.appendBytes(Fragment.from)
-        appendString(record.from, to: &out)
-        out.appendBytes(Fragment.to)
-        appendString(record.to, to: &out)
-        out.appendBytes(Fragment.namespaces)
+        out.append(bytes: Fragment.direction)
+        out.append(utf8: record.direction.rawValue)
+        out.append(bytes: Fragment.event)
+        out.append(utf8: record.event.rawValue)
+        out.append(bytes: Fragment.transport)
+        out.append(utf8: record.transport.rawValue)
+        out.append(bytes: Fragment.kind)
+        writeString(record.kind, to: &out)
+        out.append(bytes: Fragment.type)
+        writeString(record.type, to: &out)
+        out.append(bytes: Fragment.id)
+        writeString(record.id, to: &out)
+        out.append(bytes: Fragment.from)
+        writeString(record.from, to: &out)
+        out.append(bytes: Fragment.to)
+        writeString(record.to, to: &out)
+        out.append(bytes: Fragment.namespaces)
         for (index, namespace) in record.namespaces.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            appendString(namespace, to: &out)
+            writeString(namespace, to: &out)
         }
-        out.appendBytes(Fragment.size)
+        out.append(bytes: Fragment.size)
         appendInteger(record.size, to: &out)
         if let offset = record.offset {
-            out.appendBytes(Fragment.offset)
+            out.append(bytes: Fragment.offset)
             appendInteger(offset, to: &out)
         }
         if let rtt = record.rttMilliseconds {
-            out.appendBytes(Fragment.rttMilliseconds)
+            out.append(bytes: Fragment.rttMilliseconds)
             appendMilliseconds(rtt, to: &out)
         }
         if let request = record.requestSeq {
-            out.appendBytes(Fragment.request)
+            out.append(bytes: Fragment.request)
             appendInteger(request, to: &out)
         }
-        if record.unanswered { out.appendBytes(Fragment.unanswered) }
-        if record.unmatchedResponse { out.appendBytes(Fragment.unmatchedResponse) }
+        if record.unanswered { out.append(bytes: Fragment.unanswered) }
+        if record.unmatchedResponse { out.append(bytes: Fragment.unmatchedResponse) }
         if let error = record.error {
-            out.appendBytes(Fragment.errorSource)
-            out.append(contentsOf: error.source.rawValue.utf8)
-            out.appendBytes(Fragment.errorType)
-            appendString(error.type, to: &out)
-            out.appendBytes(Fragment.errorCondition)
-            appendString(error.condition, to: &out)
-            out.appendBytes(Fragment.errorText)
-            appendString(error.text, to: &out)
+            out.append(bytes: Fragment.errorSource)
+            out.append(utf8: error.source.rawValue)
+            out.append(bytes: Fragment.errorType)
+            writeString(error.type, to: &out)
+            out.append(bytes: Fragment.errorCondition)
+            writeString(error.condition, to: &out)
+            out.append(bytes: Fragment.errorText)
+            writeString(error.text, to: &out)
             if let code = error.code {
-                out.appendBytes(Fragment.errorCode)
-                appendString(code, to: &out)
+                out.append(bytes: Fragment.errorCode)
+                writeString(code, to: &out)
             }
             if let application = error.applicationCondition {
-                out.appendBytes(Fragment.errorApplicationCondition)
-                appendString(application, to: &out)
+                out.append(bytes: Fragment.errorApplicationCondition)
+                writeString(application, to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
         if let position = record.position {
-            out.appendBytes(Fragment.line)
+            out.append(bytes: Fragment.line)
             appendInteger(position.line, to: &out)
-            out.appendBytes(Fragment.column)
+            out.append(bytes: Fragment.column)
             appendInteger(position.column, to: &out)
         }
         if let count = record.byteCount {
-            out.appendBytes(Fragment.bytes)
+            out.append(bytes: Fragment.bytes)
             appendInteger(count, to: &out)
         }
         if let encrypted = record.encryptedBytes {
-            out.appendBytes(Fragment.encryptedBytes)
+            out.append(bytes: Fragment.encryptedBytes)
             appendInteger(encrypted.c2s, to: &out)
-            out.appendBytes(Fragment.countsS2C)
+            out.append(bytes: Fragment.countsS2C)
             appendInteger(encrypted.s2c, to: &out)
             out.append(UInt8(ascii: "}"))
         }
-        if record.redacted { out.appendBytes(Fragment.redacted) }
+        if record.redacted { out.append(bytes: Fragment.redacted) }
         if let proxy = record.proxy { encode(proxy, into: &out) }
         if let tls = record.tls { encode(tls, into: &out) }
         if let decrypted = record.decrypted {
-            out.appendBytes(Fragment.decrypted)
-            out.append(contentsOf: (decrypted ? "true" : "false").utf8)
+            out.append(bytes: Fragment.decrypted)
+            out.append(literal: decrypted ? "true" : "false")
         }
         if let binding = record.binding {
-            out.appendBytes(Fragment.bindingType)
-            appendString(binding.type, to: &out)
-            out.appendBytes(Fragment.bindingMatches)
-            out.append(contentsOf: (binding.matches.map { $0 ? "true" : "false" } ?? "null").utf8)
-            out.appendBytes(Fragment.bindingNote)
-            appendString(binding.note, to: &out)
+            out.append(bytes: Fragment.bindingType)
+            writeString(binding.type, to: &out)
+            out.append(bytes: Fragment.bindingMatches)
+            out.append(literal: binding.matches.map { $0 ? "true" : "false" } ?? "null")
+            out.append(bytes: Fragment.bindingNote)
+            writeString(binding.note, to: &out)
             out.append(UInt8(ascii: "}"))
         }
         if !record.findingIDs.isEmpty {
-            out.appendBytes(Fragment.findings)
+            out.append(bytes: Fragment.findings)
             appendStrings(record.findingIDs, to: &out)
         }
         if let finding = record.finding {
-            out.appendBytes(Fragment.about)
+            out.append(bytes: Fragment.about)
             for (index, seq) in record.about.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 appendInteger(seq, to: &out)
             }
-            out.appendBytes(Fragment.findingID)
-            appendString(finding.id, to: &out)
-            out.appendBytes(Fragment.findingSeverity)
-            appendString(finding.severity.rawValue, to: &out)
-            out.appendBytes(Fragment.findingSpec)
-            appendString(finding.spec, to: &out)
-            out.appendBytes(Fragment.findingMessage)
-            appendString(finding.message, to: &out)
-            out.appendBytes(Fragment.findingHint)
-            appendString(finding.hint, to: &out)
+            out.append(bytes: Fragment.findingID)
+            writeString(finding.id, to: &out)
+            out.append(bytes: Fragment.findingSeverity)
+            writeString(finding.severity.rawValue, to: &out)
+            out.append(bytes: Fragment.findingSpec)
+            writeString(finding.spec, to: &out)
+            out.append(bytes: Fragment.findingMessage)
+            writeString(finding.message, to: &out)
+            out.append(bytes: Fragment.findingHint)
+            writeString(finding.hint, to: &out)
             out.append(UInt8(ascii: "}"))
         }
         if let rid = record.rid {
-            out.appendBytes(Fragment.rid)
+            out.append(bytes: Fragment.rid)
             appendInteger(rid, to: &out)
         }
         if let http = record.http { encode(http, into: &out) }
-        out.appendBytes(Fragment.xml)
+        out.append(bytes: Fragment.xml)
         if let bytes = record.xmlBytes {
             bytes.withUnsafeBufferPointer { appendEscaped($0, to: &out) }
         } else {
-            out.append(contentsOf: "null".utf8)
+            out.append(literal: "null")
         }
         out.append(UInt8(ascii: "}"))
     }
 
     /// `"http":{…}` with the fields that are set, in a fixed order.
-    private static func encode(_ http: HTTPInfo, into out: inout [UInt8]) {
+    private static func encode<Sink: JSONByteSink>(_ http: HTTPInfo, into out: inout Sink) {
         typealias Key = LogField.HTTPKey
-        out.appendBytes(JSONLinesFragment.http)
+        out.append(bytes: JSONLinesFragment.http)
         var first = true
         func key(_ name: Key) {
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
-            out.appendBytes(JSONLinesFragment.httpKeys[name]!)
+            out.append(bytes: JSONLinesFragment.httpKeys[name]!)
         }
-        if let method = http.method { key(.method); appendString(method, to: &out) }
-        if let target = http.target { key(.target); appendString(target, to: &out) }
+        if let method = http.method { key(.method); writeString(method, to: &out) }
+        if let target = http.target { key(.target); writeString(target, to: &out) }
         if let status = http.status { key(.status); appendInteger(status, to: &out) }
-        if let reason = http.reason { key(.reason); appendString(reason, to: &out) }
+        if let reason = http.reason { key(.reason); writeString(reason, to: &out) }
         if let bytes = http.bodyBytes { key(.bodyBytes); appendInteger(bytes, to: &out) }
         if let via = http.via { key(.via); appendInteger(via, to: &out) }
         let strings: [(Key, String?)] = [
@@ -191,22 +213,22 @@ public final class JSONLinesWriter {
         ]
         for case let (name, value?) in strings {
             key(name)
-            appendString(value, to: &out)
+            writeString(value, to: &out)
         }
         if let code = http.closeCode { key(.closeCode); appendInteger(code, to: &out) }
-        if let reason = http.closeReason { key(.closeReason); appendString(reason, to: &out) }
+        if let reason = http.closeReason { key(.closeReason); writeString(reason, to: &out) }
         out.append(UInt8(ascii: "}"))
     }
 
     /// `"proxy":{…}` with the fields that are set, in a fixed order.
-    private static func encode(_ proxy: ProxyInfo, into out: inout [UInt8]) {
+    private static func encode<Sink: JSONByteSink>(_ proxy: ProxyInfo, into out: inout Sink) {
         typealias Key = LogField.ProxyKey
-        out.appendBytes(JSONLinesFragment.proxy)
+        out.append(bytes: JSONLinesFragment.proxy)
         var first = true
         func key(_ name: Key) {
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
-            out.appendBytes(JSONLinesFragment.proxyKeys[name]!)
+            out.append(bytes: JSONLinesFragment.proxyKeys[name]!)
         }
         let strings: [(Key, String?)] = [
             (.client, proxy.client), (.listener, proxy.listener), (.server, proxy.server),
@@ -215,13 +237,13 @@ public final class JSONLinesWriter {
         ]
         for case let (name, value?) in strings {
             key(name)
-            appendString(value, to: &out)
+            writeString(value, to: &out)
         }
         if let bytes = proxy.bytes {
             key(.bytes)
-            out.appendBytes(JSONLinesFragment.countsC2S)
+            out.append(bytes: JSONLinesFragment.countsC2S)
             appendInteger(bytes.c2s, to: &out)
-            out.appendBytes(JSONLinesFragment.countsS2C)
+            out.append(bytes: JSONLinesFragment.countsS2C)
             appendInteger(bytes.s2c, to: &out)
             out.append(UInt8(ascii: "}"))
         }
@@ -230,7 +252,7 @@ public final class JSONLinesWriter {
             out.append(UInt8(ascii: "["))
             for (index, note) in proxy.notes.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                appendString(note, to: &out)
+                writeString(note, to: &out)
             }
             out.append(UInt8(ascii: "]"))
         }
@@ -238,14 +260,14 @@ public final class JSONLinesWriter {
     }
 
     /// `"tls":{…}` with the fields that are set, in a fixed order.
-    private static func encode(_ tls: TLSInfo, into out: inout [UInt8]) {
+    private static func encode<Sink: JSONByteSink>(_ tls: TLSInfo, into out: inout Sink) {
         typealias Key = LogField.TLSKey
-        out.appendBytes(JSONLinesFragment.tls)
+        out.append(bytes: JSONLinesFragment.tls)
         var first = true
         func key(_ name: Key) {
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
-            out.appendBytes(JSONLinesFragment.tlsKeys[name]!)
+            out.append(bytes: JSONLinesFragment.tlsKeys[name]!)
         }
         let strings: [(Key, String?)] = [
             (.version, tls.version), (.suite, tls.suite), (.sni, tls.serverName), (.alpn, tls.alpn),
@@ -253,32 +275,32 @@ public final class JSONLinesWriter {
         ]
         for case let (name, value?) in strings {
             key(name)
-            appendString(value, to: &out)
+            writeString(value, to: &out)
         }
         key(.resumed)
-        out.append(contentsOf: (tls.resumed ? "true" : "false").utf8)
+        out.append(literal: tls.resumed ? "true" : "false")
         if tls.helloRetryRequest {
             key(.helloRetryRequest)
-            out.append(contentsOf: "true".utf8)
+            out.append(literal: "true")
         }
         if let reason = tls.reason {
             key(.reason)
-            appendString(reason, to: &out)
+            writeString(reason, to: &out)
         }
         out.append(UInt8(ascii: "}"))
     }
 
     /// A JSON array of strings.
-    static func appendStrings(_ values: [String], to out: inout [UInt8]) {
+    static func appendStrings<Sink: JSONByteSink>(_ values: [String], to out: inout Sink) {
         out.append(UInt8(ascii: "["))
         for (index, value) in values.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            appendString(value, to: &out)
+            writeString(value, to: &out)
         }
         out.append(UInt8(ascii: "]"))
     }
 
-    static func appendInteger(_ value: Int, to out: inout [UInt8]) {
+    static func appendInteger<Sink: JSONByteSink>(_ value: Int, to out: inout Sink) {
         if value == 0 { out.append(UInt8(ascii: "0")); return }
         var value = value
         if value < 0 { out.append(UInt8(ascii: "-")); value = -value }
@@ -297,7 +319,7 @@ public final class JSONLinesWriter {
     }
 
     /// Milliseconds with microsecond precision (three decimals).
-    static func appendMilliseconds(_ value: Double, to out: inout [UInt8]) {
+    static func appendMilliseconds<Sink: JSONByteSink>(_ value: Double, to out: inout Sink) {
         let micros = Int((value * 1000).rounded())
         if micros < 0 { out.append(UInt8(ascii: "-")) }
         let magnitude = abs(micros)
@@ -313,8 +335,12 @@ public final class JSONLinesWriter {
 
     /// A JSON string (escaped as the log escapes it), or `null` for nil.
     public static func appendString(_ value: String?, to out: inout [UInt8]) {
+        writeString(value, to: &out)
+    }
+
+    private static func writeString<Sink: JSONByteSink>(_ value: String?, to out: inout Sink) {
         guard let value else {
-            out.append(contentsOf: "null".utf8)
+            out.append(literal: "null")
             return
         }
         // A native string lends its bytes without the copy (a retain) that `withUTF8` needs.
@@ -324,7 +350,7 @@ public final class JSONLinesWriter {
     }
 
     /// A JSON string of UTF-8 bytes (which must be valid UTF-8).
-    static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    static func appendEscaped<Sink: JSONByteSink>(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout Sink) {
         out.append(UInt8(ascii: "\""))
         guard let base = bytes.baseAddress else {
             out.append(UInt8(ascii: "\""))
@@ -355,23 +381,23 @@ public final class JSONLinesWriter {
                 index += 1
                 guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
                 if runStart < index - 1 {
-                    out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: index - 1 - runStart))
+                    out.append(bytes: UnsafeBufferPointer(start: base + runStart, count: index - 1 - runStart))
                 }
                 runStart = index
                 switch byte {
-                case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
-                case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
-                case 0x0A: out.append(contentsOf: #"\n"#.utf8)
-                case 0x0D: out.append(contentsOf: #"\r"#.utf8)
-                case 0x09: out.append(contentsOf: #"\t"#.utf8)
+                case UInt8(ascii: "\""): out.append(literal: #"\""#)
+                case UInt8(ascii: "\\"): out.append(literal: #"\\"#)
+                case 0x0A: out.append(literal: #"\n"#)
+                case 0x0D: out.append(literal: #"\r"#)
+                case 0x09: out.append(literal: #"\t"#)
                 default:
-                    out.append(contentsOf: #"\u00"#.utf8)
+                    out.append(literal: #"\u00"#)
                     out.append(hex[Int(byte >> 4)])
                     out.append(hex[Int(byte & 0x0F)])
                 }
             }
         }
-        if runStart < count { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: count - runStart)) }
+        if runStart < count { out.append(bytes: UnsafeBufferPointer(start: base + runStart, count: count - runStart)) }
         out.append(UInt8(ascii: "\""))
     }
 
@@ -388,14 +414,5 @@ public final class JSONLinesWriter {
         let hasQuote = (quotes &- ones) & ~quotes & highs
         let hasBackslash = (backslashes &- ones) & ~backslashes & highs
         return control | hasQuote | hasBackslash
-    }
-}
-
-extension Array where Element == UInt8 {
-    /// Appends `bytes` through a pointer: `append(contentsOf:)` takes its argument owned, which
-    /// costs a retain and a release of a shared constant for each of a record's fragments.
-    @inline(__always)
-    mutating func appendBytes(_ bytes: [UInt8]) {
-        bytes.withUnsafeBufferPointer { append(contentsOf: $0) }
     }
 }

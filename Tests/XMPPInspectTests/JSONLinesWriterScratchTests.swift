@@ -1,0 +1,68 @@
+import Testing
+import XMPPBase
+@testable import XMPPInspect
+
+/// The writer encodes each record into room reserved ahead (``JSONByteCursor``) and grows that
+/// room until the record fits: the line must be what ``JSONLinesWriter/encode(_:into:secondsPrefix:)``
+/// appends to an array, wherever the room first runs out.
+@Suite("JSON Lines writer: records encoded into reserved room")
+struct JSONLinesWriterScratchTests {
+    /// A stanza whose strings need every kind of escaping, with most optional fields set.
+    private static func record() -> Record {
+        var record = Record(seq: 42, timestamp: Timestamp(microseconds: 1_764_000_000_000_007), connection: 9,
+                            direction: .c2s, event: .stanza)
+        record.kind = "message"
+        record.type = "chat"
+        record.id = "q\"uote\\back"
+        record.from = "juliet@example.com/balcony"
+        record.to = "romeo@example.net"
+        record.namespaces = ["urn:a", "jabber:x:oob"]
+        record.xml = "<message id='q\"uote\\back'><body>tab\there\nnew line \u{01} café 𝄞</body></message>"
+            + String(repeating: "<x>\"</x>", count: 40)
+        record.size = record.xmlBytes?.count ?? 0
+        record.offset = 1_234
+        record.rttMilliseconds = 12.345
+        record.requestSeq = 40
+        record.error = ErrorInfo(source: .stanza, type: "cancel", condition: "item-not-found", text: "line\none")
+        record.findingIDs = ["a-finding", "another"]
+        return record
+    }
+
+    @Test("every starting room size gives the array encoder's line")
+    func everyRoomSize() {
+        let record = Self.record()
+        let prefix = Array(Timestamp.secondsPrefix(record.timestamp.wholeSeconds).utf8)
+        var expected: [UInt8] = []
+        JSONLinesWriter.encode(record, into: &expected, secondsPrefix: prefix)
+        expected.append(0x0A)
+        #expect(expected.count > 500)
+
+        var compared = 0
+        for size in 1...(expected.count + 1) {
+            var scratch = [UInt8](repeating: 0, count: size)
+            let length = JSONLinesWriter.encodeLine(record, secondsPrefix: prefix, scratch: &scratch)
+            let same = Array(scratch[..<length]) == expected
+            #expect(same, "room of \(size) bytes")
+            #expect(scratch.count >= expected.count)
+            compared += 1
+        }
+        #expect(compared == expected.count + 1)
+    }
+
+    @Test("a write that does not fit writes nothing and marks the cursor")
+    func overflow() {
+        var storage = [UInt8](repeating: 0, count: 4)
+        storage.withUnsafeMutableBufferPointer { room in
+            var cursor = JSONByteCursor(room)
+            cursor.append(literal: "abc")
+            #expect(cursor.count == 3 && !cursor.overflowed)
+            cursor.append(literal: "de")
+            #expect(cursor.count == 3 && cursor.overflowed)
+            cursor.append(UInt8(ascii: "z"))
+            #expect(cursor.count == 4)
+            cursor.append(UInt8(ascii: "!"))
+            #expect(cursor.count == 4)
+        }
+        #expect(storage == Array("abcz".utf8))
+    }
+}
