@@ -370,32 +370,46 @@ public final class JSONLinesWriter {
                 if any != 0 { break }
                 index += 32
             }
-            while index + 8 <= count && needsEscape(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) == 0 {
+            // The next byte to escape: in the first eight that hold one, the lowest flag is it
+            // (the mask is exact up to its first true byte), so it is found without a byte loop.
+            var found = count
+            while index + 8 <= count {
+                let mask = needsEscape(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+                if mask != 0 {
+                    found = index + mask.trailingZeroBitCount >> 3
+                    break
+                }
                 index += 8
             }
-            // Byte by byte through the next eight (or what is left), which hold one to escape
-            // (or are the tail).
-            let stop = min(index + 8, count)
-            while index < stop {
-                let byte = base[index]
-                index += 1
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                if runStart < index - 1 {
-                    out.append(bytes: UnsafeBufferPointer(start: base + runStart, count: index - 1 - runStart))
+            if found == count {
+                // Fewer than eight left: byte by byte.
+                while index < count {
+                    let byte = base[index]
+                    if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                        found = index
+                        break
+                    }
+                    index += 1
                 }
-                runStart = index
-                switch byte {
-                case UInt8(ascii: "\""): out.append(literal: #"\""#)
-                case UInt8(ascii: "\\"): out.append(literal: #"\\"#)
-                case 0x0A: out.append(literal: #"\n"#)
-                case 0x0D: out.append(literal: #"\r"#)
-                case 0x09: out.append(literal: #"\t"#)
-                default:
-                    out.append(literal: #"\u00"#)
-                    out.append(hex[Int(byte >> 4)])
-                    out.append(hex[Int(byte & 0x0F)])
-                }
+                if found == count { break }
             }
+            if runStart < found {
+                out.append(bytes: UnsafeBufferPointer(start: base + runStart, count: found - runStart))
+            }
+            let byte = base[found]
+            switch byte {
+            case UInt8(ascii: "\""): out.append(literal: #"\""#)
+            case UInt8(ascii: "\\"): out.append(literal: #"\\"#)
+            case 0x0A: out.append(literal: #"\n"#)
+            case 0x0D: out.append(literal: #"\r"#)
+            case 0x09: out.append(literal: #"\t"#)
+            default:
+                out.append(literal: #"\u00"#)
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0x0F)])
+            }
+            index = found + 1
+            runStart = index
         }
         if runStart < count { out.append(bytes: UnsafeBufferPointer(start: base + runStart, count: count - runStart)) }
         out.append(UInt8(ascii: "\""))

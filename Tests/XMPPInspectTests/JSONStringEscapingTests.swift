@@ -1,0 +1,65 @@
+import Testing
+@testable import XMPPInspect
+
+/// The writer's JSON string escaping against a byte-by-byte reference, with each character that
+/// needs escaping at every position of a word and of the 32-byte steps the writer skips by.
+@Suite("JSON Lines writer: string escaping")
+struct JSONStringEscapingTests {
+    /// What the log writes for one byte of a string.
+    private static func reference(_ byte: UInt8) -> [UInt8] {
+        switch byte {
+        case UInt8(ascii: "\""): return Array(#"\""#.utf8)
+        case UInt8(ascii: "\\"): return Array(#"\\"#.utf8)
+        case 0x0A: return Array(#"\n"#.utf8)
+        case 0x0D: return Array(#"\r"#.utf8)
+        case 0x09: return Array(#"\t"#.utf8)
+        case 0..<0x20:
+            let hex = Array("0123456789abcdef".utf8)
+            return Array(#"\u00"#.utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+        default: return [byte]
+        }
+    }
+
+    private static func expected(_ bytes: [UInt8]) -> [UInt8] {
+        [UInt8(ascii: "\"")] + bytes.flatMap(reference) + [UInt8(ascii: "\"")]
+    }
+
+    private static func escaped(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        bytes.withUnsafeBufferPointer { JSONLinesWriter.appendEscaped($0, to: &out) }
+        return out
+    }
+
+    @Test("one special byte at every position, in texts of every length up to 70")
+    func oneSpecialEverywhere() {
+        let specials: [UInt8] = [0x22, 0x5C, 0x0A, 0x0D, 0x09, 0x00, 0x01, 0x1F]
+        var compared = 0
+        for length in 1...70 {
+            for position in 0..<length {
+                for special in specials {
+                    // Filler that is close to the specials in value (0x20, 0x21, 0x23, 0x5B, 0x5D)
+                    // and UTF-8 (é), so that a sloppy mask would flag it.
+                    var text = (0..<length).map { [0x20, 0x21, 0x23, 0x5B, 0x5D, 0x61, 0xC3, 0xA9][$0 % 8] as UInt8 }
+                    text[position] = special
+                    let same = Self.escaped(text) == Self.expected(text)
+                    #expect(same, "\(special) at \(position) of \(length)")
+                    compared += 1
+                }
+            }
+        }
+        #expect(compared == 8 * (70 * 71 / 2))
+    }
+
+    @Test("runs of specials, and two in one word")
+    func runs() {
+        let texts: [[UInt8]] = [
+            Array(repeating: 0x22, count: 40),
+            Array(#"ab"cd\ef"#.utf8) + Array(repeating: 0x61, count: 30) + [0x0A, 0x22],
+            Array(repeating: 0x61, count: 33) + [0x5C, 0x5C] + Array(repeating: 0x61, count: 9) + [0x01],
+            [],
+        ]
+        for text in texts {
+            #expect(Self.escaped(text) == Self.expected(text))
+        }
+    }
+}
