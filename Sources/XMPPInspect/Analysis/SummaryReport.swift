@@ -38,8 +38,12 @@ public final class SummaryReport: RecordSink {
     public init(output: BufferedOutput?) { self.output = output }
 
     public func consume(_ record: Record) {
-        var entry = totals[record.connection] ?? ConnectionTotals()
-        defer { totals[record.connection] = entry }
+        // In place: a copy taken out of the dictionary and put back would copy the connection's
+        // counts and round trips on every record (they are shared while both hold them).
+        Self.add(record, to: &totals[record.connection, default: ConnectionTotals()])
+    }
+
+    private static func add(_ record: Record, to entry: inout ConnectionTotals) {
         if record.unanswered {
             entry.unanswered += 1
             return
@@ -47,9 +51,7 @@ public final class SummaryReport: RecordSink {
         switch record.event {
         case .stanza, .nonza, .streamError:
             let key = record.event == .nonza ? "nonza \(record.kind ?? "?")" : "\(record.kind ?? "?") \(record.type ?? "-")"
-            var counts = entry.stanzas[key] ?? [0, 0]
-            counts[record.direction == .c2s ? 0 : 1] += 1
-            entry.stanzas[key] = counts
+            entry.stanzas[key, default: [0, 0]][record.direction == .c2s ? 0 : 1] += 1
             if let rtt = record.rttMilliseconds { entry.roundTrips.append(rtt) }
             if record.unmatchedResponse { entry.unmatchedResponses += 1 }
             if let error = record.error {
