@@ -45,9 +45,7 @@ public final class LatencyStatistics {
         }
         if record.event == .stanza {
             let key = "\(record.kind ?? "?") \(record.type ?? "-")"
-            var counts = stanzas[key] ?? [0, 0]
-            counts[record.direction == .c2s ? 0 : 1] += 1
-            stanzas[key] = counts
+            stanzas[key, default: [0, 0]][record.direction == .c2s ? 0 : 1] += 1
         }
         if record.isRequest {
             requestNamespace[RequestKey(source: source, connection: record.connection, seq: record.seq)] = namespace

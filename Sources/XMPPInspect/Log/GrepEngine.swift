@@ -64,10 +64,11 @@ public final class GrepEngine {
             }
             if record.unanswered { openRequests[key] = nil; matchedRequests.remove(key) }
             if !shown && options.before > 0 {
-                var list = recent[connection] ?? []
-                list.append(record)
-                if list.count > options.before { list.removeFirst(list.count - options.before) }
-                recent[connection] = list
+                // In place: a copy taken out and put back would copy the list on every record.
+                recent[connection, default: []].append(record)
+                if let count = recent[connection]?.count, count > options.before {
+                    recent[connection]?.removeFirst(count - options.before)
+                }
             }
         }
 
