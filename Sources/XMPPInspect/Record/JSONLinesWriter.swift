@@ -22,7 +22,12 @@ public final class JSONLinesWriter {
         output.withBuffer { buffer in
             scratch.withUnsafeBufferPointer { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<length])) }
         }
+        // A rare large record does not keep its room for the rest of the run.
+        if scratch.count > Self.keptScratch { scratch = [UInt8](repeating: 0, count: 4096) }
     }
+
+    /// The most room kept between records.
+    private static let keptScratch = 1 << 16
 
     /// Encodes `record` and its newline at the start of `scratch`, which is doubled until they
     /// fit; returns their length.
