@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import XMPPBase
 @testable import XMPPInspect
@@ -43,13 +44,14 @@ struct JSONLinesWriterScratchTests {
             let length = JSONLinesWriter.encodeLine(record, secondsPrefix: prefix, scratch: &scratch)
             let same = Array(scratch[..<length]) == expected
             #expect(same, "room of \(size) bytes")
-            #expect(scratch.count >= expected.count)
+            // Too little room is grown once, to what the first pass counted.
+            #expect(scratch.count == max(size, expected.count))
             compared += 1
         }
         #expect(compared == expected.count + 1)
     }
 
-    @Test("a write that does not fit writes nothing and marks the cursor")
+    @Test("after a write that does not fit, the cursor writes nothing more and counts on")
     func overflow() {
         var storage = [UInt8](repeating: 0, count: 4)
         storage.withUnsafeMutableBufferPointer { room in
@@ -57,12 +59,38 @@ struct JSONLinesWriterScratchTests {
             cursor.append(literal: "abc")
             #expect(cursor.count == 3 && !cursor.overflowed)
             cursor.append(literal: "de")
-            #expect(cursor.count == 3 && cursor.overflowed)
+            #expect(cursor.count == 5 && cursor.overflowed)
             cursor.append(UInt8(ascii: "z"))
-            #expect(cursor.count == 4)
-            cursor.append(UInt8(ascii: "!"))
-            #expect(cursor.count == 4)
+            #expect(cursor.count == 6)
         }
-        #expect(storage == Array("abcz".utf8))
+        #expect(storage == Array("abc".utf8) + [0])
+    }
+
+    @Test("the writer's lines: small records, one larger than the room it keeps, small again")
+    func writerLines() throws {
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("xmppscope-writer-\(getpid()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var large = Self.record()
+        large.seq = 43
+        large.xml = "<message><body>" + String(repeating: "x\"", count: 50_000) + "</body></message>"
+        var records = [Self.record(), large, Self.record(), Self.record()]
+        records[2].seq = 44
+        records[3].seq = 45
+        let output = try #require(BufferedOutput(path: path))
+        let writer = JSONLinesWriter(output: output)
+        records.forEach(writer.write)
+        writer.flush()
+
+        var expected: [UInt8] = []
+        for record in records {
+            JSONLinesWriter.encode(record, into: &expected,
+                                   secondsPrefix: Array(Timestamp.secondsPrefix(record.timestamp.wholeSeconds).utf8))
+            expected.append(0x0A)
+        }
+        #expect(expected.count > 150_000)
+        let written = try #require(FileManager.default.contents(atPath: path))
+        #expect(written.count == expected.count)
+        #expect(Array(written) == expected)
     }
 }

@@ -37,9 +37,10 @@ struct JSONStringEscapingTests {
         for length in 1...70 {
             for position in 0..<length {
                 for special in specials {
-                    // Filler that is close to the specials in value (0x20, 0x21, 0x23, 0x5B, 0x5D)
-                    // and UTF-8 (é), so that a sloppy mask would flag it.
-                    var text = (0..<length).map { [0x20, 0x21, 0x23, 0x5B, 0x5D, 0x61, 0xC3, 0xA9][$0 % 8] as UInt8 }
+                    // Filler that is close to the specials in value (0x20, 0x21, 0x23, 0x5B, 0x5D),
+                    // UTF-8 (é) and bytes with the high bit set, so that a sloppy mask would flag it.
+                    let filler: [UInt8] = [0x20, 0x21, 0x23, 0x5B, 0x5D, 0x61, 0xC3, 0xA9, 0x80, 0xFF]
+                    var text = (0..<length).map { filler[$0 % filler.count] }
                     text[position] = special
                     let same = Self.escaped(text) == Self.expected(text)
                     #expect(same, "\(special) at \(position) of \(length)")

@@ -1,7 +1,9 @@
 /// Where the JSON Lines writer puts bytes: an array, or a ``JSONByteCursor`` over room reserved
 /// ahead (the writer's own records).
 protocol JSONByteSink {
+    /// Appends one byte.
     mutating func append(_ byte: UInt8)
+    /// Appends the bytes `bytes` points at (read during the call only).
     mutating func append(bytes: UnsafeBufferPointer<UInt8>)
 }
 
@@ -26,6 +28,7 @@ extension JSONByteSink {
     }
 }
 
+/// An array of bytes is a sink: `append(bytes:)` is its `append(contentsOf:)`.
 extension Array: JSONByteSink where Element == UInt8 {
     @inline(__always)
     mutating func append(bytes: UnsafeBufferPointer<UInt8>) {

@@ -29,18 +29,19 @@ public final class JSONLinesWriter {
     /// The most room kept between records.
     private static let keptScratch = 1 << 16
 
-    /// Encodes `record` and its newline at the start of `scratch`, which is doubled until they
-    /// fit; returns their length.
+    /// Encodes `record` and its newline at the start of `scratch`, which is grown to what the
+    /// cursor counted when they do not fit (a second pass then fits); returns their length.
     static func encodeLine(_ record: Record, secondsPrefix: [UInt8]?, scratch: inout [UInt8]) -> Int {
+        if scratch.isEmpty { scratch = [UInt8](repeating: 0, count: 4096) }
         while true {
-            let length = scratch.withUnsafeMutableBufferPointer { room -> Int? in
+            let (length, fitted) = scratch.withUnsafeMutableBufferPointer { room in
                 var cursor = JSONByteCursor(room)
                 encodeRecord(record, into: &cursor, secondsPrefix: secondsPrefix)
                 cursor.append(0x0A)
-                return cursor.overflowed ? nil : cursor.count
+                return (cursor.count, !cursor.overflowed)
             }
-            if let length { return length }
-            scratch = [UInt8](repeating: 0, count: 2 * scratch.count)
+            if fitted { return length }
+            scratch = [UInt8](repeating: 0, count: length)
         }
     }
 
@@ -78,19 +79,19 @@ public final class JSONLinesWriter {
         out.append(bytes: Fragment.transport)
         out.append(utf8: record.transport.rawValue)
         out.append(bytes: Fragment.kind)
-        writeString(record.kind, to: &out)
+        appendStringOrNull(record.kind, to: &out)
         out.append(bytes: Fragment.type)
-        writeString(record.type, to: &out)
+        appendStringOrNull(record.type, to: &out)
         out.append(bytes: Fragment.id)
-        writeString(record.id, to: &out)
+        appendStringOrNull(record.id, to: &out)
         out.append(bytes: Fragment.from)
-        writeString(record.from, to: &out)
+        appendStringOrNull(record.from, to: &out)
         out.append(bytes: Fragment.to)
-        writeString(record.to, to: &out)
+        appendStringOrNull(record.to, to: &out)
         out.append(bytes: Fragment.namespaces)
         for (index, namespace) in record.namespaces.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            writeString(namespace, to: &out)
+            appendStringOrNull(namespace, to: &out)
         }
         out.append(bytes: Fragment.size)
         appendInteger(record.size, to: &out)
@@ -112,18 +113,18 @@ public final class JSONLinesWriter {
             out.append(bytes: Fragment.errorSource)
             out.append(utf8: error.source.rawValue)
             out.append(bytes: Fragment.errorType)
-            writeString(error.type, to: &out)
+            appendStringOrNull(error.type, to: &out)
             out.append(bytes: Fragment.errorCondition)
-            writeString(error.condition, to: &out)
+            appendStringOrNull(error.condition, to: &out)
             out.append(bytes: Fragment.errorText)
-            writeString(error.text, to: &out)
+            appendStringOrNull(error.text, to: &out)
             if let code = error.code {
                 out.append(bytes: Fragment.errorCode)
-                writeString(code, to: &out)
+                appendStringOrNull(code, to: &out)
             }
             if let application = error.applicationCondition {
                 out.append(bytes: Fragment.errorApplicationCondition)
-                writeString(application, to: &out)
+                appendStringOrNull(application, to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -153,11 +154,11 @@ public final class JSONLinesWriter {
         }
         if let binding = record.binding {
             out.append(bytes: Fragment.bindingType)
-            writeString(binding.type, to: &out)
+            appendStringOrNull(binding.type, to: &out)
             out.append(bytes: Fragment.bindingMatches)
             out.append(literal: binding.matches.map { $0 ? "true" : "false" } ?? "null")
             out.append(bytes: Fragment.bindingNote)
-            writeString(binding.note, to: &out)
+            appendStringOrNull(binding.note, to: &out)
             out.append(UInt8(ascii: "}"))
         }
         if !record.findingIDs.isEmpty {
@@ -171,15 +172,15 @@ public final class JSONLinesWriter {
                 appendInteger(seq, to: &out)
             }
             out.append(bytes: Fragment.findingID)
-            writeString(finding.id, to: &out)
+            appendStringOrNull(finding.id, to: &out)
             out.append(bytes: Fragment.findingSeverity)
-            writeString(finding.severity.rawValue, to: &out)
+            appendStringOrNull(finding.severity.rawValue, to: &out)
             out.append(bytes: Fragment.findingSpec)
-            writeString(finding.spec, to: &out)
+            appendStringOrNull(finding.spec, to: &out)
             out.append(bytes: Fragment.findingMessage)
-            writeString(finding.message, to: &out)
+            appendStringOrNull(finding.message, to: &out)
             out.append(bytes: Fragment.findingHint)
-            writeString(finding.hint, to: &out)
+            appendStringOrNull(finding.hint, to: &out)
             out.append(UInt8(ascii: "}"))
         }
         if let rid = record.rid {
@@ -206,10 +207,10 @@ public final class JSONLinesWriter {
             first = false
             out.append(bytes: JSONLinesFragment.httpKeys[name]!)
         }
-        if let method = http.method { key(.method); writeString(method, to: &out) }
-        if let target = http.target { key(.target); writeString(target, to: &out) }
+        if let method = http.method { key(.method); appendStringOrNull(method, to: &out) }
+        if let target = http.target { key(.target); appendStringOrNull(target, to: &out) }
         if let status = http.status { key(.status); appendInteger(status, to: &out) }
-        if let reason = http.reason { key(.reason); writeString(reason, to: &out) }
+        if let reason = http.reason { key(.reason); appendStringOrNull(reason, to: &out) }
         if let bytes = http.bodyBytes { key(.bodyBytes); appendInteger(bytes, to: &out) }
         if let via = http.via { key(.via); appendInteger(via, to: &out) }
         let strings: [(Key, String?)] = [
@@ -218,10 +219,10 @@ public final class JSONLinesWriter {
         ]
         for case let (name, value?) in strings {
             key(name)
-            writeString(value, to: &out)
+            appendStringOrNull(value, to: &out)
         }
         if let code = http.closeCode { key(.closeCode); appendInteger(code, to: &out) }
-        if let reason = http.closeReason { key(.closeReason); writeString(reason, to: &out) }
+        if let reason = http.closeReason { key(.closeReason); appendStringOrNull(reason, to: &out) }
         out.append(UInt8(ascii: "}"))
     }
 
@@ -242,7 +243,7 @@ public final class JSONLinesWriter {
         ]
         for case let (name, value?) in strings {
             key(name)
-            writeString(value, to: &out)
+            appendStringOrNull(value, to: &out)
         }
         if let bytes = proxy.bytes {
             key(.bytes)
@@ -257,7 +258,7 @@ public final class JSONLinesWriter {
             out.append(UInt8(ascii: "["))
             for (index, note) in proxy.notes.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(note, to: &out)
+                appendStringOrNull(note, to: &out)
             }
             out.append(UInt8(ascii: "]"))
         }
@@ -280,7 +281,7 @@ public final class JSONLinesWriter {
         ]
         for case let (name, value?) in strings {
             key(name)
-            writeString(value, to: &out)
+            appendStringOrNull(value, to: &out)
         }
         key(.resumed)
         out.append(literal: tls.resumed ? "true" : "false")
@@ -290,7 +291,7 @@ public final class JSONLinesWriter {
         }
         if let reason = tls.reason {
             key(.reason)
-            writeString(reason, to: &out)
+            appendStringOrNull(reason, to: &out)
         }
         out.append(UInt8(ascii: "}"))
     }
@@ -300,7 +301,7 @@ public final class JSONLinesWriter {
         out.append(UInt8(ascii: "["))
         for (index, value) in values.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            writeString(value, to: &out)
+            appendStringOrNull(value, to: &out)
         }
         out.append(UInt8(ascii: "]"))
     }
@@ -340,10 +341,11 @@ public final class JSONLinesWriter {
 
     /// A JSON string (escaped as the log escapes it), or `null` for nil.
     public static func appendString(_ value: String?, to out: inout [UInt8]) {
-        writeString(value, to: &out)
+        appendStringOrNull(value, to: &out)
     }
 
-    private static func writeString<Sink: JSONByteSink>(_ value: String?, to out: inout Sink) {
+    /// ``appendString(_:to:)`` into any sink.
+    private static func appendStringOrNull<Sink: JSONByteSink>(_ value: String?, to out: inout Sink) {
         guard let value else {
             out.append(literal: "null")
             return
