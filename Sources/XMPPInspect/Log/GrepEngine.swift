@@ -64,11 +64,9 @@ public final class GrepEngine {
             }
             if record.unanswered { openRequests[key] = nil; matchedRequests.remove(key) }
             if !shown && options.before > 0 {
-                // In place: a copy taken out and put back would copy the list on every record.
-                recent[connection, default: []].append(record)
-                if let count = recent[connection]?.count, count > options.before {
-                    recent[connection]?.removeFirst(count - options.before)
-                }
+                // In place (one lookup): a copy taken out and put back would copy the list on
+                // every record.
+                Self.remember(record, in: &recent[connection, default: []], keeping: options.before)
             }
         }
 
@@ -96,5 +94,11 @@ public final class GrepEngine {
             openRequests[requestKey] = nil
             matchedRequests.remove(requestKey)
         }
+    }
+
+    /// Appends `record` to a connection's context list, keeping its last `limit` records.
+    private static func remember(_ record: Record, in list: inout [Record], keeping limit: Int) {
+        list.append(record)
+        if list.count > limit { list.removeFirst(list.count - limit) }
     }
 }

@@ -13,7 +13,7 @@ public final class JSONLinesWriter {
     private var cachedSecond: (seconds: Int64, prefix: [UInt8]) = (.min, [])
 
     /// Where a record is encoded before it is appended whole (grown until a record fits).
-    private var scratch = [UInt8](repeating: 0, count: 4096)
+    private var scratch = [UInt8](repeating: 0, count: startingScratch)
 
     public func write(_ record: Record) {
         let seconds = record.timestamp.wholeSeconds
@@ -23,16 +23,18 @@ public final class JSONLinesWriter {
             scratch.withUnsafeBufferPointer { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<length])) }
         }
         // A rare large record does not keep its room for the rest of the run.
-        if scratch.count > Self.keptScratch { scratch = [UInt8](repeating: 0, count: 4096) }
+        if scratch.count > Self.keptScratch { scratch = [UInt8](repeating: 0, count: Self.startingScratch) }
     }
 
+    /// The room a writer starts with, and goes back to after a large record.
+    private static let startingScratch = 4096
     /// The most room kept between records.
     private static let keptScratch = 1 << 16
 
     /// Encodes `record` and its newline at the start of `scratch`, which is grown to what the
     /// cursor counted when they do not fit (a second pass then fits); returns their length.
     static func encodeLine(_ record: Record, secondsPrefix: [UInt8]?, scratch: inout [UInt8]) -> Int {
-        if scratch.isEmpty { scratch = [UInt8](repeating: 0, count: 4096) }
+        if scratch.isEmpty { scratch = [UInt8](repeating: 0, count: startingScratch) }
         while true {
             let (length, fitted) = scratch.withUnsafeMutableBufferPointer { room in
                 var cursor = JSONByteCursor(room)
