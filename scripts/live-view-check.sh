@@ -103,7 +103,7 @@ run_live() {
     check "$name: the URL is http://127.0.0.1:$web_port/?token=… with a 32-character token" \
         bash -c "[[ '$url' == http://127.0.0.1:$web_port/?token=* && \${#1} -eq 32 ]]" _ "$token"
     check "$name: the token is printed once, on standard error only" \
-        bash -c "[[ \$(grep -c '$token' '$dir/err.txt') -eq 1 ]] && ! grep -q '$token' '$dir/screen.txt'"
+        bash -c '[[ $(grep -cF -- "$1" "$2") -eq 1 ]] && ! grep -qF -- "$1" "$3"' _ "$token" "$dir/err.txt" "$dir/screen.txt"
     check "$name: no token → 403" test "$(status_of "http://127.0.0.1:$web_port/")" = 403
     check "$name: events without the token → 403" test "$(status_of "http://127.0.0.1:$web_port/events")" = 403
     # The wrong token differs from the right one in its last character, whatever that character is.
