@@ -233,7 +233,7 @@ if [ "$CHECK" = 1 ]; then
         CHK[x_tls]=$(xcount "$WORK/tls-check.jsonl"); CHK[x_plain]=$(xcount "$WORK/plain-check.jsonl")
         # Per connection, in order: conn, dir, kind, type, id of every stanza (the connections'
         # interleaving may differ: a record is only read once all of it has arrived).
-        pick() { { grep '"event":"stanza"' "$1" || true; } | sed -E 's/^.*"conn":([0-9]+),"dir":"([a-z2]+)","event":"stanza","kind":"([a-z]+)","type":("[^"]*"|null),"id":("[^"]*"|null),.*$/\1 \2 \3 \4 \5/' | sort -s -n -k1,1 | md5sum | cut -c1-12; }
+        pick() { { grep '"event":"stanza"' "$1" || true; } | sed -E 's/^.*"conn":([0-9]+),"dir":"([a-z2]+)","event":"stanza",("transport":"[a-z]+",)?"kind":"([a-z]+)","type":("[^"]*"|null),"id":("[^"]*"|null),.*$/\1 \2 \4 \5 \6/' | sort -s -n -k1,1 | md5sum | cut -c1-12; }
         a=$(pick "$WORK/tls-check.jsonl"); b=$(pick "$WORK/plain-check.jsonl")
         CHK[x_same]=$([ "$a" = "$b" ] && echo "same ($a)" || echo "DIFFERENT (TLS $a, plain $b)")
         rm -f "$WORK/tls-check.jsonl" "$WORK/plain-check.jsonl"
