@@ -20,6 +20,7 @@ struct TLSRecordDecryptor {
     private let key: SymmetricKey
     private let iv: [UInt8]
     private let macKey: SymmetricKey
+    private let sealedRoom = TLSSealedRoom()
 
     /// The largest TLSPlaintext fragment (RFC 8446 §5.1, RFC 5246 §6.2.1).
     static let maximumPlaintext = 1 << 14
@@ -146,24 +147,27 @@ struct TLSRecordDecryptor {
                              _ use: (UnsafeRawBufferPointer) throws(TLSRecordOpenError) -> R) throws(TLSRecordOpenError) -> R {
         // One contiguous nonce + ciphertext + tag: a sealed box made from it slices it, where one
         // made from three generic buffers copies each through Data's generic append (slow). The
-        // bytes are laid out in scratch memory that `Data` borrows rather than copies; neither it
-        // nor the box's slices outlive this call (the plaintext is a new `Data`).
+        // bytes are laid out in the decryptor's room, reused from record to record; the box's
+        // slice of it does not outlive this call (the plaintext is a new `Data`).
         let total = nonce.count + sealed.count
-        let plaintext = try withUnsafeTemporaryAllocation(byteCount: total, alignment: 16) { scratch throws(TLSRecordOpenError) -> Data in
+        let room = sealedRoom
+        if room.bytes.count < total { room.bytes = Data(count: max(total, 2 * room.bytes.count)) }
+        room.bytes.withUnsafeMutableBytes { scratch in
             let base = scratch.baseAddress!
             base.copyMemory(from: nonce.baseAddress!, byteCount: nonce.count)
             (base + nonce.count).copyMemory(from: sealed.baseAddress!, byteCount: sealed.count)
-            let combined = Data(bytesNoCopy: base, count: total, deallocator: .none)
-            do {
-                switch protection {
-                case .chaCha20Poly1305:
-                    return try ChaChaPoly.open(ChaChaPoly.SealedBox(combined: combined), using: key, authenticating: aad)
-                default:
-                    return try AES.GCM.open(AES.GCM.SealedBox(combined: combined), using: key, authenticating: aad)
-                }
-            } catch {
-                throw .authenticationFailed
+        }
+        let plaintext: Data
+        do {
+            let combined = room.bytes[0..<total]
+            switch protection {
+            case .chaCha20Poly1305:
+                plaintext = try ChaChaPoly.open(ChaChaPoly.SealedBox(combined: combined), using: key, authenticating: aad)
+            default:
+                plaintext = try AES.GCM.open(AES.GCM.SealedBox(combined: combined), using: key, authenticating: aad)
             }
+        } catch {
+            throw .authenticationFailed
         }
         return try Self.withBytes(of: plaintext, use)
     }

@@ -223,9 +223,9 @@ public final class TLSConnectionDecoder {
 
     private func open(_ record: TLSRecord, _ direction: Direction, _ emit: (TLSEvent) -> Void) {
         let d = index(direction)
-        if var decryptor = directions[d].decryptor,
-           let (type, content) = try? decryptor.open(header: record.header, fragment: record.fragment[...]) {
-            directions[d].decryptor = decryptor
+        // Opened in place: a copy taken out and stored back would retain and release the
+        // decryptor's keys and buffer at every record (and share its buffer while both live).
+        if let (type, content) = try? directions[d].decryptor?.open(header: record.header, fragment: record.fragment[...]) {
             directions[d].resynchronising = false
             protectedContent(type, content, direction, emit)
             return

@@ -1,0 +1,10 @@
+import struct Foundation.Data
+
+/// Room for one protected record's nonce, ciphertext and tag, reused from record to record by a
+/// ``TLSRecordDecryptor`` (a sealed box slices it rather than owning a copy). A reference, so the
+/// decryptor's non-mutating open can fill it; copies of a decryptor share it, which is safe on
+/// the one thread that owns them, since each open is done with it before it returns.
+final class TLSSealedRoom {
+    /// At least as long as the largest record opened so far.
+    var bytes = Data()
+}
