@@ -9,8 +9,9 @@ import struct Foundation.Data
 struct TLSRecordDecryptorRoomTests {
     static let key = (0..<32).map { UInt8(truncatingIfNeeded: $0 &* 11 &+ 3) }
     static let iv = (0..<12).map { UInt8(truncatingIfNeeded: $0 &* 29 &+ 5) }
-    /// Lengths that grow past the room, shrink, and grow again, up to the largest fragment.
-    static let lengths = [1, 300, 40, 16_384, 0, 5_000, 16_384, 2]
+    /// Lengths that grow past the room, shrink, and grow again, up to the largest fragment (9,000
+    /// then 16,384: doubling the room would pass the largest record).
+    static let lengths = [1, 300, 40, 9_000, 0, 16_384, 5_000, 16_384, 2]
 
     /// A TLS 1.3 record of `content` and `type` at `sequence`: nonce = iv XOR sequence, AAD = header.
     static func seal(_ content: [UInt8], type: UInt8, sequence: UInt64, suite: TLSCipherSuite) throws -> (header: [UInt8], fragment: [UInt8]) {
@@ -52,6 +53,8 @@ struct TLSRecordDecryptorRoomTests {
         }
         #expect(opened == Self.lengths.count)
         #expect(decryptor.sequenceNumber == UInt64(Self.lengths.count))
+        // The largest record (16,384 bytes of content) filled the room to the bound, not past it.
+        #expect(decryptor.sealedRoom.bytes.count == TLSRecordDecryptor.largestSealed)
     }
 
     @Test("a copy shares the room: each opens the same records, alternately, and a tampered one fails without harming the next")

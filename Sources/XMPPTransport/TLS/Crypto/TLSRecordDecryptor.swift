@@ -20,11 +20,15 @@ struct TLSRecordDecryptor {
     private let key: SymmetricKey
     private let iv: [UInt8]
     private let macKey: SymmetricKey
-    private let sealedRoom = TLSSealedRoom()
+    /// Where AEAD records are laid out to be opened (internal for tests: its size is bounded).
+    let sealedRoom = TLSSealedRoom()
 
     /// The largest TLSPlaintext fragment (RFC 8446 §5.1, RFC 5246 §6.2.1).
     static let maximumPlaintext = 1 << 14
     static let tagLength = 16
+    /// The most a sealed record's nonce, ciphertext and tag can hold: TLS 1.3's inner plaintext
+    /// (the fragment and its content type) with a 12-byte nonce and the tag. Callers check it first.
+    static let largestSealed = 12 + maximumPlaintext + 1 + tagLength
     static let blockLength = 16
 
     /// - Precondition: `suite.protection` is not nil, and `keys` are the suite's for `version`
@@ -151,7 +155,10 @@ struct TLSRecordDecryptor {
         // slice of it does not outlive this call (the plaintext is a new `Data`).
         let total = nonce.count + sealed.count
         let room = sealedRoom
-        if room.bytes.count < total { room.bytes = Data(count: max(total, 2 * room.bytes.count)) }
+        if room.bytes.count < total {
+            // Doubling, so a few records that grow need few allocations; never past the largest record.
+            room.bytes = Data(count: max(total, min(2 * room.bytes.count, Self.largestSealed)))
+        }
         room.bytes.withUnsafeMutableBytes { scratch in
             let base = scratch.baseAddress!
             base.copyMemory(from: nonce.baseAddress!, byteCount: nonce.count)

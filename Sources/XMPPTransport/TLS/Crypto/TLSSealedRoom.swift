@@ -5,6 +5,7 @@ import struct Foundation.Data
 /// decryptor's non-mutating open can fill it; copies of a decryptor share it, which is safe on
 /// the one thread that owns them, since each open is done with it before it returns.
 final class TLSSealedRoom {
-    /// At least as long as the largest record opened so far.
+    /// At least as long as the largest record opened so far, and at most
+    /// ``TLSRecordDecryptor/largestSealed`` (about 16 KiB a direction).
     var bytes = Data()
 }
