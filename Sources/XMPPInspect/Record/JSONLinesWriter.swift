@@ -308,23 +308,40 @@ public final class JSONLinesWriter {
         out.append(UInt8(ascii: "]"))
     }
 
+    /// `value` in decimal.
     static func appendInteger<Sink: JSONByteSink>(_ value: Int, to out: inout Sink) {
-        if value == 0 { out.append(UInt8(ascii: "0")); return }
-        var value = value
-        if value < 0 { out.append(UInt8(ascii: "-")); value = -value }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { raw in
-            while value > 0 {
-                raw[count] = UInt8(ascii: "0") + UInt8(value % 10)
-                value /= 10
-                count += 1
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        // The magnitude, not `-value`: `Int.min` has no positive twin.
+        var rest = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            // Two digits at a time from "00" ... "99", right to left.
+            var start = 20
+            let pairs = digitPairs.utf8Start
+            while rest >= 100 {
+                let pair = Int(rest % 100) &* 2
+                rest /= 100
+                start &-= 2
+                digits[start] = pairs[pair]
+                digits[start &+ 1] = pairs[pair &+ 1]
             }
-            for index in stride(from: count - 1, through: 0, by: -1) { out.append(raw[index]) }
+            if rest >= 10 {
+                start &-= 2
+                digits[start] = pairs[Int(rest) &* 2]
+                digits[start &+ 1] = pairs[Int(rest) &* 2 &+ 1]
+            } else {
+                start &-= 1
+                digits[start] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest)
+            }
+            out.append(bytes: UnsafeBufferPointer(rebasing: digits[start...]))
         }
     }
+
+    /// "00", "01", ... "99" end to end: the two digits of each number below 100.
+    private static let digitPairs: StaticString = """
+        00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+        40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899
+        """
 
     /// Milliseconds with microsecond precision (three decimals).
     static func appendMilliseconds<Sink: JSONByteSink>(_ value: Double, to out: inout Sink) {
