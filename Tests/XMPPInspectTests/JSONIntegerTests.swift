@@ -48,6 +48,6 @@ struct JSONIntegerTests {
             #expect(written == expected, "\(value)")
             compared += 1
         }
-        #expect(compared == Self.values.count)
+        #expect(compared == 551)
     }
 }

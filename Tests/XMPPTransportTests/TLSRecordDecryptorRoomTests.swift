@@ -54,6 +54,8 @@ struct TLSRecordDecryptorRoomTests {
         #expect(opened == Self.lengths.count)
         #expect(decryptor.sequenceNumber == UInt64(Self.lengths.count))
         // The largest record (16,384 bytes of content) filled the room to the bound, not past it.
+        // 12-byte nonce, 16,384 bytes of content, the content type, the 16-byte tag.
+        #expect(TLSRecordDecryptor.largestSealed == 12 + 16_384 + 1 + 16)
         #expect(decryptor.sealedRoom.bytes.count == TLSRecordDecryptor.largestSealed)
     }
 

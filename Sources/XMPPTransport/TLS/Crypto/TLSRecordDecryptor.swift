@@ -149,10 +149,11 @@ struct TLSRecordDecryptor {
     /// Decrypts `sealed` (ciphertext then 16-byte tag; at least the tag, which callers check) and hands the plaintext to `use`.
     private func aeadOpen<R>(nonce: UnsafeRawBufferPointer, sealed: UnsafeRawBufferPointer, aad: UnsafeRawBufferPointer,
                              _ use: (UnsafeRawBufferPointer) throws(TLSRecordOpenError) -> R) throws(TLSRecordOpenError) -> R {
-        // One contiguous nonce + ciphertext + tag: a sealed box made from it slices it, where one
-        // made from three generic buffers copies each through Data's generic append (slow). The
-        // bytes are laid out in the decryptor's room, reused from record to record; the box's
-        // slice of it does not outlive this call (the plaintext is a new `Data`).
+        // One contiguous nonce + ciphertext + tag: the sealed box copies it whole (`Data(combined)`)
+        // and slices its copy, where one made from three generic buffers copies each through
+        // Data's generic append (slow). The bytes are laid out in the decryptor's room, reused
+        // from record to record, so no record allocates scratch memory or a `Data` to wrap it;
+        // nothing keeps the room past this call (the plaintext is a new `Data`).
         let total = nonce.count + sealed.count
         let room = sealedRoom
         if room.bytes.count < total {

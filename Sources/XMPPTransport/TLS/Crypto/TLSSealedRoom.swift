@@ -1,7 +1,7 @@
 import struct Foundation.Data
 
 /// Room for one protected record's nonce, ciphertext and tag, reused from record to record by a
-/// ``TLSRecordDecryptor`` (a sealed box slices it rather than owning a copy). A reference, so the
+/// ``TLSRecordDecryptor`` (so no record allocates its own). A reference, so the
 /// decryptor's non-mutating open can fill it; copies of a decryptor share it, which is safe on
 /// the one thread that owns them, since each open is done with it before it returns.
 final class TLSSealedRoom {

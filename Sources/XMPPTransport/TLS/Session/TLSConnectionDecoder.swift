@@ -223,8 +223,8 @@ public final class TLSConnectionDecoder {
 
     private func open(_ record: TLSRecord, _ direction: Direction, _ emit: (TLSEvent) -> Void) {
         let d = index(direction)
-        // Opened in place: a copy taken out and stored back would retain and release the
-        // decryptor's keys and buffer at every record (and share its buffer while both live).
+        // Opened in place: a copy taken out and stored back retained and released the
+        // decryptor's keys and room at every record.
         if let (type, content) = try? directions[d].decryptor?.open(header: record.header, fragment: record.fragment[...]) {
             directions[d].resynchronising = false
             protectedContent(type, content, direction, emit)
