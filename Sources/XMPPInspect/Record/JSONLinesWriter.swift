@@ -317,18 +317,15 @@ public final class JSONLinesWriter {
             // Two digits at a time from "00" ... "99", right to left.
             var start = 20
             let pairs = digitPairs.utf8Start
-            while rest >= 100 {
+            while rest >= 10 {
                 let pair = Int(rest % 100) &* 2
                 rest /= 100
                 start &-= 2
                 digits[start] = pairs[pair]
                 digits[start &+ 1] = pairs[pair &+ 1]
             }
-            if rest >= 10 {
-                start &-= 2
-                digits[start] = pairs[Int(rest) &* 2]
-                digits[start &+ 1] = pairs[Int(rest) &* 2 &+ 1]
-            } else {
+            // An odd digit left over, or the zero of 0.
+            if rest > 0 || start == 20 {
                 start &-= 1
                 digits[start] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest)
             }
