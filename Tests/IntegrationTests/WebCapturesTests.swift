@@ -180,12 +180,16 @@ final class BodyChildren: NSObject, XMLParserDelegate {
     private var depth = 0
     private var children: [Child] = []
 
+    /// The body's children; a body Foundation cannot parse is recorded as an issue (its children
+    /// so far are still returned, so the comparison shows what went missing).
     static func of(_ body: String) -> [Child] {
         let reader = BodyChildren()
         let parser = XMLParser(data: Data(body.utf8))
         parser.shouldProcessNamespaces = true
         parser.delegate = reader
-        parser.parse()
+        if !parser.parse() {
+            Issue.record("Foundation's parser rejects a <body/>: \(parser.parserError.map { "\($0)" } ?? "no reason given") at line \(parser.lineNumber), column \(parser.columnNumber)")
+        }
         return reader.children
     }
 

@@ -158,6 +158,9 @@ class Page:
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.send(f"{domain}.enable")
         self.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        # The override reaches the renderer on its own time: a page that lays out before it would
+        # do so at another size (and keep that layout: a report does not re-render on resize).
+        self.wait_for(f"window.innerWidth === {int(width)} && window.innerHeight === {int(height)}", timeout=browser.timeout)
 
     def send(self, method, params=None, timeout=None):
         return self.browser.send(method, params, session=self.session, timeout=timeout)

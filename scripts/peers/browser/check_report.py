@@ -127,12 +127,18 @@ def stages(page, specs, final_state, timeout):
     return noted
 
 
+# The DOM once the page has settled: after two animation frames, so a render the page scheduled
+# for its next frame (a virtual list redrawn after a scroll) has happened in either tab. Read
+# while the tab is in front: a hidden tab gets no animation frames.
+SETTLED_DOM = "new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(document.documentElement.outerHTML))))"
+
+
 def same_dom(browser, page, url, timeout):
-    first = page.evaluate("document.documentElement.outerHTML")
+    first = page.evaluate(SETTLED_DOM, timeout=timeout)
     twin = browser.new_page(1280, 800)
     twin.navigate(url)
     twin.wait_for("!!document.documentElement && document.documentElement.dataset.ready === '1'", timeout=timeout)
-    same = twin.evaluate("document.documentElement.outerHTML") == first
+    same = twin.evaluate(SETTLED_DOM, timeout=timeout) == first
     twin.send("Page.close")
     return same
 
