@@ -8,12 +8,16 @@ public import XMPPTransport
 ///
 /// Feed it from a ``TCPConnectionTracker`` (it is the tracker's delegate), or with raw stream text
 /// through ``feedRaw(_:direction:at:)``. It works in two stages (``FramingStage``, then
-/// ``RecordStage``); ``threaded(options:output:)`` runs the second on a thread of its own.
+/// ``RecordStage``); ``threaded(options:keyLog:output:)`` runs the second on a thread of its own,
+/// ``pipelined(options:keyLog:output:)`` each on a thread of its own.
 public final class Inspector: TCPStreamDelegate {
     public let options: InspectorOptions
-    private let framing: FramingStage
+    /// The framing stage, when it runs on the calling thread.
+    private let framing: FramingStage?
     /// Threaded: the framing stage's events, on their way to the records thread.
     private let records: RecordBatcher?
+    /// Pipelined: what the framing stage is told, on its way to the framing thread.
+    private let framingThread: FramingThreadFeeder?
 
     /// `sink` receives every record, in order, on the calling thread. With `keyLog`, TLS sessions
     /// whose secrets it holds are decrypted (see ``KeyLogFiles``).
@@ -22,13 +26,22 @@ public final class Inspector: TCPStreamDelegate {
         self.options = options
         let records = RecordStage(options: options, sink: sink)
         self.records = nil
+        framingThread = nil
         framing = FramingStage(options: options, keyLog: keyLog) { records.consume($0) }
     }
 
     private init(options: InspectorOptions, keyLog: (any TLSSecretLookup)?, records: RecordBatcher) {
         self.options = options
         self.records = records
+        framingThread = nil
         framing = FramingStage(options: options, keyLog: keyLog) { records.append($0) }
+    }
+
+    private init(options: InspectorOptions, framingThread: FramingThreadFeeder) {
+        self.options = options
+        records = nil
+        framing = nil
+        self.framingThread = framingThread
     }
 
     /// An inspector whose records are built and handed to `output` on a second thread, in order:
@@ -40,50 +53,80 @@ public final class Inspector: TCPStreamDelegate {
         Inspector(options: options, keyLog: keyLog, records: RecordBatcher(options: options, output: output))
     }
 
+    /// An inspector in three stages on three threads: the calling thread only records what it
+    /// is told (the reassembled bytes, copied), one thread frames them and one builds records and
+    /// hands them to `output`, in order. For a source read as fast as it can be (a file): what
+    /// waits is handed on by the batch. ``finishAll(at:)`` and ``finishRaw(at:)`` return once
+    /// every record has reached `output` and its `finish` has run; ``connections`` is known then.
+    public static func pipelined(options: InspectorOptions = InspectorOptions(), keyLog: sending (any TLSSecretLookup)? = nil,
+                                 output: consuming sending RecordOutput) -> sending Inspector {
+        pipelined(options: options, keyLog: keyLog, output: output, batchCalls: 1024, batchBytes: 64 << 10, queuedBatches: 4)
+    }
+
+    /// ``pipelined(options:keyLog:output:)`` with the framing thread's batches set (tests set them
+    /// small, so batches end everywhere): see ``FramingThreadFeeder``.
+    static func pipelined(options: InspectorOptions, keyLog: sending (any TLSSecretLookup)?, output: consuming sending RecordOutput,
+                          batchCalls: Int, batchBytes: Int, queuedBatches: Int) -> sending Inspector {
+        Inspector(options: options, framingThread: FramingThreadFeeder(
+            consumer: FramingThreadConsumer(options: options, keyLog: keyLog, output: output),
+            batchCalls: batchCalls, batchBytes: batchBytes, queuedBatches: queuedBatches))
+    }
+
     /// Threaded: hands what was decoded so far to the record thread now, instead of when a batch
     /// is full (a live source calls it after each read, so records appear as they happen).
-    /// Single-threaded: does nothing.
+    /// Single-threaded: does nothing. Pipelined: hands on what the framing thread was not yet
+    /// told (it hands its events on by the batch).
     public func handOverPending() {
         records?.handOver()
+        framingThread?.handOver()
     }
 
     /// Calls `tap` with every byte TLS decryption recovers (connection, direction, bytes), on the
     /// framing thread, whether or not the connection turns out to be XMPP: `xmppscope follow`.
+    /// Not for a pipelined inspector (its framing stage is on another thread).
     public func tapTLSPlaintext(_ tap: @escaping (Int, Direction, [UInt8]) -> Void) {
+        guard let framing else { preconditionFailure("a pipelined inspector has no TLS plaintext tap") }
         framing.plaintextTap = tap
     }
 
-    /// Every connection seen, XMPP or not, in order of creation.
-    public var connections: [ConnectionDescription] { framing.connections }
+    /// Every connection seen, XMPP or not, in order of creation. Pipelined: once finished.
+    public var connections: [ConnectionDescription] { framing?.connections ?? framingThread?.connections ?? [] }
 
     // MARK: TCPStreamDelegate
 
     public func connectionOpened(_ connection: TCPConnectionInfo) {
-        framing.connectionOpened(connection)
+        if let framingThread { return framingThread.append(.opened(connection)) }
+        framing?.connectionOpened(connection)
     }
 
     public func connection(_ id: Int, received bytes: UnsafeRawBufferPointer, direction: Direction, at time: Timestamp) {
-        framing.connection(id, received: bytes, direction: direction, at: time)
+        if let framingThread { return framingThread.appendReceived(bytes, connection: id, direction: direction, time: time) }
+        framing?.connection(id, received: bytes, direction: direction, at: time)
     }
 
     public func connection(_ id: Int, missing count: Int, direction: Direction, at time: Timestamp) {
-        framing.connection(id, missing: count, direction: direction, at: time)
+        if let framingThread { return framingThread.append(.missing(connection: id, count: count, direction: direction, time: time)) }
+        framing?.connection(id, missing: count, direction: direction, at: time)
     }
 
     public func connectionClosed(_ id: Int, reason: TCPCloseReason, at time: Timestamp) {
-        framing.connectionClosed(id, reason: reason, at: time)
+        if let framingThread { return framingThread.append(.closed(connection: id, reason: reason, time: time)) }
+        framing?.connectionClosed(id, reason: reason, at: time)
     }
 
     /// Records something the proxy saw of connection `id` itself (``Record/Event/isProxyLifecycle``):
     /// it gets the next seq, in order with the connection's decoded records.
     public func connection(_ id: Int, proxyEvent event: Record.Event, _ info: ProxyInfo, direction: Direction, at time: Timestamp) {
         precondition(event.isProxyLifecycle, "not a proxy lifecycle event: \(event)")
+        guard let framing else { preconditionFailure("a pipelined inspector takes no proxy events") }
         framing.proxyEvent(id, event, info, direction: direction, at: time)
     }
 
-    /// The capture ended: closes every connection still open (and, threaded, waits for the records).
+    /// The capture ended: closes every connection still open (and, threaded or pipelined, waits
+    /// for the records).
     public func finishAll(at time: Timestamp) {
-        framing.finishAll(at: time)
+        if let framingThread { return framingThread.finish(.finishAll(time)) }
+        framing?.finishAll(at: time)
         closeRecords()
     }
 
@@ -94,17 +137,20 @@ public final class Inspector: TCPStreamDelegate {
     /// console dump or a file of stanzas holding both sides: it is shown as `c2s`, iqs pair by id
     /// and address within it, and no round trip is reported (the text has no timing).
     public func feedRaw(_ bytes: UnsafeRawBufferPointer, direction: Direction? = nil, at time: Timestamp) {
-        framing.feedRaw(bytes, direction: direction, at: time)
+        if let framingThread { return framingThread.appendRaw(bytes, direction: direction, time: time) }
+        framing?.feedRaw(bytes, direction: direction, at: time)
     }
 
-    /// The raw stream ended (and, threaded, every record was handed on).
+    /// The raw stream ended (and, threaded or pipelined, every record was handed on).
     public func finishRaw(at time: Timestamp) {
-        framing.finishRaw(at: time)
+        if let framingThread { return framingThread.finish(.finishRaw(time)) }
+        framing?.finishRaw(at: time)
         closeRecords()
     }
 
     /// Threaded: hands the connections over after the last event, and waits for the records thread.
     private func closeRecords() {
+        guard let framing else { return }
         records?.close(connections: framing.connections)
     }
 }

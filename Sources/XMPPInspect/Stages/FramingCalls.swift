@@ -1,0 +1,71 @@
+import XMPPBase
+import XMPPCapture
+
+/// The calls an ``Inspector`` received for its framing stage, in order, with the bytes they
+/// carried copied into one buffer: recorded on the thread that reads and reassembles, made again
+/// on the framing thread (``replay(into:)``).
+struct FramingCalls: Sendable {
+    /// One call; `received` and `raw` name their bytes by their range in ``bytes``.
+    enum Call: Sendable {
+        case opened(TCPConnectionInfo)
+        case received(connection: Int, range: Range<Int>, direction: Direction, time: Timestamp)
+        case missing(connection: Int, count: Int, direction: Direction, time: Timestamp)
+        case closed(connection: Int, reason: TCPCloseReason, time: Timestamp)
+        /// Raw stream text (``Inspector/feedRaw(_:direction:at:)``).
+        case raw(range: Range<Int>, direction: Direction?, time: Timestamp)
+    }
+
+    private(set) var calls: [Call] = []
+    /// Every received byte of ``calls``, one after the other.
+    private(set) var bytes: [UInt8] = []
+
+    /// Room for about `calls` calls carrying `bytes` bytes, so filling a batch does not grow it.
+    init(reservingCalls calls: Int, bytes: Int) {
+        self.calls.reserveCapacity(calls)
+        self.bytes.reserveCapacity(bytes)
+    }
+
+    var isEmpty: Bool { calls.isEmpty }
+    var count: Int { calls.count }
+    var byteCount: Int { bytes.count }
+
+    mutating func append(_ call: Call) {
+        calls.append(call)
+    }
+
+    /// Records a `received` call, copying `received` (valid only during the delegate's call).
+    mutating func appendReceived(_ received: UnsafeRawBufferPointer, connection: Int, direction: Direction, time: Timestamp) {
+        calls.append(.received(connection: connection, range: copy(received), direction: direction, time: time))
+    }
+
+    /// Records raw stream text, copying it.
+    mutating func appendRaw(_ text: UnsafeRawBufferPointer, direction: Direction?, time: Timestamp) {
+        calls.append(.raw(range: copy(text), direction: direction, time: time))
+    }
+
+    private mutating func copy(_ received: UnsafeRawBufferPointer) -> Range<Int> {
+        let start = bytes.count
+        bytes.append(contentsOf: received)
+        return start..<bytes.count
+    }
+
+    /// Makes every call again on `framing`, in order.
+    func replay(into framing: FramingStage) {
+        bytes.withUnsafeBytes { buffer in
+            for call in calls {
+                switch call {
+                case .opened(let info):
+                    framing.connectionOpened(info)
+                case .received(let connection, let range, let direction, let time):
+                    framing.connection(connection, received: UnsafeRawBufferPointer(rebasing: buffer[range]), direction: direction, at: time)
+                case .missing(let connection, let count, let direction, let time):
+                    framing.connection(connection, missing: count, direction: direction, at: time)
+                case .closed(let connection, let reason, let time):
+                    framing.connectionClosed(connection, reason: reason, at: time)
+                case .raw(let range, let direction, let time):
+                    framing.feedRaw(UnsafeRawBufferPointer(rebasing: buffer[range]), direction: direction, at: time)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import XMPPBase
+import XMPPTransport
+
+/// The framing thread of an ``Inspector`` that frames on a thread of its own: makes the
+/// reassembler's calls again on the ``FramingStage``, whose events go on to the records thread.
+/// Its outcome is every connection the stage saw.
+struct FramingThreadConsumer: HandOffConsumer {
+    /// What the reading thread hands over; each costs 1, so the water marks count batches.
+    enum Item: Sendable {
+        case calls(FramingCalls)
+        /// The capture ended at this time: close every connection and wait for the records.
+        case finishAll(Timestamp)
+        /// The raw stream text ended: finish it and wait for the records.
+        case finishRaw(Timestamp)
+    }
+
+    private let framing: FramingStage
+    private let records: RecordBatcher
+    private var finished = false
+
+    /// Starts the records thread (which owns `output` from now on); the framing stage is built
+    /// here, to be used on the framing thread only.
+    init(options: InspectorOptions, keyLog: sending (any TLSSecretLookup)?, output: consuming sending RecordOutput) {
+        let records = RecordBatcher(options: options, output: output)
+        self.records = records
+        framing = FramingStage(options: options, keyLog: keyLog) { records.append($0) }
+    }
+
+    mutating func consume(_ items: ArraySlice<Item>) {
+        for item in items {
+            switch item {
+            case .calls(let calls):
+                calls.replay(into: framing)
+            case .finishAll(let time):
+                framing.finishAll(at: time)
+                records.close(connections: framing.connections)
+                finished = true
+            case .finishRaw(let time):
+                framing.finishRaw(at: time)
+                records.close(connections: framing.connections)
+                finished = true
+            }
+        }
+    }
+
+    func finish() -> [ConnectionDescription] {
+        precondition(finished, "the framing thread was closed before the capture was finished")
+        return framing.connections
+    }
+}

@@ -1,0 +1,59 @@
+import XMPPBase
+import XMPPCapture
+
+/// The reading side of an ``Inspector`` that frames on a thread of its own: records what the
+/// reassembler says (``FramingCalls``) and hands it to the framing thread in batches, waiting
+/// while that thread is too far behind. Used on the reading thread only.
+final class FramingThreadFeeder {
+    private let thread: HandOffThread<FramingThreadConsumer>
+    private let batchCalls: Int
+    private let batchBytes: Int
+    private var batch: FramingCalls
+    /// Every connection the framing stage saw, once ``finish(_:)`` returned.
+    private(set) var connections: [ConnectionDescription] = []
+
+    /// Starts the framing thread, which owns `consumer` from now on. A batch is handed over once
+    /// it holds `batchCalls` calls or `batchBytes` bytes; the reading thread waits once more than
+    /// `queuedBatches` batches wait, and goes on when one fewer do.
+    init(consumer: consuming sending FramingThreadConsumer, batchCalls: Int, batchBytes: Int, queuedBatches: Int) {
+        precondition(batchCalls > 0 && batchBytes > 0 && queuedBatches > 0, "batches hold something, and one may wait")
+        self.batchCalls = batchCalls
+        self.batchBytes = batchBytes
+        batch = FramingCalls(reservingCalls: batchCalls, bytes: batchBytes)
+        thread = HandOffThread(
+            name: "xmppscope-framing", waterMarks: WaterMarks(high: queuedBatches, low: queuedBatches - 1), batchSize: 1,
+            consumer: consumer
+        )
+    }
+
+    func append(_ call: FramingCalls.Call) {
+        batch.append(call)
+        if batch.count >= batchCalls { handOver() }
+    }
+
+    func appendReceived(_ bytes: UnsafeRawBufferPointer, connection: Int, direction: Direction, time: Timestamp) {
+        batch.appendReceived(bytes, connection: connection, direction: direction, time: time)
+        if batch.count >= batchCalls || batch.byteCount >= batchBytes { handOver() }
+    }
+
+    func appendRaw(_ text: UnsafeRawBufferPointer, direction: Direction?, time: Timestamp) {
+        batch.appendRaw(text, direction: direction, time: time)
+        if batch.count >= batchCalls || batch.byteCount >= batchBytes { handOver() }
+    }
+
+    /// Hands over the calls recorded so far.
+    func handOver() {
+        guard !batch.isEmpty else { return }
+        var full = FramingCalls(reservingCalls: batchCalls, bytes: batchBytes)
+        swap(&full, &batch)
+        thread.pushBlocking([.calls(full)])
+    }
+
+    /// Hands over what is left and `end` (``FramingThreadConsumer/Item/finishAll(_:)`` or
+    /// ``FramingThreadConsumer/Item/finishRaw(_:)``), and waits until every record is out.
+    func finish(_ end: FramingThreadConsumer.Item) {
+        handOver()
+        thread.pushBlocking([end])
+        connections = thread.close()
+    }
+}
