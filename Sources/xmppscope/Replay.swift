@@ -35,7 +35,7 @@ struct Replay: ParsableCommand {
         let stdout = BufferedOutput()
         let (screen, sink, _) = try output.makeSinkChain(output: stdout)
         if let summary = screen as? SummaryReport {
-            // Records are counted on a second thread as for the other outputs, and the report
+            // Records are counted on the records thread as for the other outputs, and the report
             // is written there once the connections are known; the lines about the input come
             // last, from this thread, once the replay has returned.
             let inspector = Inspector.pipelined(options: output.inspectorOptions, keyLog: try output.makeKeyLog(mayGrow: false), output: RecordOutput(
@@ -52,8 +52,8 @@ struct Replay: ParsableCommand {
             tail.flush()
             try report(outcome)
         } else {
-            // Records are built, encoded and written on a second thread while this one frames;
-            // that thread owns the output from here on, and flushes it at the end.
+            // This thread reads and reassembles, a second frames, and a third builds, encodes
+            // and writes the records: it owns the output from here on, and flushes it at the end.
             let inspector = Inspector.pipelined(options: output.inspectorOptions, keyLog: try output.makeKeyLog(mayGrow: false), output: RecordOutput(
                 record: { sink.consume($0) },
                 finish: { _ in

@@ -13,22 +13,27 @@ struct FramingCalls: Sendable {
         case closed(connection: Int, reason: TCPCloseReason, time: Timestamp)
         /// Raw stream text (``Inspector/feedRaw(_:direction:at:)``).
         case raw(range: Range<Int>, direction: Direction?, time: Timestamp)
+        /// Something the proxy saw of a connection itself (``Inspector/connection(_:proxyEvent:_:direction:at:)``).
+        case proxy(connection: Int, event: Record.Event, info: ProxyInfo, direction: Direction, time: Timestamp)
     }
 
     private(set) var calls: [Call] = []
     /// Every received byte of ``calls``, one after the other.
     private(set) var bytes: [UInt8] = []
 
-    /// Room for about `calls` calls carrying `bytes` bytes, so filling a batch does not grow it.
+    /// Room for `calls` calls carrying `bytes` bytes (a batch kept within them does not grow).
     init(reservingCalls calls: Int, bytes: Int) {
         self.calls.reserveCapacity(calls)
         self.bytes.reserveCapacity(bytes)
     }
 
     var isEmpty: Bool { calls.isEmpty }
+    /// Calls recorded.
     var count: Int { calls.count }
+    /// Bytes the calls carry.
     var byteCount: Int { bytes.count }
 
+    /// Records a call that carries no bytes.
     mutating func append(_ call: Call) {
         calls.append(call)
     }
@@ -64,6 +69,8 @@ struct FramingCalls: Sendable {
                     framing.connectionClosed(connection, reason: reason, at: time)
                 case .raw(let range, let direction, let time):
                     framing.feedRaw(UnsafeRawBufferPointer(rebasing: buffer[range]), direction: direction, at: time)
+                case .proxy(let connection, let event, let info, let direction, let time):
+                    framing.proxyEvent(connection, event, info, direction: direction, at: time)
                 }
             }
         }

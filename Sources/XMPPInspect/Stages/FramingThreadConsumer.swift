@@ -12,6 +12,8 @@ struct FramingThreadConsumer: HandOffConsumer {
         case finishAll(Timestamp)
         /// The raw stream text ended: finish it and wait for the records.
         case finishRaw(Timestamp)
+        /// Hand the events framed so far to the records thread now (a live source, after a read).
+        case handOver
     }
 
     private let framing: FramingStage
@@ -26,6 +28,7 @@ struct FramingThreadConsumer: HandOffConsumer {
         framing = FramingStage(options: options, keyLog: keyLog) { records.append($0) }
     }
 
+    /// Frames what the reading thread recorded, in order.
     mutating func consume(_ items: ArraySlice<Item>) {
         for item in items {
             switch item {
@@ -39,10 +42,13 @@ struct FramingThreadConsumer: HandOffConsumer {
                 framing.finishRaw(at: time)
                 records.close(connections: framing.connections)
                 finished = true
+            case .handOver:
+                records.handOver()
             }
         }
     }
 
+    /// Every connection the framing stage saw (the capture or text was finished first).
     func finish() -> [ConnectionDescription] {
         precondition(finished, "the framing thread was closed before the capture was finished")
         return framing.connections

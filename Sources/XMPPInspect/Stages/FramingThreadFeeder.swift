@@ -10,7 +10,7 @@ final class FramingThreadFeeder {
     private let batchBytes: Int
     private var batch: FramingCalls
     /// Every connection the framing stage saw, once ``finish(_:)`` returned.
-    private(set) var connections: [ConnectionDescription] = []
+    private(set) var connections: [ConnectionDescription]?
 
     /// Starts the framing thread, which owns `consumer` from now on. A batch is handed over once
     /// it holds `batchCalls` calls or `batchBytes` bytes; the reading thread waits once more than
@@ -26,19 +26,30 @@ final class FramingThreadFeeder {
         )
     }
 
+    /// Records a call that carries no bytes.
     func append(_ call: FramingCalls.Call) {
         batch.append(call)
         if batch.count >= batchCalls { handOver() }
     }
 
+    /// Records bytes received (copied: they are valid only during the reassembler's call).
     func appendReceived(_ bytes: UnsafeRawBufferPointer, connection: Int, direction: Direction, time: Timestamp) {
+        makeRoom(for: bytes.count)
         batch.appendReceived(bytes, connection: connection, direction: direction, time: time)
         if batch.count >= batchCalls || batch.byteCount >= batchBytes { handOver() }
     }
 
+    /// Records raw stream text (copied).
     func appendRaw(_ text: UnsafeRawBufferPointer, direction: Direction?, time: Timestamp) {
+        makeRoom(for: text.count)
         batch.appendRaw(text, direction: direction, time: time)
         if batch.count >= batchCalls || batch.byteCount >= batchBytes { handOver() }
+    }
+
+    /// Hands the batch over first when `count` more bytes would take it past `batchBytes`, so a
+    /// batch stays within the room reserved for it (one call larger than that gets a batch alone).
+    private func makeRoom(for count: Int) {
+        if batch.byteCount + count > batchBytes { handOver() }
     }
 
     /// Hands over the calls recorded so far.
@@ -47,6 +58,13 @@ final class FramingThreadFeeder {
         var full = FramingCalls(reservingCalls: batchCalls, bytes: batchBytes)
         swap(&full, &batch)
         thread.pushBlocking([.calls(full)])
+    }
+
+    /// Hands over the calls recorded so far, and has the framing thread hand its events on to
+    /// the records thread after them.
+    func handOverAll() {
+        handOver()
+        thread.pushBlocking([.handOver])
     }
 
     /// Hands over what is left and `end` (``FramingThreadConsumer/Item/finishAll(_:)`` or

@@ -74,11 +74,11 @@ public final class Inspector: TCPStreamDelegate {
 
     /// Threaded: hands what was decoded so far to the record thread now, instead of when a batch
     /// is full (a live source calls it after each read, so records appear as they happen).
-    /// Single-threaded: does nothing. Pipelined: hands on what the framing thread was not yet
-    /// told (it hands its events on by the batch).
+    /// Single-threaded: does nothing. Pipelined: hands what was read so far to the framing
+    /// thread, which then hands what it framed to the records thread.
     public func handOverPending() {
         records?.handOver()
-        framingThread?.handOver()
+        framingThread?.handOverAll()
     }
 
     /// Calls `tap` with every byte TLS decryption recovers (connection, direction, bytes), on the
@@ -89,8 +89,15 @@ public final class Inspector: TCPStreamDelegate {
         framing.plaintextTap = tap
     }
 
-    /// Every connection seen, XMPP or not, in order of creation. Pipelined: once finished.
-    public var connections: [ConnectionDescription] { framing?.connections ?? framingThread?.connections ?? [] }
+    /// Every connection seen, XMPP or not, in order of creation. Pipelined: known once
+    /// ``finishAll(at:)`` or ``finishRaw(at:)`` has returned.
+    public var connections: [ConnectionDescription] {
+        if let framing { return framing.connections }
+        guard let framingThread, let connections = framingThread.connections else {
+            preconditionFailure("a pipelined inspector knows its connections once it is finished")
+        }
+        return connections
+    }
 
     // MARK: TCPStreamDelegate
 
@@ -118,8 +125,10 @@ public final class Inspector: TCPStreamDelegate {
     /// it gets the next seq, in order with the connection's decoded records.
     public func connection(_ id: Int, proxyEvent event: Record.Event, _ info: ProxyInfo, direction: Direction, at time: Timestamp) {
         precondition(event.isProxyLifecycle, "not a proxy lifecycle event: \(event)")
-        guard let framing else { preconditionFailure("a pipelined inspector takes no proxy events") }
-        framing.proxyEvent(id, event, info, direction: direction, at: time)
+        if let framingThread {
+            return framingThread.append(.proxy(connection: id, event: event, info: info, direction: direction, time: time))
+        }
+        framing?.proxyEvent(id, event, info, direction: direction, at: time)
     }
 
     /// The capture ended: closes every connection still open (and, threaded or pipelined, waits

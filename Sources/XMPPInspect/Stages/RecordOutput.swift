@@ -1,4 +1,4 @@
-/// Where a threaded ``Inspector`` puts its records. It is handed to the records thread whole
+/// Where a threaded or pipelined ``Inspector`` puts its records. It is handed to the records thread whole
 /// (`sending`) and every closure here runs there, in order, so what they share (a printer, its
 /// output) need not be `Sendable`: the records thread owns it from then on.
 public struct RecordOutput {
