@@ -12,12 +12,15 @@ public import XMPPTransport
 /// ``pipelined(options:keyLog:output:)`` each on a thread of its own.
 public final class Inspector: TCPStreamDelegate {
     public let options: InspectorOptions
-    /// The framing stage, when it runs on the calling thread.
-    private let framing: FramingStage?
-    /// Threaded: the framing stage's events, on their way to the records thread.
-    private let records: RecordBatcher?
-    /// Pipelined: what the framing stage is told, on its way to the framing thread.
-    private let framingThread: FramingThreadFeeder?
+    /// Where the stages run.
+    private enum Stages {
+        /// Framing on the calling thread; records there too, or (`records`) on a thread of their own.
+        case framingHere(FramingStage, records: RecordBatcher?)
+        /// Pipelined: what the framing stage is told, on its way to the framing thread.
+        case framingOnThread(FramingThreadFeeder)
+    }
+
+    private let stages: Stages
 
     /// `sink` receives every record, in order, on the calling thread. With `keyLog`, TLS sessions
     /// whose secrets it holds are decrypted (see ``KeyLogFiles``).
@@ -25,23 +28,17 @@ public final class Inspector: TCPStreamDelegate {
                 sink: @escaping (Record) -> Void) {
         self.options = options
         let records = RecordStage(options: options, sink: sink)
-        self.records = nil
-        framingThread = nil
-        framing = FramingStage(options: options, keyLog: keyLog) { records.consume($0) }
+        stages = .framingHere(FramingStage(options: options, keyLog: keyLog) { records.consume($0) }, records: nil)
     }
 
     private init(options: InspectorOptions, keyLog: (any TLSSecretLookup)?, records: RecordBatcher) {
         self.options = options
-        self.records = records
-        framingThread = nil
-        framing = FramingStage(options: options, keyLog: keyLog) { records.append($0) }
+        stages = .framingHere(FramingStage(options: options, keyLog: keyLog) { records.append($0) }, records: records)
     }
 
     private init(options: InspectorOptions, framingThread: FramingThreadFeeder) {
         self.options = options
-        records = nil
-        framing = nil
-        self.framingThread = framingThread
+        stages = .framingOnThread(framingThread)
     }
 
     /// An inspector whose records are built and handed to `output` on a second thread, in order:
@@ -77,66 +74,84 @@ public final class Inspector: TCPStreamDelegate {
     /// Single-threaded: does nothing. Pipelined: hands what was read so far to the framing
     /// thread, which then hands what it framed to the records thread.
     public func handOverPending() {
-        records?.handOver()
-        framingThread?.handOverAll()
+        switch stages {
+        case .framingHere(_, let records): records?.handOver()
+        case .framingOnThread(let feeder): feeder.handOverAll()
+        }
     }
 
     /// Calls `tap` with every byte TLS decryption recovers (connection, direction, bytes), on the
     /// framing thread, whether or not the connection turns out to be XMPP: `xmppscope follow`.
     /// Not for a pipelined inspector (its framing stage is on another thread).
     public func tapTLSPlaintext(_ tap: @escaping (Int, Direction, [UInt8]) -> Void) {
-        guard let framing else { preconditionFailure("a pipelined inspector has no TLS plaintext tap") }
+        guard case .framingHere(let framing, _) = stages else { preconditionFailure("a pipelined inspector has no TLS plaintext tap") }
         framing.plaintextTap = tap
     }
 
     /// Every connection seen, XMPP or not, in order of creation. Pipelined: known once
     /// ``finishAll(at:)`` or ``finishRaw(at:)`` has returned.
     public var connections: [ConnectionDescription] {
-        if let framing { return framing.connections }
-        guard let framingThread, let connections = framingThread.connections else {
-            preconditionFailure("a pipelined inspector knows its connections once it is finished")
+        switch stages {
+        case .framingHere(let framing, _):
+            return framing.connections
+        case .framingOnThread(let feeder):
+            guard let connections = feeder.connections else {
+                preconditionFailure("a pipelined inspector knows its connections once it is finished")
+            }
+            return connections
         }
-        return connections
     }
 
     // MARK: TCPStreamDelegate
 
     public func connectionOpened(_ connection: TCPConnectionInfo) {
-        if let framingThread { return framingThread.append(.opened(connection)) }
-        framing?.connectionOpened(connection)
+        switch stages {
+        case .framingHere(let framing, _): framing.connectionOpened(connection)
+        case .framingOnThread(let feeder): feeder.append(.opened(connection))
+        }
     }
 
     public func connection(_ id: Int, received bytes: UnsafeRawBufferPointer, direction: Direction, at time: Timestamp) {
-        if let framingThread { return framingThread.appendReceived(bytes, connection: id, direction: direction, time: time) }
-        framing?.connection(id, received: bytes, direction: direction, at: time)
+        switch stages {
+        case .framingHere(let framing, _): framing.connection(id, received: bytes, direction: direction, at: time)
+        case .framingOnThread(let feeder): feeder.appendReceived(bytes, connection: id, direction: direction, time: time)
+        }
     }
 
     public func connection(_ id: Int, missing count: Int, direction: Direction, at time: Timestamp) {
-        if let framingThread { return framingThread.append(.missing(connection: id, count: count, direction: direction, time: time)) }
-        framing?.connection(id, missing: count, direction: direction, at: time)
+        switch stages {
+        case .framingHere(let framing, _): framing.connection(id, missing: count, direction: direction, at: time)
+        case .framingOnThread(let feeder): feeder.append(.missing(connection: id, count: count, direction: direction, time: time))
+        }
     }
 
     public func connectionClosed(_ id: Int, reason: TCPCloseReason, at time: Timestamp) {
-        if let framingThread { return framingThread.append(.closed(connection: id, reason: reason, time: time)) }
-        framing?.connectionClosed(id, reason: reason, at: time)
+        switch stages {
+        case .framingHere(let framing, _): framing.connectionClosed(id, reason: reason, at: time)
+        case .framingOnThread(let feeder): feeder.append(.closed(connection: id, reason: reason, time: time))
+        }
     }
 
     /// Records something the proxy saw of connection `id` itself (``Record/Event/isProxyLifecycle``):
     /// it gets the next seq, in order with the connection's decoded records.
     public func connection(_ id: Int, proxyEvent event: Record.Event, _ info: ProxyInfo, direction: Direction, at time: Timestamp) {
         precondition(event.isProxyLifecycle, "not a proxy lifecycle event: \(event)")
-        if let framingThread {
-            return framingThread.append(.proxy(connection: id, event: event, info: info, direction: direction, time: time))
+        switch stages {
+        case .framingHere(let framing, _): framing.proxyEvent(id, event, info, direction: direction, at: time)
+        case .framingOnThread(let feeder): feeder.append(.proxy(connection: id, event: event, info: info, direction: direction, time: time))
         }
-        framing?.proxyEvent(id, event, info, direction: direction, at: time)
     }
 
     /// The capture ended: closes every connection still open (and, threaded or pipelined, waits
     /// for the records).
     public func finishAll(at time: Timestamp) {
-        if let framingThread { return framingThread.finish(.finishAll(time)) }
-        framing?.finishAll(at: time)
-        closeRecords()
+        switch stages {
+        case .framingHere(let framing, let records):
+            framing.finishAll(at: time)
+            records?.close(connections: framing.connections)
+        case .framingOnThread(let feeder):
+            feeder.finish(.finishAll(time))
+        }
     }
 
     // MARK: Raw stream text
@@ -146,20 +161,21 @@ public final class Inspector: TCPStreamDelegate {
     /// console dump or a file of stanzas holding both sides: it is shown as `c2s`, iqs pair by id
     /// and address within it, and no round trip is reported (the text has no timing).
     public func feedRaw(_ bytes: UnsafeRawBufferPointer, direction: Direction? = nil, at time: Timestamp) {
-        if let framingThread { return framingThread.appendRaw(bytes, direction: direction, time: time) }
-        framing?.feedRaw(bytes, direction: direction, at: time)
+        switch stages {
+        case .framingHere(let framing, _): framing.feedRaw(bytes, direction: direction, at: time)
+        case .framingOnThread(let feeder): feeder.appendRaw(bytes, direction: direction, time: time)
+        }
     }
 
     /// The raw stream ended (and, threaded or pipelined, every record was handed on).
     public func finishRaw(at time: Timestamp) {
-        if let framingThread { return framingThread.finish(.finishRaw(time)) }
-        framing?.finishRaw(at: time)
-        closeRecords()
-    }
-
-    /// Threaded: hands the connections over after the last event, and waits for the records thread.
-    private func closeRecords() {
-        guard let framing else { return }
-        records?.close(connections: framing.connections)
+        switch stages {
+        case .framingHere(let framing, let records):
+            framing.finishRaw(at: time)
+            // Threaded: the connections go after the last event; this waits for the records thread.
+            records?.close(connections: framing.connections)
+        case .framingOnThread(let feeder):
+            feeder.finish(.finishRaw(time))
+        }
     }
 }
