@@ -231,4 +231,32 @@ struct PipelinedInspectorTests {
         inspector.finishRaw(at: Timestamp(microseconds: 2))
         #expect(collected.connections?.count == 1)
     }
+
+    /// Something the output holds on to: gone once the records thread let go of its output.
+    final class Sentinel: Sendable {}
+
+    @Test("an inspector let go of unfinished ends its threads and leaves its output unfinished",
+          arguments: ["pipelined", "threaded"])
+    func letGoOfUnfinished(kind: String) throws {
+        let finished = ConditionBox(false)
+        weak var released: Sentinel?
+        do {
+            let sentinel = Sentinel()
+            released = sentinel
+            let output = RecordOutput(record: { [sentinel] _ in withExtendedLifetime(sentinel) {} },
+                                      finish: { [finished] _ in finished.withLock { $0 = true } })
+            let inspector = kind == "pipelined"
+                ? Inspector.pipelined(options: InspectorOptions(), keyLog: nil, output: output,
+                                      batchCalls: 1024, batchBytes: 64 << 10, queuedBatches: 4)
+                : Inspector.threaded(options: InspectorOptions(), keyLog: nil, output: output)
+            let text = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='x'><presence/>"
+            Array(text.utf8).withUnsafeBytes { inspector.feedRaw($0, direction: .c2s, at: Timestamp(microseconds: 1)) }
+            inspector.handOverPending()
+        }
+        // Bounded: the threads get 20 s to end once nobody holds the inspector.
+        let deadline = Date().addingTimeInterval(20)
+        while released != nil && Date() < deadline { usleep(2_000) }
+        #expect(released == nil, "the records thread let go of the output")
+        #expect(finished.withLock { $0 } == false, "the output was not finished")
+    }
 }

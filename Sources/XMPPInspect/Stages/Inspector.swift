@@ -44,7 +44,8 @@ public final class Inspector: TCPStreamDelegate {
     /// An inspector whose records are built and handed to `output` on a second thread, in order:
     /// framing and record building run on two cores. `output` belongs to that thread from now
     /// on. ``finishAll(at:)`` and ``finishRaw(at:)`` return once every record has reached it and
-    /// its `finish` has run.
+    /// its `finish` has run. Let go of unfinished (its input could not be read), its thread ends
+    /// and `output`'s `finish` is not called.
     public static func threaded(options: InspectorOptions = InspectorOptions(), keyLog: sending (any TLSSecretLookup)? = nil,
                                 output: consuming sending RecordOutput) -> sending Inspector {
         Inspector(options: options, keyLog: keyLog, records: RecordBatcher(options: options, output: output))
@@ -55,6 +56,7 @@ public final class Inspector: TCPStreamDelegate {
     /// hands them to `output`, in order. For a source read as fast as it can be (a file): what
     /// waits is handed on by the batch. ``finishAll(at:)`` and ``finishRaw(at:)`` return once
     /// every record has reached `output` and its `finish` has run; ``connections`` is known then.
+    /// Let go of unfinished, its threads end and `output`'s `finish` is not called.
     public static func pipelined(options: InspectorOptions = InspectorOptions(), keyLog: sending (any TLSSecretLookup)? = nil,
                                  output: consuming sending RecordOutput) -> sending Inspector {
         pipelined(options: options, keyLog: keyLog, output: output, batchCalls: 1024, batchBytes: 64 << 10, queuedBatches: 4)

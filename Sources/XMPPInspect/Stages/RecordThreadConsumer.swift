@@ -10,7 +10,8 @@ struct RecordThreadConsumer: HandOffConsumer {
 
     private let records: RecordStage
     private let output: RecordOutput
-    private var connections: [ConnectionDescription] = []
+    /// Set by the end item; nil when the inspector was let go of unfinished.
+    private var connections: [ConnectionDescription]?
 
     init(options: InspectorOptions, output: consuming sending RecordOutput) {
         let output = output
@@ -30,7 +31,9 @@ struct RecordThreadConsumer: HandOffConsumer {
         }
     }
 
+    /// Finishes the output, unless the framing side went away without ending (the inspector
+    /// was let go of unfinished): then its records are left as they are.
     func finish() {
-        output.finish(connections)
+        if let connections { output.finish(connections) }
     }
 }

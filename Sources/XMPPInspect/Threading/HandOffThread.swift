@@ -12,7 +12,9 @@ import Foundation
 ///
 /// The thread takes everything waiting at once and gives it to the consumer `batchSize` items
 /// at a time, releasing each batch's cost as soon as the consumer is done with it.
-/// ``close()`` lets the thread work through what waits, finish, and returns its outcome.
+/// ``close()`` lets the thread work through what waits, finish, and returns its outcome. A
+/// hand-off that goes away unclosed (no producer is left) is closed without waiting, so its
+/// thread finishes instead of waiting for ever.
 public final class HandOffThread<Consumer: HandOffConsumer>: Sendable {
     public typealias Item = Consumer.Item
     private let shared: ConditionBox<HandOffState<Item, Consumer.Outcome>>
@@ -29,6 +31,12 @@ public final class HandOffThread<Consumer: HandOffConsumer>: Sendable {
         }
         thread.name = name
         thread.start()
+    }
+
+    deinit {
+        // Nobody can push any more: let the thread finish. Not waiting for it, so this may run
+        // anywhere, on the thread itself too (a producer let go of in a ``whenDrained(_:)`` call).
+        shared.withLock { $0.close() }
     }
 
     // MARK: Producers
