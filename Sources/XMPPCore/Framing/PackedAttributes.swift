@@ -97,9 +97,9 @@ public struct PackedAttributes: Sendable, Hashable {
                     if result.id == nil { result.id = Self.string(entry.value) }
                 case 2 where entry.name[0] == UInt8(ascii: "t") && entry.name[1] == UInt8(ascii: "o"):
                     if result.to == nil { result.to = Self.string(entry.value) }
-                case 4 where entry.name.elementsEqual("type".utf8):
+                case 4 where Self.isFourBytes(entry.name, "type"):
                     if result.type == nil { result.type = Self.string(entry.value) }
-                case 4 where entry.name.elementsEqual("from".utf8):
+                case 4 where Self.isFourBytes(entry.name, "from"):
                     if result.from == nil { result.from = Self.string(entry.value) }
                 default:
                     break
@@ -126,6 +126,14 @@ public struct PackedAttributes: Sendable, Hashable {
             }
         }
         return result
+    }
+
+    /// Whether `name` (four bytes long) is `word`: one load and compare, where the generic
+    /// `elementsEqual` walks both byte by byte.
+    private static func isFourBytes(_ name: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
+        assert(name.count == 4 && word.utf8CodeUnitCount == 4)
+        return UnsafeRawPointer(name.baseAddress!).loadUnaligned(as: UInt32.self)
+            == UnsafeRawPointer(word.utf8Start).loadUnaligned(as: UInt32.self)
     }
 
     private static func string(_ value: UnsafeBufferPointer<UInt8>) -> String {

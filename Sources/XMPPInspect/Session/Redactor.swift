@@ -82,10 +82,13 @@ public enum Redactor {
 
     /// Whether a top-level element may hold credentials, from its name and namespaces alone.
     public static func mayHoldSecrets(name: String, namespaces: [String]) -> Bool {
+        if name == "iq" { return namespaces.contains(registerNamespace) || namespaces.contains(authNamespace) }
+        // The other names begin with a, r or s: a message or presence is settled by one byte.
+        guard let first = name.utf8.first,
+              first == UInt8(ascii: "a") || first == UInt8(ascii: "r") || first == UInt8(ascii: "s") else { return false }
         if (name == "auth" || name == "response") && namespaces.first == XMPPNamespace.sasl { return true }
         if (name == "authenticate" || name == "response") && namespaces.first == sasl2Namespace { return true }
-        if name == "success" && namespaces.first == sasl2Namespace && namespaces.contains(fastNamespace) { return true }
-        return name == "iq" && (namespaces.contains(registerNamespace) || namespaces.contains(authNamespace))
+        return name == "success" && namespaces.first == sasl2Namespace && namespaces.contains(fastNamespace)
     }
 
     /// Whether undecodable bytes may hold credentials (a broken `<auth>`, a register password):

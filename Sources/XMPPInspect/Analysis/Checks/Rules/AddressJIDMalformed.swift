@@ -9,10 +9,12 @@ struct AddressJIDMalformed: Check {
     static let interests: CheckInterest = [.stanzas, .streamOpen]
     static let needsDirections = false
 
-    /// The last few addresses found valid, the latest found first: a connection's stanzas repeat
-    /// a handful of JIDs, and comparing a string costs less than validating it.
+    /// Addresses lately found valid on this connection: its stanzas repeat a handful of JIDs,
+    /// and comparing a string costs less than validating it (or hashing it). The oldest makes
+    /// room for a new one, so memory stays flat.
     private var recentlyValid: [String] = []
-    private static let remembered = 8
+    private var nextToReplace = 0
+    private static let remembered = 16
 
     mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.isStanza || record.event == .streamOpen else { return }
@@ -27,17 +29,14 @@ struct AddressJIDMalformed: Check {
     /// What is wrong with `jid`, or nil; remembers the valid ones.
     private mutating func problem(in jid: String) -> String? {
         let length = jid.utf8.count
-        if let index = recentlyValid.firstIndex(where: { $0.utf8.count == length && $0 == jid }) {
-            if index > 0 { recentlyValid.swapAt(0, index) }
-            return nil
-        }
+        for known in recentlyValid where known.utf8.count == length && known == jid { return nil }
         if let problem = JIDSyntax.problem(in: jid) { return problem }
         if recentlyValid.count < Self.remembered {
             recentlyValid.append(jid)
         } else {
-            recentlyValid[Self.remembered - 1] = jid
+            recentlyValid[nextToReplace] = jid
+            nextToReplace = (nextToReplace + 1) % Self.remembered
         }
-        recentlyValid.swapAt(0, recentlyValid.count - 1)
         return nil
     }
 }

@@ -32,9 +32,13 @@ struct IQOpenRequests {
 
     /// The request with this seq is done (answered, or reported unanswered).
     mutating func remove(_ key: IQExchange.Key, seq: Int) {
-        guard var list = open[key], let index = list.firstIndex(where: { $0.seq == seq }) else { return }
-        list.remove(at: index)
-        open[key] = list.isEmpty ? nil : list
+        // Changed where it is stored: one lookup, and the list is not copied to change it.
+        guard let slot = open.index(forKey: key), let index = open.values[slot].firstIndex(where: { $0.seq == seq }) else { return }
+        if open.values[slot].count == 1 {
+            open.remove(at: slot)
+        } else {
+            open.values[slot].remove(at: index)
+        }
         count -= 1
     }
 
