@@ -84,13 +84,22 @@ public struct Record: Sendable {
     public var unanswered = false
     /// An iq response that matched no request.
     public var unmatchedResponse = false
-    public var error: ErrorInfo?
+    public var error: ErrorInfo? {
+        get { rare?.facts.error }
+        set { updateRare { $0.error = newValue } }
+    }
     /// parse-error: where.
-    public var position: StreamPosition?
+    public var position: StreamPosition? {
+        get { rare?.facts.position }
+        set { updateRare { $0.position = newValue } }
+    }
     /// gap: bytes missing; parse-error: bytes skipped.
     public var byteCount: Int?
     /// tls-start: bytes that stayed encrypted, per direction.
-    public var encryptedBytes: (c2s: Int, s2c: Int)?
+    public var encryptedBytes: (c2s: Int, s2c: Int)? {
+        get { rare?.facts.encryptedBytes }
+        set { updateRare { $0.encryptedBytes = newValue } }
+    }
     /// Whether credentials were removed from `xml`.
     public var redacted = false
     /// connect, tls-established, close and proxy-note: what the proxy saw of the connection.
