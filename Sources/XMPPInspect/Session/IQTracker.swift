@@ -15,7 +15,11 @@ public struct IQTracker {
     public private(set) var openCount = 0
     /// Requests kept open at most; past this the oldest are reported unanswered early.
     public let capacity: Int
-    private var order: [Key] = []
+    /// Every request remembered, oldest first from `orderStart`, answered ones included: an
+    /// answer leaves its entry here (finding it would cost a scan of them all); eviction skips
+    /// it, and the entries are compacted once most are answered.
+    private var order: [(key: Key, seq: Int)] = []
+    private var orderStart = 0
 
     /// Whether responses pair with requests sent the same way: for raw text, where both sides'
     /// stanzas arrive as one stream and the direction is unknown.
@@ -30,39 +34,66 @@ public struct IQTracker {
     public mutating func request(_ record: Record) -> [Record] {
         let key = Key(direction: record.direction, id: record.id ?? "")
         open[key, default: []].append(record)
-        order.append(key)
+        order.append((key, record.seq))
         openCount += 1
         var evicted: [Record] = []
-        while openCount > capacity, !order.isEmpty {
-            let oldest = order.removeFirst()
-            if var list = open[oldest], !list.isEmpty {
-                evicted.append(list.removeFirst())
-                open[oldest] = list.isEmpty ? nil : list
-                openCount -= 1
-            }
+        while openCount > capacity, orderStart < order.count {
+            let oldest = order[orderStart]
+            orderStart += 1
+            if let request = remove(oldest.key, seq: oldest.seq) { evicted.append(request) }
         }
+        compactOrder()
         return evicted
     }
 
     /// The request `response` answers, removed from the open set; nil when none matches.
     public mutating func response(_ response: Record) -> Record? {
         let key = Key(direction: pairsWithinDirection ? response.direction : response.direction.opposite, id: response.id ?? "")
-        guard var list = open[key] else { return nil }
-        guard let index = list.firstIndex(where: { IQTracker.addressesMatch(request: $0, response: response) }) else {
+        guard let slot = open.index(forKey: key),
+              let index = open.values[slot].firstIndex(where: { IQTracker.addressesMatch(request: $0, response: response) }) else {
             return nil
         }
-        let request = list.remove(at: index)
-        open[key] = list.isEmpty ? nil : list
-        openCount -= 1
-        if let position = order.firstIndex(of: key) { order.remove(at: position) }
-        return request
+        return remove(at: index, in: slot)
     }
+
+    /// The open request under `key` with this seq, removed; nil when it was answered.
+    private mutating func remove(_ key: Key, seq: Int) -> Record? {
+        guard let slot = open.index(forKey: key), let index = open.values[slot].firstIndex(where: { $0.seq == seq }) else {
+            return nil
+        }
+        return remove(at: index, in: slot)
+    }
+
+    /// Removes request `index` of the list at `slot`, changing the list where it is stored.
+    private mutating func remove(at index: Int, in slot: Dictionary<Key, [Record]>.Index) -> Record {
+        openCount -= 1
+        if open.values[slot].count == 1 { return open.remove(at: slot).value[0] }
+        return open.values[slot].remove(at: index)
+    }
+
+    /// Drops the entries already evicted, and those answered once they are most: the order
+    /// holds at most about twice as many entries as requests are open (and a few hundred).
+    private mutating func compactOrder() {
+        let entries = order.count - orderStart
+        guard entries > 2 * openCount + 256 || orderStart > entries + 256 else { return }
+        var kept: [(key: Key, seq: Int)] = []
+        kept.reserveCapacity(openCount + 256)
+        for entry in order[orderStart...] where open[entry.key]?.contains(where: { $0.seq == entry.seq }) ?? false {
+            kept.append(entry)
+        }
+        order = kept
+        orderStart = 0
+    }
+
+    /// Entries the eviction order holds, answered ones included (tests: it stays bounded).
+    var orderedEntryCount: Int { order.count - orderStart }
 
     /// Every request still open, oldest first; the tracker is empty afterwards.
     public mutating func drain() -> [Record] {
         let all = open.values.flatMap { $0 }.sorted { $0.seq < $1.seq }
         open.removeAll()
         order.removeAll()
+        orderStart = 0
         openCount = 0
         return all
     }
