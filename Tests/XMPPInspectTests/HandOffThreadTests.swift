@@ -106,4 +106,48 @@ struct HandOffThreadTests {
         #expect(resumed.wait(timeout: .now()) == .timedOut)
         #expect(handOff.close() == [[1], [2, 3]])
     }
+
+    /// Something a consumer holds on to: gone once the hand-off's thread let go of its consumer.
+    final class Sentinel: Sendable {}
+
+    /// Passes each batch through a gate and notes it; notes whether it was finished.
+    struct ProbeConsumer: HandOffConsumer {
+        let gate: Gate
+        let sentinel: Sentinel
+        let consumed: ConditionBox<[Int]>
+        let finished: ConditionBox<Bool>
+
+        mutating func consume(_ items: ArraySlice<Int>) {
+            gate.pass(Array(items))
+            consumed.withLock { $0.append(contentsOf: items) }
+        }
+
+        func finish() {
+            withExtendedLifetime(sentinel) { finished.withLock { $0 = true } }
+        }
+    }
+
+    @Test("a hand-off let go of unclosed drops what waits and ends its thread without finishing its consumer")
+    func abandoned() {
+        let gate = Gate()
+        let consumed = ConditionBox<[Int]>([])
+        let finished = ConditionBox(false)
+        weak var released: Sentinel?
+        do {
+            let sentinel = Sentinel()
+            released = sentinel
+            let handOff = HandOffThread(name: "test-hand-off", waterMarks: WaterMarks(high: 100, low: 50),
+                                        consumer: ProbeConsumer(gate: gate, sentinel: sentinel, consumed: consumed, finished: finished))
+            handOff.push(1)
+            #expect(gate.nextArrival() == [1])
+            handOff.push(2)  // waits while the consumer is held at the gate
+        }
+        gate.open()
+        // Bounded: the thread gets 20 s to let go of its consumer.
+        let deadline = Date().addingTimeInterval(20)
+        while released != nil && Date() < deadline { usleep(2_000) }
+        #expect(released == nil, "the thread ended and let go of its consumer")
+        #expect(consumed.withLock { $0 } == [1], "what waited was dropped")
+        #expect(finished.withLock { $0 } == false)
+    }
 }

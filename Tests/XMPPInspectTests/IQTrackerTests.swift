@@ -43,6 +43,18 @@ struct IQTrackerTests {
         #expect(tracker.openCount == 0 && tracker.orderedEntryCount == 0)
     }
 
+    @Test("an answer to the younger of two requests sharing an id leaves the older one oldest")
+    func evictsOldestOfSharedID() {
+        var tracker = IQTracker(capacity: 3)
+        #expect(tracker.request(Self.iq(1, .c2s, "get", id: "a", to: "x@example.org")).isEmpty)
+        #expect(tracker.request(Self.iq(2, .c2s, "get", id: "b")).isEmpty)
+        #expect(tracker.request(Self.iq(3, .c2s, "get", id: "a", to: "y@example.org")).isEmpty)
+        #expect(tracker.response(Self.iq(4, .s2c, "result", id: "a", from: "y@example.org"))?.seq == 3)
+        #expect(tracker.request(Self.iq(5, .c2s, "get", id: "c")).isEmpty, "three open: 1, 2, 5")
+        #expect(tracker.request(Self.iq(6, .c2s, "get", id: "d")).map(\.seq) == [1])
+        #expect(tracker.request(Self.iq(7, .c2s, "get", id: "e")).map(\.seq) == [2])
+    }
+
     @Test("answered requests do not pile up in the eviction order")
     func orderStaysBounded() {
         var tracker = IQTracker(capacity: 100)

@@ -4,7 +4,8 @@ import XMPPBase
 ///
 /// A response pairs with the oldest open request that has the same id, went the other way, and is
 /// addressed back to the requester (where both sides name the JIDs). An id reused after its answer
-/// is a new request: a request leaves the tracker when answered.
+/// is a new request: a request leaves the tracker when answered. Requests are told apart by
+/// their seq, which must be unique (the record stage numbers every record).
 public struct IQTracker {
     private struct Key: Hashable {
         var direction: Direction
@@ -71,14 +72,19 @@ public struct IQTracker {
         return open.values[slot].remove(at: index)
     }
 
-    /// Drops the entries already evicted, and those answered once they are most: the order
-    /// holds at most about twice as many entries as requests are open (and a few hundred).
+    /// Drops the entries already evicted, and those answered once they are most: after each
+    /// request the order holds at most about twice as many entries as requests are open (and a
+    /// few hundred). Linear in the entries, however many requests share an id.
     private mutating func compactOrder() {
         let entries = order.count - orderStart
         guard entries > 2 * openCount + 256 || orderStart > entries + 256 else { return }
+        var openSeqs = Set<Int>(minimumCapacity: openCount)
+        for list in open.values {
+            for request in list { openSeqs.insert(request.seq) }
+        }
         var kept: [(key: Key, seq: Int)] = []
         kept.reserveCapacity(openCount + 256)
-        for entry in order[orderStart...] where open[entry.key]?.contains(where: { $0.seq == entry.seq }) ?? false {
+        for entry in order[orderStart...] where openSeqs.contains(entry.seq) {
             kept.append(entry)
         }
         order = kept

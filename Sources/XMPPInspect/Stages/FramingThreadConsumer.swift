@@ -48,10 +48,9 @@ struct FramingThreadConsumer: HandOffConsumer {
         }
     }
 
-    /// Every connection the framing stage saw, once the capture or text was finished. None when
-    /// the inspector was let go of unfinished: the records thread then ends with the batcher,
-    /// and the output is not finished.
+    /// Every connection the framing stage saw (the capture or text was finished first).
     func finish() -> [ConnectionDescription] {
-        finished ? framing.connections : []
+        precondition(finished, "the framing thread was closed before the capture was finished")
+        return framing.connections
     }
 }

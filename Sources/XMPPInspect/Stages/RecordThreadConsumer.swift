@@ -10,8 +10,7 @@ struct RecordThreadConsumer: HandOffConsumer {
 
     private let records: RecordStage
     private let output: RecordOutput
-    /// Set by the end item; nil when the inspector was let go of unfinished.
-    private var connections: [ConnectionDescription]?
+    private var connections: [ConnectionDescription] = []
 
     init(options: InspectorOptions, output: consuming sending RecordOutput) {
         let output = output
@@ -31,9 +30,7 @@ struct RecordThreadConsumer: HandOffConsumer {
         }
     }
 
-    /// Finishes the output, unless the framing side went away without ending (the inspector
-    /// was let go of unfinished): then its records are left as they are.
     func finish() {
-        if let connections { output.finish(connections) }
+        output.finish(connections)
     }
 }

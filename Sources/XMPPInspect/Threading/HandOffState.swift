@@ -9,6 +9,9 @@ struct HandOffState<Item: Sendable, Outcome: Sendable> {
         /// Closed: nothing more is taken or called back; the thread works through what waits,
         /// then finishes.
         case closing
+        /// Let go of unclosed (no producer is left): what waited was dropped, nothing more is
+        /// taken or called back, and the thread ends without finishing its consumer.
+        case abandoned
         /// The consumer finished, with this outcome.
         case finished(Outcome)
     }
@@ -71,6 +74,19 @@ struct HandOffState<Item: Sendable, Outcome: Sendable> {
     /// No more items are taken; the producers waiting to be called back never will be.
     mutating func close() {
         if isOpen { phase = .closing }
+    }
+
+    /// Nobody can push or close any more: drops what waits, and the thread ends after the batch
+    /// in hand without finishing its consumer.
+    mutating func abandon() {
+        guard isOpen else { return }
+        phase = .abandoned
+        items.removeAll()
+    }
+
+    var isAbandoned: Bool {
+        if case .abandoned = phase { return true }
+        return false
     }
 
     // MARK: The thread

@@ -13,8 +13,8 @@ import Foundation
 /// The thread takes everything waiting at once and gives it to the consumer `batchSize` items
 /// at a time, releasing each batch's cost as soon as the consumer is done with it.
 /// ``close()`` lets the thread work through what waits, finish, and returns its outcome. A
-/// hand-off that goes away unclosed (no producer is left) is closed without waiting, so its
-/// thread finishes instead of waiting for ever.
+/// hand-off let go of unclosed (no producer is left) is abandoned: what waits is dropped and the
+/// thread ends after the batch in hand, without finishing its consumer, instead of waiting for ever.
 public final class HandOffThread<Consumer: HandOffConsumer>: Sendable {
     public typealias Item = Consumer.Item
     private let shared: ConditionBox<HandOffState<Item, Consumer.Outcome>>
@@ -34,9 +34,9 @@ public final class HandOffThread<Consumer: HandOffConsumer>: Sendable {
     }
 
     deinit {
-        // Nobody can push any more: let the thread finish. Not waiting for it, so this may run
-        // anywhere, on the thread itself too (a producer let go of in a ``whenDrained(_:)`` call).
-        shared.withLock { $0.close() }
+        // Nobody can push or close any more: let the thread end. Not waiting for it, so this may
+        // run anywhere, on the thread itself too (a producer let go of in a ``whenDrained(_:)`` call).
+        shared.withLock { $0.abandon() }
     }
 
     // MARK: Producers
@@ -96,6 +96,8 @@ public final class HandOffThread<Consumer: HandOffConsumer>: Sendable {
             }
             items.removeAll(keepingCapacity: true)
         }
+        // Abandoned: nobody waits for an outcome, and the consumer's work was not ended.
+        guard !shared.withLock({ $0.isAbandoned }) else { return }
         let outcome = consumer.finish()
         shared.withLock { $0.finish(with: outcome) }
     }
