@@ -1,7 +1,9 @@
 import ArgumentParser
 import Logging
 import XMPPCore
+import XMPPBase
 import XMPPInspect
+import XMPPTransport
 
 /// `xmppscope check FILE…`
 struct CheckCommand: ParsableCommand {
@@ -65,60 +67,97 @@ struct CheckCommand: ParsableCommand {
             return
         }
         let selection = try selection
-        let keyLog = try keyLogOptions.open(mayGrow: false)
-        let style: TerminalStyle = terminalColorEnabled(noColorFlag: noColor) ? .ansi : .plain
+        // Read once; each capture's inspector gets the secrets as read (they go to its threads).
+        let secrets = try keyLogOptions.open(mayGrow: false)?.snapshot()
+        let color = terminalColorEnabled(noColorFlag: noColor)
         var errors = 0
         var unreadable = false
         for file in files {
-            let sink: any RecordSink
-            let report = json ? nil : FindingReport(output: stdout, style: style)
-            if let report {
-                if files.count > 1 { report.title = file }
-                sink = report
-            } else {
-                sink = FindingsOnly(JSONLinesWriter(output: stdout))
-            }
+            // Each input's findings are written in full before the next input is read.
             let tally = FindingTally()
-            let consume = { (record: Record) in
-                tally.count(record)
-                sink.consume(record)
+            let title = files.count > 1 ? file : nil
+            let readable: Bool
+            if file != "-", (try? InputKind.detect(path: file)) != nil {
+                readable = checkCapture(file, selection: selection, keyLog: secrets, title: title, color: color, tally: tally)
+            } else {
+                readable = checkLog(file, selection: selection, title: title, color: color, tally: tally)
             }
-            do {
-                if file != "-", (try? InputKind.detect(path: file)) != nil {
-                    let inspector = Inspector(options: InspectorOptions(keepsElements: false, checks: selection), keyLog: keyLog) {
-                        consume($0)
-                    }
-                    let outcome = try Replayer.replay(path: file, into: inspector)
-                    report?.connections = { inspector.connections }
-                    if let failure = outcome.captureError {
-                        FileHandleStandardError.write("error: \(file): \(failure)\n")
-                        unreadable = true
-                    }
-                } else {
-                    try checkLog(file, selection: selection, into: consume)
-                }
-            } catch {
-                FileHandleStandardError.write("error: \(file): \(error)\n")
-                unreadable = true
-            }
-            sink.finish()
+            if !readable { unreadable = true }
             errors += tally.bySeverity[.error] ?? 0
         }
-        stdout.flush()
         if unreadable { throw ExitCode(2) }
         if errors > 0 { throw ExitCode(1) }
     }
 
-    /// A log's records through the checks again (its own findings dropped).
-    private func checkLog(_ file: String, selection: CheckSelection, into consume: (Record) -> Void) throws {
+    /// Where an input's records go: the findings report, or (`--json`) the finding records.
+    private func makeSink(title: String?, color: Bool) -> (sink: any RecordSink, report: FindingReport?, output: BufferedOutput) {
+        let output = BufferedOutput()
+        guard !json else { return (FindingsOnly(JSONLinesWriter(output: output)), nil, output) }
+        let report = FindingReport(output: output, style: color ? .ansi : .plain)
+        report.title = title
+        return (report, report, output)
+    }
+
+    /// A capture or XMPP text, pipelined as `replay` reads it: this thread reads and reassembles,
+    /// one frames, one builds the records and runs the checks, whose findings it writes. False
+    /// when the input could not be read (said on standard error).
+    private func checkCapture(_ file: String, selection: CheckSelection, keyLog: TLSSecretsSnapshot?,
+                              title: String?, color: Bool, tally: FindingTally) -> Bool {
+        let (sink, report, output) = makeSink(title: title, color: color)
+        let inspector = Inspector.pipelined(
+            options: InspectorOptions(keepsElements: false, checks: selection), keyLog: keyLog,
+            output: RecordOutput(
+                record: { record in
+                    tally.count(record)
+                    sink.consume(record)
+                },
+                finish: { connections in
+                    report?.connections = { connections }
+                    sink.finish()
+                    output.flush()
+                }
+            ))
+        do {
+            let outcome = try Replayer.replay(path: file, into: inspector)
+            if let failure = outcome.captureError {
+                FileHandleStandardError.write("error: \(file): \(failure)\n")
+                return false
+            }
+            return true
+        } catch {
+            FileHandleStandardError.write("error: \(file): \(error)\n")
+            // Nothing was read: the (empty) report is written all the same.
+            inspector.finishAll(at: Timestamp(microseconds: 0))
+            return false
+        }
+    }
+
+    /// A log's records through the checks again (its own findings dropped). False when it could
+    /// not be read (said on standard error).
+    private func checkLog(_ file: String, selection: CheckSelection, title: String?, color: Bool, tally: FindingTally) -> Bool {
+        let (sink, _, output) = makeSink(title: title, color: color)
+        defer {
+            sink.finish()
+            output.flush()
+        }
+        let consume = { (record: Record) in
+            tally.count(record)
+            sink.consume(record)
+        }
         let runner = CheckRunner(selection: selection)
-        try RecordSource.read(file, each: { record in
-            guard record.event != .finding else { return }
-            var record = record
-            record.findingIDs = []
-            runner.check(&record).forEach(consume)
-        }, badLine: { FileHandleStandardError.write("\($0)\n") })
+        do {
+            try RecordSource.read(file, each: { record in
+                guard record.event != .finding else { return }
+                var record = record
+                record.findingIDs = []
+                runner.check(&record).forEach(consume)
+            }, badLine: { FileHandleStandardError.write("\($0)\n") })
+        } catch {
+            FileHandleStandardError.write("error: \(file): \(error)\n")
+            return false
+        }
         runner.endAll().forEach(consume)
+        return true
     }
 }
 

@@ -65,6 +65,20 @@ struct KeyLogFilesTests {
         #expect(files.secrets(forClientRandom: bytes(randomA))?[.serverHandshakeTrafficSecret] == bytes(secret32))
     }
 
+    @Test("a key log read whole gives a snapshot that answers as it does; one that may grow gives none")
+    func snapshot() throws {
+        let path = try temporaryFile("CLIENT_RANDOM \(randomA) \(secret48)\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let files = try KeyLogFiles(paths: [path], mayGrow: false) { _ in }
+        let snapshot = try #require(files.snapshot())
+        #expect(snapshot.mayGrow == false)
+        #expect(snapshot.secrets(forClientRandom: bytes(randomA))?[.clientRandom] == bytes(secret48))
+        #expect(snapshot.secrets(forClientRandom: bytes(randomB)) == nil)
+        #expect(snapshot.snapshot() === snapshot)
+        let growing = try KeyLogFiles(paths: [path], mayGrow: true) { _ in }
+        #expect(growing.snapshot() == nil)
+    }
+
     @Test("a missing file is an error naming it; an empty or binary file is a warning, bounded")
     func badFiles() throws {
         #expect(throws: InputError.self) { try KeyLogFiles(paths: ["/nonexistent/keys.txt"], mayGrow: false) { _ in } }

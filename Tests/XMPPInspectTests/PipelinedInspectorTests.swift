@@ -125,6 +125,31 @@ struct PipelinedInspectorTests {
         #expect(compared > 3 * 1000, "records compared: \(compared)")
     }
 
+    /// `check` reads its key logs once and gives each input's inspector the secrets as read.
+    @Test("a key log read once: its snapshot, shared by inspector after inspector, decrypts as the files do")
+    func sharedSnapshot() throws {
+        let withKeys = Self.inputs.filter { $0.keyLog != nil }
+        #expect(withKeys.count >= 3)
+        var decrypted = 0
+        for input in withKeys {
+            let files = try #require(try Self.keyLog(input))
+            let snapshot = try #require(files.snapshot(), "\(input)")
+            let (expected, connections) = try Self.alone(input.path, keyLog: files)
+            let (withoutKeys, _) = try Self.alone(input.path, keyLog: nil)
+            // The key log matters for this capture: without it, other records come out.
+            #expect(expected != withoutKeys, "\(input)")
+            for _ in 0..<2 {
+                let collected = Collected()
+                let inspector = Inspector.pipelined(options: InspectorOptions(checks: .all), keyLog: snapshot, output: collected.output)
+                _ = try Replayer.replay(path: input.path, into: inspector)
+                #expect(collected.lines == expected, "\(input)")
+                #expect(collected.connections == connections, "\(input)")
+                decrypted += 1
+            }
+        }
+        #expect(decrypted == 2 * withKeys.count)
+    }
+
     @Test("raw stream text: the same records as the single-threaded inspector, whatever the batches")
     func rawText() throws {
         let header = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>"

@@ -70,6 +70,11 @@ public final class KeyLogFiles: TLSSecretLookup {
         return store.secrets(forClientRandom: clientRandom)
     }
 
+    /// The secrets read, for a decoder on another thread; nil when the files may still grow.
+    public func snapshot() -> TLSSecretsSnapshot? {
+        mayGrow ? nil : TLSSecretsSnapshot(store)
+    }
+
     /// Reads whatever each file gained since the last read.
     private func readAppended() {
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
