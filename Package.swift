@@ -105,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "xmppscope",
             dependencies: [
-                "XMPPInspect", "XMPPBase", "XMPPCore", "XMPPCapture", "XMPPProxy", "XMPPReport",
+                "XMPPInspect", "XMPPBase", "XMPPCore", "XMPPCapture", "XMPPTransport", "XMPPProxy", "XMPPReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

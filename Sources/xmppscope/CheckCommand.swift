@@ -60,8 +60,8 @@ struct CheckCommand: ParsableCommand {
     }
 
     func run() throws {
-        let stdout = BufferedOutput()
         if list {
+            let stdout = BufferedOutput()
             stdout.write(CheckList.render(CheckCatalog.descriptors))
             stdout.flush()
             return
@@ -75,12 +75,12 @@ struct CheckCommand: ParsableCommand {
         for file in files {
             // Each input's findings are written in full before the next input is read.
             let tally = FindingTally()
-            let title = files.count > 1 ? file : nil
+            let output = CheckFindingsOutput(title: files.count > 1 ? file : nil, json: json, color: color, tally: tally)
             let readable: Bool
             if file != "-", (try? InputKind.detect(path: file)) != nil {
-                readable = checkCapture(file, selection: selection, keyLog: secrets, title: title, color: color, tally: tally)
+                readable = checkCapture(file, selection: selection, keyLog: secrets, into: output)
             } else {
-                readable = checkLog(file, selection: selection, title: title, color: color, tally: tally)
+                readable = checkLog(file, selection: selection, into: output)
             }
             if !readable { unreadable = true }
             errors += tally.bySeverity[.error] ?? 0
@@ -89,41 +89,21 @@ struct CheckCommand: ParsableCommand {
         if errors > 0 { throw ExitCode(1) }
     }
 
-    /// Where an input's records go: the findings report, or (`--json`) the finding records.
-    private func makeSink(title: String?, color: Bool) -> (sink: any RecordSink, report: FindingReport?, output: BufferedOutput) {
-        let output = BufferedOutput()
-        guard !json else { return (FindingsOnly(JSONLinesWriter(output: output)), nil, output) }
-        let report = FindingReport(output: output, style: color ? .ansi : .plain)
-        report.title = title
-        return (report, report, output)
-    }
-
     /// A capture or XMPP text, pipelined as `replay` reads it: this thread reads and reassembles,
-    /// one frames, one builds the records and runs the checks, whose findings it writes. False
-    /// when the input could not be read (said on standard error).
+    /// one frames, one builds the records, runs the checks and writes the findings to `output`,
+    /// which belongs to it from here on. False when the input could not be read (said on
+    /// standard error, before its findings, as a single-threaded check said it).
     private func checkCapture(_ file: String, selection: CheckSelection, keyLog: TLSSecretsSnapshot?,
-                              title: String?, color: Bool, tally: FindingTally) -> Bool {
-        let (sink, report, output) = makeSink(title: title, color: color)
+                              into output: consuming sending CheckFindingsOutput) -> Bool {
+        let output = output
         let inspector = Inspector.pipelined(
             options: InspectorOptions(keepsElements: false, checks: selection), keyLog: keyLog,
-            output: RecordOutput(
-                record: { record in
-                    tally.count(record)
-                    sink.consume(record)
-                },
-                finish: { connections in
-                    report?.connections = { connections }
-                    sink.finish()
-                    output.flush()
-                }
-            ))
+            output: RecordOutput(record: { output.consume($0) }, finish: { output.finish(connections: $0) }))
         do {
-            let outcome = try Replayer.replay(path: file, into: inspector)
-            if let failure = outcome.captureError {
+            let outcome = try Replayer.replay(path: file, into: inspector) { failure in
                 FileHandleStandardError.write("error: \(file): \(failure)\n")
-                return false
             }
-            return true
+            return outcome.captureError == nil
         } catch {
             FileHandleStandardError.write("error: \(file): \(error)\n")
             // Nothing was read: the (empty) report is written all the same.
@@ -132,39 +112,23 @@ struct CheckCommand: ParsableCommand {
         }
     }
 
-    /// A log's records through the checks again (its own findings dropped). False when it could
-    /// not be read (said on standard error).
-    private func checkLog(_ file: String, selection: CheckSelection, title: String?, color: Bool, tally: FindingTally) -> Bool {
-        let (sink, _, output) = makeSink(title: title, color: color)
-        defer {
-            sink.finish()
-            output.flush()
-        }
-        let consume = { (record: Record) in
-            tally.count(record)
-            sink.consume(record)
-        }
+    /// A log's records through the checks again (its own findings dropped), on this thread.
+    /// False when it could not be read (said on standard error).
+    private func checkLog(_ file: String, selection: CheckSelection, into output: CheckFindingsOutput) -> Bool {
+        defer { output.finish(connections: []) }
         let runner = CheckRunner(selection: selection)
         do {
             try RecordSource.read(file, each: { record in
                 guard record.event != .finding else { return }
                 var record = record
                 record.findingIDs = []
-                runner.check(&record).forEach(consume)
+                runner.check(&record).forEach(output.consume)
             }, badLine: { FileHandleStandardError.write("\($0)\n") })
         } catch {
             FileHandleStandardError.write("error: \(file): \(error)\n")
             return false
         }
-        runner.endAll().forEach(consume)
+        runner.endAll().forEach(output.consume)
         return true
     }
-}
-
-/// Passes only finding records on.
-private final class FindingsOnly: RecordSink {
-    private let target: any RecordSink
-    init(_ target: any RecordSink) { self.target = target }
-    func consume(_ record: Record) { if record.event == .finding { target.consume(record) } }
-    func finish() { target.finish() }
 }

@@ -130,7 +130,6 @@ struct PipelinedInspectorTests {
     func sharedSnapshot() throws {
         let withKeys = Self.inputs.filter { $0.keyLog != nil }
         #expect(withKeys.count >= 3)
-        var decrypted = 0
         for input in withKeys {
             let files = try #require(try Self.keyLog(input))
             let snapshot = try #require(files.snapshot(), "\(input)")
@@ -144,10 +143,8 @@ struct PipelinedInspectorTests {
                 _ = try Replayer.replay(path: input.path, into: inspector)
                 #expect(collected.lines == expected, "\(input)")
                 #expect(collected.connections == connections, "\(input)")
-                decrypted += 1
             }
         }
-        #expect(decrypted == 2 * withKeys.count)
     }
 
     @Test("raw stream text: the same records as the single-threaded inspector, whatever the batches")

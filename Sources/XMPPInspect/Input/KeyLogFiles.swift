@@ -70,7 +70,8 @@ public final class KeyLogFiles: TLSSecretLookup {
         return store.secrets(forClientRandom: clientRandom)
     }
 
-    /// The secrets read, for a decoder on another thread; nil when the files may still grow.
+    /// The secrets read, for decoders on other threads (a pipelined inspector's, or several
+    /// inspectors'); nil when the files may still grow (their answers depend on when they are asked).
     public func snapshot() -> TLSSecretsSnapshot? {
         mayGrow ? nil : TLSSecretsSnapshot(store)
     }

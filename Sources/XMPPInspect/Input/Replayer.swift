@@ -21,13 +21,14 @@ public enum Replayer {
         public var bytes = 0
     }
 
-    /// Replays a file of either kind into `inspector`.
-    public static func replay(path: String, into inspector: Inspector) throws -> Outcome {
+    /// Replays a file of either kind into `inspector`. `failed` is told of a capture that broke
+    /// off before the inspector is finished (so before a threaded output writes its end).
+    public static func replay(path: String, into inspector: Inspector, failed: ((CaptureError) -> Void)? = nil) throws -> Outcome {
         let kind = try InputKind.detect(path: path)
         switch kind {
         case .capture:
             let source = try PcapSource(path: path)
-            return run(source, into: inspector)
+            return run(source, into: inspector, failed: failed)
         case .xmlText:
             return try replayText(path: path, into: inspector)
         }
@@ -37,10 +38,11 @@ public enum Replayer {
     ///
     /// Live, `dropped` is told about once a second, while it goes on, of packets the kernel
     /// dropped because they were not read in time (the streams have gaps there), and once more at
-    /// the end: the new drops and the totals.
+    /// the end: the new drops and the totals. `failed` is told of a capture that broke off, before
+    /// the inspector is finished.
     public static func run(
         _ source: PcapSource, into inspector: Inspector,
-        dropped: ((Int, KernelCaptureStatistics) -> Void)? = nil
+        dropped: ((Int, KernelCaptureStatistics) -> Void)? = nil, failed: ((CaptureError) -> Void)? = nil
     ) -> Outcome {
         let tracker = TCPConnectionTracker()
         var last = Timestamp(microseconds: 0)
@@ -56,6 +58,7 @@ public enum Replayer {
             failure = error
         }
         if let dropped, let drops = watch.newDrops(source) { dropped(drops.new, drops.statistics) }
+        if let failed, let failure { failed(failure) }
         tracker.finish(at: last, delegate: inspector)
         inspector.finishAll(at: last)
         return Outcome(

@@ -7,11 +7,4 @@ public protocol TLSSecretLookup: AnyObject {
     /// Whether a secret not found now can still appear (a key log that grows while a capture or
     /// the proxy runs): the decoder then holds the session's records, within a bound, and asks again.
     var mayGrow: Bool { get }
-    /// The secrets as they are now, for a decoder on another thread; nil for a source that may
-    /// still grow (its answers depend on when it is asked).
-    func snapshot() -> TLSSecretsSnapshot?
-}
-
-extension TLSSecretLookup {
-    public func snapshot() -> TLSSecretsSnapshot? { nil }
 }
