@@ -2,7 +2,8 @@ import Testing
 @testable import XMPPInspect
 
 /// The writer's JSON string escaping against a byte-by-byte reference, with each character that
-/// needs escaping at every position of a word and of the 32-byte steps the writer skips by.
+/// needs escaping at every position of a word, of the 16-byte vectors and of the 64-byte steps
+/// the writer skips by.
 @Suite("JSON Lines writer: string escaping")
 struct JSONStringEscapingTests {
     /// What the log writes for one byte of a string.
@@ -30,13 +31,19 @@ struct JSONStringEscapingTests {
         return out
     }
 
-    @Test("one special byte at every position, in texts of every length up to 70")
+    @Test("one special byte at every position, in texts of every length up to 70 and from 120 to 140")
     func oneSpecialEverywhere() {
         let specials: [UInt8] = [0x22, 0x5C, 0x0A, 0x0D, 0x09, 0x00, 0x01, 0x1F]
+        // Every special up to 70 bytes (one 64-byte step and what follows it); two of them in
+        // texts of two steps and a tail.
+        let lengths = Array(1...70) + Array(120...140)
         var compared = 0
-        for length in 1...70 {
+        var expected = 0
+        for length in lengths {
+            let tried = length <= 70 ? specials : [0x22, 0x5C]
+            expected += length * tried.count
             for position in 0..<length {
-                for special in specials {
+                for special in tried {
                     // Filler that is close to the specials in value (0x20, 0x21, 0x23, 0x5B, 0x5D),
                     // UTF-8 (é) and bytes with the high bit set, so that a sloppy mask would flag it.
                     let filler: [UInt8] = [0x20, 0x21, 0x23, 0x5B, 0x5D, 0x61, 0xC3, 0xA9, 0x80, 0xFF]
@@ -48,7 +55,7 @@ struct JSONStringEscapingTests {
                 }
             }
         }
-        #expect(compared == 8 * (70 * 71 / 2))
+        #expect(compared == expected && expected == 8 * (70 * 71 / 2) + 2 * (120...140).reduce(0, +))
     }
 
     @Test("runs of specials, and two in one word")
