@@ -1,7 +1,7 @@
 import Testing
 @testable import XMPPCore
 
-/// `XMLCharacterValidator` skips plain ASCII thirty-two and eight bytes at a time; what it
+/// `XMLCharacterValidator` skips plain ASCII sixty-four and eight bytes at a time; what it
 /// returns must be what Swift's own UTF-8 decoder says, scalar by scalar, wherever the odd byte falls.
 @Suite("XML character validation")
 struct XMLCharacterValidatorTests {

@@ -20,15 +20,20 @@ enum XMLCharacterValidator {
             @inline(__always) func plainASCII(_ word: UInt64) -> UInt64 {
                 (word | ((word &- 0x2020_2020_2020_2020) & ~word)) & 0x8080_8080_8080_8080
             }
+            /// Zero exactly when all sixteen bytes are plain printable ASCII (as signed bytes, those
+            /// of 0x80 and above are negative, so one compare flags them with the control bytes).
+            /// The vector type is spelt out: the inferred form compiles to a loop over the lanes.
+            @inline(__always) func plainASCII(at offset: Int) -> SIMD2<UInt64> {
+                let bytes = raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<Int8>.self)
+                return unsafeBitCast(bytes .< SIMD16<Int8>(repeating: 0x20), to: SIMD2<UInt64>.self)
+            }
             while index < end {
-                // Plain printable ASCII: thirty-two bytes at a time, then eight.
-                while index + 32 <= end {
-                    let first = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                    let second = raw.loadUnaligned(fromByteOffset: index + 8, as: UInt64.self)
-                    let third = raw.loadUnaligned(fromByteOffset: index + 16, as: UInt64.self)
-                    let fourth = raw.loadUnaligned(fromByteOffset: index + 24, as: UInt64.self)
-                    guard plainASCII(first) | plainASCII(second) | plainASCII(third) | plainASCII(fourth) == 0 else { break }
-                    index += 32
+                // Plain printable ASCII: sixty-four bytes at a time (vector compares), then eight.
+                while index &+ 64 <= end {
+                    let flagged = plainASCII(at: index) | plainASCII(at: index &+ 16)
+                        | plainASCII(at: index &+ 32) | plainASCII(at: index &+ 48)
+                    guard flagged[0] | flagged[1] == 0 else { break }
+                    index &+= 64
                 }
                 if index == end { break }
                 if index + 8 <= end, plainASCII(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) == 0 {
