@@ -1,4 +1,5 @@
 import ArgumentParser
+import Synchronization
 import XMPPCore
 import XMPPInspect
 #if canImport(Glibc)
@@ -79,28 +80,37 @@ struct Grep: ParsableCommand {
         let sink: any RecordSink = writeJSON
             ? JSONLinesWriter(output: stdout)
             : PrettyPrinter(output: stdout, style: terminalColorEnabled(noColorFlag: noColor) ? .ansi : .plain, showFullText: full, explain: explain)
+        let count = self.count
+        // Context and partners need every record; plain matching can skip lines that cannot match.
+        let needsAll = before > 0 || after > 0 || withRequest || withResponse
+        let prefilter = needsAll ? [] : compiled.requiredLiterals
         let engine = GrepEngine(
             filter: compiled,
             options: GrepEngine.Options(before: before, after: after, withRequest: withRequest, withResponse: withResponse)
         ) { record in if !count { sink.consume(record) } }
+        // The engine and its output go to the records thread when a capture is replayed (one
+        // input after another), so they are reached through a lock.
+        let grep = Mutex((engine: engine, sink: sink, stdout: stdout))
         var failed = false
-        let keyLog = try keyLogOptions.open(mayGrow: false)
+        let keyLog = try keyLogOptions.open(mayGrow: false)?.snapshot()
         for file in files {
-            engine.startSource()
+            grep.withLock { $0.engine.startSource() }
             do {
-                // Context and partners need every record; plain matching can skip lines that cannot match.
-                let needsAll = before > 0 || after > 0 || withRequest || withResponse
-                try RecordSource.read(file, prefilter: needsAll ? [] : compiled.requiredLiterals, keyLog: keyLog, each: engine.consume,
-                                      badLine: { FileHandleStandardError.write("\($0)\n") })
+                try RecordSource.readPipelined(file, prefilter: prefilter, keyLog: keyLog,
+                                               each: { record in grep.withLock { $0.engine.consume(record) } },
+                                               badLine: { FileHandleStandardError.write("\($0)\n") })
             } catch {
                 FileHandleStandardError.write("error: \(error)\n")
                 failed = true
             }
         }
-        if count { stdout.write("\(engine.matches)\n") }
-        sink.finish()
-        stdout.flush()
+        let matches = grep.withLock { grep in
+            if count { grep.stdout.write("\(grep.engine.matches)\n") }
+            grep.sink.finish()
+            grep.stdout.flush()
+            return grep.engine.matches
+        }
         if failed { throw ExitCode(2) }
-        if engine.matches == 0 { throw ExitCode(1) }
+        if matches == 0 { throw ExitCode(1) }
     }
 }

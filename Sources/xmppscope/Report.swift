@@ -1,4 +1,5 @@
 import ArgumentParser
+import Synchronization
 import XMPPBase
 import XMPPCore
 import XMPPInspect
@@ -82,14 +83,18 @@ struct Report: ParsableCommand {
 
     func run() throws {
         let compiled = try filter.map { try resolveFilter($0, extra: filtersDirectory) }
-        let keyLog = try keyLogOptions.open(mayGrow: false)
+        let keyLog = try keyLogOptions.open(mayGrow: false)?.snapshot()
         let options = InspectorOptions(showSecrets: showSecrets, keepsElements: false, checks: try checkSelection)
-        let collector = ReportRecordCollector()
+        // The filter and the collected records go to the records thread when a capture is
+        // replayed (one input after another), so they are reached through a lock.
+        let collecting = Mutex((filter: compiled, collector: ReportRecordCollector()))
         var failures = 0
         for file in files {
             do {
-                try RecordSource.read(file, options: options, keyLog: keyLog, each: { record in
-                    if compiled?.matches(record) ?? true { collector.consume(record) }
+                try RecordSource.readPipelined(file, options: options, keyLog: keyLog, each: { record in
+                    collecting.withLock { collecting in
+                        if collecting.filter?.matches(record) ?? true { collecting.collector.consume(record) }
+                    }
                 }, badLine: { FileHandleStandardError.write("\($0)\n") })
             } catch {
                 FileHandleStandardError.write("error: \(error)\n")
@@ -98,11 +103,14 @@ struct Report: ParsableCommand {
         }
         // Nothing read: no page, rather than an empty one that looks like a quiet session.
         if failures == files.count { throw ExitCode(2) }
-        collector.finish()
+        let (recordLines, recordCount) = collecting.withLock { collecting in
+            collecting.collector.finish()
+            return (collecting.collector.recordLines, collecting.collector.count)
+        }
         let page = ReportPage(
             title: title ?? files.map(Self.fileName).joined(separator: ", "),
             generator: "xmppscope \(XMPPScope.configuration.version)"
-        ).render(recordLines: collector.recordLines)
+        ).render(recordLines: recordLines)
         let path = outputPath
         guard let out = BufferedOutput(path: path) else {
             throw CommandFailure.cannotWrite(path: path, reason: WriteError.failed(errno: errno))
@@ -110,7 +118,7 @@ struct Report: ParsableCommand {
         page.withUnsafeBufferPointer { out.write($0) }
         out.flush()
         if out.failed { throw CommandFailure.cannotWrite(path: path, reason: WriteError.failed(errno: errno)) }
-        FileHandleStandardError.write("wrote \(path): \(collector.count) records, \(page.count) bytes\n")
+        FileHandleStandardError.write("wrote \(path): \(recordCount) records, \(page.count) bytes\n")
         if failures > 0 { throw ExitCode(2) }
     }
 }

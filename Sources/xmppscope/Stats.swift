@@ -1,4 +1,5 @@
 import ArgumentParser
+import Synchronization
 import XMPPCore
 import XMPPInspect
 
@@ -31,15 +32,19 @@ struct Stats: ParsableCommand {
     @OptionGroup var keyLogOptions: KeyLogOptions
 
     func run() throws {
-        let compiled = try filter.map { try resolveFilter($0, extra: filtersDirectory) }
-        let statistics = LatencyStatistics()
+        // The filter and the counts go to the records thread when a capture is replayed (one
+        // input after another), so they are reached through a lock.
+        let counting = Mutex((filter: try filter.map { try resolveFilter($0, extra: filtersDirectory) },
+                              statistics: LatencyStatistics()))
         var failed = false
-        let keyLog = try keyLogOptions.open(mayGrow: false)
+        let keyLog = try keyLogOptions.open(mayGrow: false)?.snapshot()
         for file in files.isEmpty ? ["-"] : files {
-            statistics.startSource()
+            counting.withLock { $0.statistics.startSource() }
             do {
-                try RecordSource.read(file, keyLog: keyLog, each: { record in
-                    if compiled?.matches(record) ?? true { statistics.consume(record) }
+                try RecordSource.readPipelined(file, keyLog: keyLog, each: { record in
+                    counting.withLock { counting in
+                        if counting.filter?.matches(record) ?? true { counting.statistics.consume(record) }
+                    }
                 }, badLine: { FileHandleStandardError.write("\($0)\n") })
             } catch {
                 FileHandleStandardError.write("error: \(error)\n")
@@ -47,7 +52,7 @@ struct Stats: ParsableCommand {
             }
         }
         let stdout = BufferedOutput()
-        stdout.write(statistics.render())
+        stdout.write(counting.withLock { $0.statistics.render() })
         stdout.flush()
         if failed { throw ExitCode(2) }
     }

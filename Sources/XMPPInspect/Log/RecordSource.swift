@@ -36,6 +36,30 @@ public enum RecordSource {
         try readLog(LogReader(path: path), searches: prefilter.map { ByteSearch($0) }, each: each, badLine: badLine)
     }
 
+    /// Like ``read(_:options:prefilter:keyLog:each:badLine:)``, but a capture or XMPP text is
+    /// replayed on three threads, as `replay` does, and `each` runs on the last of them: one
+    /// record at a time, in order, all of them before this returns. A log is read on this thread.
+    /// `keyLog` is a snapshot: the framing thread asks it while this thread reads.
+    public static func readPipelined(
+        _ path: String, options: InspectorOptions = InspectorOptions(keepsElements: false, checks: .all), prefilter: [[UInt8]] = [],
+        keyLog: TLSSecretsSnapshot? = nil, each: @escaping @Sendable (Record) -> Void, badLine: (BadLine) -> Void
+    ) throws {
+        if path != "-" {
+            switch try detect(path) {
+            case .empty:
+                return
+            case .log:
+                break
+            case .replayable(let kind):
+                let inspector = Inspector.pipelined(options: options, keyLog: keyLog, output: RecordOutput(record: each))
+                let outcome = try Replayer.replay(path: path, into: inspector)
+                if kind == .capture, let failure = outcome.captureError { throw failure }
+                return
+            }
+        }
+        try readLog(LogReader(path: path), searches: prefilter.map { ByteSearch($0) }, each: each, badLine: badLine)
+    }
+
     private enum Detected { case empty, log, replayable(InputKind) }
 
     private static func detect(_ path: String) throws(InputError) -> Detected {
