@@ -75,24 +75,27 @@ final class LibXML2PushParser {
     private static func makeSAXHandler() -> xmlSAXHandler {
         var handler = xmlSAXHandler()
         handler.initialized = UInt32(XML_SAX2_MAGIC)
+        // The four callbacks of every element and text reach the parser without retaining it:
+        // it owns the context that calls them, so it outlives each call.
         handler.startElementNs = { context, localName, prefix, uri, namespaceCount, namespaces, attributeCount, _, attributes in
-            let parser = LibXML2PushParser.from(context)
-            parser.consumer.startElement(StartTag(
-                localName: localName, prefixName: prefix, uri: uri,
-                namespaceCount: Int(namespaceCount), namespaces: namespaces,
-                attributeCount: Int(attributeCount), attributes: attributes, names: parser.names
-            ))
+            LibXML2PushParser.with(context) { parser in
+                parser.consumer.startElement(StartTag(
+                    localName: localName, prefixName: prefix, uri: uri,
+                    namespaceCount: Int(namespaceCount), namespaces: namespaces,
+                    attributeCount: Int(attributeCount), attributes: attributes, names: parser.names
+                ))
+            }
         }
         handler.endElementNs = { context, _, _, _ in
-            LibXML2PushParser.from(context).consumer.endElement()
+            LibXML2PushParser.with(context) { $0.consumer.endElement() }
         }
         handler.characters = { context, bytes, count in
             guard let bytes, count > 0 else { return }
-            LibXML2PushParser.from(context).consumer.characters(UnsafeBufferPointer(start: bytes, count: Int(count)))
+            LibXML2PushParser.with(context) { $0.consumer.characters(UnsafeBufferPointer(start: bytes, count: Int(count))) }
         }
         handler.cdataBlock = { context, bytes, count in
             guard let bytes, count > 0 else { return }
-            LibXML2PushParser.from(context).consumer.characters(UnsafeBufferPointer(start: bytes, count: Int(count)))
+            LibXML2PushParser.with(context) { $0.consumer.characters(UnsafeBufferPointer(start: bytes, count: Int(count))) }
         }
         handler.internalSubset = { context, name, _, _ in
             LibXML2PushParser.from(context).consumer.refuse(.documentTypeDeclaration(name: name.map { String(cString: $0) } ?? ""))
@@ -122,5 +125,11 @@ final class LibXML2PushParser {
 
     private static func from(_ context: UnsafeMutableRawPointer?) -> LibXML2PushParser {
         Unmanaged<LibXML2PushParser>.fromOpaque(context!).takeUnretainedValue()
+    }
+
+    /// Calls `body` with the parser behind `context`, not retained for the call.
+    @inline(__always)
+    private static func with(_ context: UnsafeMutableRawPointer?, _ body: (LibXML2PushParser) -> Void) {
+        Unmanaged<LibXML2PushParser>.fromOpaque(context!)._withUnsafeGuaranteedRef(body)
     }
 }
