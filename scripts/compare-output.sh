@@ -7,7 +7,10 @@
 #   - the JSON Lines and pretty output of text inputs full of errors: the seed notes
 #     (../shared/seed, malformed examples among them) and the framer's fuzz findings,
 #   - the JSON Lines of any further files named in $COMPARE_EXTRA (space-separated: the
-#     benchmark's tiny-segment captures, say).
+#     benchmark's tiny-segment captures, say),
+#   - `grep` (JSON Lines, pretty, --count, context and partners), `stats` (all, filtered) and
+#     `report` (the page, the generator's version left out) on each capture, a log, and several
+#     inputs at once with a missing file and a capture cut short between them.
 # Usage: scripts/compare-output.sh OLD_REV            (builds OLD_REV in a worktree of its own)
 #        OLD_BIN=path NEW_BIN=path scripts/compare-output.sh   (compares two binaries already built)
 # Exits 0 when everything is identical, 1 with the first differing lines otherwise.
@@ -40,20 +43,30 @@ compared=0 differing=0
 normalize=0
 compare() {  # name, then the replay arguments
     local name=$1; shift
+    compare_command "$name" replay "$@"
+}
+compare_command() {  # name, then the subcommand and its arguments
+    local name=$1; shift
     # Exit status 2 (a damaged capture) is part of the output being compared.
-    "$OLD_BIN" replay "$@" > "$out/$name.old" 2> "$out/$name.old.err" && s1=0 || s1=$?
-    "$NEW_BIN" replay "$@" > "$out/$name.new" 2> "$out/$name.new.err" && s2=0 || s2=$?
+    "$OLD_BIN" "$@" > "$out/$name.old" 2> "$out/$name.old.err" && s1=0 || s1=$?
+    "$NEW_BIN" "$@" > "$out/$name.new" 2> "$out/$name.new.err" && s2=0 || s2=$?
+    if [[ $1 == report ]]; then  # the page (its path is the last argument), without the build's version
+        sed -E 's/xmppscope [0-9][0-9.]* \([^)]*\)/xmppscope V/g' "${@: -1}" > "$out/$name.new"
+        "$OLD_BIN" "$@" > /dev/null 2>&1 || true
+        sed -E 's/xmppscope [0-9][0-9.]* \([^)]*\)/xmppscope V/g' "${@: -1}" > "$out/$name.old"
+        sed -i "s|$out|OUT|g" "$out/$name.old.err" "$out/$name.new.err"
+    fi
     compared=$((compared + 1))
     if ((normalize)); then  # text has no capture times: replay stamps it with the clock
         sed -E -i 's/"ts":"[^"]*"/"ts":"T"/g; s/^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} /T /' "$out/$name.old" "$out/$name.new"
     fi
     if ! cmp -s "$out/$name.old" "$out/$name.new" || ! cmp -s "$out/$name.old.err" "$out/$name.new.err" || [[ $s1 != "$s2" ]]; then
         differing=$((differing + 1))
-        echo "DIFFERENT: replay $* (exit $s1 vs $s2)"
+        echo "DIFFERENT: $* (exit $s1 vs $s2)"
         diff "$out/$name.old" "$out/$name.new" | head -20 || true
         diff "$out/$name.old.err" "$out/$name.new.err" | head -5 || true
     else
-        echo "identical: replay $*  ($(wc -l < "$out/$name.new") lines, $(wc -c < "$out/$name.new") bytes)"
+        echo "identical: $*  ($(wc -l < "$out/$name.new") lines, $(wc -c < "$out/$name.new") bytes)"
     fi
 }
 for capture in "${captures[@]}"; do
@@ -78,5 +91,24 @@ normalize=0
 for extra in ${COMPARE_EXTRA:-}; do
     compare "$(basename "$extra").extra.json" "$extra" --json
 done
+# grep, stats and report read captures as replay does (on three threads) and logs on one.
+"$NEW_BIN" replay captures/c2s-misbehaving.pcap --json > "$out/misbehaving.jsonl" 2> /dev/null || true
+head -c 30000 captures/c2s-plain.pcap > "$out/cut.pcap"
+for input in "${captures[@]}" "$out/misbehaving.jsonl"; do
+    base=$(basename "$input")
+    keys=${input%.pcap}.keys
+    keylog=(); [[ -f $keys ]] && keylog=(--keylog "$keys")
+    compare_command "$base.grep.json" grep 'kind == "iq"' "$input" "${keylog[@]}" --json
+    compare_command "$base.grep.pretty" grep 'kind == "message" || event == "finding"' "$input" "${keylog[@]}" --no-color
+    compare_command "$base.grep.count" grep 'event == "stanza"' "$input" "${keylog[@]}" --count
+    compare_command "$base.grep.context" grep 'type == "error"' "$input" "${keylog[@]}" --json -B 2 -A 1 --with-request
+    compare_command "$base.stats" stats "$input" "${keylog[@]}"
+    compare_command "$base.stats.c2s" stats "$input" "${keylog[@]}" -f 'dir == "c2s"'
+    compare_command "$base.report" report "$input" "${keylog[@]}" -o "$out/page.html"
+done
+several=(captures/c2s-plain.pcap "$out/misbehaving.jsonl" "$out/cut.pcap" /nonexistent.pcap captures/c2s-misbehaving.pcap)
+compare_command several.grep grep 'kind == "iq"' "${several[@]}" --json -B 1
+compare_command several.stats stats "${several[@]}"
+compare_command several.report report "${several[@]}" -f 'kind == "iq"' -o "$out/page.html"
 echo "$compared compared, $differing different"
 [[ $differing -eq 0 ]]

@@ -70,4 +70,27 @@ struct XMLCharacterValidatorTests {
         #expect(compared == 3_000)
         #expect(invalid > 300)
     }
+
+    @Test("one odd byte at every position of a 130-byte ASCII run, from several starting offsets: where the 64-byte steps and the halves of each vector fall")
+    func oddByteEverywhere() {
+        let oddities: [[UInt8]] = [[0x1F], [0x7F], [0x80], Array("é".utf8), [0xFF], [0x09]]
+        var compared = 0
+        for from in [0, 1, 7, 33] {
+            for position in 0..<130 {
+                for odd in oddities {
+                    var bytes = (0..<(from + 134)).map { UInt8(0x20 + $0 % 0x5F) }
+                    bytes.replaceSubrange(from + position..<from + position + odd.count, with: odd)
+                    let window = ByteWindow()
+                    window.skip(to: 100)
+                    bytes.withUnsafeBytes { window.append($0) }
+                    let (validEnd, bad) = XMLCharacterValidator.validate(window, from: 100 + from, to: 100 + bytes.count)
+                    let expected = reference(bytes, from: from, to: bytes.count)
+                    #expect(validEnd == 100 + expected.0, "\(odd) at \(position) from \(from)")
+                    #expect(bad?.offset == expected.1.map { 100 + $0 }, "\(odd) at \(position) from \(from)")
+                    compared += 1
+                }
+            }
+        }
+        #expect(compared == 4 * 130 * 6)
+    }
 }

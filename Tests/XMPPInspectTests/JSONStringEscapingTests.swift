@@ -40,7 +40,7 @@ struct JSONStringEscapingTests {
         var compared = 0
         var expected = 0
         for length in lengths {
-            let tried = length <= 70 ? specials : [0x22, 0x5C]
+            let tried: [UInt8] = length <= 70 ? specials : [0x22, 0x5C, 0x0A, 0x01]
             expected += length * tried.count
             for position in 0..<length {
                 for special in tried {
@@ -55,7 +55,23 @@ struct JSONStringEscapingTests {
                 }
             }
         }
-        #expect(compared == expected && expected == 8 * (70 * 71 / 2) + 2 * (120...140).reduce(0, +))
+        #expect(compared == expected)
+        #expect(expected == 8 * (70 * 71 / 2) + 4 * (120...140).reduce(0, +))
+    }
+
+    @Test("two specials more than a 64-byte step apart: the skip starts again after the first, from where it stopped")
+    func specialsSeveralStepsApart() {
+        var compared = 0
+        for first in [0, 5, 63, 64, 70] {
+            for gap in [65, 80, 127, 128, 129, 150] {
+                var text = (0..<(first + gap + 20)).map { UInt8(0x61 + $0 % 26) }
+                text[first] = 0x0A
+                text[first + gap] = 0x22
+                #expect(Self.escaped(text) == Self.expected(text), "at \(first) and \(first + gap)")
+                compared += 1
+            }
+        }
+        #expect(compared == 30)
     }
 
     @Test("runs of specials, and two in one word")

@@ -4,8 +4,8 @@ public import XMPPTransport
 import Glibc
 #endif
 
-/// Records from any input `grep` and `stats` take: a log (JSON Lines, plain or gzip, or `-` for
-/// standard input), a capture (through the `Replayer`), or XMPP text.
+/// Records from any input `grep`, `stats` and `report` take (and `check`, for a log): a log (JSON
+/// Lines, plain or gzip, or `-` for standard input), a capture (through the `Replayer`), or XMPP text.
 public enum RecordSource {
     /// A line that is not a record, with where it is.
     public struct BadLine: Sendable, CustomStringConvertible {

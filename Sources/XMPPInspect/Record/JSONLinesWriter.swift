@@ -406,8 +406,8 @@ public final class JSONLinesWriter {
                 index &+= 16
             }
             if found == count {
-                // Fewer than sixteen left: eight at a time (the mask is exact up to its first
-                // true byte), then byte by byte.
+                // Fewer than sixteen left: eight once (the mask is exact up to its first true
+                // byte), then byte by byte.
                 if index + 8 <= count {
                     let mask = needsEscape(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
                     if mask != 0 {

@@ -75,10 +75,12 @@ final class LibXML2PushParser {
     private static func makeSAXHandler() -> xmlSAXHandler {
         var handler = xmlSAXHandler()
         handler.initialized = UInt32(XML_SAX2_MAGIC)
-        // The four callbacks of every element and text reach the parser without retaining it:
-        // it owns the context that calls them, so it outlives each call.
+        // The four callbacks of every element and text reach the parser without retaining it.
+        // It outlives each call: libxml2 calls them only from within `parse` or `stop` on this
+        // parser, whose caller holds it, and the framer lets go of a parser only once `parse`
+        // has returned (a callback sets what to do and stops the parser; it never drops it).
         handler.startElementNs = { context, localName, prefix, uri, namespaceCount, namespaces, attributeCount, _, attributes in
-            LibXML2PushParser.with(context) { parser in
+            LibXML2PushParser.withParser(context) { parser in
                 parser.consumer.startElement(StartTag(
                     localName: localName, prefixName: prefix, uri: uri,
                     namespaceCount: Int(namespaceCount), namespaces: namespaces,
@@ -87,15 +89,15 @@ final class LibXML2PushParser {
             }
         }
         handler.endElementNs = { context, _, _, _ in
-            LibXML2PushParser.with(context) { $0.consumer.endElement() }
+            LibXML2PushParser.withParser(context) { $0.consumer.endElement() }
         }
         handler.characters = { context, bytes, count in
             guard let bytes, count > 0 else { return }
-            LibXML2PushParser.with(context) { $0.consumer.characters(UnsafeBufferPointer(start: bytes, count: Int(count))) }
+            LibXML2PushParser.withParser(context) { $0.consumer.characters(UnsafeBufferPointer(start: bytes, count: Int(count))) }
         }
         handler.cdataBlock = { context, bytes, count in
             guard let bytes, count > 0 else { return }
-            LibXML2PushParser.with(context) { $0.consumer.characters(UnsafeBufferPointer(start: bytes, count: Int(count))) }
+            LibXML2PushParser.withParser(context) { $0.consumer.characters(UnsafeBufferPointer(start: bytes, count: Int(count))) }
         }
         handler.internalSubset = { context, name, _, _ in
             LibXML2PushParser.from(context).consumer.refuse(.documentTypeDeclaration(name: name.map { String(cString: $0) } ?? ""))
@@ -129,7 +131,7 @@ final class LibXML2PushParser {
 
     /// Calls `body` with the parser behind `context`, not retained for the call.
     @inline(__always)
-    private static func with(_ context: UnsafeMutableRawPointer?, _ body: (LibXML2PushParser) -> Void) {
+    private static func withParser(_ context: UnsafeMutableRawPointer?, _ body: (LibXML2PushParser) -> Void) {
         Unmanaged<LibXML2PushParser>.fromOpaque(context!)._withUnsafeGuaranteedRef(body)
     }
 }
