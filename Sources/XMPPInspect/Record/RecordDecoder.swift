@@ -52,7 +52,13 @@ public enum RecordDecoder {
         if case .array(let namespaces)? = json[LogField.namespaces] { record.namespaces = namespaces.compactMap(\.string) }
         record.size = json[LogField.size]?.int ?? 0
         record.offset = json[LogField.offset]?.int
-        record.rttMilliseconds = json[LogField.rttMilliseconds]?.number
+        if let rtt = json[LogField.rttMilliseconds]?.number {
+            // One the writer can write again: finite, its microseconds an integer (a line can hold 1e999).
+            guard rtt.isFinite, abs(rtt) < 1e15 else {
+                throw RecordDecodingError(message: "'\(LogField.rttMilliseconds.rawValue)' \(rtt) is not a round trip in milliseconds")
+            }
+            record.rttMilliseconds = rtt
+        }
         record.requestSeq = json[LogField.request]?.int
         record.unanswered = json[LogField.unanswered]?.bool ?? false
         record.unmatchedResponse = json[LogField.unmatchedResponse]?.bool ?? false
