@@ -22,18 +22,11 @@ public enum RecordSource {
         _ path: String, options: InspectorOptions = InspectorOptions(keepsElements: false, checks: .all), prefilter: [[UInt8]] = [],
         keyLog: (any TLSSecretLookup)? = nil, each: (Record) -> Void, badLine: (BadLine) -> Void
     ) throws {
-        if path != "-" {
-            switch try detect(path) {
-            case .empty:
-                return
-            case .log:
-                break
-            case .replayable(let kind):
-                try replay(path, kind: kind, options: options, keyLog: keyLog, each: each)
-                return
-            }
-        }
-        try readLog(LogReader(path: path), searches: prefilter.map { ByteSearch($0) }, each: each, badLine: badLine)
+        try dispatch(path, replay: { kind in
+            try replay(path, kind: kind, options: options, keyLog: keyLog, each: each)
+        }, log: {
+            try readLog(LogReader(path: path), searches: prefilter.map { ByteSearch($0) }, each: each, badLine: badLine)
+        })
     }
 
     /// Like ``read(_:options:prefilter:keyLog:each:badLine:)``, but a capture or XMPP text is
@@ -44,6 +37,18 @@ public enum RecordSource {
         _ path: String, options: InspectorOptions = InspectorOptions(keepsElements: false, checks: .all), prefilter: [[UInt8]] = [],
         keyLog: TLSSecretsSnapshot? = nil, each: @escaping @Sendable (Record) -> Void, badLine: (BadLine) -> Void
     ) throws {
+        try dispatch(path, replay: { kind in
+            let inspector = Inspector.pipelined(options: options, keyLog: keyLog, output: RecordOutput(record: each))
+            let outcome = try Replayer.replay(path: path, into: inspector)
+            if kind == .capture, let failure = outcome.captureError { throw failure }
+        }, log: {
+            try readLog(LogReader(path: path), searches: prefilter.map { ByteSearch($0) }, each: each, badLine: badLine)
+        })
+    }
+
+    /// Calls `replay` for a capture or XMPP text, `log` for anything else (and `-`), nothing for an
+    /// empty file.
+    private static func dispatch(_ path: String, replay: (InputKind) throws -> Void, log: () throws -> Void) throws {
         if path != "-" {
             switch try detect(path) {
             case .empty:
@@ -51,13 +56,10 @@ public enum RecordSource {
             case .log:
                 break
             case .replayable(let kind):
-                let inspector = Inspector.pipelined(options: options, keyLog: keyLog, output: RecordOutput(record: each))
-                let outcome = try Replayer.replay(path: path, into: inspector)
-                if kind == .capture, let failure = outcome.captureError { throw failure }
-                return
+                return try replay(kind)
             }
         }
-        try readLog(LogReader(path: path), searches: prefilter.map { ByteSearch($0) }, each: each, badLine: badLine)
+        try log()
     }
 
     private enum Detected { case empty, log, replayable(InputKind) }
