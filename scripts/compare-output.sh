@@ -41,6 +41,9 @@ fi
 captures=(captures/*.pcap ../shared/captures-public/*.pcap)
 compared=0 differing=0
 normalize=0
+report_page() {  # the page report wrote to $1 (none when it failed), without the build's version; removes it
+    if [[ -f $1 ]]; then sed -E 's/xmppscope [0-9][0-9.]* \([^)]*\)/xmppscope V/g' "$1"; rm -f "$1"; fi
+}
 compare() {  # name, then the replay arguments
     local name=$1; shift
     compare_command "$name" replay "$@"
@@ -49,13 +52,9 @@ compare_command() {  # name, then the subcommand and its arguments
     local name=$1; shift
     # Exit status 2 (a damaged capture) is part of the output being compared.
     "$OLD_BIN" "$@" > "$out/$name.old" 2> "$out/$name.old.err" && s1=0 || s1=$?
+    if [[ $1 == report ]]; then report_page "${@: -1}" > "$out/$name.old"; fi
     "$NEW_BIN" "$@" > "$out/$name.new" 2> "$out/$name.new.err" && s2=0 || s2=$?
-    if [[ $1 == report ]]; then  # the page (its path is the last argument), without the build's version
-        sed -E 's/xmppscope [0-9][0-9.]* \([^)]*\)/xmppscope V/g' "${@: -1}" > "$out/$name.new"
-        "$OLD_BIN" "$@" > /dev/null 2>&1 || true
-        sed -E 's/xmppscope [0-9][0-9.]* \([^)]*\)/xmppscope V/g' "${@: -1}" > "$out/$name.old"
-        sed -i "s|$out|OUT|g" "$out/$name.old.err" "$out/$name.new.err"
-    fi
+    if [[ $1 == report ]]; then report_page "${@: -1}" > "$out/$name.new"; fi
     compared=$((compared + 1))
     if ((normalize)); then  # text has no capture times: replay stamps it with the clock
         sed -E -i 's/"ts":"[^"]*"/"ts":"T"/g; s/^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} /T /' "$out/$name.old" "$out/$name.new"
