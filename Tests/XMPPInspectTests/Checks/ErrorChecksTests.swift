@@ -148,6 +148,23 @@ import XMPPBase
         #expect(try CheckStream.findings(stream, checks: "error-reply-to-error").isEmpty)
     }
 
+    @Test func everyErrorHeldIsFoundWhenAnswered() throws {
+        // Errors under 300 ids of every length from 1 to 12 and many first and last bytes are
+        // held at once (the check looks up only ids whose mark is set); each answered gives one finding.
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789-_.ABCDEFGHIJ")
+        let ids = (0..<300).map { index in
+            String((0...(index % 12)).map { alphabet[($0 * 7 + index) % alphabet.count] }) + "\(index)"
+        }
+        #expect(Set(ids).count == ids.count)
+        let received: [(Direction?, String)] = ids.map { (.s2c, "<message type='error' id='\($0)' from='romeo@example.net/orchard'>\(Self.serviceUnavailable)</message>") }
+        // Stanzas that answer none of them in between: other ids, and a request.
+        let unrelated: [(Direction?, String)] = (0..<50).map { (.c2s, "<message type='chat' id='x\($0)' to='romeo@example.net'><body>hi</body></message>") }
+        let answers: [(Direction?, String)] = ids.map { (.c2s, "<message type='error' id='\($0)' to='romeo@example.net'>\(Self.serviceUnavailable)</message>") }
+        let findings = try CheckStream.findings(CheckStream.boundSession() + received + unrelated + answers, checks: "error-reply-to-error")
+        #expect(findings.count == ids.count)
+        #expect(findings.allSatisfy { $0.finding?.id == "error-reply-to-error" })
+    }
+
     // MARK: real captures
 
     @Test func errorChecksOnEveryCapture() throws {

@@ -1,30 +1,40 @@
 /// Which records a check looks at: the runner hands each record only to the checks interested
 /// in its kind (most checks are about one kind of stanza, and most records are stanzas).
 public struct CheckInterest: OptionSet, Sendable, Hashable {
-    public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
 
     /// iq stanzas, and the follow-ups of unanswered requests.
-    public static let iq = CheckInterest(rawValue: 1 << 0)
-    public static let message = CheckInterest(rawValue: 1 << 1)
-    public static let presence = CheckInterest(rawValue: 1 << 2)
+    public static let iq: CheckInterest = [.iqNotError, .iqError]
+    public static let message: CheckInterest = [.messageNotError, .messageError]
+    public static let presence: CheckInterest = [.presenceNotError, .presenceError]
     /// Top-level elements that are not stanzas (features, SASL, XEP-0198, …).
     public static let nonza = CheckInterest(rawValue: 1 << 3)
     public static let streamOpen = CheckInterest(rawValue: 1 << 4)
     /// Everything else: stream closes and errors, gaps, parse errors, TLS and proxy records.
     public static let otherRecords = CheckInterest(rawValue: 1 << 5)
+    /// Stanzas of type error only (the checks of an `<error/>`'s contents: one stanza in many).
+    public static let errorStanzas: CheckInterest = [.iqError, .messageError, .presenceError]
 
     public static let stanzas: CheckInterest = [.iq, .message, .presence]
     public static let all: CheckInterest = [.stanzas, .nonza, .streamOpen, .otherRecords]
 
-    /// The one interest `record` falls under.
+    private static let iqNotError = CheckInterest(rawValue: 1 << 0)
+    private static let messageNotError = CheckInterest(rawValue: 1 << 1)
+    private static let presenceNotError = CheckInterest(rawValue: 1 << 2)
+    private static let iqError = CheckInterest(rawValue: 1 << 6)
+    private static let messageError = CheckInterest(rawValue: 1 << 7)
+    private static let presenceError = CheckInterest(rawValue: 1 << 8)
+
+    /// The one single interest `record` falls under.
     static func of(_ record: Record) -> CheckInterest {
         switch record.event {
         case .stanza:
+            let isError = record.type == "error"
             switch record.kind {
-            case "iq": return .iq
-            case "message": return .message
-            case "presence": return .presence
+            case "iq": return isError ? .iqError : .iqNotError
+            case "message": return isError ? .messageError : .messageNotError
+            case "presence": return isError ? .presenceError : .presenceNotError
             default: return .otherRecords
             }
         case .nonza: return .nonza
@@ -33,6 +43,9 @@ public struct CheckInterest: OptionSet, Sendable, Hashable {
         }
     }
 
-    /// Index of each single interest, for dispatch tables.
-    static let singles: [CheckInterest] = [.iq, .message, .presence, .nonza, .streamOpen, .otherRecords]
+    /// Every single interest, in the order of the runner's dispatch tables.
+    static let singles: [CheckInterest] = [
+        .iqNotError, .messageNotError, .presenceNotError, .nonza, .streamOpen, .otherRecords,
+        .iqError, .messageError, .presenceError,
+    ]
 }

@@ -53,7 +53,7 @@ public final class CheckRunner {
     }
 
     /// The record in hand, reused.
-    private let checked = CheckedRecord(Record(seq: 0, timestamp: Timestamp(microseconds: 0), connection: 0, direction: .c2s, event: .gap))
+    private let checked = CheckedRecord()
 
     /// Checks `record` (setting its ``Record/findingIDs``) and returns the findings it triggered,
     /// as records to write after it. `framed` (what the framer made of the element) spares
@@ -62,20 +62,25 @@ public final class CheckRunner {
         guard record.event != .finding else { return [] }
         let state = state(of: record.connection)
         let interest = dispatchesByInterest ? CheckInterest.of(record) : nil
-        // The record is moved into `checked` for the checks and moved back after.
-        checked.load(swapping: &record, framed: framed)
-        if let interest {
-            let slot = CheckInterest.singles.firstIndex(of: interest) ?? CheckInterest.singles.count - 1
-            for index in state.interested[slot] {
-                state.checks[index].examine(checked, in: state.session, findings: &findings)
+        let session = state.session
+        let checked = self.checked
+        checked.check(&record, framed: framed) {
+            // One exclusive access to the checks for the whole record (each `state.checks[index]`
+            // call checked the array's uniqueness and began an access of its own).
+            state.checks.withUnsafeMutableBufferPointer { checks in
+                if let interest {
+                    let slot = CheckInterest.singles.firstIndex(of: interest) ?? CheckInterest.singles.count - 1
+                    for index in state.interested[slot] {
+                        checks[index].examine(checked, in: session, findings: &findings)
+                    }
+                } else {
+                    for index in checks.indices {
+                        checks[index].examine(checked, in: session, findings: &findings)
+                    }
+                }
             }
-        } else {
-            for index in state.checks.indices {
-                state.checks[index].examine(checked, in: state.session, findings: &findings)
-            }
+            session.observe(checked)
         }
-        state.session.observe(checked)
-        checked.unload(swapping: &record)
         guard !findings.isEmpty else { return [] }
         let made = makeRecords(seq: record.seq, time: record.timestamp, connection: record.connection, direction: record.direction)
         record.findingIDs = made.map { $0.finding?.id ?? "" }

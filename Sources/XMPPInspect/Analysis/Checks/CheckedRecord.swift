@@ -6,9 +6,12 @@ import Glibc
 
 /// A record as checks see it: the record, its top element's attributes, and its whole element
 /// tree, built at most once and only when a check asks for it (most records never need it).
-/// The runner reuses one for every record: a check must not keep it past ``Check/examine``.
+/// The runner reuses one for every record, pointing it at the record in hand for the duration of
+/// one check: a check must not keep it past ``Check/examine``.
 public final class CheckedRecord {
-    public private(set) var record: Record
+    /// The record in hand: the runner's own, borrowed in place (it is not copied in and out: a
+    /// record is a few hundred bytes) between ``check(_:framed:_:)``'s start and end.
+    private var current: UnsafePointer<Record>?
     /// What the framer made of the element, where it kept only the top (children counted, tree
     /// built again on demand from the bytes); nil for records read from a log.
     private var framed: FramedElement?
@@ -16,29 +19,29 @@ public final class CheckedRecord {
     /// Builds the trees the framer did not keep.
     private let treeParser = ElementTreeParser()
 
-    init(_ record: Record, framed: FramedElement? = nil) {
-        self.record = record
-        self.framed = framed
+    init() {}
+
+    /// The record being checked.
+    public var record: Record {
+        unsafeAddress {
+            guard let current else { preconditionFailure("a CheckedRecord was read outside a check") }
+            return current
+        }
     }
 
-    /// Points this at the next record.
-    func load(_ record: Record, framed: FramedElement?) {
-        self.record = record
-        self.framed = framed
-        built = nil
-    }
-
-    /// Points this at `record`, moved in: `record` gets what this held before, until
-    /// ``unload(swapping:)`` swaps them back (no copy of the record's fields either way).
-    func load(swapping record: inout Record, framed: FramedElement?) {
-        swap(&self.record, &record)
-        self.framed = framed
-        built = nil
-    }
-
-    /// Hands the record moved in by ``load(swapping:framed:)`` back into `record`.
-    func unload(swapping record: inout Record) {
-        swap(&self.record, &record)
+    /// Points this at `record` while `body` runs, then at nothing.
+    func check<Result>(_ record: inout Record, framed: FramedElement?, _ body: () -> Result) -> Result {
+        withUnsafePointer(to: &record) { pointer in
+            current = pointer
+            self.framed = framed
+            built = nil
+            defer {
+                current = nil
+                self.framed = nil
+                built = nil
+            }
+            return body()
+        }
     }
 
     /// The whole element tree (the stream header for `stream-open`), or nil when it cannot be had.

@@ -9,7 +9,7 @@ struct ErrorConditionTypeMismatch: Check {
         rule: "A stanza error's type is the one RFC 6120 §8.3.3 associates with its condition.",
         hint: "Use the type RFC 6120 §8.3.3 gives the condition, or pick the condition that matches the recovery you mean."
     )
-    static let interests: CheckInterest = .stanzas
+    static let interests: CheckInterest = .errorStanzas
     static let needsDirections = false
 
     /// The types each condition may have beyond the default the registry lists: the alternatives

@@ -6,7 +6,7 @@ struct ErrorInvalidType: Check {
         rule: "A stanza's <error/> has a 'type' attribute of auth, cancel, continue, modify or wait.",
         hint: "Set the <error/>'s type to the one RFC 6120 §8.3.3 gives for its condition (e.g. cancel for item-not-found)."
     )
-    static let interests: CheckInterest = .stanzas
+    static let interests: CheckInterest = .errorStanzas
     static let needsDirections = false
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {

@@ -5,7 +5,7 @@ struct ErrorMissingElement: Check {
         rule: "A stanza of type 'error' contains an <error/> child saying what went wrong.",
         hint: "Add <error type='…'> with a defined condition in urn:ietf:params:xml:ns:xmpp-stanzas to every error stanza."
     )
-    static let interests: CheckInterest = .stanzas
+    static let interests: CheckInterest = .errorStanzas
     static let needsDirections = false
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {

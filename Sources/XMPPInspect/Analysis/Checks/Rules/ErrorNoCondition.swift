@@ -9,7 +9,7 @@ struct ErrorNoCondition: Check {
         rule: "A stanza's <error/> contains one of the conditions RFC 6120 defines, qualified by urn:ietf:params:xml:ns:xmpp-stanzas.",
         hint: "Put a defined condition such as <item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/> in the <error/>; keep any code attribute or application element only beside it."
     )
-    static let interests: CheckInterest = .stanzas
+    static let interests: CheckInterest = .errorStanzas
     static let needsDirections = false
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {

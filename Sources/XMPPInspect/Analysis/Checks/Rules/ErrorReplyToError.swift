@@ -1,3 +1,5 @@
+import XMPPBase
+
 /// A response to an error stanza: a side received a stanza of type error and sent back, to its
 /// sender and with its id, a response of its own (iq result or error answering no request, or a
 /// message or presence of type error). This is how two entities bounce errors forever.
@@ -20,25 +22,51 @@ struct ErrorReplyToError: Check {
     /// Error stanzas by the direction they went and their id, until that side sends a stanza with
     /// that id that is not an error (a later reply would answer that one).
     private var received: [IQExchange.Key: ReceivedError] = [:]
+    /// For each direction, a bit for each id `received` holds an error under (``mark(_:)``): a
+    /// stanza whose id's bit is clear is not looked up (most stanzas, even when errors are held).
+    private var marksClientSent: UInt64 = 0
+    private var marksServerSent: UInt64 = 0
 
     mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.isStanza, let id = record.id, !id.isEmpty, let kind = record.kind else { return }
         let isError = record.type == "error"
         if !received.isEmpty {
-            let replyKey = IQExchange.Key(direction: record.direction.opposite, id: id)
-            if let earlier = received[replyKey], earlier.kind == kind, Self.isResponse(record),
-               IQExchange.sameEntity(record.to, earlier.from) {
-                findings.report(Self.descriptor,
-                                "\(record.label) responds to the error \(earlier.label) it received, with the same id and back to its sender: nothing may answer an error stanza.",
-                                about: [earlier.seq, record.seq])
-                received[replyKey] = nil
+            let mark = Self.mark(id)
+            if marks(record.direction.opposite) & mark != 0, Self.isResponse(record) {
+                let replyKey = IQExchange.Key(direction: record.direction.opposite, id: id)
+                if let earlier = received[replyKey], earlier.kind == kind, IQExchange.sameEntity(record.to, earlier.from) {
+                    findings.report(Self.descriptor,
+                                    "\(record.label) responds to the error \(earlier.label) it received, with the same id and back to its sender: nothing may answer an error stanza.",
+                                    about: [earlier.seq, record.seq])
+                    received[replyKey] = nil
+                }
             }
-            if !isError { received[IQExchange.Key(direction: record.direction, id: id)] = nil }
+            if !isError, marks(record.direction) & mark != 0 {
+                received[IQExchange.Key(direction: record.direction, id: id)] = nil
+            }
+            if received.isEmpty { (marksClientSent, marksServerSent) = (0, 0) }
         }
         guard isError else { return }
-        if received.count >= IQExchange.capacity { received.removeAll() }
+        if received.count >= IQExchange.capacity {
+            received.removeAll()
+            (marksClientSent, marksServerSent) = (0, 0)
+        }
         received[IQExchange.Key(direction: record.direction, id: id)] =
             ReceivedError(seq: record.seq, kind: kind, from: record.from, label: record.label)
+        if record.direction == .c2s { marksClientSent |= Self.mark(id) } else { marksServerSent |= Self.mark(id) }
+    }
+
+    private func marks(_ direction: Direction) -> UInt64 {
+        direction == .c2s ? marksClientSent : marksServerSent
+    }
+
+    /// One of 64 bits, from an id's length and its first and last bytes: equal ids have equal
+    /// marks, and it costs no pass over the id.
+    private static func mark(_ id: String) -> UInt64 {
+        let utf8 = id.utf8
+        let first = UInt64(utf8.first ?? 0), last = UInt64(utf8.last ?? 0), length = UInt64(truncatingIfNeeded: utf8.count)
+        let mixed = (first &* 0x9E37_79B9_7F4A_7C15) ^ (last &* 0xC2B2_AE3D_27D4_EB4F) ^ (length &* 0x1656_67B1_9E37_79F9)
+        return 1 << (mixed >> 58)
     }
 
     /// An iq result or error that pairs with no request, or a message or presence of type error.
