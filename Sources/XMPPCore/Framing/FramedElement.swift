@@ -10,9 +10,9 @@ public struct FramedElement: Sendable, Hashable {
     public var offset: Int
 
     init(element: Element, packedAttributes: PackedAttributes?, raw: [UInt8], offset: Int, namespaces: [String],
-         childCount: Int, isComplete: Bool, header: [UInt8]) {
+         childCount: Int, childNames: ChildNameMarks = .unknown, isComplete: Bool, header: [UInt8]) {
         storage = FramedElementStorage(framed: element, packedAttributes: packedAttributes, raw: raw,
-                                       namespaces: namespaces, childCount: childCount,
+                                       namespaces: namespaces, childCount: childCount, childNames: childNames,
                                        isComplete: isComplete, header: header)
         self.offset = offset
     }
@@ -23,6 +23,8 @@ public struct FramedElement: Sendable, Hashable {
     public var namespaces: [String] { storage.namespaces }
     /// How many child elements it has (counted whether or not `element` holds them).
     public var childCount: Int { storage.childCount }
+    /// Its children's local names, as the framer saw their start tags.
+    public var childNames: ChildNameMarks { storage.childNames }
     /// Whether `element` holds the whole tree.
     public var isComplete: Bool { storage.isComplete }
     /// The stream header the element was parsed under (for its namespace declarations).
@@ -41,7 +43,7 @@ public struct FramedElement: Sendable, Hashable {
         set {
             storage = FramedElementStorage(framed: newValue, packedAttributes: nil, raw: storage.raw,
                                            namespaces: storage.namespaces, childCount: storage.childCount,
-                                           isComplete: storage.isComplete, header: storage.header)
+                                           childNames: storage.childNames, isComplete: storage.isComplete, header: storage.header)
         }
     }
 
@@ -80,7 +82,7 @@ public struct FramedElement: Sendable, Hashable {
 
     public static func == (lhs: FramedElement, rhs: FramedElement) -> Bool {
         lhs.element == rhs.element && lhs.raw == rhs.raw && lhs.offset == rhs.offset && lhs.namespaces == rhs.namespaces
-            && lhs.childCount == rhs.childCount && lhs.isComplete == rhs.isComplete && lhs.header == rhs.header
+            && lhs.childCount == rhs.childCount && lhs.childNames == rhs.childNames && lhs.isComplete == rhs.isComplete && lhs.header == rhs.header
     }
 
     public func hash(into hasher: inout Hasher) {

@@ -11,18 +11,21 @@ final class FramedElementStorage: Sendable {
     let namespaces: [String]
     /// How many child elements it has.
     let childCount: Int
+    /// Its children's local names.
+    let childNames: ChildNameMarks
     /// Whether `framed` holds the whole tree.
     let isComplete: Bool
     /// The stream header the element was parsed under.
     let header: [UInt8]
 
     init(framed: Element, packedAttributes: PackedAttributes?, raw: [UInt8], namespaces: [String],
-         childCount: Int, isComplete: Bool, header: [UInt8]) {
+         childCount: Int, childNames: ChildNameMarks, isComplete: Bool, header: [UInt8]) {
         self.framed = framed
         self.packedAttributes = packedAttributes
         self.raw = raw
         self.namespaces = namespaces
         self.childCount = childCount
+        self.childNames = childNames
         self.isComplete = isComplete
         self.header = header
     }

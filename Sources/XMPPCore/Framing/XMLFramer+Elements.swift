@@ -20,7 +20,10 @@ extension XMLFramer: XMLEventConsumer {
             }
             return
         }
-        if depth == 3 { itemChildCount += 1 }
+        if depth == 3 {
+            itemChildCount += 1
+            if let localName = tag.localName { itemChildNames.add(localName) }
+        }
         if content == .topLevel && depth > 2 {
             // Below the top: only its namespace (and a misspelt xmlns) matter.
             if !itemNamespaceIdentities.contains(tag.namespaceIdentity) { itemNamespaceIdentities.append(tag.namespaceIdentity) }
@@ -67,6 +70,7 @@ extension XMLFramer: XMLEventConsumer {
             itemStart = start
             itemNamespaceIdentities.removeAll(keepingCapacity: true)
             itemChildCount = 0
+            itemChildNames = ChildNameMarks()
             itemPackedAttributes = nil
         }
         if !itemNamespaceIdentities.contains(tag.namespaceIdentity) { itemNamespaceIdentities.append(tag.namespaceIdentity) }
@@ -124,7 +128,7 @@ extension XMLFramer: XMLEventConsumer {
         collected.append(.element(FramedElement(
             element: finished.element, packedAttributes: itemPackedAttributes, raw: raw, offset: start,
             namespaces: namespaceCache.namespaces(for: itemNamespaceIdentities, names: names),
-            childCount: itemChildCount, isComplete: content == .full, header: content == .full ? [] : (lastHeaderScope ?? [])
+            childCount: itemChildCount, childNames: itemChildNames, isComplete: content == .full, header: content == .full ? [] : (lastHeaderScope ?? [])
         )))
         itemStart = nil
         itemPackedAttributes = nil

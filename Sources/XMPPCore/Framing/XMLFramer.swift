@@ -124,6 +124,8 @@ public final class XMLFramer {
     var namespaceCache = NamespaceListCache()
     /// How many child elements the current top-level element has.
     var itemChildCount = 0
+    /// The local names of its children so far.
+    var itemChildNames = ChildNameMarks()
     /// The current top-level element's attributes, when ``packsAttributes`` is set.
     var itemPackedAttributes: PackedAttributes?
     var discard: Discard?

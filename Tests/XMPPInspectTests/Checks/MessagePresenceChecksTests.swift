@@ -40,6 +40,12 @@ import XMPPBase
         try noFinding(bound((.c2s, "<message to='romeo@example.net'><html xmlns='http://jabber.org/protocol/xhtml-im'><body xmlns='http://www.w3.org/1999/xhtml'>hi</body></html></message>")), "message-missing-type")
     }
 
+    @Test func prefixedBodyIsABody() throws {
+        // A body in the stanza's namespace under a prefix of its own is still the message's body.
+        try onlyFinding(bound((.c2s, "<message to='romeo@example.net'><c:body xmlns:c='jabber:client'>hi</c:body></message>")), "message-missing-type", .info)
+        try onlyFinding(bound((.c2s, "<message to='romeo@example.net' type='chat'><c:body xmlns:c='jabber:client'>hi</c:body><body>hello</body></message>")), "message-duplicate-lang", .error)
+    }
+
     // MARK: message-invalid-type
 
     @Test func unknownMessageTypeIsAnError() throws {

@@ -101,6 +101,21 @@ public final class CheckedRecord {
     public func isNonza(_ name: String, _ namespace: String) -> Bool {
         record.event == .nonza && record.kind == name && record.namespaces.first == namespace
     }
+    /// Whether the top element may have a child with this local name (in any namespace or
+    /// prefix): false when the framer's marks rule it out (``ChildNameMarks``); for a record
+    /// read from a log, whether its bytes hold the name at all.
+    public func mayHaveChild(_ name: StaticString) -> Bool {
+        if let framed { return framed.childNames.mayHave(name) }
+        return rawContains(name)
+    }
+
+    /// Whether two or more of the top element's children may have this local name (see
+    /// ``mayHaveChild(_:)``; from a log, whether the bytes hold the name twice).
+    public func mayHaveSeveralChildren(_ name: StaticString) -> Bool {
+        if let framed { return framed.childNames.mayHaveSeveral(name) }
+        return rawContains(name, atLeast: 2)
+    }
+
     /// Whether the raw XML contains `needle` (a cheap test before building the tree).
     public func rawContains(_ needle: StaticString) -> Bool {
         guard let bytes = record.xmlBytes else { return record.element != nil }

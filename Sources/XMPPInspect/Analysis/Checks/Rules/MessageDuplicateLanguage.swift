@@ -12,9 +12,10 @@ struct MessageDuplicateLanguage: Check {
     static let needsDirections = false
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
-        // Two bodies (or subjects) need two start tags: most messages are ruled out without a parse.
+        // Two bodies (or subjects) need two children so named: the framer's marks rule most
+        // messages out without a parse.
         guard record.isStanza, record.kind == "message", record.childCount >= 2,
-              record.rawContains("<body", atLeast: 2) || record.rawContains("<subject", atLeast: 2),
+              record.mayHaveSeveralChildren("body") || record.mayHaveSeveralChildren("subject"),
               let message = record.element else { return }
         // Language tags compare without regard to case (RFC 5646 §2.1.1).
         let inherited = message.attribute("lang", namespace: XMPPNamespace.xml)

@@ -10,8 +10,8 @@ struct MessageMissingType: Check {
     static let needsDirections = false
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
-        guard record.isStanza, record.kind == "message", record.type == nil, record.childCount > 0,
-              record.rawContains("<body"), let message = record.element,
+        guard record.isStanza, record.kind == "message", record.type == nil, record.mayHaveChild("body"),
+              let message = record.element,
               message.firstChild("body", namespace: message.namespace) != nil else { return }
         findings.report(Self.descriptor, "\(record.label) has a body but no type, so it is a 'normal' message.",
                         about: [record.seq])

@@ -24,9 +24,9 @@ struct MessageReplyWithoutThread: Check {
     mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.isStanza, record.kind == "message" else { return }
         let type = record.type ?? "normal"
-        guard type == "chat" || type == "normal", record.childCount > 0, record.rawContains("<body") else { return }
+        guard type == "chat" || type == "normal", record.mayHaveChild("body") else { return }
         let direction = record.direction
-        let mayBeThreaded = record.rawContains("<thread")
+        let mayBeThreaded = record.mayHaveChild("thread")
         let owesReply = awaited[direction].map { !$0.isEmpty } ?? false
         let isOwed = awaited[direction.opposite].map { !$0.isEmpty } ?? false
         guard mayBeThreaded || owesReply || isOwed, let message = record.element,

@@ -9,7 +9,7 @@ struct PresenceInvalidShow: Check {
     static let needsDirections = false
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
-        guard record.isStanza, record.kind == "presence", record.childCount > 0, record.rawContains("show") else { return }
+        guard record.isStanza, record.kind == "presence", record.mayHaveChild("show") else { return }
         // The common case, one plain <show>value</show>, is read from the bytes; anything else
         // (a prefix, attributes, entities, several) from the tree.
         if let text = record.rawSimpleText("<show>"), Self.isValid(text) { return }
