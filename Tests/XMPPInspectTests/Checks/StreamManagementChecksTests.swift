@@ -227,6 +227,60 @@ import XMPPCore
         #expect(try CheckStream.findings(stream, checks: Self.ids).isEmpty)
     }
 
+    @Test func floodOfRequestsIsBoundedAndCountedExactly() throws {
+        // 1,200 <r/>s the server never answers, though it sends a message after all of them:
+        // 1,000 are listed, the rest counted; the text names ten, the newest last.
+        let requests = PendingStreamManagementRequests.capacity + 200
+        let stream = Self.managedSession() + Array(repeating: (Direction?.some(.c2s), "<r \(Self.sm)/>"), count: requests) + [
+            (.s2c, Self.message("s1", to: CheckStream.fullJID)),
+        ] + CheckStream.politeEnd
+        let records = try CheckStream.records(stream, checks: Self.ids)
+        let seqs = records.filter { $0.kind == "r" && $0.event == .nonza }.map(\.seq)
+        #expect(seqs.count == requests)
+        let findings = records.filter { $0.event == .finding }
+        #expect(findings.findingIDs == ["sm-request-unanswered"])
+        let finding = try #require(findings.first)
+        let reply = try #require(records.first { $0.kind == "message" && $0.id == "s1" })
+        // The listed ones, the newest, and what the server sent last.
+        #expect(finding.about == Array(seqs.prefix(PendingStreamManagementRequests.capacity)) + [seqs[seqs.count - 1], reply.seq])
+        let named = seqs.prefix(9).map { "#\($0)" }.joined(separator: ", ") + ", …, #\(seqs[seqs.count - 1])"
+        #expect(finding.finding?.message == "\(requests) <r/>s (\(named)) from the client never got an <a/>, although the server went on sending (#\(reply.seq) last).")
+    }
+
+    @Test func floodOfRequestsCutByAnAnswerPastTheListIsCountedAsARange() throws {
+        // The server's last message comes after the 1,100th of 1,200 <r/>s: which of the 200
+        // counted past the list came before it is not known, so the count is a range (bounded by
+        // the 100 seqs between the last listed and the message). Reported once, not again at the end.
+        let capacity = PendingStreamManagementRequests.capacity
+        let request: (Direction?, String) = (.c2s, "<r \(Self.sm)/>")
+        let stream = Self.managedSession() + Array(repeating: request, count: capacity + 100) + [
+            (.s2c, Self.message("s1", to: CheckStream.fullJID)),
+        ] + Array(repeating: request, count: 100) + CheckStream.politeEnd
+        let records = try CheckStream.records(stream, checks: Self.ids)
+        let findings = records.filter { $0.event == .finding }
+        #expect(findings.findingIDs == ["sm-request-unanswered"])
+        let message = try #require(findings.first?.finding?.message)
+        #expect(message.hasPrefix("\(capacity) to \(capacity + 100) <r/>s ("))
+        #expect(findings.first?.about.count == capacity + 1)
+    }
+
+    @Test func pendingRequestsListTheFirstAndCountTheRest() {
+        var counters = StreamManagementCounters()
+        counters.startCounting(.c2s, at: 0, seq: 1)
+        for seq in 2...2_501 {
+            counters.stanzaSent(.c2s)
+            counters.requestSent(.c2s, seq: seq)
+        }
+        let pending = counters.pendingRequests[.c2s]
+        #expect(pending?.listed.count == PendingStreamManagementRequests.capacity)
+        #expect(pending?.listed.last?.seq == PendingStreamManagementRequests.capacity + 1)
+        #expect(pending?.unlisted == 2_500 - PendingStreamManagementRequests.capacity)
+        #expect(pending?.count == 2_500)
+        #expect(pending?.newest == PendingStreamManagementRequests.Request(seq: 2_501, sentBefore: 2_500))
+        counters.ackSent(.s2c, h: 2_500, seq: 2_502)
+        #expect(counters.pendingRequests[.c2s] == nil)
+    }
+
     // MARK: sm-resume-wrong-h, sm-resumed-wrong-h (two connections)
 
     /// Connection 1: the server sends 3 messages, the client acknowledges 2; the client sends 2

@@ -8,9 +8,8 @@ public struct StreamManagementCounters: Sendable {
     public private(set) var sent: [Direction: UInt32] = [:]
     /// The `h` of the last `<a/>` sent in a direction (acknowledging the other direction's stanzas).
     public private(set) var lastAck: [Direction: (h: UInt32, seq: Int)] = [:]
-    /// `<r/>` sent in a direction and not yet answered: its seq and how many stanzas had been sent
-    /// that way before it (the answer must acknowledge at least those).
-    public private(set) var pendingRequests: [Direction: [(seq: Int, sentBefore: UInt32)]] = [:]
+    /// `<r/>` sent in a direction and not yet answered (bounded: see ``PendingStreamManagementRequests``).
+    public private(set) var pendingRequests: [Direction: PendingStreamManagementRequests] = [:]
     /// Where counting began in each direction (the `<enable/>`, `<enabled/>` or `<resumed/>`).
     public private(set) var startSeq: [Direction: Int] = [:]
 
@@ -23,7 +22,7 @@ public struct StreamManagementCounters: Sendable {
     public mutating func startCounting(_ direction: Direction, at value: UInt32, seq: Int) {
         sent[direction] = value
         startSeq[direction] = seq
-        pendingRequests[direction] = []
+        pendingRequests[direction] = nil
     }
 
     /// A stanza went `direction`.
@@ -34,17 +33,13 @@ public struct StreamManagementCounters: Sendable {
     /// An `<r/>` went `direction`.
     public mutating func requestSent(_ direction: Direction, seq: Int) {
         guard let count = sent[direction] else { return }
-        pendingRequests[direction, default: []].append((seq, count))
+        pendingRequests[direction, default: PendingStreamManagementRequests()].append(.init(seq: seq, sentBefore: count))
     }
 
     /// An `<a h/>` went `direction`: the requests it answers (sent the other way) are done.
-    /// Returns those requests.
-    @discardableResult
-    public mutating func ackSent(_ direction: Direction, h: UInt32, seq: Int) -> [(seq: Int, sentBefore: UInt32)] {
+    public mutating func ackSent(_ direction: Direction, h: UInt32, seq: Int) {
         lastAck[direction] = (h, seq)
-        let answered = pendingRequests[direction.opposite] ?? []
-        pendingRequests[direction.opposite] = []
-        return answered
+        pendingRequests[direction.opposite] = nil
     }
 
     /// Whether `a` comes at or before `b` in `h`'s wrapping order: `b` is `a` plus less than 2^31.

@@ -81,7 +81,7 @@ struct StreamManagementAckWrongH: Check {
             }
         }
         // The pending request with the most stanzas before it is the one this answer must cover.
-        if let request = counters.pendingRequests[acked]?.last, !StreamManagementCounters.isAtMost(request.sentBefore, h) {
+        if let request = counters.pendingRequests[acked]?.newest, !StreamManagementCounters.isAtMost(request.sentBefore, h) {
             self[direction] = ShortAnswer(requestSeq: request.seq, sentBefore: request.sentBefore, ackSeq: record.seq, h: h)
         }
     }
