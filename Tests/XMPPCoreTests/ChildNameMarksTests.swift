@@ -6,12 +6,22 @@ struct ChildNameMarksTests {
     static let header = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>"
 
     static func mark(_ name: String) -> UInt64 {
-        Array(name.utf8).withUnsafeBufferPointer { ChildNameMarks.mark($0) }
+        ByteMark.of(name) ?? .max
     }
 
-    /// The marks of each top element of `stanzas`, framed in chunks of `chunkSize` bytes.
-    static func marks(_ stanzas: String, chunkSize: Int = .max) -> [ChildNameMarks] {
-        frame(header + stanzas, chunkSize: chunkSize).elements.map(\.childNames)
+    /// The marks of each top element of `stanzas`, framed in chunks of `chunkSize` bytes, keeping
+    /// the whole tree (`.full`) or its top only (`.topLevel`, as the record stage frames).
+    static func marks(_ stanzas: String, chunkSize: Int = .max, content: XMLFramer.Content = .topLevel) -> [ChildNameMarks] {
+        let framer = XMLFramer(content: content)
+        let input = Array((header + stanzas).utf8)
+        var marks: [ChildNameMarks] = []
+        var index = 0
+        while index < input.count {
+            let end = min(input.count, index + chunkSize)
+            framer.feed(input[index..<end]) { if case .element(let element) = $0 { marks.append(element.childNames) } }
+            index = end
+        }
+        return marks
     }
 
     @Test("direct children are marked, once or several times; grandchildren are not")
@@ -30,33 +40,40 @@ struct ChildNameMarksTests {
         #expect(marks.repeated == Self.mark("body"))
     }
 
-    @Test("a prefixed child is marked by its local name; each element starts afresh")
+    @Test("a prefixed child is marked by its local name; each element starts afresh, after an error and a new stream too")
     func prefixedAndFresh() {
         let marks = Self.marks(
             "<message><c:body xmlns:c='jabber:client'>a</c:body></message><presence/><iq type='get' id='1'><ping xmlns='urn:xmpp:ping'/></iq>"
+                + "<message><body>b</body><thread>t</bodx></message><presence/>"
+                + "</stream:stream>" + Self.header + "<message><thread>t</thread></message>"
         )
-        #expect(marks.count == 3)
+        #expect(marks.count == 5)
         #expect(marks.first?.present == Self.mark("body"))
         #expect(marks.dropFirst().first == ChildNameMarks())
-        #expect(marks.last?.present == Self.mark("ping") && marks.last?.repeated == 0)
+        #expect(marks.dropFirst(2).first?.present == Self.mark("ping") && marks.dropFirst(2).first?.repeated == 0)
+        // After the malformed message (not framed), and after a new stream, each starts afresh.
+        #expect(marks.dropFirst(3).first == ChildNameMarks())
+        #expect(marks.last?.present == Self.mark("thread"))
     }
 
-    @Test("the same marks whatever the splits")
+    @Test("a name that is not ASCII rules nothing out")
+    func notASCII() throws {
+        let marks = try #require(Self.marks("<message><body>a</body><b\u{F6}dy/></message>").first)
+        #expect(marks == .unknown)
+        #expect(marks.mayHave("thread") && marks.mayHaveSeveral("body"))
+    }
+
+    @Test("the same marks whatever the splits, top only or whole trees")
     func splits() {
         let stanzas = "<message><body>a</body><body>b</body></message><presence><show>away</show><status>x</status></presence>"
         let whole = Self.marks(stanzas)
         #expect(whole.count == 2)
+        #expect(whole.first?.repeated == Self.mark("body"))
         let total = (Self.header + stanzas).utf8.count
-        for chunkSize in 1...total {
-            #expect(Self.marks(stanzas, chunkSize: chunkSize) == whole, "chunks of \(chunkSize)")
+        for content in [XMLFramer.Content.topLevel, .full] {
+            for chunkSize in 1...total {
+                #expect(Self.marks(stanzas, chunkSize: chunkSize, content: content) == whole, "\(content), chunks of \(chunkSize)")
+            }
         }
-    }
-
-    @Test("unknown marks rule nothing out")
-    func unknown() {
-        for name: StaticString in ["body", "thread", "a", "ping"] {
-            #expect(ChildNameMarks.unknown.mayHave(name) && ChildNameMarks.unknown.mayHaveSeveral(name))
-        }
-        #expect(!ChildNameMarks().mayHave("body"))
     }
 }

@@ -21,11 +21,19 @@ public struct ChildNameMarks: Sendable, Hashable {
         self.repeated = repeated
     }
 
-    /// A child named `localName` (libxml2's NUL-terminated name).
+    /// A child named `localName` (libxml2's NUL-terminated name). A name that is not ASCII makes
+    /// every mark set (see ``ByteMark``).
     mutating func add(_ localName: UnsafePointer<UInt8>) {
-        var length = 0
-        while localName[length] != 0 { length += 1 }
-        let mark = Self.mark(UnsafeBufferPointer(start: localName, count: length))
+        var length = 0, bits: UInt8 = 0
+        while localName[length] != 0 {
+            bits |= localName[length]
+            length += 1
+        }
+        guard bits < 0x80 else {
+            self = .unknown
+            return
+        }
+        let mark = ByteMark.of(ascii: UnsafeBufferPointer(start: localName, count: length))
         repeated |= present & mark
         present |= mark
     }
@@ -41,15 +49,6 @@ public struct ChildNameMarks: Sendable, Hashable {
     }
 
     private static func mark(_ name: StaticString) -> UInt64 {
-        mark(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-    }
-
-    /// One of 64 bits from a name's length and its first and last bytes (no pass over the name
-    /// beyond finding its end).
-    static func mark(_ name: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        guard let first = name.first, let last = name.last else { return 1 }
-        let mixed = (UInt64(first) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(last) &* 0xC2B2_AE3D_27D4_EB4F)
-            ^ (UInt64(truncatingIfNeeded: name.count) &* 0x1656_67B1_9E37_79F9)
-        return 1 << (mixed >> 58)
+        ByteMark.of(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)) ?? .max
     }
 }

@@ -165,6 +165,17 @@ import XMPPBase
         #expect(findings.allSatisfy { $0.finding?.id == "error-reply-to-error" })
     }
 
+    @Test func idsEqualAsStringsButNotAsBytesStillMatch() throws {
+        // 'café' with a precomposed é, answered under 'café' with e and a combining accent: Swift
+        // strings compare them equal, as the check always has; the mark of an id that is not
+        // ASCII must not rule the answer out.
+        let stream = CheckStream.boundSession() + [
+            (.s2c, "<message type='error' id='caf\u{E9}' from='romeo@example.net/orchard'>\(Self.serviceUnavailable)</message>"),
+            (.c2s, "<message type='error' id='cafe\u{301}' to='romeo@example.net'>\(Self.serviceUnavailable)</message>"),
+        ]
+        #expect(try CheckStream.findings(stream, checks: "error-reply-to-error").findingIDs == ["error-reply-to-error"])
+    }
+
     // MARK: real captures
 
     @Test func errorChecksOnEveryCapture() throws {

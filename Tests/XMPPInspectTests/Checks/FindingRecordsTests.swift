@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import XMPPBase
 import XMPPCapture
+import XMPPCore
 @testable import XMPPInspect
 
 /// Findings as records: filters, the log round trip, a log checked again, the summary and stats.
@@ -160,6 +161,44 @@ import XMPPCapture
             }
         }
         #expect(total >= 40)
+    }
+
+    @Test func checksReadingTheFramersMarksFindWhatTheyFindSearchingTheBytes() throws {
+        // Every capture's records, the misbehaving client's too, through the checks twice: with
+        // each stanza framed again (under its stream's header) so the checks read the framer's
+        // child name marks, and without (as from a log: the bytes are searched instead).
+        let folders = [repositoryRoot.appendingPathComponent("captures"),
+                       repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/captures-public")]
+        var total = 0, framedCount = 0
+        for folder in folders {
+            for name in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() where name.hasSuffix(".pcap") {
+                let path = folder.appendingPathComponent(name).path
+                let keys = String(path.dropLast(5)) + ".keys"
+                let records = try replayRecords(path, options: InspectorOptions(keepsElements: false, checks: nil),
+                                                keyLogs: FileManager.default.fileExists(atPath: keys) ? [keys] : [])
+                let withMarks = CheckRunner(selection: .all), withoutMarks = CheckRunner(selection: .all)
+                var found: (marks: [Record], bytes: [Record]) = ([], [])
+                var headers: [String: [UInt8]] = [:]
+                for record in records {
+                    let side = "\(record.connection) \(record.direction)"
+                    if record.event == .streamOpen, let bytes = record.xmlBytes { headers[side] = bytes }
+                    var framed: FramedElement?
+                    if record.event == .stanza, !record.unanswered, let header = headers[side], let bytes = record.xmlBytes {
+                        let framer = XMLFramer(content: .topLevel)
+                        framer.feed(header + bytes) { if case .element(let element) = $0 { framed = element } }
+                        if framed != nil { framedCount += 1 }
+                    }
+                    var marked = record, searched = record
+                    found.marks += withMarks.check(&marked, framed: framed)
+                    found.bytes += withoutMarks.check(&searched)
+                }
+                let marks = (found.marks + withMarks.endAll()).map(\.finding)
+                #expect(marks == (found.bytes + withoutMarks.endAll()).map(\.finding), "\(name)")
+                total += marks.count
+            }
+        }
+        #expect(total >= 40)
+        #expect(framedCount >= 400)
     }
 
     @Test func byteSearchesFindEveryOccurrenceUpToTheEnd() {

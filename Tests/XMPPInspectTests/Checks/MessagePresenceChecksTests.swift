@@ -89,6 +89,13 @@ import XMPPBase
         try noFinding(bound((.c2s, "<presence><status>show me</status></presence>")), "presence-invalid-show")
     }
 
+    @Test func aSecondShowWithAttributesOrAPrefixIsRead() throws {
+        // One plain <show> is read from the bytes; a second one must not be missed for it.
+        try onlyFinding(bound((.c2s, "<presence><show>away</show><show xml:lang='en'>busy</show></presence>")), "presence-invalid-show", .error)
+        try onlyFinding(bound((.c2s, "<presence><show>away</show><c:show xmlns:c='jabber:client'>busy</c:show></presence>")), "presence-invalid-show", .error)
+        try noFinding(bound((.c2s, "<presence><show>away</show><status>busy</status></presence>")), "presence-invalid-show")
+    }
+
     // MARK: message-duplicate-lang
 
     @Test func twoBodiesInOneLanguageAreAnError() throws {

@@ -281,6 +281,70 @@ import XMPPCore
         #expect(counters.pendingRequests[.c2s] == nil)
     }
 
+    @Test func ackShortOfTheNewestRequestPastTheListIsAnError() throws {
+        // 1,001 messages, each followed by <r/>: the newest request, past the list, follows 1,001
+        // stanzas; <a h='1000'/> answers the 1,000th but not it.
+        let count = PendingStreamManagementRequests.capacity + 1
+        let requests: [(Direction?, String)] = (1...count).map { (.c2s, Self.message("m\($0)") + "<r \(Self.sm)/>") }
+        let stream = Self.managedSession() + requests + [
+            (.s2c, "<a \(Self.sm) h='\(count - 1)'/>"),
+            (.s2c, Self.message("s1", to: CheckStream.fullJID)),
+        ] + CheckStream.politeEnd
+        let records = try CheckStream.records(stream, checks: "sm-ack-wrong-h")
+        let findings = records.filter { $0.event == .finding }
+        #expect(findings.findingIDs == ["sm-ack-wrong-h"])
+        let newest = try Self.seq(records, "r", count - 1)
+        #expect(findings.first?.about == [newest, try Self.seq(records, "a")])
+    }
+
+    /// 1,000 listed requests at seqs 2, 4, … 2,000, then 100 past the list at 2,002 … 2,200.
+    static func floodPending() -> PendingStreamManagementRequests {
+        var pending = PendingStreamManagementRequests()
+        for index in 1...(PendingStreamManagementRequests.capacity + 100) {
+            pending.append(.init(seq: 2 * index, sentBefore: UInt32(index)))
+        }
+        return pending
+    }
+
+    @Test func summaryOfAFloodNamesTheListedAndTheNewestAndCountsTheRest() {
+        let pending = Self.floodPending()
+        #expect(pending.listed.count == 1_000 && pending.unlisted == 100)
+        let firstNine = (1...9).map { "#\(2 * $0)" }.joined(separator: ", ")
+        // Everything in range: exactly 1,100, the newest named last.
+        for before in [2_201, 3_000] {
+            let all = UnansweredRequestSummary(pending, after: 0, before: before)
+            #expect(all.isExact && all.named.count == 1_001 && all.named.last == 2_200 && all.unnamed == 99...99)
+            #expect(all.text == "1100 <r/>s (\(firstNine), …, #2200)")
+        }
+        // The answering side's last record right after the next-to-newest: all but the newest.
+        let allButNewest = UnansweredRequestSummary(pending, after: 0, before: 2_200)
+        #expect(allButNewest.isExact && allButNewest.named.count == 1_000 && allButNewest.unnamed == 99...99)
+        #expect(allButNewest.text == "1099 <r/>s (\(firstNine), …)")
+        // Inside the counted span: a range, bounded by the 99 others (and the 100 seqs).
+        let cut = UnansweredRequestSummary(pending, after: 0, before: 2_101)
+        #expect(!cut.isExact && cut.unnamed == 0...99 && cut.text == "1000 to 1099 <r/>s (\(firstNine), …)")
+        let narrow = UnansweredRequestSummary(pending, after: 0, before: 2_011)
+        #expect(narrow.unnamed == 0...10)
+        // Right after the last listed: none of the counted ones.
+        let listedOnly = UnansweredRequestSummary(pending, after: 0, before: 2_001)
+        #expect(listedOnly.isExact && listedOnly.unnamed == 0...0 && listedOnly.text == "1000 <r/>s (\(firstNine), …, #2000)")
+        // A second report after one that was a range: the newest named, the rest a range.
+        let again = UnansweredRequestSummary(pending, after: 2_100, before: 3_000)
+        #expect(again.named == [2_200] && again.unnamed == 0...99 && again.text == "1 to 100 <r/>s (…, #2200)")
+        // After everything was reported: nothing.
+        #expect(UnansweredRequestSummary(pending, after: 2_200, before: 3_000).isEmpty)
+    }
+
+    @Test func summaryOfAFewNamesThemAll() {
+        var pending = PendingStreamManagementRequests()
+        pending.append(.init(seq: 5, sentBefore: 1))
+        pending.append(.init(seq: 9, sentBefore: 2))
+        #expect(UnansweredRequestSummary(pending, after: 0, before: 10).text == "2 <r/>s (#5, #9)")
+        #expect(UnansweredRequestSummary(pending, after: 0, before: 9).text == "<r/> #5")
+        #expect(UnansweredRequestSummary(pending, after: 5, before: 10).text == "<r/> #9")
+        #expect(UnansweredRequestSummary(pending, after: 0, before: 5).isEmpty)
+    }
+
     // MARK: sm-resume-wrong-h, sm-resumed-wrong-h (two connections)
 
     /// Connection 1: the server sends 3 messages, the client acknowledges 2; the client sends 2

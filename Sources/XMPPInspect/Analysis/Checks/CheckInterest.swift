@@ -26,24 +26,24 @@ public struct CheckInterest: OptionSet, Sendable, Hashable {
     private static let messageError = CheckInterest(rawValue: 1 << 7)
     private static let presenceError = CheckInterest(rawValue: 1 << 8)
 
-    /// The one single interest `record` falls under.
-    static func of(_ record: Record) -> CheckInterest {
+    /// The index in ``singles`` of the one single interest `record` falls under.
+    static func slot(of record: Record) -> Int {
         switch record.event {
         case .stanza:
             let isError = record.type == "error"
             switch record.kind {
-            case "iq": return isError ? .iqError : .iqNotError
-            case "message": return isError ? .messageError : .messageNotError
-            case "presence": return isError ? .presenceError : .presenceNotError
-            default: return .otherRecords
+            case "iq": return isError ? 6 : 0
+            case "message": return isError ? 7 : 1
+            case "presence": return isError ? 8 : 2
+            default: return 5
             }
-        case .nonza: return .nonza
-        case .streamOpen: return .streamOpen
-        default: return .otherRecords
+        case .nonza: return 3
+        case .streamOpen: return 4
+        default: return 5
         }
     }
 
-    /// Every single interest, in the order of the runner's dispatch tables.
+    /// Every single interest, in the order of the runner's dispatch tables (``slot(of:)``).
     static let singles: [CheckInterest] = [
         .iqNotError, .messageNotError, .presenceNotError, .nonza, .streamOpen, .otherRecords,
         .iqError, .messageError, .presenceError,

@@ -61,15 +61,14 @@ public final class CheckRunner {
     public func check(_ record: inout Record, framed: FramedElement? = nil) -> [Record] {
         guard record.event != .finding else { return [] }
         let state = state(of: record.connection)
-        let interest = dispatchesByInterest ? CheckInterest.of(record) : nil
+        let slot = dispatchesByInterest ? CheckInterest.slot(of: record) : nil
         let session = state.session
         let checked = self.checked
         checked.check(&record, framed: framed) {
             // One exclusive access to the checks for the whole record (each `state.checks[index]`
             // call checked the array's uniqueness and began an access of its own).
             state.checks.withUnsafeMutableBufferPointer { checks in
-                if let interest {
-                    let slot = CheckInterest.singles.firstIndex(of: interest) ?? CheckInterest.singles.count - 1
+                if let slot {
                     for index in state.interested[slot] {
                         checks[index].examine(checked, in: session, findings: &findings)
                     }

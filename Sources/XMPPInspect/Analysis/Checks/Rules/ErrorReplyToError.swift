@@ -1,4 +1,5 @@
 import XMPPBase
+import XMPPCore
 
 /// A response to an error stanza: a side received a stanza of type error and sent back, to its
 /// sender and with its id, a response of its own (iq result or error answering no request, or a
@@ -22,17 +23,20 @@ struct ErrorReplyToError: Check {
     /// Error stanzas by the direction they went and their id, until that side sends a stanza with
     /// that id that is not an error (a later reply would answer that one).
     private var received: [IQExchange.Key: ReceivedError] = [:]
-    /// For each direction, a bit for each id `received` holds an error under (``mark(_:)``): a
-    /// stanza whose id's bit is clear is not looked up (most stanzas, even when errors are held).
+    /// For each direction, the marks (``ByteMark``) of the ids `received` holds errors under: a
+    /// stanza whose id's mark is clear is not looked up (most stanzas, even when errors are held).
+    /// An id that is not ASCII sets every mark, and is looked up whatever the marks.
     private var marksClientSent: UInt64 = 0
     private var marksServerSent: UInt64 = 0
 
     mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.isStanza, let id = record.id, !id.isEmpty, let kind = record.kind else { return }
         let isError = record.type == "error"
+        var mark: UInt64?
         if !received.isEmpty {
-            let mark = Self.mark(id)
-            if marks(record.direction.opposite) & mark != 0, Self.isResponse(record) {
+            let idMark = ByteMark.of(id) ?? .max
+            mark = idMark
+            if marks(record.direction.opposite) & idMark != 0, Self.isResponse(record) {
                 let replyKey = IQExchange.Key(direction: record.direction.opposite, id: id)
                 if let earlier = received[replyKey], earlier.kind == kind, IQExchange.sameEntity(record.to, earlier.from) {
                     findings.report(Self.descriptor,
@@ -41,7 +45,7 @@ struct ErrorReplyToError: Check {
                     received[replyKey] = nil
                 }
             }
-            if !isError, marks(record.direction) & mark != 0 {
+            if !isError, marks(record.direction) & idMark != 0 {
                 received[IQExchange.Key(direction: record.direction, id: id)] = nil
             }
             if received.isEmpty { (marksClientSent, marksServerSent) = (0, 0) }
@@ -53,20 +57,12 @@ struct ErrorReplyToError: Check {
         }
         received[IQExchange.Key(direction: record.direction, id: id)] =
             ReceivedError(seq: record.seq, kind: kind, from: record.from, label: record.label)
-        if record.direction == .c2s { marksClientSent |= Self.mark(id) } else { marksServerSent |= Self.mark(id) }
+        let idMark = mark ?? ByteMark.of(id) ?? .max
+        if record.direction == .c2s { marksClientSent |= idMark } else { marksServerSent |= idMark }
     }
 
     private func marks(_ direction: Direction) -> UInt64 {
         direction == .c2s ? marksClientSent : marksServerSent
-    }
-
-    /// One of 64 bits, from an id's length and its first and last bytes: equal ids have equal
-    /// marks, and it costs no pass over the id.
-    private static func mark(_ id: String) -> UInt64 {
-        let utf8 = id.utf8
-        let first = UInt64(utf8.first ?? 0), last = UInt64(utf8.last ?? 0), length = UInt64(truncatingIfNeeded: utf8.count)
-        let mixed = (first &* 0x9E37_79B9_7F4A_7C15) ^ (last &* 0xC2B2_AE3D_27D4_EB4F) ^ (length &* 0x1656_67B1_9E37_79F9)
-        return 1 << (mixed >> 58)
     }
 
     /// An iq result or error that pairs with no request, or a message or presence of type error.

@@ -11,8 +11,9 @@ struct PresenceInvalidShow: Check {
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.isStanza, record.kind == "presence", record.mayHaveChild("show") else { return }
         // The common case, one plain <show>value</show>, is read from the bytes; anything else
-        // (a prefix, attributes, entities, several) from the tree.
-        if let text = record.rawSimpleText("<show>"), Self.isValid(text) { return }
+        // (a prefix, attributes, entities, several) from the tree. A second <show> written with
+        // attributes or a prefix escapes the byte count: the framer's marks catch it.
+        if !record.mayHaveSeveralChildren("show"), let text = record.rawSimpleText("<show>"), Self.isValid(text) { return }
         guard let presence = record.element else { return }
         for show in presence.elements where show.name == "show" && show.namespace == presence.namespace {
             let value = show.text.trimmingCharacters(in: " \t\r\n")
