@@ -140,25 +140,18 @@ import XMPPCore
 
     @Test func checksSeeingOnlyTheRecordsTheyAreInterestedInFindWhatTheyFindSeeingAll() throws {
         // Every capture, the misbehaving client's too: its records through the checks twice.
-        let folders = [repositoryRoot.appendingPathComponent("captures"),
-                       repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/captures-public")]
         var total = 0
-        for folder in folders {
-            for name in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() where name.hasSuffix(".pcap") {
-                let path = folder.appendingPathComponent(name).path
-                let keys = String(path.dropLast(5)) + ".keys"
-                let records = try replayRecords(path, options: InspectorOptions(keepsElements: false, checks: nil),
-                                                keyLogs: FileManager.default.fileExists(atPath: keys) ? [keys] : [])
-                func findings(byInterest: Bool) -> [Finding?] {
-                    let runner = CheckRunner(selection: .all, dispatchesByInterest: byInterest)
-                    var found: [Record] = []
-                    for var record in records { found += runner.check(&record) }
-                    return (found + runner.endAll()).map(\.finding)
-                }
-                let narrow = findings(byInterest: true)
-                #expect(narrow == findings(byInterest: false), "\(name)")
-                total += narrow.count
+        for capture in try CheckCaptures.all(includingMisbehaving: true) {
+            let records = try Self.records(capture)
+            func findings(byInterest: Bool) -> [Finding?] {
+                let runner = CheckRunner(selection: .all, dispatchesByInterest: byInterest)
+                var found: [Record] = []
+                for var record in records { found += runner.check(&record) }
+                return (found + runner.endAll()).map(\.finding)
             }
+            let narrow = findings(byInterest: true)
+            #expect(narrow == findings(byInterest: false), "\(capture.name)")
+            total += narrow.count
         }
         #expect(total >= 40)
     }
@@ -167,38 +160,36 @@ import XMPPCore
         // Every capture's records, the misbehaving client's too, through the checks twice: with
         // each stanza framed again (under its stream's header) so the checks read the framer's
         // child name marks, and without (as from a log: the bytes are searched instead).
-        let folders = [repositoryRoot.appendingPathComponent("captures"),
-                       repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/captures-public")]
         var total = 0, framedCount = 0
-        for folder in folders {
-            for name in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() where name.hasSuffix(".pcap") {
-                let path = folder.appendingPathComponent(name).path
-                let keys = String(path.dropLast(5)) + ".keys"
-                let records = try replayRecords(path, options: InspectorOptions(keepsElements: false, checks: nil),
-                                                keyLogs: FileManager.default.fileExists(atPath: keys) ? [keys] : [])
-                let withMarks = CheckRunner(selection: .all), withoutMarks = CheckRunner(selection: .all)
-                var found: (marks: [Record], bytes: [Record]) = ([], [])
-                var headers: [String: [UInt8]] = [:]
-                for record in records {
-                    let side = "\(record.connection) \(record.direction)"
-                    if record.event == .streamOpen, let bytes = record.xmlBytes { headers[side] = bytes }
-                    var framed: FramedElement?
-                    if record.event == .stanza, !record.unanswered, let header = headers[side], let bytes = record.xmlBytes {
-                        let framer = XMLFramer(content: .topLevel)
-                        framer.feed(header + bytes) { if case .element(let element) = $0 { framed = element } }
-                        if framed != nil { framedCount += 1 }
-                    }
-                    var marked = record, searched = record
-                    found.marks += withMarks.check(&marked, framed: framed)
-                    found.bytes += withoutMarks.check(&searched)
+        for capture in try CheckCaptures.all(includingMisbehaving: true) {
+            let records = try Self.records(capture)
+            let withMarks = CheckRunner(selection: .all), withoutMarks = CheckRunner(selection: .all)
+            var found: (marks: [Record], bytes: [Record]) = ([], [])
+            var headers: [String: [UInt8]] = [:]
+            for record in records {
+                let side = "\(record.connection) \(record.direction)"
+                if record.event == .streamOpen, let bytes = record.xmlBytes { headers[side] = bytes }
+                var framed: FramedElement?
+                if record.event == .stanza, !record.unanswered, let header = headers[side], let bytes = record.xmlBytes {
+                    let framer = XMLFramer(content: .topLevel)
+                    framer.feed(header + bytes) { if case .element(let element) = $0 { framed = element } }
+                    if framed != nil { framedCount += 1 }
                 }
-                let marks = (found.marks + withMarks.endAll()).map(\.finding)
-                #expect(marks == (found.bytes + withoutMarks.endAll()).map(\.finding), "\(name)")
-                total += marks.count
+                var marked = record, searched = record
+                found.marks += withMarks.check(&marked, framed: framed)
+                found.bytes += withoutMarks.check(&searched)
             }
+            let marks = (found.marks + withMarks.endAll()).map(\.finding)
+            #expect(marks == (found.bytes + withoutMarks.endAll()).map(\.finding), "\(capture.name)")
+            total += marks.count
         }
         #expect(total >= 40)
         #expect(framedCount >= 400)
+    }
+
+    /// A capture's records as replayed without checks (the tests run the checks themselves).
+    static func records(_ capture: (name: String, path: String, keyLogs: [String])) throws -> [Record] {
+        try replayRecords(capture.path, options: InspectorOptions(keepsElements: false, checks: nil), keyLogs: capture.keyLogs)
     }
 
     @Test func byteSearchesFindEveryOccurrenceUpToTheEnd() {

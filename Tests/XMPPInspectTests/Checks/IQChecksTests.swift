@@ -279,11 +279,13 @@ enum CheckCaptures {
     static let own = repositoryRoot.appendingPathComponent("captures")
     static let publicCaptures = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/captures-public")
 
-    /// `(name, path, key logs)` of every capture.
-    static func all() throws -> [(name: String, path: String, keyLogs: [String])] {
+    /// `(name, path, key logs)` of every capture; the misbehaving client's (which the checks must
+    /// not stay quiet on) only when asked for.
+    static func all(includingMisbehaving: Bool = false) throws -> [(name: String, path: String, keyLogs: [String])] {
         var captures: [(String, String, [String])] = []
         for directory in [own, publicCaptures] {
-            let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".pcap") && $0 != "c2s-misbehaving.pcap" }.sorted()
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+                .filter { $0.hasSuffix(".pcap") && (includingMisbehaving || $0 != "c2s-misbehaving.pcap") }.sorted()
             for name in names {
                 let path = directory.appendingPathComponent(name).path
                 let keys = String(path.dropLast(".pcap".count)) + ".keys"

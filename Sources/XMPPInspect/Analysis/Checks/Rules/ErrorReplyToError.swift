@@ -32,10 +32,10 @@ struct ErrorReplyToError: Check {
     mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.isStanza, let id = record.id, !id.isEmpty, let kind = record.kind else { return }
         let isError = record.type == "error"
-        var mark: UInt64?
+        // Nothing to look up and nothing to keep.
+        guard isError || !received.isEmpty else { return }
+        let idMark = ByteMark.of(id) ?? .max
         if !received.isEmpty {
-            let idMark = ByteMark.of(id) ?? .max
-            mark = idMark
             if marks(record.direction.opposite) & idMark != 0, Self.isResponse(record) {
                 let replyKey = IQExchange.Key(direction: record.direction.opposite, id: id)
                 if let earlier = received[replyKey], earlier.kind == kind, IQExchange.sameEntity(record.to, earlier.from) {
@@ -57,7 +57,6 @@ struct ErrorReplyToError: Check {
         }
         received[IQExchange.Key(direction: record.direction, id: id)] =
             ReceivedError(seq: record.seq, kind: kind, from: record.from, label: record.label)
-        let idMark = mark ?? ByteMark.of(id) ?? .max
         if record.direction == .c2s { marksClientSent |= idMark } else { marksServerSent |= idMark }
     }
 
