@@ -60,16 +60,36 @@ struct TLSRecordDecryptor {
     /// without its zero padding; TLS 1.2 returns the header's type and the plaintext.
     mutating func open(header: [UInt8], fragment: ArraySlice<UInt8>) throws(TLSRecordOpenError) -> (contentType: UInt8, content: [UInt8]) {
         guard header.count >= 5 else { throw .tooShort }
-        let result = header.withUnsafeBytes { header in
-            fragment.withUnsafeBytes { body in
-                Result { () throws(TLSRecordOpenError) in
-                    try self.open(header: UnsafeRawBufferPointer(rebasing: header[0..<5]), body: body)
-                }
-            }
-        }
-        let opened = try result.get()
+        let opened = try opening(header: header, fragment: fragment)
         sequenceNumber &+= 1
         return opened
+    }
+
+    /// Opens one record as the reader cut it (its header written out again from its fields).
+    mutating func open(_ record: TLSRecord) throws(TLSRecordOpenError) -> (contentType: UInt8, content: [UInt8]) {
+        let opened = try opening(record)
+        sequenceNumber &+= 1
+        return opened
+    }
+
+    // Not mutating, so the closures below borrow the decryptor: from within a mutating method
+    // they copied it (a retain and a release of each key and buffer) at every record.
+    private func opening(header: [UInt8], fragment: ArraySlice<UInt8>) throws(TLSRecordOpenError) -> (contentType: UInt8, content: [UInt8]) {
+        try header.withUnsafeBytes { header in
+            fragment.withUnsafeBytes { body in
+                Result { () throws(TLSRecordOpenError) in
+                    try open(header: UnsafeRawBufferPointer(rebasing: header[0..<5]), body: body)
+                }
+            }
+        }.get()
+    }
+
+    private func opening(_ record: TLSRecord) throws(TLSRecordOpenError) -> (contentType: UInt8, content: [UInt8]) {
+        try record.withHeader { header throws(TLSRecordOpenError) in
+            try record.fragment.withUnsafeBytes { body in
+                Result { () throws(TLSRecordOpenError) in try open(header: header, body: body) }
+            }.get()
+        }
     }
 
     private func open(header: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer) throws(TLSRecordOpenError) -> (contentType: UInt8, content: [UInt8]) {

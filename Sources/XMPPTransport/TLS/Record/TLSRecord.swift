@@ -4,11 +4,20 @@ struct TLSRecord: Sendable {
     var contentType: UInt8
     /// The record layer version (0x0303 for TLS 1.2 and, frozen, TLS 1.3).
     var legacyVersion: UInt16
-    /// The header as on the wire: type, version, length (the AEAD additional data of TLS 1.3).
-    var header: [UInt8]
     var fragment: [UInt8]
     /// Where the record begins in its direction's TLS byte stream.
     var offset: Int
 
     var type: TLSContentType? { TLSContentType(rawValue: contentType) }
+
+    /// Calls `body` with the 5-byte header as it was on the wire (type, version, length: the AEAD
+    /// additional data of TLS 1.3), written out on the stack: the record keeps no copy of it.
+    func withHeader<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        let length = fragment.count
+        let header: (UInt8, UInt8, UInt8, UInt8, UInt8) = (
+            contentType, UInt8(truncatingIfNeeded: legacyVersion >> 8), UInt8(truncatingIfNeeded: legacyVersion),
+            UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length)
+        )
+        return try withUnsafeBytes(of: header) { bytes throws(E) in try body(bytes) }
+    }
 }

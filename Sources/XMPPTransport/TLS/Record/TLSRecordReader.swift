@@ -108,7 +108,6 @@ struct TLSRecordReader {
             let record = TLSRecord(
                 contentType: type,
                 legacyVersion: UInt16(major) << 8 | UInt16(buffer[start + 2]),
-                header: Array(buffer[start..<(start + 5)]),
                 fragment: Array(buffer[(start + 5)..<(start + 5 + length)]),
                 offset: base + start
             )

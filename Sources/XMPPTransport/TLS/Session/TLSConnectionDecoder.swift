@@ -225,7 +225,7 @@ public final class TLSConnectionDecoder {
         let d = index(direction)
         // Opened in place: a copy taken out and stored back retained and released the
         // decryptor's keys and room at every record.
-        if let (type, content) = try? directions[d].decryptor?.open(header: record.header, fragment: record.fragment[...]) {
+        if let (type, content) = try? directions[d].decryptor?.open(record) {
             directions[d].resynchronising = false
             protectedContent(type, content, direction, emit)
             return
@@ -237,7 +237,7 @@ public final class TLSConnectionDecoder {
             directions[d].epoch = .handshake
             directions[d].decryptor = nil
             if installKeys(direction, emit), var handshake = directions[d].decryptor,
-               let (type, content) = try? handshake.open(header: record.header, fragment: record.fragment[...]) {
+               let (type, content) = try? handshake.open(record) {
                 directions[d].decryptor = handshake
                 if directions[d].earlyDataSkipped > 0 {
                     emit(.problem(direction, .earlyDataNotDecrypted(bytes: directions[d].earlyDataSkipped)))
@@ -257,7 +257,7 @@ public final class TLSConnectionDecoder {
             for candidate in (first + 1)...(first + UInt64(limits.maximumResynchronisationTries)) {
                 var trial = decryptor
                 trial.sequenceNumber = candidate
-                if let (type, content) = try? trial.open(header: record.header, fragment: record.fragment[...]) {
+                if let (type, content) = try? trial.open(record) {
                     directions[d].decryptor = trial
                     directions[d].resynchronising = false
                     emit(.lost(direction, records: Int(candidate - first)))
