@@ -11,8 +11,7 @@ public struct ConditionInfo: Sendable, Hashable {
 /// The defined conditions of RFC 6120 (`shared/data/xmpp-conditions.tsv`, compiled in).
 public enum ConditionRegistry {
     public static let all: [ConditionInfo] = {
-        conditionTableTSV.split(separator: "\n").dropFirst().compactMap { line in
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        TabSeparatedRows.rows(of: conditionTableTSV).compactMap { fields in
             guard fields.count >= 4, let kind = ConditionInfo.Kind(rawValue: fields[0]) else { return nil }
             return ConditionInfo(
                 kind: kind, condition: fields[1], defaultType: fields[2].isEmpty ? nil : fields[2], description: fields[3]

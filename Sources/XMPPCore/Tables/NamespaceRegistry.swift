@@ -22,8 +22,7 @@ public enum NamespaceRegistry {
     /// Every namespace in the table, keyed by URI.
     public static let all: [String: NamespaceInfo] = {
         var table: [String: NamespaceInfo] = [:]
-        for line in namespaceTableTSV.split(separator: "\n").dropFirst() {
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        for fields in TabSeparatedRows.rows(of: namespaceTableTSV) {
             guard fields.count >= 5 else { continue }
             table[fields[0]] = NamespaceInfo(
                 namespace: fields[0], label: fields[1], spec: fields[2], title: fields[3], status: fields[4]
