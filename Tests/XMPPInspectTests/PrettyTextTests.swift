@@ -61,6 +61,26 @@ struct PrettyTextTests {
         #expect(escapedAttribute("a&b<c>'\"") == "a&amp;b&lt;c>&apos;&quot;")
     }
 
+    @Test("eight bytes at a time: every special byte is escaped wherever it falls in a word, in long and short texts")
+    func escapingAtEveryPosition() {
+        var compared = 0
+        for length in 0...40 {
+            for position in 0..<max(length, 1) {
+                for special in ["&", "<", ">", "'", "\""] {
+                    var characters = Array(repeating: "x", count: length)
+                    if length > 0 { characters[position] = special }
+                    // A second one, and a multi-byte character, further on.
+                    if length > position + 9 { characters[position + 9] = "<"; characters[position + 5] = "é" }
+                    let sample = characters.joined()
+                    #expect(escapedText(sample) == sample.escapedForXMLText, "text: \(sample)")
+                    #expect(escapedAttribute(sample) == sample.escapedForXMLAttribute, "attribute: \(sample)")
+                    compared += 1
+                }
+            }
+        }
+        #expect(compared == 5 * (1 + (1...40).reduce(0, +)))
+    }
+
     @Test("a & or < followed by a combining mark is still escaped (one Character, but XML markup)")
     func combiningMarkAfterMarkup() {
         #expect(escapedText("x&\u{301}y") == "x&amp;\u{301}y")

@@ -480,9 +480,13 @@ extension String {
 }
 
 /// The printer writes its text as UTF-8 bytes in place.
+@inline(__always)
 private func += (text: inout [UInt8], string: String) {
-    // Colour codes are empty without colour; the rest is copied from the string's own bytes.
+    // Colour codes are empty without colour; the rest is copied from the string's own bytes,
+    // borrowed (`withUTF8` on a copy retained and released the string at each of the ~90 calls
+    // a stanza makes).
     guard !string.isEmpty else { return }
-    var string = string
-    string.withUTF8 { text.append(contentsOf: $0) }
+    if string.utf8.withContiguousStorageIfAvailable({ text.append(contentsOf: $0) }) == nil {
+        text.append(contentsOf: string.utf8)
+    }
 }

@@ -30,7 +30,7 @@ enum XMLTextBytes {
 
     /// Appends `bytes` with `&`, `<` and `>` escaped, for XML character data.
     static func appendEscapedText(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        appendEscaped(bytes, to: &out) { byte in
+        appendEscaped(bytes, to: &out, flagged: { hasByte($0, "&") | hasByte($0, "<") | hasByte($0, ">") }) { byte in
             switch byte {
             case UInt8(ascii: "&"): return "&amp;"
             case UInt8(ascii: "<"): return "&lt;"
@@ -42,7 +42,7 @@ enum XMLTextBytes {
 
     /// Appends `bytes` escaped for a single-quoted attribute value (`&`, `<`, `'`, `"`).
     static func appendEscapedAttribute(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        appendEscaped(bytes, to: &out) { byte in
+        appendEscaped(bytes, to: &out, flagged: { hasByte($0, "&") | hasByte($0, "<") | hasByte($0, "'") | hasByte($0, "\"") }) { byte in
             switch byte {
             case UInt8(ascii: "&"): return "&amp;"
             case UInt8(ascii: "<"): return "&lt;"
@@ -53,18 +53,40 @@ enum XMLTextBytes {
         }
     }
 
-    /// Copies runs that need no escaping whole; `replacement` names what an escaped byte becomes.
+    /// Non-zero when a byte of the eight in `word` is `byte` (exact for zero: the borrows that
+    /// make false positives only follow a true one).
+    @inline(__always)
+    private static func hasByte(_ word: UInt64, _ byte: Unicode.Scalar) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let spread = word ^ (ones &* UInt64(byte.value))
+        return (spread &- ones) & ~spread & 0x8080_8080_8080_8080
+    }
+
+    /// Copies runs that need no escaping whole; `replacement` names what an escaped byte becomes,
+    /// and `flagged` is non-zero for eight bytes (as a word) when one of them may be escaped:
+    /// eight bytes that hold none are passed over at once.
     @inline(__always)
     private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8],
-                                      replacement: (UInt8) -> StaticString?) {
+                                      flagged: (UInt64) -> UInt64, replacement: (UInt8) -> StaticString?) {
+        guard let base = bytes.baseAddress else { return }
+        let count = bytes.count
         var runStart = 0
-        for index in 0..<bytes.count {
-            guard let entity = replacement(bytes[index]) else { continue }
-            if runStart < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
-            out.append(contentsOf: UnsafeBufferPointer(start: entity.utf8Start, count: entity.utf8CodeUnitCount))
-            runStart = index + 1
+        var index = 0
+        while index < count {
+            while index &+ 8 <= count, flagged(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) == 0 {
+                index &+= 8
+            }
+            let stop = min(count, index &+ 8)
+            while index < stop {
+                if let entity = replacement(base[index]) {
+                    if runStart < index { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: index - runStart)) }
+                    out.append(contentsOf: UnsafeBufferPointer(start: entity.utf8Start, count: entity.utf8CodeUnitCount))
+                    runStart = index + 1
+                }
+                index += 1
+            }
         }
-        if runStart < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
+        if runStart < count { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: count - runStart)) }
     }
 
     /// How many bytes the first `limit` characters (grapheme clusters) of the UTF-8 text `bytes`
