@@ -63,7 +63,6 @@ struct PrettyTextTests {
 
     @Test("eight bytes at a time: every special byte is escaped wherever it falls in a word, in long and short texts")
     func escapingAtEveryPosition() {
-        var compared = 0
         for length in 0...40 {
             for position in 0..<max(length, 1) {
                 for special in ["&", "<", ">", "'", "\""] {
@@ -74,11 +73,9 @@ struct PrettyTextTests {
                     let sample = characters.joined()
                     #expect(escapedText(sample) == sample.escapedForXMLText, "text: \(sample)")
                     #expect(escapedAttribute(sample) == sample.escapedForXMLAttribute, "attribute: \(sample)")
-                    compared += 1
                 }
             }
         }
-        #expect(compared == 5 * (1 + (1...40).reduce(0, +)))
     }
 
     @Test("a & or < followed by a combining mark is still escaped (one Character, but XML markup)")

@@ -28,9 +28,12 @@ enum XMLTextBytes {
         bytes.contains { !isWhiteSpace($0) }
     }
 
+    // Each escaping below names the bytes it replaces twice: in `flagged` (eight at a time) and
+    // in the replacement's switch. A byte left out of `flagged` goes unescaped in most texts.
+
     /// Appends `bytes` with `&`, `<` and `>` escaped, for XML character data.
     static func appendEscapedText(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        appendEscaped(bytes, to: &out, flagged: { hasByte($0, "&") | hasByte($0, "<") | hasByte($0, ">") }) { byte in
+        appendEscaped(bytes, to: &out, flagged: { hasByte($0, UInt8(ascii: "&")) | hasByte($0, UInt8(ascii: "<")) | hasByte($0, UInt8(ascii: ">")) }) { byte in
             switch byte {
             case UInt8(ascii: "&"): return "&amp;"
             case UInt8(ascii: "<"): return "&lt;"
@@ -42,7 +45,9 @@ enum XMLTextBytes {
 
     /// Appends `bytes` escaped for a single-quoted attribute value (`&`, `<`, `'`, `"`).
     static func appendEscapedAttribute(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        appendEscaped(bytes, to: &out, flagged: { hasByte($0, "&") | hasByte($0, "<") | hasByte($0, "'") | hasByte($0, "\"") }) { byte in
+        appendEscaped(bytes, to: &out, flagged: {
+            hasByte($0, UInt8(ascii: "&")) | hasByte($0, UInt8(ascii: "<")) | hasByte($0, UInt8(ascii: "'")) | hasByte($0, UInt8(ascii: "\""))
+        }) { byte in
             switch byte {
             case UInt8(ascii: "&"): return "&amp;"
             case UInt8(ascii: "<"): return "&lt;"
@@ -56,9 +61,9 @@ enum XMLTextBytes {
     /// Non-zero when a byte of the eight in `word` is `byte` (exact for zero: the borrows that
     /// make false positives only follow a true one).
     @inline(__always)
-    private static func hasByte(_ word: UInt64, _ byte: Unicode.Scalar) -> UInt64 {
+    private static func hasByte(_ word: UInt64, _ byte: UInt8) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
-        let spread = word ^ (ones &* UInt64(byte.value))
+        let spread = word ^ (ones &* UInt64(byte))
         return (spread &- ones) & ~spread & 0x8080_8080_8080_8080
     }
 
