@@ -72,8 +72,8 @@ struct TLSRecordDecryptor {
         return opened
     }
 
-    // Not mutating, so the closures below borrow the decryptor: from within a mutating method
-    // they copied it (a retain and a release of each key and buffer) at every record.
+    // The buffers' closures run in these non-mutating helpers, where they borrow the decryptor.
+    // (The decoder still copies the decryptor once per record where it opens it in place.)
     private func opening(header: [UInt8], fragment: ArraySlice<UInt8>) throws(TLSRecordOpenError) -> (contentType: UInt8, content: [UInt8]) {
         try header.withUnsafeBytes { header in
             fragment.withUnsafeBytes { body in
