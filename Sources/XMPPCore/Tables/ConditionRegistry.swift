@@ -10,6 +10,7 @@ public struct ConditionInfo: Sendable, Hashable {
 
 /// The defined conditions of RFC 6120 (`shared/data/xmpp-conditions.tsv`, compiled in).
 public enum ConditionRegistry {
+    /// Every defined condition, in the table's order (stanza, stream and SASL conditions).
     public static let all: [ConditionInfo] = {
         TabSeparatedRows.rows(of: conditionTableTSV).compactMap { fields in
             guard fields.count >= 4, let kind = ConditionInfo.Kind(rawValue: fields[0]) else { return nil }
