@@ -60,36 +60,26 @@ struct TLSRecordDecryptor {
     /// without its zero padding; TLS 1.2 returns the header's type and the plaintext.
     mutating func open(header: [UInt8], fragment: ArraySlice<UInt8>) throws(TLSRecordOpenError) -> (contentType: UInt8, content: [UInt8]) {
         guard header.count >= 5 else { throw .tooShort }
-        let opened = try opening(header: header, fragment: fragment)
-        sequenceNumber &+= 1
-        return opened
-    }
-
-    /// Opens one record as the reader cut it (its header written out again from its fields).
-    mutating func open(_ record: TLSRecord) throws(TLSRecordOpenError) -> (contentType: UInt8, content: [UInt8]) {
-        let opened = try opening(record)
-        sequenceNumber &+= 1
-        return opened
-    }
-
-    // The buffers' closures run in these non-mutating helpers, where they borrow the decryptor.
-    // (The decoder still copies the decryptor once per record where it opens it in place.)
-    private func opening(header: [UInt8], fragment: ArraySlice<UInt8>) throws(TLSRecordOpenError) -> (contentType: UInt8, content: [UInt8]) {
-        try header.withUnsafeBytes { header in
+        let opened = try header.withUnsafeBytes { header in
             fragment.withUnsafeBytes { body in
                 Result { () throws(TLSRecordOpenError) in
                     try open(header: UnsafeRawBufferPointer(rebasing: header[0..<5]), body: body)
                 }
             }
         }.get()
+        sequenceNumber &+= 1
+        return opened
     }
 
-    private func opening(_ record: TLSRecord) throws(TLSRecordOpenError) -> (contentType: UInt8, content: [UInt8]) {
-        try record.withHeader { header throws(TLSRecordOpenError) in
+    /// Opens one record as the reader cut it (its header written out again from its fields).
+    mutating func open(_ record: TLSRecord) throws(TLSRecordOpenError) -> (contentType: UInt8, content: [UInt8]) {
+        let opened = try record.withHeader { header throws(TLSRecordOpenError) in
             try record.fragment.withUnsafeBytes { body in
                 Result { () throws(TLSRecordOpenError) in try open(header: header, body: body) }
             }.get()
         }
+        sequenceNumber &+= 1
+        return opened
     }
 
     private func open(header: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer) throws(TLSRecordOpenError) -> (contentType: UInt8, content: [UInt8]) {
