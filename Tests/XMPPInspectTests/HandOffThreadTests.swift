@@ -107,6 +107,49 @@ struct HandOffThreadTests {
         #expect(handOff.close() == [[1], [2, 3]])
     }
 
+    /// An item that notes the thread it is let go of on.
+    final class Tracked: Sendable {
+        let threads: ConditionBox<[pthread_t]>
+        init(_ threads: ConditionBox<[pthread_t]>) { self.threads = threads }
+        deinit {
+            let thread = pthread_self()
+            threads.withLock { $0.append(thread) }
+        }
+    }
+
+    /// Counts the items it is given and keeps none of them; waits for `go` before each batch.
+    struct CountingConsumer: HandOffConsumer {
+        let go: DispatchSemaphore
+        var count = 0
+        mutating func consume(_ items: ArraySlice<Tracked>) {
+            go.wait()
+            count += items.count
+        }
+        func finish() -> Int { count }
+    }
+
+    @Test("with dropsSpentOnProducer, every item is let go of on the producer's thread (at its next push or at close), none on the hand-off's")
+    func spentItemsGoBackToTheProducer() {
+        let threads = ConditionBox<[pthread_t]>([])
+        let producer = pthread_self()
+        let go = DispatchSemaphore(value: 0)
+        let handOff = HandOffThread(name: "test-hand-off", waterMarks: WaterMarks(high: 2, low: 1), batchSize: 1,
+                                    dropsSpentOnProducer: true, consumer: CountingConsumer(go: go))
+        // Each item is the hand-off's alone before the consumer may take it: without the
+        // option, the thread would be the last to hold every one of these.
+        for _ in 0..<40 {
+            handOff.push(Tracked(threads))
+            go.signal()
+        }
+        // Batches of two past the high-water mark: pushBlocking waits, then takes what was spent.
+        for _ in 0..<40 { go.signal() }
+        for _ in 0..<20 { handOff.pushBlocking([Tracked(threads), Tracked(threads)]) }
+        #expect(handOff.close() == 80)
+        let letGoOn = threads.withLock { $0 }
+        #expect(letGoOn.count == 80, "every item was let go of by the time close returned")
+        #expect(letGoOn.filter { pthread_equal($0, producer) == 0 }.count == 0)
+    }
+
     /// Something a consumer holds on to: gone once the hand-off's thread let go of its consumer.
     final class Sentinel: Sendable {}
 

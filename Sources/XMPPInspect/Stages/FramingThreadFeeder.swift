@@ -22,6 +22,7 @@ final class FramingThreadFeeder {
         batch = FramingCalls(reservingCalls: batchCalls, bytes: batchBytes)
         thread = HandOffThread(
             name: "xmppscope-framing", waterMarks: WaterMarks(high: queuedBatches, low: queuedBatches - 1), batchSize: 1,
+            dropsSpentOnProducer: true,
             consumer: consumer
         )
     }

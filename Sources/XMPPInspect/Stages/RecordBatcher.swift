@@ -13,6 +13,7 @@ final class RecordBatcher {
         self.batchSize = batchSize
         thread = HandOffThread(
             name: "xmppscope-records", waterMarks: WaterMarks(high: queuedBatches, low: queuedBatches - 1), batchSize: 1,
+            dropsSpentOnProducer: true,
             consumer: RecordThreadConsumer(options: options, output: output)
         )
         batch.reserveCapacity(batchSize)

@@ -22,6 +22,9 @@ struct HandOffState<Item: Sendable, Outcome: Sendable> {
     private var items: [Item] = []
     /// What the waiting items cost, from their push until the consumer is done with them.
     private(set) var cost = 0
+    /// Items the consumer is done with, kept for a producer to let go of (``HandOffThread``'s
+    /// `dropsSpentOnProducer`); empty otherwise.
+    private var spent: [Item] = []
 
     init(waterMarks: WaterMarks) {
         self.waterMarks = waterMarks
@@ -55,6 +58,13 @@ struct HandOffState<Item: Sendable, Outcome: Sendable> {
         if items.isEmpty { items = batch } else { items.append(contentsOf: batch) }
         self.cost += cost
         return self.cost <= waterMarks.high
+    }
+
+    /// Moves the items the consumer is done with into `batch` (empty), for the producer to let go of.
+    mutating func takeSpent(into batch: inout [Item]) {
+        assert(batch.isEmpty, "spent items are taken into an empty array")
+        guard !spent.isEmpty else { return }
+        swap(&spent, &batch)
     }
 
     /// Whether a producer held back past the high-water mark may go on: the cost is down to
@@ -108,6 +118,17 @@ struct HandOffState<Item: Sendable, Outcome: Sendable> {
         guard case .open(let waiting) = phase, !waiting.isEmpty, cost <= waterMarks.low else { return [] }
         phase = .open(whenDrained: [])
         return waiting
+    }
+
+    /// The consumer is done with `batch`: keeps its items for a producer to let go of, and
+    /// leaves `batch` empty.
+    mutating func keepSpent(_ batch: inout [Item]) {
+        if spent.isEmpty {
+            swap(&spent, &batch)
+        } else {
+            spent.append(contentsOf: batch)
+            batch.removeAll(keepingCapacity: true)
+        }
     }
 
     /// The consumer finished.

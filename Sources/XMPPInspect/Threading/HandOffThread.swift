@@ -15,19 +15,32 @@ import Foundation
 /// ``close()`` lets the thread work through what waits, finish, and returns its outcome. A
 /// hand-off let go of unclosed (no producer is left) is abandoned: what waits is dropped and the
 /// thread ends after the batch in hand, without finishing its consumer, instead of waiting for ever.
+///
+/// With `dropsSpentOnProducer`, the items the consumer is done with go back, and the producer
+/// lets go of them at its next push (or at ``close()``) instead of the thread. glibc's `free`
+/// takes the lock of the arena the block came from, which is the producer's when the producer
+/// allocated it: freeing a producer's items on the thread contends with every allocation the
+/// producer makes, and each wait is a sleep on a futex for both.
 public final class HandOffThread<Consumer: HandOffConsumer>: Sendable {
     public typealias Item = Consumer.Item
     private let shared: ConditionBox<HandOffState<Item, Consumer.Outcome>>
+    /// Whether items the consumer is done with are let go of by the producer (see above).
+    private let dropsSpentOnProducer: Bool
 
-    /// Starts a thread named `name` that owns `consumer` from now on.
-    public init(name: String, waterMarks: WaterMarks, batchSize: Int = .max, consumer: consuming sending Consumer) {
+    /// Starts a thread named `name` that owns `consumer` from now on. `dropsSpentOnProducer`:
+    /// the items the consumer is done with are let go of on the producer's thread, at its next
+    /// push, instead of on this thread (for items that own memory the producer allocated; a
+    /// producer that stops pushing holds on to them until it closes).
+    public init(name: String, waterMarks: WaterMarks, batchSize: Int = .max, dropsSpentOnProducer: Bool = false,
+                consumer: consuming sending Consumer) {
         precondition(batchSize > 0, "a batch holds at least one item")
         let shared = ConditionBox(HandOffState<Item, Consumer.Outcome>(waterMarks: waterMarks))
         self.shared = shared
+        self.dropsSpentOnProducer = dropsSpentOnProducer
         let handedOver = ConditionBox(Optional(consumer))
         let thread = Thread {
             guard var consumer = handedOver.withLock({ $0.take() }) else { return }
-            Self.run(&consumer, shared: shared, batchSize: batchSize)
+            Self.run(&consumer, shared: shared, batchSize: batchSize, dropsSpentOnProducer: dropsSpentOnProducer)
         }
         thread.name = name
         thread.start()
@@ -46,7 +59,11 @@ public final class HandOffThread<Consumer: HandOffConsumer>: Sendable {
     @discardableResult
     public func push(_ item: Item) -> Bool {
         let cost = Consumer.cost(of: item)
-        return shared.withLock { $0.push(item, cost: cost) }
+        var spent: [Item] = []  // let go of when this returns: here, outside the lock
+        return shared.withLock { state in
+            if dropsSpentOnProducer { state.takeSpent(into: &spent) }
+            return state.push(item, cost: cost)
+        }
     }
 
     /// Hands `batch` over; when that takes what waits past the high-water mark, waits until the
@@ -54,8 +71,16 @@ public final class HandOffThread<Consumer: HandOffConsumer>: Sendable {
     public func pushBlocking(_ batch: [Item]) {
         var cost = 0
         for item in batch { cost += Consumer.cost(of: item) }
-        guard !shared.withLock({ $0.push(contentsOf: batch, cost: cost) }) else { return }
-        shared.withLock(waitingUntil: { $0.mayPushAgain }) { _ in }
+        var spent: [Item] = []  // let go of when this returns: here, outside the lock
+        let belowHighWater = shared.withLock { state in
+            if dropsSpentOnProducer { state.takeSpent(into: &spent) }
+            return state.push(contentsOf: batch, cost: cost)
+        }
+        guard !belowHighWater else { return }
+        spent = []  // before waiting
+        shared.withLock(waitingUntil: { $0.mayPushAgain }) { state in
+            if dropsSpentOnProducer { state.takeSpent(into: &spent) }
+        }
     }
 
     /// Calls `resume` (on the thread) once what waits is down to the low-water mark; at once, on
@@ -73,13 +98,18 @@ public final class HandOffThread<Consumer: HandOffConsumer>: Sendable {
     @discardableResult
     public func close() -> Consumer.Outcome {
         shared.withLock { $0.close() }
-        return shared.withLock(waitingUntil: { $0.outcome != nil }) { $0.outcome! }
+        var spent: [Item] = []  // let go of when this returns: here, outside the lock
+        return shared.withLock(waitingUntil: { $0.outcome != nil }) { state in
+            state.takeSpent(into: &spent)
+            return state.outcome!
+        }
     }
 
     // MARK: The thread
 
     private static func run(
-        _ consumer: inout Consumer, shared: ConditionBox<HandOffState<Item, Consumer.Outcome>>, batchSize: Int
+        _ consumer: inout Consumer, shared: ConditionBox<HandOffState<Item, Consumer.Outcome>>, batchSize: Int,
+        dropsSpentOnProducer: Bool
     ) {
         var items: [Item] = []
         while shared.withLock(waitingUntil: { $0.threadHasWork }, { $0.take(into: &items) }) {
@@ -94,7 +124,11 @@ public final class HandOffThread<Consumer: HandOffConsumer>: Sendable {
                 for resume in resumes { resume() }
                 start = end
             }
-            items.removeAll(keepingCapacity: true)
+            if dropsSpentOnProducer {
+                shared.withLock { $0.keepSpent(&items) }
+            } else {
+                items.removeAll(keepingCapacity: true)
+            }
         }
         // Abandoned: nobody waits for an outcome, and the consumer's work was not ended.
         guard !shared.withLock({ $0.isAbandoned }) else { return }
