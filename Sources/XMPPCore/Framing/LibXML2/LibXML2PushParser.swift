@@ -5,13 +5,17 @@ internal import CLibXML2
 /// values. The parser never fetches anything (`XML_PARSE_NONET`) and the consumer refuses DTDs,
 /// entities, comments and processing instructions as they are reported.
 ///
-/// One instance per parser context; the consumer must outlive it.
+/// One instance per parser context; the framer it reports to must outlive it.
 final class LibXML2PushParser {
     /// The value ``consumed`` has once libxml2 has halted the parser: its cursor is unknown.
     static let unknownPosition = UInt.max
 
     private var context: xmlParserCtxtPtr?
-    private unowned(unsafe) let consumer: any XMLEventConsumer
+    /// The framer, through its ``XMLEventConsumer`` methods. Not retained (it outlives the
+    /// parser), nor retained for a call: a callback borrows it (``withConsumer(_:)``). Its
+    /// concrete type, because `Unmanaged` takes no existential, and an `unowned(unsafe) any
+    /// XMLEventConsumer` was retained and released around each of the three calls per element.
+    private let unretainedConsumer: Unmanaged<XMLFramer>
     private let names: InternedNames
 
     /// Initialises libxml2 once per process (idempotent).
@@ -21,8 +25,8 @@ final class LibXML2PushParser {
 
     /// A new parser context reporting to `consumer`; interned names are read through `names`,
     /// and kept in `dictionary` when one is given (else in the context's own).
-    init(consumer: any XMLEventConsumer, names: InternedNames, dictionary: SharedNameDictionary? = nil) {
-        self.consumer = consumer
+    init(consumer: XMLFramer, names: InternedNames, dictionary: SharedNameDictionary? = nil) {
+        unretainedConsumer = Unmanaged.passUnretained(consumer)
         self.names = names
         var handler = Self.makeSAXHandler()
         let userData = Unmanaged.passUnretained(self).toOpaque()
@@ -66,9 +70,15 @@ final class LibXML2PushParser {
         case Int32(XML_ERR_INTERNAL_ERROR.rawValue): kind = .internalError
         default: kind = .other
         }
-        consumer.parserError(ParserDiagnostic(
+        withConsumer { $0.parserError(ParserDiagnostic(
             severity: level == XML_ERR_ERROR ? .recoverable : .fatal, code: kind, message: message
-        ))
+        )) }
+    }
+
+    /// Calls `body` with the consumer, borrowed for the call.
+    @inline(__always)
+    private func withConsumer(_ body: (XMLFramer) -> Void) {
+        unretainedConsumer._withUnsafeGuaranteedRef(body)
     }
 
     /// libxml2 copies the handler into each context it creates.
@@ -81,48 +91,58 @@ final class LibXML2PushParser {
         // has returned (a callback sets what to do and stops the parser; it never drops it).
         handler.startElementNs = { context, localName, prefix, uri, namespaceCount, namespaces, attributeCount, _, attributes in
             LibXML2PushParser.withParser(context) { parser in
-                parser.consumer.startElement(StartTag(
+                let tag = StartTag(
                     localName: localName, prefixName: prefix, uri: uri,
                     namespaceCount: Int(namespaceCount), namespaces: namespaces,
                     attributeCount: Int(attributeCount), attributes: attributes, names: parser.names
-                ))
+                )
+                parser.withConsumer { $0.startElement(tag) }
             }
         }
         handler.endElementNs = { context, _, _, _ in
-            LibXML2PushParser.withParser(context) { $0.consumer.endElement() }
+            LibXML2PushParser.withParser(context) { $0.withConsumer { $0.endElement() } }
         }
         handler.characters = { context, bytes, count in
             guard let bytes, count > 0 else { return }
-            LibXML2PushParser.withParser(context) { $0.consumer.characters(UnsafeBufferPointer(start: bytes, count: Int(count))) }
+            LibXML2PushParser.withParser(context) { parser in
+                parser.withConsumer { $0.characters(UnsafeBufferPointer(start: bytes, count: Int(count))) }
+            }
         }
         handler.cdataBlock = { context, bytes, count in
             guard let bytes, count > 0 else { return }
-            LibXML2PushParser.withParser(context) { $0.consumer.characters(UnsafeBufferPointer(start: bytes, count: Int(count))) }
+            LibXML2PushParser.withParser(context) { parser in
+                parser.withConsumer { $0.characters(UnsafeBufferPointer(start: bytes, count: Int(count))) }
+            }
         }
         handler.internalSubset = { context, name, _, _ in
-            LibXML2PushParser.from(context).consumer.refuse(.documentTypeDeclaration(name: name.map { String(cString: $0) } ?? ""))
+            LibXML2PushParser.from(context).refuse(.documentTypeDeclaration(name: name.map { String(cString: $0) } ?? ""))
         }
         handler.externalSubset = { context, name, _, _ in
-            LibXML2PushParser.from(context).consumer.refuse(.documentTypeDeclaration(name: name.map { String(cString: $0) } ?? ""))
+            LibXML2PushParser.from(context).refuse(.documentTypeDeclaration(name: name.map { String(cString: $0) } ?? ""))
         }
         handler.entityDecl = { context, name, _, _, _, _ in
-            LibXML2PushParser.from(context).consumer.refuse(.entityReference(name: name.map { String(cString: $0) } ?? ""))
+            LibXML2PushParser.from(context).refuse(.entityReference(name: name.map { String(cString: $0) } ?? ""))
         }
         handler.getEntity = { context, name in
-            LibXML2PushParser.from(context).consumer.refuse(.entityReference(name: name.map { String(cString: $0) } ?? ""))
+            LibXML2PushParser.from(context).refuse(.entityReference(name: name.map { String(cString: $0) } ?? ""))
             return nil
         }
         handler.comment = { context, _ in
-            LibXML2PushParser.from(context).consumer.refuse(.comment)
+            LibXML2PushParser.from(context).refuse(.comment)
         }
         handler.processingInstruction = { context, target, _ in
-            LibXML2PushParser.from(context).consumer.refuse(.processingInstruction(target: target.map { String(cString: $0) } ?? ""))
+            LibXML2PushParser.from(context).refuse(.processingInstruction(target: target.map { String(cString: $0) } ?? ""))
         }
         handler.serror = { context, error in
             guard let context, let error else { return }
             LibXML2PushParser.from(context).structuredError(error)
         }
         return handler
+    }
+
+    /// Tells the consumer of a construct it must refuse.
+    private func refuse(_ construct: RestrictedConstruct) {
+        withConsumer { $0.refuse(construct) }
     }
 
     private static func from(_ context: UnsafeMutableRawPointer?) -> LibXML2PushParser {

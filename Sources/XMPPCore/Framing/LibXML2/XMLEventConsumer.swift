@@ -1,4 +1,6 @@
 /// What the libxml2 bridge reports while it parses, as Swift values, in document order.
+/// ``XMLFramer`` implements it; the bridge holds the framer by its concrete type, unretained
+/// (see ``LibXML2PushParser``).
 protocol XMLEventConsumer: AnyObject {
     func startElement(_ tag: StartTag)
     func endElement()
