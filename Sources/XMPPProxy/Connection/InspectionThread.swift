@@ -29,10 +29,7 @@ final class InspectionThread: Sendable {
 
     /// `inspector` belongs to this thread from now on.
     init(inspector: consuming sending Inspector, backlog: WaterMarks = InspectionThread.defaultBacklog) {
-        // The event loop allocated the buffers: it lets go of them too, at its next read, so
-        // that freeing them does not contend with its allocations (``HandOffThread``).
-        handOff = HandOffThread(name: "xmppscope-inspect", waterMarks: backlog, dropsSpentOnProducer: true,
-                                consumer: InspectionConsumer(inspector: inspector))
+        handOff = HandOffThread(name: "xmppscope-inspect", waterMarks: backlog, consumer: InspectionConsumer(inspector: inspector))
     }
 
     /// Hands an item over. Returns false when the bytes waiting passed the high-water mark: the
