@@ -76,4 +76,26 @@ struct HandOffStateTests {
         state.close()
         #expect(state.outcome == "done")
     }
+
+    @Test("spent batches are kept whole, in order, until a producer takes them all; the thread's array is left empty")
+    func spentBatches() {
+        var state = State(waterMarks: WaterMarks(high: 10, low: 4))
+        var taken: [[Int]] = []
+        state.takeSpent(into: &taken)
+        #expect(taken.isEmpty)
+        _ = state.push(contentsOf: [1, 2], cost: 2)
+        var batch: [Int] = []
+        #expect(mutate(&state) { $0.take(into: &batch) })
+        state.keepSpent(&batch)
+        #expect(batch.isEmpty)
+        _ = state.push(3, cost: 1)
+        #expect(mutate(&state) { $0.take(into: &batch) })
+        state.keepSpent(&batch)
+        #expect(batch.isEmpty)
+        state.takeSpent(into: &taken)
+        #expect(taken == [[1, 2], [3]])
+        var again: [[Int]] = []
+        state.takeSpent(into: &again)
+        #expect(again.isEmpty)
+    }
 }

@@ -128,25 +128,48 @@ struct HandOffThreadTests {
         func finish() -> Int { count }
     }
 
-    @Test("with dropsSpentOnProducer, every item is let go of on the producer's thread (at its next push or at close), none on the hand-off's")
+    /// Waits (20 s at most) until the consumer is done with everything pushed: the thread keeps
+    /// a batch's items for the producer in the same locked call that releases their cost.
+    private func waitUntilConsumed(_ handOff: HandOffThread<CountingConsumer>) -> Bool {
+        let deadline = Date().addingTimeInterval(20)
+        while handOff.queuedCost > 0 {
+            guard Date() < deadline else { return false }
+            usleep(200)
+        }
+        return true
+    }
+
+    @Test("with dropsSpentOnProducer, the producer lets go of what the consumer is done with at its next push, and of the rest at close; the hand-off's thread of none")
     func spentItemsGoBackToTheProducer() {
         let threads = ConditionBox<[pthread_t]>([])
         let producer = pthread_self()
         let go = DispatchSemaphore(value: 0)
-        let handOff = HandOffThread(name: "test-hand-off", waterMarks: WaterMarks(high: 2, low: 1), batchSize: 1,
+        let handOff = HandOffThread(name: "test-hand-off", waterMarks: WaterMarks(high: 1, low: 0), batchSize: 1,
                                     dropsSpentOnProducer: true, consumer: CountingConsumer(go: go))
         // Each item is the hand-off's alone before the consumer may take it: without the
-        // option, the thread would be the last to hold every one of these.
-        for _ in 0..<40 {
-            handOff.push(Tracked(threads))
-            go.signal()
+        // option, the thread would be the last to hold every one of them.
+        var pushed = 0
+        for round in 0..<42 {
+            if round % 3 != 2 {
+                // push takes back what the consumer is done with: everything pushed before.
+                handOff.push(Tracked(threads))
+                #expect(threads.withLock { $0.count } == pushed, "round \(round)")
+                go.signal()
+                pushed += 1
+            } else {
+                // Two past the high-water mark: pushBlocking takes back what was done with
+                // before, waits until the consumer is done with both, and takes them back too.
+                go.signal()
+                go.signal()
+                handOff.pushBlocking([Tracked(threads), Tracked(threads)])
+                pushed += 2
+                #expect(threads.withLock { $0.count } == pushed, "round \(round)")
+            }
+            #expect(waitUntilConsumed(handOff))
         }
-        // Batches of two past the high-water mark: pushBlocking waits, then takes what was spent.
-        for _ in 0..<40 { go.signal() }
-        for _ in 0..<20 { handOff.pushBlocking([Tracked(threads), Tracked(threads)]) }
-        #expect(handOff.close() == 80)
+        #expect(handOff.close() == 56)
         let letGoOn = threads.withLock { $0 }
-        #expect(letGoOn.count == 80, "every item was let go of by the time close returned")
+        #expect(letGoOn.count == 56, "what was left went at close")
         #expect(letGoOn.filter { pthread_equal($0, producer) == 0 }.count == 0)
     }
 

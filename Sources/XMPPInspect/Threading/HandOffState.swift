@@ -1,6 +1,7 @@
 /// What the producers and the thread of a ``HandOffThread`` share behind its lock: the items
-/// waiting, what they cost, and where the hand-off is in its life. Plain state and the rules
-/// for changing it; the thread, the lock and the callbacks are the hand-off's.
+/// waiting, what they cost, the items the consumer is done with (when the producer lets go of
+/// them), and where the hand-off is in its life. Plain state and the rules for changing it; the
+/// thread, the lock and the callbacks are the hand-off's.
 struct HandOffState<Item: Sendable, Outcome: Sendable> {
     enum Phase {
         /// Items are taken. `whenDrained`: producers to call back once what waits is down to
@@ -23,8 +24,8 @@ struct HandOffState<Item: Sendable, Outcome: Sendable> {
     /// What the waiting items cost, from their push until the consumer is done with them.
     private(set) var cost = 0
     /// Items the consumer is done with, kept for a producer to let go of (``HandOffThread``'s
-    /// `dropsSpentOnProducer`); empty otherwise.
-    private var spent: [Item] = []
+    /// `dropsSpentOnProducer`), in the arrays the thread took them in; empty otherwise.
+    private var spent: [[Item]] = []
 
     init(waterMarks: WaterMarks) {
         self.waterMarks = waterMarks
@@ -60,11 +61,12 @@ struct HandOffState<Item: Sendable, Outcome: Sendable> {
         return self.cost <= waterMarks.high
     }
 
-    /// Moves the items the consumer is done with into `batch` (empty), for the producer to let go of.
-    mutating func takeSpent(into batch: inout [Item]) {
-        assert(batch.isEmpty, "spent items are taken into an empty array")
+    /// Moves the items the consumer is done with into `batches` (empty), for the producer to let
+    /// go of.
+    mutating func takeSpent(into batches: inout [[Item]]) {
+        assert(batches.isEmpty, "spent items are taken into an empty array")
         guard !spent.isEmpty else { return }
-        swap(&spent, &batch)
+        swap(&spent, &batches)
     }
 
     /// Whether a producer held back past the high-water mark may go on: the cost is down to
@@ -120,15 +122,12 @@ struct HandOffState<Item: Sendable, Outcome: Sendable> {
         return waiting
     }
 
-    /// The consumer is done with `batch`: keeps its items for a producer to let go of, and
-    /// leaves `batch` empty.
+    /// The consumer is done with `batch`: keeps it whole for a producer to let go of (no item
+    /// is copied or released here), and leaves `batch` empty.
     mutating func keepSpent(_ batch: inout [Item]) {
-        if spent.isEmpty {
-            swap(&spent, &batch)
-        } else {
-            spent.append(contentsOf: batch)
-            batch.removeAll(keepingCapacity: true)
-        }
+        var kept: [Item] = []
+        swap(&kept, &batch)
+        spent.append(kept)
     }
 
     /// The consumer finished.

@@ -17,10 +17,12 @@ import Foundation
 /// thread ends after the batch in hand, without finishing its consumer, instead of waiting for ever.
 ///
 /// With `dropsSpentOnProducer`, the items the consumer is done with go back, and the producer
-/// lets go of them at its next push (or at ``close()``) instead of the thread. glibc's `free`
-/// takes the lock of the arena the block came from, which is the producer's when the producer
-/// allocated it: freeing a producer's items on the thread contends with every allocation the
-/// producer makes, and each wait is a sleep on a futex for both.
+/// lets go of them at its next push instead of the thread (what is left at ``close()``, on the
+/// thread that closes). For a single producer that allocated what its items hold: glibc's `free`
+/// of a block too large for the freeing thread's cache, or past it, takes the lock of the arena
+/// the block came from, which is the producer's, so freeing on the thread contends with every
+/// allocation the producer makes, and each wait is a sleep on a futex for both. Once abandoned,
+/// whatever lets go of the hand-off last lets go of them.
 public final class HandOffThread<Consumer: HandOffConsumer>: Sendable {
     public typealias Item = Consumer.Item
     private let shared: ConditionBox<HandOffState<Item, Consumer.Outcome>>
@@ -29,8 +31,8 @@ public final class HandOffThread<Consumer: HandOffConsumer>: Sendable {
 
     /// Starts a thread named `name` that owns `consumer` from now on. `dropsSpentOnProducer`:
     /// the items the consumer is done with are let go of on the producer's thread, at its next
-    /// push, instead of on this thread (for items that own memory the producer allocated; a
-    /// producer that stops pushing holds on to them until it closes).
+    /// push, instead of on this thread (for items that own memory the producer allocated; until
+    /// the producer pushes again or closes, they stay in memory).
     public init(name: String, waterMarks: WaterMarks, batchSize: Int = .max, dropsSpentOnProducer: Bool = false,
                 consumer: consuming sending Consumer) {
         precondition(batchSize > 0, "a batch holds at least one item")
@@ -59,9 +61,9 @@ public final class HandOffThread<Consumer: HandOffConsumer>: Sendable {
     @discardableResult
     public func push(_ item: Item) -> Bool {
         let cost = Consumer.cost(of: item)
-        var spent: [Item] = []  // let go of when this returns: here, outside the lock
+        var spent: [[Item]] = []  // let go of when this returns: here, outside the lock
         return shared.withLock { state in
-            if dropsSpentOnProducer { state.takeSpent(into: &spent) }
+            state.takeSpent(into: &spent)
             return state.push(item, cost: cost)
         }
     }
@@ -71,15 +73,15 @@ public final class HandOffThread<Consumer: HandOffConsumer>: Sendable {
     public func pushBlocking(_ batch: [Item]) {
         var cost = 0
         for item in batch { cost += Consumer.cost(of: item) }
-        var spent: [Item] = []  // let go of when this returns: here, outside the lock
+        var spent: [[Item]] = []  // let go of when this returns: here, outside the lock
         let belowHighWater = shared.withLock { state in
-            if dropsSpentOnProducer { state.takeSpent(into: &spent) }
+            state.takeSpent(into: &spent)
             return state.push(contentsOf: batch, cost: cost)
         }
         guard !belowHighWater else { return }
         spent = []  // before waiting
         shared.withLock(waitingUntil: { $0.mayPushAgain }) { state in
-            if dropsSpentOnProducer { state.takeSpent(into: &spent) }
+            state.takeSpent(into: &spent)
         }
     }
 
@@ -98,7 +100,7 @@ public final class HandOffThread<Consumer: HandOffConsumer>: Sendable {
     @discardableResult
     public func close() -> Consumer.Outcome {
         shared.withLock { $0.close() }
-        var spent: [Item] = []  // let go of when this returns: here, outside the lock
+        var spent: [[Item]] = []  // let go of when this returns: here, outside the lock
         return shared.withLock(waitingUntil: { $0.outcome != nil }) { state in
             state.takeSpent(into: &spent)
             return state.outcome!
@@ -116,19 +118,20 @@ public final class HandOffThread<Consumer: HandOffConsumer>: Sendable {
             var start = items.startIndex
             while start < items.endIndex {
                 let end = items.endIndex - start > batchSize ? start + batchSize : items.endIndex
-                let batch = items[start..<end]
-                consumer.consume(batch)
                 var done = 0
-                for item in batch { done += Consumer.cost(of: item) }
-                let resumes = shared.withLock { $0.release(done) }
-                for resume in resumes { resume() }
+                for index in start..<end { done += Consumer.cost(of: items[index]) }
+                consumer.consume(items[start..<end])
                 start = end
+                // After the last batch (its slice gone, so `items` holds the only references the
+                // thread has), the items go back in the same locked call that releases its cost.
+                let keepsSpent = dropsSpentOnProducer && start == items.endIndex
+                let resumes = shared.withLock { state in
+                    if keepsSpent { state.keepSpent(&items) }
+                    return state.release(done)
+                }
+                for resume in resumes { resume() }
             }
-            if dropsSpentOnProducer {
-                shared.withLock { $0.keepSpent(&items) }
-            } else {
-                items.removeAll(keepingCapacity: true)
-            }
+            items.removeAll(keepingCapacity: true)
         }
         // Abandoned: nobody waits for an outcome, and the consumer's work was not ended.
         guard !shared.withLock({ $0.isAbandoned }) else { return }

@@ -12,9 +12,8 @@ final class LibXML2PushParser {
 
     private var context: xmlParserCtxtPtr?
     /// The framer, through its ``XMLEventConsumer`` methods. Not retained (it outlives the
-    /// parser), nor retained for a call: a callback borrows it (``withConsumer(_:)``). Its
-    /// concrete type, because `Unmanaged` takes no existential, and an `unowned(unsafe) any
-    /// XMLEventConsumer` was retained and released around each of the three calls per element.
+    /// parser), nor retained for a call: a callback borrows it (``withConsumer(_:)``). Held by
+    /// its concrete type because `Unmanaged` takes no existential.
     private let unretainedConsumer: Unmanaged<XMLFramer>
     private let names: InternedNames
 
