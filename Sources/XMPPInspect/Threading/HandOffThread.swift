@@ -26,8 +26,6 @@ import Foundation
 public final class HandOffThread<Consumer: HandOffConsumer>: Sendable {
     public typealias Item = Consumer.Item
     private let shared: ConditionBox<HandOffState<Item, Consumer.Outcome>>
-    /// Whether items the consumer is done with are let go of by the producer (see above).
-    private let dropsSpentOnProducer: Bool
 
     /// Starts a thread named `name` that owns `consumer` from now on. `dropsSpentOnProducer`:
     /// the items the consumer is done with are let go of on the producer's thread, at its next
@@ -38,7 +36,6 @@ public final class HandOffThread<Consumer: HandOffConsumer>: Sendable {
         precondition(batchSize > 0, "a batch holds at least one item")
         let shared = ConditionBox(HandOffState<Item, Consumer.Outcome>(waterMarks: waterMarks))
         self.shared = shared
-        self.dropsSpentOnProducer = dropsSpentOnProducer
         let handedOver = ConditionBox(Optional(consumer))
         let thread = Thread {
             guard var consumer = handedOver.withLock({ $0.take() }) else { return }
