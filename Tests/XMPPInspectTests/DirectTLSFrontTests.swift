@@ -1,0 +1,225 @@
+import Foundation
+import Synchronization
+import Testing
+import XMPPBase
+import XMPPCapture
+import XMPPTransport
+@testable import XMPPInspect
+
+/// A pipelined inspector decrypts direct TLS on the reading thread (``DirectTLSFront``) and
+/// STARTTLS on the framing thread; its records stay the single-threaded inspector's, whatever
+/// the connections' bytes do: segments stamped earlier than the ones before, gaps, a ClientHello
+/// cut in small pieces, connections the capture ends on.
+@Suite("Direct TLS decrypted on the reading thread")
+struct DirectTLSFrontTests {
+    /// What a reassembler told its delegate, to be told again with changes.
+    enum Call {
+        case opened(TCPConnectionInfo)
+        case received(connection: Int, bytes: [UInt8], direction: Direction, time: Timestamp)
+        case missing(connection: Int, count: Int, direction: Direction, time: Timestamp)
+        case closed(connection: Int, reason: TCPCloseReason, time: Timestamp)
+    }
+
+    final class CallRecorder: TCPStreamDelegate {
+        var calls: [Call] = []
+        func connectionOpened(_ connection: TCPConnectionInfo) { calls.append(.opened(connection)) }
+        func connection(_ id: Int, received bytes: UnsafeRawBufferPointer, direction: Direction, at time: Timestamp) {
+            calls.append(.received(connection: id, bytes: Array(bytes.bindMemory(to: UInt8.self)), direction: direction, time: time))
+        }
+        func connection(_ id: Int, missing count: Int, direction: Direction, at time: Timestamp) {
+            calls.append(.missing(connection: id, count: count, direction: direction, time: time))
+        }
+        func connectionClosed(_ id: Int, reason: TCPCloseReason, at time: Timestamp) {
+            calls.append(.closed(connection: id, reason: reason, time: time))
+        }
+    }
+
+    /// The reassembler's calls for a capture, and its last packet's time.
+    static func record(_ path: String) throws -> ([Call], Timestamp) {
+        let recorder = CallRecorder()
+        let tracker = TCPConnectionTracker()
+        var last = Timestamp(microseconds: 0)
+        try PcapSource(path: path).forEachPacket { packet in
+            last = packet.timestamp
+            tracker.process(packet, delegate: recorder)
+        }
+        tracker.finish(at: last, delegate: recorder)
+        return (recorder.calls, last)
+    }
+
+    static func drive(_ inspector: Inspector, _ calls: [Call], end: Timestamp) {
+        for call in calls {
+            switch call {
+            case .opened(let info): inspector.connectionOpened(info)
+            case .received(let id, let bytes, let direction, let time):
+                bytes.withUnsafeBytes { inspector.connection(id, received: $0, direction: direction, at: time) }
+            case .missing(let id, let count, let direction, let time): inspector.connection(id, missing: count, direction: direction, at: time)
+            case .closed(let id, let reason, let time): inspector.connectionClosed(id, reason: reason, at: time)
+            }
+        }
+        inspector.finishAll(at: end)
+    }
+
+    /// Changes to what the reassembler said, each touching what the front must do as the framing stage does.
+    enum Variant: String, CaseIterable {
+        case asCaptured
+        /// Every third segment stamped two seconds before the one it follows (a held segment).
+        case earlierTimes
+        /// Every fifth segment of each direction after the fourth lost to a gap.
+        case gaps
+        /// The first three segments of each connection in pieces of 7 bytes: the ClientHello is
+        /// completed in some piece, after others were held.
+        case smallPieces
+        /// A gap in the server's direction before the client said anything: held, with the
+        /// ClientHello after it, until the ClientHello is complete.
+        case gapBeforeHello
+        /// No connection closes: the capture ends on all of them.
+        case noCloses
+        /// Each connection's first segment from the client (its ClientHello) and no more, no
+        /// close: the capture ends in the handshake, which the decoders say as they finish.
+        case endsInHandshake
+    }
+
+    static func apply(_ variant: Variant, to calls: [Call]) -> [Call] {
+        var out: [Call] = []
+        var segments: [Int: Int] = [:]
+        var perDirection: [String: Int] = [:]
+        for call in calls {
+            guard case .received(let id, let bytes, let direction, let time) = call else {
+                if variant == .noCloses || variant == .endsInHandshake, case .closed = call { continue }
+                out.append(call)
+                if variant == .gapBeforeHello, case .opened(let info) = call {
+                    out.append(.missing(connection: info.id, count: 10, direction: .s2c, time: info.openedAt))
+                }
+                continue
+            }
+            let index = segments[id, default: 0]
+            segments[id] = index + 1
+            let key = "\(id) \(direction)"
+            let ofDirection = perDirection[key, default: 0]
+            perDirection[key] = ofDirection + 1
+            switch variant {
+            case .asCaptured, .noCloses, .gapBeforeHello:
+                out.append(call)
+            case .endsInHandshake:
+                if direction == .c2s && ofDirection == 0 { out.append(call) }
+            case .earlierTimes:
+                out.append(index % 3 == 2
+                    ? .received(connection: id, bytes: bytes, direction: direction, time: Timestamp(microseconds: time.microseconds - 2_000_000))
+                    : call)
+            case .gaps:
+                out.append(ofDirection > 4 && ofDirection % 5 == 0
+                    ? .missing(connection: id, count: bytes.count, direction: direction, time: time)
+                    : call)
+            case .smallPieces:
+                guard index < 3 else {
+                    out.append(call)
+                    continue
+                }
+                for start in stride(from: 0, to: bytes.count, by: 7) {
+                    out.append(.received(connection: id, bytes: Array(bytes[start..<min(start + 7, bytes.count)]), direction: direction, time: time))
+                }
+            }
+        }
+        return out
+    }
+
+    /// The project's direct-TLS capture (XMPP, Prosody and slixmpp) and the two HTTPS ones
+    /// (Strophe.js in Chromium, WebSocket and BOSH), each with its key log.
+    static let captures = ["c2s-directtls-keylog", "web-wss", "web-https-bosh"]
+
+    static func path(_ name: String, _ suffix: String) -> String {
+        repositoryRoot.appendingPathComponent("captures/\(name).\(suffix)").path
+    }
+
+    /// The calls with every server on port 5223: direct TLS there is taken for XMPP from its
+    /// ClientHello (shown from the first), where on its own port it is once its bytes say so.
+    static func onPort5223(_ calls: [Call]) -> [Call] {
+        calls.map { call in
+            guard case .opened(var info) = call else { return call }
+            info.server.port = 5223
+            return .opened(info)
+        }
+    }
+
+    @Test("the single-threaded inspector's records, whatever the segments do", arguments: captures, [false, true])
+    func sameRecords(_ name: String, port5223: Bool) throws {
+        let (captured, end) = try Self.record(Self.path(name, "pcap"))
+        let calls = port5223 ? Self.onPort5223(captured) : captured
+        let keyLogPath = Self.path(name, "keys")
+        var asCaptured: ([[UInt8]], [String]) = ([], [])
+        for variant in Variant.allCases {
+            let label = "\(name)\(port5223 ? " on 5223" : "") \(variant)"
+            let changed = Self.apply(variant, to: calls)
+            var records: [Record] = []
+            let keyLog = try KeyLogFiles(paths: [keyLogPath], mayGrow: false) { _ in }
+            let alone = Inspector(options: InspectorOptions(checks: .all), keyLog: keyLog) { records.append($0) }
+            Self.drive(alone, changed, end: end)
+            let expected = PipelinedInspectorTests.lines(records)
+            let connections = PipelinedInspectorTests.describe(alone.connections)
+            if variant == .asCaptured {
+                asCaptured = (expected, connections)
+                // Decrypted: without the key log, far fewer records come out.
+                var withoutKeys = 0
+                let blind = Inspector(options: InspectorOptions(checks: .all)) { _ in withoutKeys += 1 }
+                Self.drive(blind, changed, end: end)
+                #expect(records.count > withoutKeys + 20, "\(label): \(records.count) records, \(withoutKeys) without the key log")
+            } else {
+                // The change shows in the records (or, for closes, in how the connections ended),
+                // so a front that ignored it would differ; cut in pieces, nothing changes. A gap
+                // before the ClientHello shows at least where the connection is shown from the
+                // first (on 5223); XMPP on its own port is shown only once decrypted, after it.
+                let changes = expected != asCaptured.0 || connections != asCaptured.1
+                if variant == .smallPieces {
+                    #expect(!changes, "\(label): \(expected.count) records, as captured \(asCaptured.0.count)")
+                } else if variant != .gapBeforeHello || port5223 {
+                    #expect(changes, "\(label): \(expected.count) records, as captured \(asCaptured.0.count)")
+                }
+            }
+            if variant == .endsInHandshake && port5223 {
+                // Shown from the ClientHello: the decoders' last word (an incomplete handshake) is a record.
+                #expect(records.contains { $0.tls?.reason != nil }, "\(label)")
+            }
+            for batching in PipelinedInspectorTests.batchings {
+                let collected = PipelinedInspectorTests.Collected()
+                let snapshot = try #require(keyLog.snapshot())
+                let inspector = Inspector.pipelined(options: InspectorOptions(checks: .all), keyLog: snapshot, output: collected.output,
+                                                    batchCalls: batching.0, batchBytes: batching.1, queuedBatches: batching.2)
+                Self.drive(inspector, changed, end: end)
+                let lines = collected.lines
+                let same = lines == expected
+                #expect(same, "\(label) \(batching): \(lines.count) records, \(expected.count) expected")
+                #expect(collected.connections == connections, "\(label) \(batching)")
+            }
+        }
+    }
+
+    /// A key log that notes the thread each question comes from.
+    final class ThreadNotingLookup: TLSSecretLookup, Sendable {
+        let secrets: TLSSecretsSnapshot
+        let threads = Mutex<[pthread_t]>([])
+        init(_ secrets: TLSSecretsSnapshot) { self.secrets = secrets }
+        var mayGrow: Bool { false }
+        func secrets(forClientRandom clientRandom: [UInt8]) -> [KeyLogLabel: [UInt8]]? {
+            threads.withLock { $0.append(pthread_self()) }
+            return secrets.secrets(forClientRandom: clientRandom)
+        }
+    }
+
+    @Test("direct TLS is decrypted on the reading thread, STARTTLS on the framing thread")
+    func whereDecrypted() throws {
+        let reading = pthread_self()
+        for (name, onReadingThread) in [("c2s-directtls-keylog", true), ("c2s-starttls-keylog", false)] {
+            let files = try KeyLogFiles(paths: [Self.path(name, "keys")], mayGrow: false) { _ in }
+            let lookup = ThreadNotingLookup(try #require(files.snapshot()))
+            let collected = PipelinedInspectorTests.Collected()
+            let inspector = Inspector.pipelined(options: InspectorOptions(), keyLog: lookup, output: collected.output)
+            _ = try Replayer.replay(path: Self.path(name, "pcap"), into: inspector)
+            let threads = lookup.threads.withLock { $0 }
+            // Both sessions of each capture asked at least once.
+            #expect(threads.count >= 2, "\(name)")
+            #expect(threads.filter { pthread_equal($0, reading) != 0 }.count == (onReadingThread ? threads.count : 0), "\(name)")
+            #expect(collected.lines.count > 50, "\(name)")
+        }
+    }
+}
