@@ -149,7 +149,7 @@ let package = Package(
         ),
         .testTarget(
             name: "XMPPInspectTests",
-            dependencies: ["XMPPInspect", "XMPPBase", "XMPPCore", "XMPPCapture", "XMPPTransport"],
+            dependencies: ["XMPPInspect", "XMPPBase", "XMPPCore", "XMPPCapture"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -28,17 +28,9 @@ final class FramingStage: TCPStreamDelegate {
     /// Ids for BOSH sessions that cannot take their first TCP connection's id (it is in use).
     var nextSyntheticConnectionID = ConnectionDescription.firstSessionOnlyID
 
-    /// Whether direct-TLS connections are decrypted before this stage (a pipelined inspector's
-    /// reading thread, ``DirectTLSFront``): such a connection waits, undecided, for
-    /// ``directTLSTakenOver(_:knownXMPP:)``, and its decoder's events come through
-    /// ``upstreamTLS(_:_:at:)``. STARTTLS is decrypted here either way.
-    let directTLSDecryptedUpstream: Bool
-
-    init(options: InspectorOptions, keyLog: (any TLSSecretLookup)? = nil, directTLSDecryptedUpstream: Bool = false,
-         emit: @escaping (FramingEvent) -> Void) {
+    init(options: InspectorOptions, keyLog: (any TLSSecretLookup)? = nil, emit: @escaping (FramingEvent) -> Void) {
         self.options = options
         self.keyLog = keyLog
-        self.directTLSDecryptedUpstream = directTLSDecryptedUpstream
         self.emit = emit
     }
 
@@ -142,19 +134,37 @@ final class FramingStage: TCPStreamDelegate {
     // MARK: Sessions
 
     private func decide(_ session: FramingSession, final: Bool) {
-        switch ConnectionSniff.classify(session.pendingBytes, final: final, seesTLSRecords: seesTLSRecords, serverPort: session.serverPort) {
-        case .undecided:
-            return
-        case .web:
+        switch WebConnectionDecoder.startsHTTPRequest(session.pendingBytes[0]) {
+        case true?:
             startWeb(session)
             return
-        case .directTLS(let knownXMPP):
-            // The reading thread decrypts it, and says so in the very next call.
-            if directTLSDecryptedUpstream { return }
-            startDirectTLS(session, knownXMPP: knownXMPP)
+        case nil where !final && !session.pendingBytes[0].isEmpty:
             return
-        case .xmpp:
+        default:
+            break
+        }
+        if seesTLSRecords && !session.pendingBytes[0].isEmpty {
+            switch TLSClientHelloSniffer.sniff(session.pendingBytes[0]) {
+            case .needMoreBytes where !final:
+                return
+            case .clientHello(_, let alpn):
+                let namesXMPP = alpn.contains { $0 == "xmpp-client" || $0 == "xmpp-server" }
+                    || session.serverPort == 5223 || session.serverPort == 5270
+                startDirectTLS(session, knownXMPP: namesXMPP)
+                return
+            case .needMoreBytes, .notTLS:
+                break
+            }
+        }
+        let verdicts = session.pendingBytes.map(XMPPDetector.classify)
+        if verdicts.contains(.xmpp) {
             session.verdict = .xmpp
+        } else if verdicts.contains(.other) || final {
+            session.verdict = .other
+        } else {
+            return
+        }
+        if session.verdict == .xmpp {
             markXMPP(session)
             if session.joinedMidStream {
                 session.c2s.resynchronize()
@@ -169,8 +179,6 @@ final class FramingStage: TCPStreamDelegate {
                     reportGap(session, missing, direction, time)
                 }
             }
-        case .other:
-            session.verdict = .other
         }
         session.pending = []
         session.pendingBytes = [[], []]
@@ -218,34 +226,13 @@ final class FramingStage: TCPStreamDelegate {
         session.pending = []
         session.pendingBytes = [[], []]
         for (direction, bytes, missing, time) in pending {
-            // As for bytes that come later: a connection shown as web goes on to the decoder.
-            guard session.verdict != .other else { return }
+            guard session.verdict == .xmpp || session.verdict == .directTLS else { return }
             if let bytes {
                 bytes.withUnsafeBytes { feed(session, $0, direction, time) }
             } else {
                 reportGap(session, missing, direction, time)
             }
         }
-    }
-
-    // MARK: Direct TLS decrypted upstream
-
-    /// The reading thread took connection `id` over as direct TLS (its ClientHello completed in
-    /// the call before): what this stage held of it is dropped, the decoder there has it.
-    func directTLSTakenOver(_ id: Int, knownXMPP: Bool) {
-        guard let session = sessions[id] else { return }
-        session.tlsDecryptedUpstream = true
-        session.decrypting = [true, true]
-        session.verdict = knownXMPP ? .xmpp : .directTLS
-        if knownXMPP { markXMPP(session) }
-        session.pending = []
-        session.pendingBytes = [[], []]
-    }
-
-    /// What the reading thread's TLS decoder said of connection `id`, stamped with its clock.
-    func upstreamTLS(_ id: Int, _ event: TLSEvent, at time: Timestamp) {
-        guard let session = sessions[id] else { return }
-        deliverTLS(event, session, time)
     }
 
     private func feed(_ session: FramingSession, _ bytes: UnsafeRawBufferPointer, _ direction: Direction, _ time: Timestamp) {
@@ -350,12 +337,9 @@ final class FramingStage: TCPStreamDelegate {
 
     private func reportGap(_ session: FramingSession, _ count: Int, _ direction: Direction, _ time: Timestamp) {
         let time = session.advanceClock(direction, to: time)
-        if session.decrypting[direction == .c2s ? 0 : 1] {
-            if let tls = session.tls {
-                tls.gap(direction, missing: count) { deliverTLS($0, session, time) }
-            }
-            // Decrypted upstream: what the gap did to TLS came just before, as its own calls.
-            if session.tls != nil || session.tlsDecryptedUpstream, session.verdict == .directTLS || session.web != nil { return }
+        if let tls = session.tls, session.decrypting[direction == .c2s ? 0 : 1] {
+            tls.gap(direction, missing: count) { deliverTLS($0, session, time) }
+            if session.verdict == .directTLS || session.web != nil { return }
         }
         if let web = session.web {
             web.decoder.gap(direction, missing: count) { handleWeb($0, session, time) }
@@ -371,7 +355,6 @@ final class FramingStage: TCPStreamDelegate {
         for direction in Direction.allCases {
             session.framer(direction).finish { event in handle(event, session, direction, time) }
         }
-        // Said with STARTTLS only (`tlsStart`): direct TLS, decrypted here or upstream, has none.
         var encrypted = (session.c2s.opaqueBytes, session.s2c.opaqueBytes)
         if let tls = session.tls {
             // Bytes that stayed encrypted: every TLS byte of a session not decrypted.
@@ -400,7 +383,7 @@ final class FramingStage: TCPStreamDelegate {
                 if let start = session.handOff.tlsStart, start.intercepted { emit(.tlsBegan(connection: session.id, start: start)) }
             case .stopDecoding: session.framer(direction.opposite).switchToOpaque()
             }
-            if seesTLSRecords, session.tls == nil, !session.tlsDecryptedUpstream, session.handOff.tlsStart != nil {
+            if seesTLSRecords, session.tls == nil, session.handOff.tlsStart != nil {
                 session.tls = TLSConnectionDecoder(lookup: keyLog, cache: tlsSessions)
             }
             if session.handOff.tlsStart != nil, let index = connectionIndex[session.id] { connections[index].tlsStarted = true }

@@ -22,11 +22,10 @@ struct FramingThreadConsumer: HandOffConsumer {
 
     /// Starts the records thread (which owns `output` from now on); the framing stage is built
     /// here, to be used on the framing thread only.
-    /// Direct TLS is decrypted before this thread (``DirectTLSFront``); `keyLog` decrypts STARTTLS here.
-    init(options: InspectorOptions, keyLog: (any TLSSecretLookup & Sendable)?, output: consuming sending RecordOutput) {
+    init(options: InspectorOptions, keyLog: sending (any TLSSecretLookup)?, output: consuming sending RecordOutput) {
         let records = RecordBatcher(options: options, output: output)
         self.records = records
-        framing = FramingStage(options: options, keyLog: keyLog, directTLSDecryptedUpstream: true) { records.append($0) }
+        framing = FramingStage(options: options, keyLog: keyLog) { records.append($0) }
     }
 
     /// Frames what the reading thread recorded, in order.

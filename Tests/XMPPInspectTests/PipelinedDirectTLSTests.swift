@@ -1,17 +1,15 @@
 import Foundation
-import Synchronization
 import Testing
 import XMPPBase
 import XMPPCapture
-import XMPPTransport
 @testable import XMPPInspect
 
-/// A pipelined inspector decrypts direct TLS on the reading thread (``DirectTLSFront``) and
-/// STARTTLS on the framing thread; its records stay the single-threaded inspector's, whatever
-/// the connections' bytes do: segments stamped earlier than the ones before, gaps, a ClientHello
-/// cut in small pieces, connections the capture ends on.
-@Suite("Direct TLS decrypted on the reading thread")
-struct DirectTLSFrontTests {
+/// A pipelined inspector decrypts direct TLS (XEP-0368, HTTPS) on its framing thread from what the
+/// reading thread recorded; its records stay the single-threaded inspector's, whatever the
+/// connections' bytes do: segments stamped earlier than the ones before, gaps, a ClientHello cut
+/// in small pieces, a gap before it, connections the capture ends on.
+@Suite("Pipelined inspector: direct TLS, whatever the segments do")
+struct PipelinedDirectTLSTests {
     /// What a reassembler told its delegate, to be told again with changes.
     enum Call {
         case opened(TCPConnectionInfo)
@@ -182,8 +180,8 @@ struct DirectTLSFrontTests {
             }
             for batching in PipelinedInspectorTests.batchings {
                 let collected = PipelinedInspectorTests.Collected()
-                let snapshot = try #require(keyLog.snapshot())
-                let inspector = Inspector.pipelined(options: InspectorOptions(checks: .all), keyLog: snapshot, output: collected.output,
+                let keys = try KeyLogFiles(paths: [keyLogPath], mayGrow: false) { _ in }
+                let inspector = Inspector.pipelined(options: InspectorOptions(checks: .all), keyLog: keys, output: collected.output,
                                                     batchCalls: batching.0, batchBytes: batching.1, queuedBatches: batching.2)
                 Self.drive(inspector, changed, end: end)
                 let lines = collected.lines
@@ -191,35 +189,6 @@ struct DirectTLSFrontTests {
                 #expect(same, "\(label) \(batching): \(lines.count) records, \(expected.count) expected")
                 #expect(collected.connections == connections, "\(label) \(batching)")
             }
-        }
-    }
-
-    /// A key log that notes the thread each question comes from.
-    final class ThreadNotingLookup: TLSSecretLookup, Sendable {
-        let secrets: TLSSecretsSnapshot
-        let threads = Mutex<[pthread_t]>([])
-        init(_ secrets: TLSSecretsSnapshot) { self.secrets = secrets }
-        var mayGrow: Bool { false }
-        func secrets(forClientRandom clientRandom: [UInt8]) -> [KeyLogLabel: [UInt8]]? {
-            threads.withLock { $0.append(pthread_self()) }
-            return secrets.secrets(forClientRandom: clientRandom)
-        }
-    }
-
-    @Test("direct TLS is decrypted on the reading thread, STARTTLS on the framing thread")
-    func whereDecrypted() throws {
-        let reading = pthread_self()
-        for (name, onReadingThread) in [("c2s-directtls-keylog", true), ("c2s-starttls-keylog", false)] {
-            let files = try KeyLogFiles(paths: [Self.path(name, "keys")], mayGrow: false) { _ in }
-            let lookup = ThreadNotingLookup(try #require(files.snapshot()))
-            let collected = PipelinedInspectorTests.Collected()
-            let inspector = Inspector.pipelined(options: InspectorOptions(), keyLog: lookup, output: collected.output)
-            _ = try Replayer.replay(path: Self.path(name, "pcap"), into: inspector)
-            let threads = lookup.threads.withLock { $0 }
-            // Both sessions of each capture asked at least once.
-            #expect(threads.count >= 2, "\(name)")
-            #expect(threads.filter { pthread_equal($0, reading) != 0 }.count == (onReadingThread ? threads.count : 0), "\(name)")
-            #expect(collected.lines.count > 50, "\(name)")
         }
     }
 }
