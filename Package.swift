@@ -149,7 +149,7 @@ let package = Package(
         ),
         .testTarget(
             name: "XMPPInspectTests",
-            dependencies: ["XMPPInspect", "XMPPBase", "XMPPCore", "XMPPCapture"],
+            dependencies: ["XMPPInspect", "XMPPBase", "XMPPCore", "XMPPCapture", "XMPPTransport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

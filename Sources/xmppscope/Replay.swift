@@ -38,7 +38,7 @@ struct Replay: ParsableCommand {
             // Records are counted on the records thread as for the other outputs, and the report
             // is written there once the connections are known; the lines about the input come
             // last, from this thread, once the replay has returned.
-            let inspector = Inspector.pipelined(options: output.inspectorOptions, keyLog: try output.makeKeyLog(mayGrow: false), output: RecordOutput(
+            let inspector = Inspector.pipelined(options: output.inspectorOptions, keyLog: try output.makeKeyLog(mayGrow: false)?.snapshot(), output: RecordOutput(
                 record: { sink.consume($0) },
                 finish: { connections in
                     summary.connections = { connections }
@@ -54,7 +54,7 @@ struct Replay: ParsableCommand {
         } else {
             // This thread reads and reassembles, a second frames, and a third builds, encodes
             // and writes the records: it owns the output from here on, and flushes it at the end.
-            let inspector = Inspector.pipelined(options: output.inspectorOptions, keyLog: try output.makeKeyLog(mayGrow: false), output: RecordOutput(
+            let inspector = Inspector.pipelined(options: output.inspectorOptions, keyLog: try output.makeKeyLog(mayGrow: false)?.snapshot(), output: RecordOutput(
                 record: { sink.consume($0) },
                 finish: { _ in
                     sink.finish()

@@ -1,14 +1,17 @@
 import Foundation
+import Synchronization
 import Testing
 import XMPPBase
 import XMPPCapture
+import XMPPTransport
 @testable import XMPPInspect
 
-/// A pipelined inspector decrypts direct TLS (XEP-0368, HTTPS) on its framing thread from what the
-/// reading thread recorded; its records stay the single-threaded inspector's, whatever the
-/// connections' bytes do: segments stamped earlier than the ones before, gaps, a ClientHello cut
-/// in small pieces, a gap before it, connections the capture ends on.
-@Suite("Pipelined inspector: direct TLS, whatever the segments do")
+/// A pipelined inspector decrypts a share of the direct-TLS sessions (XEP-0368, HTTPS) on its
+/// reading thread (``DirectTLSFront``) and the rest, with STARTTLS, on its framing thread; its
+/// records stay the single-threaded inspector's, whatever the share and whatever the connections'
+/// bytes do: segments stamped earlier than the ones before, gaps, a ClientHello cut in small
+/// pieces, a gap before it, connections the capture ends on.
+@Suite("Pipelined inspector: direct TLS on two threads, whatever the segments do")
 struct PipelinedDirectTLSTests {
     /// What a reassembler told its delegate, to be told again with changes.
     enum Call {
@@ -166,7 +169,7 @@ struct PipelinedDirectTLSTests {
                 if port5223 { #expect(blindRecords.contains { $0.tls != nil }, "\(label)") }
                 let collected = PipelinedInspectorTests.Collected()
                 Self.drive(Inspector.pipelined(options: InspectorOptions(checks: .all), keyLog: nil, output: collected.output,
-                                               batchCalls: 7, batchBytes: 300, queuedBatches: 2), changed, end: end)
+                                               batchCalls: 7, batchBytes: 300, queuedBatches: 2, directTLSShare: .all), changed, end: end)
                 let blindSame = collected.lines == PipelinedInspectorTests.lines(blindRecords)
                 #expect(blindSame, "\(label) without the key log: \(collected.lines.count) records, \(blindRecords.count) expected")
             } else {
@@ -185,17 +188,61 @@ struct PipelinedDirectTLSTests {
                 // Shown from the ClientHello: the decoders' last word (an incomplete handshake) is a record.
                 #expect(records.contains { $0.tls?.reason != nil }, "\(label)")
             }
-            for batching in PipelinedInspectorTests.batchings {
-                let collected = PipelinedInspectorTests.Collected()
-                let keys = try KeyLogFiles(paths: [keyLogPath], mayGrow: false) { _ in }
-                let inspector = Inspector.pipelined(options: InspectorOptions(checks: .all), keyLog: keys, output: collected.output,
-                                                    batchCalls: batching.0, batchBytes: batching.1, queuedBatches: batching.2)
-                Self.drive(inspector, changed, end: end)
-                let lines = collected.lines
-                let same = lines == expected
-                #expect(same, "\(label) \(batching): \(lines.count) records, \(expected.count) expected")
-                #expect(collected.connections == connections, "\(label) \(batching)")
+            let snapshot = try #require(keyLog.snapshot())
+            for share in [DirectTLSFront.Share.none, .everyOther, .all] {
+                for batching in PipelinedInspectorTests.batchings {
+                    let collected = PipelinedInspectorTests.Collected()
+                    let inspector = Inspector.pipelined(options: InspectorOptions(checks: .all), keyLog: snapshot, output: collected.output,
+                                                        batchCalls: batching.0, batchBytes: batching.1, queuedBatches: batching.2,
+                                                        directTLSShare: share)
+                    Self.drive(inspector, changed, end: end)
+                    let lines = collected.lines
+                    let same = lines == expected
+                    #expect(same, "\(label) \(share) \(batching): \(lines.count) records, \(expected.count) expected")
+                    #expect(collected.connections == connections, "\(label) \(share) \(batching)")
+                }
             }
+        }
+    }
+
+    /// A key log that notes, per session, the threads it is asked on.
+    final class ThreadNotingLookup: TLSSecretLookup, Sendable {
+        let secrets: TLSSecretsSnapshot
+        let asked = Mutex<[(random: [UInt8], thread: pthread_t)]>([])
+        init(_ secrets: TLSSecretsSnapshot) { self.secrets = secrets }
+        var mayGrow: Bool { false }
+        func secrets(forClientRandom clientRandom: [UInt8]) -> [KeyLogLabel: [UInt8]]? {
+            asked.withLock { $0.append((clientRandom, pthread_self())) }
+            return secrets.secrets(forClientRandom: clientRandom)
+        }
+    }
+
+    @Test("which thread decrypts: the share of direct TLS on the reading thread, the rest and STARTTLS on the framing thread")
+    func whereDecrypted() throws {
+        let reading = pthread_self()
+        let cases: [(String, DirectTLSFront.Share, Int)] = [
+            // Capture, share, sessions asked on the reading thread only (the rest: on the framing thread only).
+            ("c2s-directtls-keylog", .all, 2), ("c2s-directtls-keylog", .everyOther, 1), ("c2s-directtls-keylog", .none, 0),
+            ("c2s-starttls-keylog", .all, 0),
+        ]
+        for (name, share, onReading) in cases {
+            let files = try KeyLogFiles(paths: [Self.path(name, "keys")], mayGrow: false) { _ in }
+            let lookup = ThreadNotingLookup(try #require(files.snapshot()))
+            let collected = PipelinedInspectorTests.Collected()
+            let inspector = Inspector.pipelined(options: InspectorOptions(), keyLog: lookup, output: collected.output,
+                                                batchCalls: 1024, batchBytes: 64 << 10, queuedBatches: 4, directTLSShare: share)
+            _ = try Replayer.replay(path: Self.path(name, "pcap"), into: inspector)
+            let asked = lookup.asked.withLock { $0 }
+            var threads: [[UInt8]: (reading: Int, framing: Int)] = [:]
+            for (random, thread) in asked {
+                if pthread_equal(thread, reading) != 0 { threads[random, default: (0, 0)].reading += 1 } else { threads[random, default: (0, 0)].framing += 1 }
+            }
+            // Two sessions in each capture. One the reading thread decrypts is never asked on the
+            // framing thread; the others are (the reading thread may have asked once, to decide).
+            #expect(threads.count == 2, "\(name) \(share): \(threads.count) sessions asked")
+            #expect(threads.values.filter { $0.framing == 0 && $0.reading > 0 }.count == onReading, "\(name) \(share)")
+            #expect(threads.values.filter { $0.framing > 0 && $0.reading <= 1 }.count == 2 - onReading, "\(name) \(share)")
+            #expect(collected.lines.count > 50, "\(name) \(share)")
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import XMPPBase
 import XMPPCapture
+import XMPPTransport
 @testable import XMPPInspect
 
 /// ``Inspector/pipelined(options:keyLog:output:)`` frames on a thread of its own: whatever the
@@ -97,7 +98,7 @@ struct PipelinedInspectorTests {
 
     /// The pipelined inspector's records (collected on the records thread), the connections its
     /// output was finished with, and those it says it saw, replaying `path`.
-    static func pipelined(_ path: String, keyLog: sending KeyLogFiles?, _ batching: (Int, Int, Int),
+    static func pipelined(_ path: String, keyLog: TLSSecretsSnapshot?, _ batching: (Int, Int, Int),
                           atTimeZero: Bool = false) throws -> ([[UInt8]], [String]?, [String]) {
         let collected = Collected(atTimeZero: atTimeZero)
         let inspector = Inspector.pipelined(options: InspectorOptions(checks: .all), keyLog: keyLog, output: collected.output,
@@ -115,7 +116,7 @@ struct PipelinedInspectorTests {
             let (expected, connections) = try Self.alone(input.path, keyLog: try Self.keyLog(input))
             #expect(!connections.isEmpty, "\(input)")
             for batching in Self.batchings {
-                let (lines, finished, seen) = try Self.pipelined(input.path, keyLog: try Self.keyLog(input), batching)
+                let (lines, finished, seen) = try Self.pipelined(input.path, keyLog: try Self.keyLog(input)?.snapshot(), batching)
                 #expect(lines.count == expected.count, "\(input) \(batching)")
                 #expect(lines == expected, "\(input) \(batching)")
                 #expect(finished == connections && seen == connections, "\(input) \(batching)")

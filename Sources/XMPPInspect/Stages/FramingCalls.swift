@@ -1,5 +1,6 @@
 import XMPPBase
 import XMPPCapture
+import XMPPTransport
 
 /// The calls an ``Inspector`` received for its framing stage, in order, with the bytes they
 /// carried copied into one buffer: recorded on the thread that reads and reassembles, made again
@@ -15,11 +16,21 @@ struct FramingCalls: Sendable {
         case raw(range: Range<Int>, direction: Direction?, time: Timestamp)
         /// Something the proxy saw of a connection itself (``Inspector/connection(_:proxyEvent:_:direction:at:)``).
         case proxy(connection: Int, event: Record.Event, info: ProxyInfo, direction: Direction, time: Timestamp)
+        /// The reading thread found a connection to be direct TLS (``DirectTLSFront``). `upstream`:
+        /// it decrypts its TLS bytes, which do not follow as `received` calls; its decoder's events
+        /// do, as `tls`. Otherwise the framing stage decrypts it.
+        case directTLS(connection: Int, knownXMPP: Bool, upstream: Bool)
+        /// What the reading thread's decoder said (``tlsEvents`` at `index`), at the connection's `time`.
+        case tls(connection: Int, index: Int, time: Timestamp)
     }
 
     private(set) var calls: [Call] = []
     /// Every received byte of ``calls``, one after the other.
     private(set) var bytes: [UInt8] = []
+    /// The events of the `tls` calls, in order (kept apart: a call stays as small as the others).
+    private(set) var tlsEvents: [TLSEvent] = []
+    /// Plaintext bytes the events carry.
+    private var tlsPlaintextBytes = 0
 
     /// Room for `calls` calls carrying `bytes` bytes (a batch kept within them does not grow).
     init(reservingCalls calls: Int, bytes: Int) {
@@ -30,8 +41,8 @@ struct FramingCalls: Sendable {
     var isEmpty: Bool { calls.isEmpty }
     /// Calls recorded.
     var count: Int { calls.count }
-    /// Bytes the calls carry.
-    var byteCount: Int { bytes.count }
+    /// Bytes the calls carry, decrypted ones included.
+    var byteCount: Int { bytes.count + tlsPlaintextBytes }
 
     /// Records a call that carries no bytes.
     mutating func append(_ call: Call) {
@@ -41,6 +52,13 @@ struct FramingCalls: Sendable {
     /// Records a `received` call, copying `received` (valid only during the delegate's call).
     mutating func appendReceived(_ received: UnsafeRawBufferPointer, connection: Int, direction: Direction, time: Timestamp) {
         calls.append(.received(connection: connection, range: copy(received), direction: direction, time: time))
+    }
+
+    /// Records what the reading thread's TLS decoder said of `connection`.
+    mutating func appendTLS(_ event: TLSEvent, connection: Int, time: Timestamp) {
+        if case .plaintext(_, let plaintext) = event { tlsPlaintextBytes += plaintext.count }
+        calls.append(.tls(connection: connection, index: tlsEvents.count, time: time))
+        tlsEvents.append(event)
     }
 
     /// Records raw stream text, copying it.
@@ -71,6 +89,10 @@ struct FramingCalls: Sendable {
                     framing.feedRaw(UnsafeRawBufferPointer(rebasing: buffer[range]), direction: direction, at: time)
                 case .proxy(let connection, let event, let info, let direction, let time):
                     framing.proxyEvent(connection, event, info, direction: direction, at: time)
+                case .directTLS(let connection, let knownXMPP, let upstream):
+                    framing.directTLSDecided(connection, knownXMPP: knownXMPP, upstream: upstream)
+                case .tls(let connection, let index, let time):
+                    framing.upstreamTLS(connection, tlsEvents[index], at: time)
                 }
             }
         }

@@ -29,15 +29,20 @@ final class FramingSession {
     /// The TLS decoder, once TLS began (after `<proceed/>`, or from the first byte) and the
     /// inspector sees TLS records (not a proxy terminating TLS in front of it).
     var tls: TLSConnectionDecoder?
-    /// Per direction (c2s, s2c): whether its bytes go to ``tls``; the framer then reads what it decrypts.
+    /// Per direction (c2s, s2c): whether its bytes go to ``tls`` (or to the reading thread's
+    /// decoder, ``tlsDecryptedUpstream``); the framer then reads what it decrypts.
     var decrypting = [false, false]
+    /// Direct TLS decrypted on a pipelined inspector's reading thread (``DirectTLSFront``): its
+    /// decoder's events come as calls of their own, and ``tls`` stays nil.
+    var tlsDecryptedUpstream = false
+    /// Began with a ClientHello (``tls`` is then the direct-TLS decoder, not a STARTTLS one).
+    var tlsFromFirstByte = false
     /// The HTTP/WebSocket/BOSH layer, for a connection that began with an HTTP request.
     var web: WebFramingSession?
     /// Direct TLS not yet known to be XMPP: what the decoder said, held until it is.
     var heldTLSEvents: [(TLSEvent, Timestamp)] = []
-    /// Per direction, the latest capture time of bytes handed on: an element is complete only when
-    /// its last byte is in, and a held out-of-order segment may have been captured earlier.
-    private var clocks = (c2s: Timestamp(microseconds: .min), s2c: Timestamp(microseconds: .min))
+    /// Per direction, the latest capture time of bytes handed on.
+    private var clocks = StreamClocks()
 
     /// `names`: the framing stage's dictionary, shared by every framer it feeds.
     init(id: Int, options: InspectorOptions, joinedMidStream: Bool, serverPort: UInt16? = nil, names: SharedNameDictionary? = nil) {
@@ -60,11 +65,6 @@ final class FramingSession {
     func framer(_ direction: Direction) -> XMLFramer { direction == .c2s ? c2s : s2c }
 
     func advanceClock(_ direction: Direction, to time: Timestamp) -> Timestamp {
-        if direction == .c2s {
-            clocks.c2s = max(clocks.c2s, time)
-            return clocks.c2s
-        }
-        clocks.s2c = max(clocks.s2c, time)
-        return clocks.s2c
+        clocks.advance(direction, to: time)
     }
 }

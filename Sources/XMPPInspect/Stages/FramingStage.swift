@@ -14,7 +14,7 @@ final class FramingStage: TCPStreamDelegate {
     /// The key logs, if the user gave any.
     private let keyLog: (any TLSSecretLookup)?
     /// TLS 1.2 sessions by id and ticket, for resumptions later in the capture.
-    private let tlsSessions = TLSSessionCache()
+    private let tlsSessions: TLSSessionCache
     /// Receives every decrypted byte of every connection (connection, direction, bytes), XMPP or not.
     var plaintextTap: ((Int, Direction, [UInt8]) -> Void)?
     private var sessions: [Int: FramingSession] = [:]
@@ -28,9 +28,19 @@ final class FramingStage: TCPStreamDelegate {
     /// Ids for BOSH sessions that cannot take their first TCP connection's id (it is in use).
     var nextSyntheticConnectionID = ConnectionDescription.firstSessionOnlyID
 
-    init(options: InspectorOptions, keyLog: (any TLSSecretLookup)? = nil, emit: @escaping (FramingEvent) -> Void) {
+    /// Whether direct-TLS connections are decrypted before this stage (a pipelined inspector's
+    /// reading thread, ``DirectTLSFront``): such a connection waits, undecided, for
+    /// ``directTLSDecided(_:knownXMPP:upstream:)``; one decrypted there has its decoder's events come through
+    /// ``upstreamTLS(_:_:at:)``. STARTTLS is decrypted here either way.
+    let directTLSDecryptedUpstream: Bool
+
+    /// `tlsSessions`: shared with a pipelined inspector's reading thread, which decrypts there too.
+    init(options: InspectorOptions, keyLog: (any TLSSecretLookup)? = nil, tlsSessions: TLSSessionCache = TLSSessionCache(),
+         directTLSDecryptedUpstream: Bool = false, emit: @escaping (FramingEvent) -> Void) {
         self.options = options
         self.keyLog = keyLog
+        self.tlsSessions = tlsSessions
+        self.directTLSDecryptedUpstream = directTLSDecryptedUpstream
         self.emit = emit
     }
 
@@ -134,37 +144,19 @@ final class FramingStage: TCPStreamDelegate {
     // MARK: Sessions
 
     private func decide(_ session: FramingSession, final: Bool) {
-        switch WebConnectionDecoder.startsHTTPRequest(session.pendingBytes[0]) {
-        case true?:
+        switch ConnectionSniff.classify(session.pendingBytes, final: final, seesTLSRecords: seesTLSRecords, serverPort: session.serverPort) {
+        case .undecided:
+            return
+        case .web:
             startWeb(session)
             return
-        case nil where !final && !session.pendingBytes[0].isEmpty:
+        case .directTLS(let knownXMPP, _):
+            // The reading thread says in the very next call which thread decrypts it.
+            if directTLSDecryptedUpstream { return }
+            startDirectTLS(session, knownXMPP: knownXMPP)
             return
-        default:
-            break
-        }
-        if seesTLSRecords && !session.pendingBytes[0].isEmpty {
-            switch TLSClientHelloSniffer.sniff(session.pendingBytes[0]) {
-            case .needMoreBytes where !final:
-                return
-            case .clientHello(_, let alpn):
-                let namesXMPP = alpn.contains { $0 == "xmpp-client" || $0 == "xmpp-server" }
-                    || session.serverPort == 5223 || session.serverPort == 5270
-                startDirectTLS(session, knownXMPP: namesXMPP)
-                return
-            case .needMoreBytes, .notTLS:
-                break
-            }
-        }
-        let verdicts = session.pendingBytes.map(XMPPDetector.classify)
-        if verdicts.contains(.xmpp) {
+        case .xmpp:
             session.verdict = .xmpp
-        } else if verdicts.contains(.other) || final {
-            session.verdict = .other
-        } else {
-            return
-        }
-        if session.verdict == .xmpp {
             markXMPP(session)
             if session.joinedMidStream {
                 session.c2s.resynchronize()
@@ -179,6 +171,8 @@ final class FramingStage: TCPStreamDelegate {
                     reportGap(session, missing, direction, time)
                 }
             }
+        case .other:
+            session.verdict = .other
         }
         session.pending = []
         session.pendingBytes = [[], []]
@@ -219,6 +213,7 @@ final class FramingStage: TCPStreamDelegate {
     /// It is XMPP if its ALPN or port says so, or once its decrypted bytes are.
     private func startDirectTLS(_ session: FramingSession, knownXMPP: Bool) {
         session.tls = TLSConnectionDecoder(lookup: keyLog, cache: tlsSessions)
+        session.tlsFromFirstByte = true
         session.decrypting = [true, true]
         session.verdict = knownXMPP ? .xmpp : .directTLS
         if knownXMPP { markXMPP(session) }
@@ -226,13 +221,40 @@ final class FramingStage: TCPStreamDelegate {
         session.pending = []
         session.pendingBytes = [[], []]
         for (direction, bytes, missing, time) in pending {
-            guard session.verdict == .xmpp || session.verdict == .directTLS else { return }
+            // As for bytes that come later: a connection shown as web goes on to the decoder.
+            guard session.verdict != .other else { return }
             if let bytes {
                 bytes.withUnsafeBytes { feed(session, $0, direction, time) }
             } else {
                 reportGap(session, missing, direction, time)
             }
         }
+    }
+
+    // MARK: Direct TLS decrypted upstream
+
+    /// The reading thread found connection `id` to be direct TLS (the call before completed its
+    /// ClientHello, or it closed). `upstream`: it decrypts it; what this stage held of it is
+    /// dropped, the decoder there has it. Otherwise this stage decrypts it, from what it held.
+    func directTLSDecided(_ id: Int, knownXMPP: Bool, upstream: Bool) {
+        guard let session = sessions[id] else { return }
+        guard upstream else {
+            startDirectTLS(session, knownXMPP: knownXMPP)
+            return
+        }
+        session.tlsDecryptedUpstream = true
+        session.tlsFromFirstByte = true
+        session.decrypting = [true, true]
+        session.verdict = knownXMPP ? .xmpp : .directTLS
+        if knownXMPP { markXMPP(session) }
+        session.pending = []
+        session.pendingBytes = [[], []]
+    }
+
+    /// What the reading thread's TLS decoder said of connection `id`, stamped with its clock.
+    func upstreamTLS(_ id: Int, _ event: TLSEvent, at time: Timestamp) {
+        guard let session = sessions[id] else { return }
+        deliverTLS(event, session, time)
     }
 
     private func feed(_ session: FramingSession, _ bytes: UnsafeRawBufferPointer, _ direction: Direction, _ time: Timestamp) {
@@ -337,8 +359,11 @@ final class FramingStage: TCPStreamDelegate {
 
     private func reportGap(_ session: FramingSession, _ count: Int, _ direction: Direction, _ time: Timestamp) {
         let time = session.advanceClock(direction, to: time)
-        if let tls = session.tls, session.decrypting[direction == .c2s ? 0 : 1] {
-            tls.gap(direction, missing: count) { deliverTLS($0, session, time) }
+        if session.decrypting[direction == .c2s ? 0 : 1] {
+            if let tls = session.tls {
+                tls.gap(direction, missing: count) { deliverTLS($0, session, time) }
+            }
+            // Decrypted upstream: what the gap did to TLS came just before, as its own calls.
             if session.verdict == .directTLS || session.web != nil { return }
         }
         if let web = session.web {
@@ -355,8 +380,10 @@ final class FramingStage: TCPStreamDelegate {
         for direction in Direction.allCases {
             session.framer(direction).finish { event in handle(event, session, direction, time) }
         }
+        // Said with a STARTTLS (`tlsStart`) only: the decoder's counts for one of its own, the
+        // framers' for one inside direct TLS (whichever thread decrypted that).
         var encrypted = (session.c2s.opaqueBytes, session.s2c.opaqueBytes)
-        if let tls = session.tls {
+        if let tls = session.tls, !session.tlsFromFirstByte {
             // Bytes that stayed encrypted: every TLS byte of a session not decrypted.
             let decrypted = tls.sessionInfo.decrypted
             encrypted = (decrypted ? tls.undecryptedBytes(.c2s) : tls.tlsBytes(.c2s),
@@ -383,7 +410,7 @@ final class FramingStage: TCPStreamDelegate {
                 if let start = session.handOff.tlsStart, start.intercepted { emit(.tlsBegan(connection: session.id, start: start)) }
             case .stopDecoding: session.framer(direction.opposite).switchToOpaque()
             }
-            if seesTLSRecords, session.tls == nil, session.handOff.tlsStart != nil {
+            if seesTLSRecords, session.tls == nil, !session.tlsDecryptedUpstream, session.handOff.tlsStart != nil {
                 session.tls = TLSConnectionDecoder(lookup: keyLog, cache: tlsSessions)
             }
             if session.handOff.tlsStart != nil, let index = connectionIndex[session.id] { connections[index].tlsStarted = true }

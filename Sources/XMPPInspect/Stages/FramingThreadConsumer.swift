@@ -22,10 +22,15 @@ struct FramingThreadConsumer: HandOffConsumer {
 
     /// Starts the records thread (which owns `output` from now on); the framing stage is built
     /// here, to be used on the framing thread only.
-    init(options: InspectorOptions, keyLog: sending (any TLSSecretLookup)?, output: consuming sending RecordOutput) {
+    /// The reading thread says which direct-TLS connections it decrypts (``DirectTLSFront``);
+    /// `keyLog` and `tlsSessions` (shared with it) decrypt the others and STARTTLS here.
+    init(options: InspectorOptions, keyLog: (any TLSSecretLookup & Sendable)?, tlsSessions: TLSSessionCache,
+         output: consuming sending RecordOutput) {
         let records = RecordBatcher(options: options, output: output)
         self.records = records
-        framing = FramingStage(options: options, keyLog: keyLog) { records.append($0) }
+        framing = FramingStage(options: options, keyLog: keyLog, tlsSessions: tlsSessions, directTLSDecryptedUpstream: true) {
+            records.append($0)
+        }
     }
 
     /// Frames what the reading thread recorded, in order.

@@ -1,5 +1,6 @@
 import XMPPBase
 import XMPPCapture
+import XMPPTransport
 
 /// The reading side of an ``Inspector`` that frames on a thread of its own: records what the
 /// reassembler says (``FramingCalls``) and hands it to the framing thread in batches, waiting
@@ -37,6 +38,12 @@ final class FramingThreadFeeder {
     func appendReceived(_ bytes: UnsafeRawBufferPointer, connection: Int, direction: Direction, time: Timestamp) {
         makeRoom(for: bytes.count)
         batch.appendReceived(bytes, connection: connection, direction: direction, time: time)
+        if batch.count >= batchCalls || batch.byteCount >= batchBytes { handOver() }
+    }
+
+    /// Records what the reading thread's TLS decoder said of `connection` (``DirectTLSFront``).
+    func appendTLS(_ event: TLSEvent, connection: Int, time: Timestamp) {
+        batch.appendTLS(event, connection: connection, time: time)
         if batch.count >= batchCalls || batch.byteCount >= batchBytes { handOver() }
     }
 

@@ -16,8 +16,9 @@ public final class Inspector: TCPStreamDelegate {
     private enum Stages {
         /// Framing on the calling thread; records there too, or (`records`) on a thread of their own.
         case framingHere(FramingStage, records: RecordBatcher?)
-        /// Pipelined: what the framing stage is told, on its way to the framing thread.
-        case framingOnThread(FramingThreadFeeder)
+        /// Pipelined: what the framing stage is told, on its way to the framing thread, through
+        /// the reading thread's decryption of direct TLS.
+        case framingOnThread(DirectTLSFront, FramingThreadFeeder)
     }
 
     private let stages: Stages
@@ -36,9 +37,9 @@ public final class Inspector: TCPStreamDelegate {
         stages = .framingHere(FramingStage(options: options, keyLog: keyLog) { records.append($0) }, records: records)
     }
 
-    private init(options: InspectorOptions, framingThread: FramingThreadFeeder) {
+    private init(options: InspectorOptions, front: DirectTLSFront, framingThread: FramingThreadFeeder) {
         self.options = options
-        stages = .framingOnThread(framingThread)
+        stages = .framingOnThread(front, framingThread)
     }
 
     /// An inspector whose records are built and handed to `output` on a second thread, in order:
@@ -51,23 +52,30 @@ public final class Inspector: TCPStreamDelegate {
         Inspector(options: options, keyLog: keyLog, records: RecordBatcher(options: options, output: output))
     }
 
-    /// An inspector in three stages on three threads: the calling thread only records what it
-    /// is told (the reassembled bytes, copied), one thread frames them and one builds records and
-    /// hands them to `output`, in order. For a source read as fast as it can be (a file): what
-    /// waits is handed on by the batch. ``finishAll(at:)`` and ``finishRaw(at:)`` return once
-    /// every record has reached `output` and its `finish` has run; ``connections`` is known then.
-    /// Let go of unfinished, its threads end and `output`'s `finish` is not called.
-    public static func pipelined(options: InspectorOptions = InspectorOptions(), keyLog: sending (any TLSSecretLookup)? = nil,
+    /// An inspector in three stages on three threads: the calling thread records what it is told
+    /// (the reassembled bytes, copied) and decrypts every other direct-TLS session the key log
+    /// names (``DirectTLSFront``), one thread frames (and decrypts the rest) and one builds
+    /// records and hands them to `output`, in order. For a source read as fast as it can be (a
+    /// file): what waits is handed on by the batch. `keyLog`: the secrets as read
+    /// (``TLSSecretsSnapshot``), asked on the first two threads. ``finishAll(at:)`` and
+    /// ``finishRaw(at:)`` return once every record has reached `output` and its `finish` has run;
+    /// ``connections`` is known then. Let go of unfinished, its threads end and `output`'s
+    /// `finish` is not called.
+    public static func pipelined(options: InspectorOptions = InspectorOptions(), keyLog: (any TLSSecretLookup & Sendable)? = nil,
                                  output: consuming sending RecordOutput) -> sending Inspector {
         pipelined(options: options, keyLog: keyLog, output: output, batchCalls: 1024, batchBytes: 64 << 10, queuedBatches: 4)
     }
 
     /// ``pipelined(options:keyLog:output:)`` with the framing thread's batches set (tests set them
-    /// small, so batches end everywhere): see ``FramingThreadFeeder``.
-    static func pipelined(options: InspectorOptions, keyLog: sending (any TLSSecretLookup)?, output: consuming sending RecordOutput,
-                          batchCalls: Int, batchBytes: Int, queuedBatches: Int) -> sending Inspector {
-        Inspector(options: options, framingThread: FramingThreadFeeder(
-            consumer: FramingThreadConsumer(options: options, keyLog: keyLog, output: output),
+    /// small, so batches end everywhere; see ``FramingThreadFeeder``) and the share of direct TLS
+    /// the reading thread decrypts.
+    static func pipelined(options: InspectorOptions, keyLog: (any TLSSecretLookup & Sendable)?, output: consuming sending RecordOutput,
+                          batchCalls: Int, batchBytes: Int, queuedBatches: Int,
+                          directTLSShare: DirectTLSFront.Share = .everyOther) -> sending Inspector {
+        let tlsSessions = TLSSessionCache()
+        let front = DirectTLSFront(keyLog: keyLog, tlsSessions: tlsSessions, seesTLSRecords: !options.tlsTerminated, share: directTLSShare)
+        return Inspector(options: options, front: front, framingThread: FramingThreadFeeder(
+            consumer: FramingThreadConsumer(options: options, keyLog: keyLog, tlsSessions: tlsSessions, output: output),
             batchCalls: batchCalls, batchBytes: batchBytes, queuedBatches: queuedBatches))
     }
 
@@ -78,7 +86,7 @@ public final class Inspector: TCPStreamDelegate {
     public func handOverPending() {
         switch stages {
         case .framingHere(_, let records): records?.handOver()
-        case .framingOnThread(let feeder): feeder.handOverAll()
+        case .framingOnThread(_, let feeder): feeder.handOverAll()
         }
     }
 
@@ -96,7 +104,7 @@ public final class Inspector: TCPStreamDelegate {
         switch stages {
         case .framingHere(let framing, _):
             return framing.connections
-        case .framingOnThread(let feeder):
+        case .framingOnThread(_, let feeder):
             guard let connections = feeder.connections else {
                 preconditionFailure("a pipelined inspector knows its connections once it is finished")
             }
@@ -109,28 +117,28 @@ public final class Inspector: TCPStreamDelegate {
     public func connectionOpened(_ connection: TCPConnectionInfo) {
         switch stages {
         case .framingHere(let framing, _): framing.connectionOpened(connection)
-        case .framingOnThread(let feeder): feeder.append(.opened(connection))
+        case .framingOnThread(let front, let feeder): front.opened(connection, into: feeder)
         }
     }
 
     public func connection(_ id: Int, received bytes: UnsafeRawBufferPointer, direction: Direction, at time: Timestamp) {
         switch stages {
         case .framingHere(let framing, _): framing.connection(id, received: bytes, direction: direction, at: time)
-        case .framingOnThread(let feeder): feeder.appendReceived(bytes, connection: id, direction: direction, time: time)
+        case .framingOnThread(let front, let feeder): front.received(bytes, connection: id, direction: direction, time: time, into: feeder)
         }
     }
 
     public func connection(_ id: Int, missing count: Int, direction: Direction, at time: Timestamp) {
         switch stages {
         case .framingHere(let framing, _): framing.connection(id, missing: count, direction: direction, at: time)
-        case .framingOnThread(let feeder): feeder.append(.missing(connection: id, count: count, direction: direction, time: time))
+        case .framingOnThread(let front, let feeder): front.missing(count, connection: id, direction: direction, time: time, into: feeder)
         }
     }
 
     public func connectionClosed(_ id: Int, reason: TCPCloseReason, at time: Timestamp) {
         switch stages {
         case .framingHere(let framing, _): framing.connectionClosed(id, reason: reason, at: time)
-        case .framingOnThread(let feeder): feeder.append(.closed(connection: id, reason: reason, time: time))
+        case .framingOnThread(let front, let feeder): front.closed(id, reason: reason, time: time, into: feeder)
         }
     }
 
@@ -140,7 +148,7 @@ public final class Inspector: TCPStreamDelegate {
         precondition(event.isProxyLifecycle, "not a proxy lifecycle event: \(event)")
         switch stages {
         case .framingHere(let framing, _): framing.proxyEvent(id, event, info, direction: direction, at: time)
-        case .framingOnThread(let feeder): feeder.append(.proxy(connection: id, event: event, info: info, direction: direction, time: time))
+        case .framingOnThread(_, let feeder): feeder.append(.proxy(connection: id, event: event, info: info, direction: direction, time: time))
         }
     }
 
@@ -151,7 +159,8 @@ public final class Inspector: TCPStreamDelegate {
         case .framingHere(let framing, let records):
             framing.finishAll(at: time)
             records?.close(connections: framing.connections)
-        case .framingOnThread(let feeder):
+        case .framingOnThread(let front, let feeder):
+            front.closeAll(at: time, into: feeder)
             feeder.finish(.finishAll(time))
         }
     }
@@ -165,7 +174,7 @@ public final class Inspector: TCPStreamDelegate {
     public func feedRaw(_ bytes: UnsafeRawBufferPointer, direction: Direction? = nil, at time: Timestamp) {
         switch stages {
         case .framingHere(let framing, _): framing.feedRaw(bytes, direction: direction, at: time)
-        case .framingOnThread(let feeder): feeder.appendRaw(bytes, direction: direction, time: time)
+        case .framingOnThread(_, let feeder): feeder.appendRaw(bytes, direction: direction, time: time)
         }
     }
 
@@ -176,7 +185,7 @@ public final class Inspector: TCPStreamDelegate {
             framing.finishRaw(at: time)
             // Threaded: the connections go after the last event; this waits for the records thread.
             records?.close(connections: framing.connections)
-        case .framingOnThread(let feeder):
+        case .framingOnThread(_, let feeder):
             feeder.finish(.finishRaw(time))
         }
     }

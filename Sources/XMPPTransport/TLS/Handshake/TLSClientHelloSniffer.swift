@@ -7,8 +7,9 @@ public enum TLSClientHelloSniffer {
         case notTLS
         /// A TLS record header announcing a handshake: more bytes are needed to read the hello.
         case needMoreBytes
-        /// A ClientHello, with the server name and protocols the client asked for.
-        case clientHello(serverName: String?, alpn: [String])
+        /// A ClientHello, with the server name and protocols the client asked for, and its random
+        /// (what a key log names the session by).
+        case clientHello(serverName: String?, alpn: [String], random: [UInt8])
     }
 
     /// Looks at the first bytes the client sent.
@@ -25,7 +26,7 @@ public enum TLSClientHelloSniffer {
             guard record.type == .handshake, let messages = try? handshake.append(record.fragment) else { return .notTLS }
             if let first = messages.first {
                 guard first.type == .clientHello, let hello = TLSClientHello(body: first.body) else { return .notTLS }
-                return .clientHello(serverName: hello.serverName, alpn: hello.alpn)
+                return .clientHello(serverName: hello.serverName, alpn: hello.alpn, random: hello.random)
             }
         }
         return bytes.count < 1 << 16 ? .needMoreBytes : .notTLS

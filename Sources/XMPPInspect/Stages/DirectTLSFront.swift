@@ -1,0 +1,176 @@
+import XMPPBase
+import XMPPCapture
+import XMPPTransport
+
+/// Decrypts a share of the direct-TLS connections (XEP-0368, HTTPS) on a pipelined inspector's
+/// reading thread, ahead of the framing thread, which then only frames what comes out, so that
+/// decrypting is spread over two cores instead of one. Every call goes through it on its way to
+/// the ``FramingThreadFeeder``.
+///
+/// It decides as the framing stage does (``ConnectionSniff``, on the same bytes). At the call that
+/// completes a ClientHello, a `directTLS` call follows that says which thread decrypts the
+/// connection. One taken over has its bytes go to a ``TLSConnectionDecoder`` here, and its
+/// decoder's events on as `tls` calls, stamped with the connection's clock as the framing stage
+/// would have stamped them. Every other connection's calls pass as they are. STARTTLS is
+/// decrypted by the framing stage: only its framer knows where TLS begins.
+///
+/// Only a session the key log names is taken over: its decoder does not look for a resumed TLS
+/// 1.2 session in the ``TLSSessionCache``, which the framing thread also fills, at its own pace.
+/// What it stores there is stored before the framing thread reaches the bytes after it, as a
+/// single-threaded inspector would have it.
+final class DirectTLSFront {
+    /// Which direct-TLS connections the reading thread decrypts (of those the key log names).
+    enum Share: Sendable {
+        /// None: the framing thread decrypts them all.
+        case none
+        /// Every other one, in the order they are found (the first, the third, …). On two cores
+        /// the reading and records threads then do about what the framing thread does.
+        case everyOther
+        case all
+    }
+
+    /// What the front knows of one connection.
+    private enum Connection {
+        /// Nothing decided yet: what it sent, held as the framing stage holds it.
+        case sniffing(SniffingConnection)
+        /// Began with a ClientHello: decrypted here.
+        case decrypting(DecryptingConnection)
+        /// Anything else: its calls pass as they are.
+        case passing
+    }
+
+    /// A connection not yet decided: its calls (bytes, or a gap's length) and its bytes per direction.
+    private final class SniffingConnection {
+        let serverPort: UInt16
+        var held: [(direction: Direction, bytes: [UInt8]?, missing: Int, time: Timestamp)] = []
+        var bytes: [[UInt8]] = [[], []]
+
+        init(serverPort: UInt16) {
+            self.serverPort = serverPort
+        }
+    }
+
+    /// A direct-TLS connection: its decoder, and its clock (the framing stage's, kept here).
+    private final class DecryptingConnection {
+        let decoder: TLSConnectionDecoder
+        var clocks = StreamClocks()
+
+        init(decoder: TLSConnectionDecoder) {
+            self.decoder = decoder
+        }
+    }
+
+    private let keyLog: (any TLSSecretLookup & Sendable)?
+    /// False where TLS was terminated in front of the inspector: nothing is taken over.
+    private let seesTLSRecords: Bool
+    private let share: Share
+    private let tlsSessions: TLSSessionCache
+    /// Direct-TLS connections found so far whose session the key log names.
+    private var named = 0
+    /// Every connection open, by id.
+    private var connections: [Int: Connection] = [:]
+
+    /// `keyLog` and `tlsSessions` are shared with the framing thread. `seesTLSRecords`: as the
+    /// framing stage's options say (not a proxy terminating TLS).
+    init(keyLog: (any TLSSecretLookup & Sendable)?, tlsSessions: TLSSessionCache, seesTLSRecords: Bool, share: Share) {
+        self.keyLog = keyLog
+        self.tlsSessions = tlsSessions
+        self.seesTLSRecords = seesTLSRecords
+        self.share = share
+    }
+
+    func opened(_ info: TCPConnectionInfo, into feeder: FramingThreadFeeder) {
+        connections[info.id] = seesTLSRecords ? .sniffing(SniffingConnection(serverPort: info.server.port)) : .passing
+        feeder.append(.opened(info))
+    }
+
+    func received(_ bytes: UnsafeRawBufferPointer, connection id: Int, direction: Direction, time: Timestamp,
+                  into feeder: FramingThreadFeeder) {
+        switch connections[id] {
+        case nil, .passing?:
+            feeder.appendReceived(bytes, connection: id, direction: direction, time: time)
+        case .sniffing(let sniffing)?:
+            feeder.appendReceived(bytes, connection: id, direction: direction, time: time)
+            let copy = Array(bytes.bindMemory(to: UInt8.self))
+            sniffing.held.append((direction, copy, 0, time))
+            sniffing.bytes[direction == .c2s ? 0 : 1].append(contentsOf: copy)
+            decide(id, sniffing, final: false, feeder)
+        case .decrypting(let decrypting)?:
+            let time = decrypting.clocks.advance(direction, to: time)
+            decrypting.decoder.feed(direction, bytes) { feeder.appendTLS($0, connection: id, time: time) }
+        }
+    }
+
+    func missing(_ count: Int, connection id: Int, direction: Direction, time: Timestamp, into feeder: FramingThreadFeeder) {
+        switch connections[id] {
+        case nil, .passing?:
+            feeder.append(.missing(connection: id, count: count, direction: direction, time: time))
+        case .sniffing(let sniffing)?:
+            feeder.append(.missing(connection: id, count: count, direction: direction, time: time))
+            sniffing.held.append((direction, nil, count, time))
+        case .decrypting(let decrypting)?:
+            gap(count, direction, time, decrypting, id, feeder)
+        }
+    }
+
+    func closed(_ id: Int, reason: TCPCloseReason, time: Timestamp, into feeder: FramingThreadFeeder) {
+        if case .sniffing(let sniffing)? = connections[id] { decide(id, sniffing, final: true, feeder) }
+        if case .decrypting(let decrypting)? = connections[id] {
+            decrypting.decoder.finish { feeder.appendTLS($0, connection: id, time: time) }
+        }
+        connections[id] = nil
+        feeder.append(.closed(connection: id, reason: reason, time: time))
+    }
+
+    /// The capture ended: closes every connection still open, in the order of their ids (as the
+    /// framing stage's `finishAll` would, each after what its decoder says as it finishes).
+    func closeAll(at time: Timestamp, into feeder: FramingThreadFeeder) {
+        for id in connections.keys.sorted() { closed(id, reason: .endOfCapture, time: time, into: feeder) }
+    }
+
+    // MARK: Deciding
+
+    private func decide(_ id: Int, _ sniffing: SniffingConnection, final: Bool, _ feeder: FramingThreadFeeder) {
+        switch ConnectionSniff.classify(sniffing.bytes, final: final, seesTLSRecords: true, serverPort: sniffing.serverPort) {
+        case .undecided:
+            return
+        case .directTLS(let knownXMPP, let clientRandom):
+            guard takesOver(clientRandom) else {
+                feeder.append(.directTLS(connection: id, knownXMPP: knownXMPP, upstream: false))
+                connections[id] = .passing
+                return
+            }
+            feeder.append(.directTLS(connection: id, knownXMPP: knownXMPP, upstream: true))
+            let decrypting = DecryptingConnection(decoder: TLSConnectionDecoder(lookup: keyLog, cache: tlsSessions))
+            connections[id] = .decrypting(decrypting)
+            // What the framing stage held goes to the decoder, in order, as it would have.
+            for (direction, bytes, missing, time) in sniffing.held {
+                if let bytes {
+                    let time = decrypting.clocks.advance(direction, to: time)
+                    bytes.withUnsafeBytes { raw in decrypting.decoder.feed(direction, raw) { feeder.appendTLS($0, connection: id, time: time) } }
+                } else {
+                    gap(missing, direction, time, decrypting, id, feeder)
+                }
+            }
+        case .web, .xmpp, .other:
+            connections[id] = .passing
+        }
+    }
+
+    /// Whether this thread decrypts the session `clientRandom` names: the key log must name it,
+    /// and it must be its turn.
+    private func takesOver(_ clientRandom: [UInt8]) -> Bool {
+        guard share != .none, let keyLog, keyLog.secrets(forClientRandom: clientRandom) != nil else { return false }
+        named += 1
+        return share == .all || named % 2 == 1
+    }
+
+    /// A gap in a decrypted connection: what the decoder says of it, then the gap itself (the
+    /// framing stage reports it where the connection is shown), both at the connection's clock.
+    private func gap(_ count: Int, _ direction: Direction, _ time: Timestamp, _ decrypting: DecryptingConnection,
+                     _ id: Int, _ feeder: FramingThreadFeeder) {
+        let time = decrypting.clocks.advance(direction, to: time)
+        decrypting.decoder.gap(direction, missing: count) { feeder.appendTLS($0, connection: id, time: time) }
+        feeder.append(.missing(connection: id, count: count, direction: direction, time: time))
+    }
+}
