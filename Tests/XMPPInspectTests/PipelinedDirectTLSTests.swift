@@ -245,4 +245,31 @@ struct PipelinedDirectTLSTests {
             #expect(collected.lines.count > 50, "\(name) \(share)")
         }
     }
+
+    @Test("a session whose key log holds a TLS 1.2 master secret stays on the framing thread (its decoder may need the session cache)")
+    func tls12SecretStaysOnFramingThread() throws {
+        let original = try String(contentsOfFile: Self.path("c2s-directtls-keylog", "keys"), encoding: .utf8)
+        let randoms = Set(original.split(separator: "\n").filter { !$0.hasPrefix("#") }
+            .compactMap { $0.split(separator: " ").dropFirst().first.map(String.init) })
+        #expect(randoms.count == 2)
+        let marked = try #require(randoms.sorted().first)
+        let keys = FileManager.default.temporaryDirectory.appendingPathComponent("xmppscope-front-\(UUID().uuidString).keys")
+        defer { try? FileManager.default.removeItem(at: keys) }
+        try (original + "CLIENT_RANDOM \(marked) \(String(repeating: "00", count: 48))\n").write(to: keys, atomically: true, encoding: .utf8)
+        let files = try KeyLogFiles(paths: [keys.path], mayGrow: false) { _ in }
+        let lookup = ThreadNotingLookup(try #require(files.snapshot()))
+        let collected = PipelinedInspectorTests.Collected()
+        let inspector = Inspector.pipelined(options: InspectorOptions(), keyLog: lookup, output: collected.output,
+                                            batchCalls: 1024, batchBytes: 64 << 10, queuedBatches: 4, directTLSShare: .all)
+        _ = try Replayer.replay(path: Self.path("c2s-directtls-keylog", "pcap"), into: inspector)
+        let hex = { (bytes: [UInt8]) in bytes.map { String(format: "%02x", $0) }.joined() }
+        let asked = lookup.asked.withLock { $0 }
+        let reading = pthread_self()
+        let onReading = Set(asked.filter { pthread_equal($0.thread, reading) != 0 }.map { hex($0.random) })
+        let onFraming = Set(asked.filter { pthread_equal($0.thread, reading) == 0 }.map { hex($0.random) })
+        // The marked session: asked on the reading thread once, to decide, and decrypted on the
+        // framing thread; the other decrypted on the reading thread alone.
+        #expect(onFraming == [marked], "framing thread asked for \(onFraming.count) sessions")
+        #expect(onReading == randoms, "reading thread asked for \(onReading.count) sessions")
+    }
 }

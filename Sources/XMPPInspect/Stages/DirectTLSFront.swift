@@ -4,22 +4,24 @@ import XMPPTransport
 
 /// Decrypts a share of the direct-TLS connections (XEP-0368, HTTPS) on a pipelined inspector's
 /// reading thread, ahead of the framing thread, which then only frames what comes out, so that
-/// decrypting is spread over two cores instead of one. Every call goes through it on its way to
-/// the ``FramingThreadFeeder``.
+/// decrypting is spread over two cores instead of one. The calls for a capture's connections go
+/// through it on their way to the ``FramingThreadFeeder``.
 ///
-/// It decides as the framing stage does (``ConnectionSniff``, on the same bytes). At the call that
-/// completes a ClientHello, a `directTLS` call follows that says which thread decrypts the
-/// connection. One taken over has its bytes go to a ``TLSConnectionDecoder`` here, and its
-/// decoder's events on as `tls` calls, stamped with the connection's clock as the framing stage
-/// would have stamped them. Every other connection's calls pass as they are. STARTTLS is
-/// decrypted by the framing stage: only its framer knows where TLS begins.
+/// It decides as the framing stage does (``ConnectionSniff``, on the same bytes). After the call
+/// that completes a ClientHello (or before the close of a connection that ends with one), a
+/// `directTLS` call says which thread decrypts the connection. One taken over has its bytes go
+/// to a ``TLSConnectionDecoder`` here, and its decoder's events on as `tls` calls, stamped with
+/// the connection's clock as the framing stage would have stamped them. Every other
+/// connection's calls pass as they are. STARTTLS is decrypted by the framing stage: only its
+/// framer knows where TLS begins.
 ///
-/// Only a session the key log names is taken over: its decoder does not look for a resumed TLS
-/// 1.2 session in the ``TLSSessionCache``, which the framing thread also fills, at its own pace.
-/// What it stores there is stored before the framing thread reaches the bytes after it, as a
-/// single-threaded inspector would have it.
+/// Only TLS 1.3 sessions are taken over, as the key log tells them: secrets of TLS 1.3 and no
+/// `CLIENT_RANDOM` line. TLS 1.3 does not use the framing stage's ``TLSSessionCache`` (TLS 1.2
+/// resumption), so the decoders here have none and what either thread decrypts does not depend
+/// on how far the other has got. A key log written for TLS 1.3 of a session that negotiated 1.2
+/// would leave it undecrypted here where the cache might have held its resumed secret.
 final class DirectTLSFront {
-    /// Which direct-TLS connections the reading thread decrypts (of those the key log names).
+    /// Which direct-TLS 1.3 connections the reading thread decrypts.
     enum Share: Sendable {
         /// None: the framing thread decrypts them all.
         case none
@@ -64,17 +66,15 @@ final class DirectTLSFront {
     /// False where TLS was terminated in front of the inspector: nothing is taken over.
     private let seesTLSRecords: Bool
     private let share: Share
-    private let tlsSessions: TLSSessionCache
-    /// Direct-TLS connections found so far whose session the key log names.
+    /// Direct-TLS 1.3 sessions found so far.
     private var named = 0
     /// Every connection open, by id.
     private var connections: [Int: Connection] = [:]
 
-    /// `keyLog` and `tlsSessions` are shared with the framing thread. `seesTLSRecords`: as the
-    /// framing stage's options say (not a proxy terminating TLS).
-    init(keyLog: (any TLSSecretLookup & Sendable)?, tlsSessions: TLSSessionCache, seesTLSRecords: Bool, share: Share) {
+    /// `keyLog` is shared with the framing thread. `seesTLSRecords`: as the framing stage's
+    /// options say (not a proxy terminating TLS).
+    init(keyLog: (any TLSSecretLookup & Sendable)?, seesTLSRecords: Bool, share: Share) {
         self.keyLog = keyLog
-        self.tlsSessions = tlsSessions
         self.seesTLSRecords = seesTLSRecords
         self.share = share
     }
@@ -109,7 +109,7 @@ final class DirectTLSFront {
             feeder.append(.missing(connection: id, count: count, direction: direction, time: time))
             sniffing.held.append((direction, nil, count, time))
         case .decrypting(let decrypting)?:
-            gap(count, direction, time, decrypting, id, feeder)
+            gap(of: count, direction, at: time, in: decrypting, connection: id, into: feeder)
         }
     }
 
@@ -141,7 +141,7 @@ final class DirectTLSFront {
                 return
             }
             feeder.append(.directTLS(connection: id, knownXMPP: knownXMPP, upstream: true))
-            let decrypting = DecryptingConnection(decoder: TLSConnectionDecoder(lookup: keyLog, cache: tlsSessions))
+            let decrypting = DecryptingConnection(decoder: TLSConnectionDecoder(lookup: keyLog, cache: nil))
             connections[id] = .decrypting(decrypting)
             // What the framing stage held goes to the decoder, in order, as it would have.
             for (direction, bytes, missing, time) in sniffing.held {
@@ -149,7 +149,7 @@ final class DirectTLSFront {
                     let time = decrypting.clocks.advance(direction, to: time)
                     bytes.withUnsafeBytes { raw in decrypting.decoder.feed(direction, raw) { feeder.appendTLS($0, connection: id, time: time) } }
                 } else {
-                    gap(missing, direction, time, decrypting, id, feeder)
+                    gap(of: missing, direction, at: time, in: decrypting, connection: id, into: feeder)
                 }
             }
         case .web, .xmpp, .other:
@@ -157,18 +157,20 @@ final class DirectTLSFront {
         }
     }
 
-    /// Whether this thread decrypts the session `clientRandom` names: the key log must name it,
-    /// and it must be its turn.
+    /// Whether this thread decrypts the session `clientRandom` names: the key log must hold its
+    /// TLS 1.3 secrets and no TLS 1.2 master secret, and it must be its turn.
     private func takesOver(_ clientRandom: [UInt8]) -> Bool {
-        guard share != .none, let keyLog, keyLog.secrets(forClientRandom: clientRandom) != nil else { return false }
+        guard share != .none, let keyLog, let secrets = keyLog.secrets(forClientRandom: clientRandom),
+              secrets[.clientRandom] == nil, secrets[.clientHandshakeTrafficSecret] != nil || secrets[.clientTrafficSecret0] != nil
+        else { return false }
         named += 1
         return share == .all || named % 2 == 1
     }
 
     /// A gap in a decrypted connection: what the decoder says of it, then the gap itself (the
     /// framing stage reports it where the connection is shown), both at the connection's clock.
-    private func gap(_ count: Int, _ direction: Direction, _ time: Timestamp, _ decrypting: DecryptingConnection,
-                     _ id: Int, _ feeder: FramingThreadFeeder) {
+    private func gap(of count: Int, _ direction: Direction, at time: Timestamp, in decrypting: DecryptingConnection,
+                     connection id: Int, into feeder: FramingThreadFeeder) {
         let time = decrypting.clocks.advance(direction, to: time)
         decrypting.decoder.gap(direction, missing: count) { feeder.appendTLS($0, connection: id, time: time) }
         feeder.append(.missing(connection: id, count: count, direction: direction, time: time))

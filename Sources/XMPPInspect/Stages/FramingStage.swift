@@ -14,7 +14,7 @@ final class FramingStage: TCPStreamDelegate {
     /// The key logs, if the user gave any.
     private let keyLog: (any TLSSecretLookup)?
     /// TLS 1.2 sessions by id and ticket, for resumptions later in the capture.
-    private let tlsSessions: TLSSessionCache
+    private let tlsSessions = TLSSessionCache()
     /// Receives every decrypted byte of every connection (connection, direction, bytes), XMPP or not.
     var plaintextTap: ((Int, Direction, [UInt8]) -> Void)?
     private var sessions: [Int: FramingSession] = [:]
@@ -34,12 +34,10 @@ final class FramingStage: TCPStreamDelegate {
     /// ``upstreamTLS(_:_:at:)``. STARTTLS is decrypted here either way.
     let directTLSDecryptedUpstream: Bool
 
-    /// `tlsSessions`: shared with a pipelined inspector's reading thread, which decrypts there too.
-    init(options: InspectorOptions, keyLog: (any TLSSecretLookup)? = nil, tlsSessions: TLSSessionCache = TLSSessionCache(),
-         directTLSDecryptedUpstream: Bool = false, emit: @escaping (FramingEvent) -> Void) {
+    init(options: InspectorOptions, keyLog: (any TLSSecretLookup)? = nil, directTLSDecryptedUpstream: Bool = false,
+         emit: @escaping (FramingEvent) -> Void) {
         self.options = options
         self.keyLog = keyLog
-        self.tlsSessions = tlsSessions
         self.directTLSDecryptedUpstream = directTLSDecryptedUpstream
         self.emit = emit
     }
@@ -234,8 +232,8 @@ final class FramingStage: TCPStreamDelegate {
     // MARK: Direct TLS decrypted upstream
 
     /// The reading thread found connection `id` to be direct TLS (the call before completed its
-    /// ClientHello, or it closed). `upstream`: it decrypts it; what this stage held of it is
-    /// dropped, the decoder there has it. Otherwise this stage decrypts it, from what it held.
+    /// ClientHello, or the next call closes it). `upstream`: it decrypts it; what this stage held
+    /// of it is dropped, the decoder there has it. Otherwise this stage decrypts it, from what it held.
     func directTLSDecided(_ id: Int, knownXMPP: Bool, upstream: Bool) {
         guard let session = sessions[id] else { return }
         guard upstream else {

@@ -23,14 +23,11 @@ struct FramingThreadConsumer: HandOffConsumer {
     /// Starts the records thread (which owns `output` from now on); the framing stage is built
     /// here, to be used on the framing thread only.
     /// The reading thread says which direct-TLS connections it decrypts (``DirectTLSFront``);
-    /// `keyLog` and `tlsSessions` (shared with it) decrypt the others and STARTTLS here.
-    init(options: InspectorOptions, keyLog: (any TLSSecretLookup & Sendable)?, tlsSessions: TLSSessionCache,
-         output: consuming sending RecordOutput) {
+    /// `keyLog` decrypts the others and STARTTLS here.
+    init(options: InspectorOptions, keyLog: (any TLSSecretLookup & Sendable)?, output: consuming sending RecordOutput) {
         let records = RecordBatcher(options: options, output: output)
         self.records = records
-        framing = FramingStage(options: options, keyLog: keyLog, tlsSessions: tlsSessions, directTLSDecryptedUpstream: true) {
-            records.append($0)
-        }
+        framing = FramingStage(options: options, keyLog: keyLog, directTLSDecryptedUpstream: true) { records.append($0) }
     }
 
     /// Frames what the reading thread recorded, in order.

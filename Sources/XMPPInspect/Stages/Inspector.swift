@@ -53,8 +53,8 @@ public final class Inspector: TCPStreamDelegate {
     }
 
     /// An inspector in three stages on three threads: the calling thread records what it is told
-    /// (the reassembled bytes, copied) and decrypts every other direct-TLS session the key log
-    /// names (``DirectTLSFront``), one thread frames (and decrypts the rest) and one builds
+    /// (the reassembled bytes, copied) and decrypts every other direct-TLS 1.3 session the key
+    /// log names (``DirectTLSFront``), one thread frames (and decrypts the rest) and one builds
     /// records and hands them to `output`, in order. For a source read as fast as it can be (a
     /// file): what waits is handed on by the batch. `keyLog`: the secrets as read
     /// (``TLSSecretsSnapshot``), asked on the first two threads. ``finishAll(at:)`` and
@@ -72,10 +72,9 @@ public final class Inspector: TCPStreamDelegate {
     static func pipelined(options: InspectorOptions, keyLog: (any TLSSecretLookup & Sendable)?, output: consuming sending RecordOutput,
                           batchCalls: Int, batchBytes: Int, queuedBatches: Int,
                           directTLSShare: DirectTLSFront.Share = .everyOther) -> sending Inspector {
-        let tlsSessions = TLSSessionCache()
-        let front = DirectTLSFront(keyLog: keyLog, tlsSessions: tlsSessions, seesTLSRecords: !options.tlsTerminated, share: directTLSShare)
+        let front = DirectTLSFront(keyLog: keyLog, seesTLSRecords: !options.tlsTerminated, share: directTLSShare)
         return Inspector(options: options, front: front, framingThread: FramingThreadFeeder(
-            consumer: FramingThreadConsumer(options: options, keyLog: keyLog, tlsSessions: tlsSessions, output: output),
+            consumer: FramingThreadConsumer(options: options, keyLog: keyLog, output: output),
             batchCalls: batchCalls, batchBytes: batchBytes, queuedBatches: queuedBatches))
     }
 
