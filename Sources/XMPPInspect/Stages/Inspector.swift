@@ -72,6 +72,8 @@ public final class Inspector: TCPStreamDelegate {
     static func pipelined(options: InspectorOptions, keyLog: (any TLSSecretLookup & Sendable)?, output: consuming sending RecordOutput,
                           batchCalls: Int, batchBytes: Int, queuedBatches: Int,
                           directTLSShare: DirectTLSFront.Share = .everyOther) -> sending Inspector {
+        // Two threads ask it: what it answers must not depend on when.
+        precondition(keyLog?.mayGrow != true, "a pipelined inspector's key log is read whole before the replay (a snapshot)")
         let front = DirectTLSFront(keyLog: keyLog, seesTLSRecords: !options.tlsTerminated, share: directTLSShare)
         return Inspector(options: options, front: front, framingThread: FramingThreadFeeder(
             consumer: FramingThreadConsumer(options: options, keyLog: keyLog, output: output),
