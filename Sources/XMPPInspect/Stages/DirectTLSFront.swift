@@ -66,8 +66,8 @@ final class DirectTLSFront {
     /// False where TLS was terminated in front of the inspector: nothing is taken over.
     private let seesTLSRecords: Bool
     private let share: Share
-    /// Direct-TLS 1.3 sessions found so far.
-    private var named = 0
+    /// Direct-TLS 1.3 sessions found so far (every other one is taken with ``Share/everyOther``).
+    private var tls13Sessions = 0
     /// Every connection open, by id.
     private var connections: [Int: Connection] = [:]
 
@@ -163,8 +163,8 @@ final class DirectTLSFront {
         guard share != .none, let keyLog, let secrets = keyLog.secrets(forClientRandom: clientRandom),
               secrets[.clientRandom] == nil, secrets[.clientHandshakeTrafficSecret] != nil || secrets[.clientTrafficSecret0] != nil
         else { return false }
-        named += 1
-        return share == .all || named % 2 == 1
+        tls13Sessions += 1
+        return share == .all || tls13Sessions % 2 == 1
     }
 
     /// A gap in a decrypted connection: what the decoder says of it, then the gap itself (the

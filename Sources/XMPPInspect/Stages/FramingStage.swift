@@ -28,10 +28,10 @@ final class FramingStage: TCPStreamDelegate {
     /// Ids for BOSH sessions that cannot take their first TCP connection's id (it is in use).
     var nextSyntheticConnectionID = ConnectionDescription.firstSessionOnlyID
 
-    /// Whether direct-TLS connections are decrypted before this stage (a pipelined inspector's
-    /// reading thread, ``DirectTLSFront``): such a connection waits, undecided, for
-    /// ``directTLSDecided(_:knownXMPP:upstream:)``; one decrypted there has its decoder's events come through
-    /// ``upstreamTLS(_:_:at:)``. STARTTLS is decrypted here either way.
+    /// Whether a direct-TLS connection may be decrypted before this stage (a pipelined
+    /// inspector's reading thread, ``DirectTLSFront``): such a connection waits, undecided, for
+    /// ``directTLSDecided(_:knownXMPP:upstream:)``; one decrypted there has its decoder's events
+    /// come through ``upstreamTLS(_:_:at:)``. STARTTLS is decrypted here either way.
     let directTLSDecryptedUpstream: Bool
 
     init(options: InspectorOptions, keyLog: (any TLSSecretLookup)? = nil, directTLSDecryptedUpstream: Bool = false,
