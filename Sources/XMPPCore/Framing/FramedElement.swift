@@ -61,10 +61,23 @@ public struct FramedElement: Sendable, Hashable {
 
     /// The top element's `type`, `id`, `from` and `to`, building no other attribute.
     public var stanzaAttributes: StanzaAttributes {
-        if let packedAttributes = storage.packedAttributes { return packedAttributes.stanzaAttributes() }
+        var result = StanzaAttributes()
+        stanzaAttributes(type: &result.type, id: &result.id, from: &result.from, to: &result.to)
+        return result
+    }
+
+    /// The same, set where they are to go (each starts nil; an absent one stays nil): returned
+    /// as one value, the strings were copied on their way out (each retained) and released again.
+    public func stanzaAttributes(type: inout String?, id: inout String?, from: inout String?, to: inout String?) {
+        if let packedAttributes = storage.packedAttributes {
+            packedAttributes.stanzaAttributes(type: &type, id: &id, from: &from, to: &to)
+            return
+        }
         let framed = storage.framed
-        return StanzaAttributes(type: framed[attribute: "type"], id: framed[attribute: "id"],
-                                from: framed[attribute: "from"], to: framed[attribute: "to"])
+        type = framed[attribute: "type"]
+        id = framed[attribute: "id"]
+        from = framed[attribute: "from"]
+        to = framed[attribute: "to"]
     }
 
     /// The whole tree: `element`, or parsed again from `raw` when only the top was kept.

@@ -86,28 +86,28 @@ public struct PackedAttributes: Sendable, Hashable {
     }
 
     /// The values of `type`, `id`, `from` and `to` (in no namespace), entities replaced, in one
-    /// pass over the bytes.
-    public func stanzaAttributes() -> StanzaAttributes {
-        var result = StanzaAttributes()
+    /// pass over the bytes, set where they are to go (each starts nil; an absent one stays nil).
+    /// Set in place: returned as one value, they were copied on their way out (each string
+    /// retained) and released again.
+    public func stanzaAttributes(type: inout String?, id: inout String?, from: inout String?, to: inout String?) {
         bytes.withUnsafeBufferPointer { packed in
-            forEach(in: packed) { entry in
-                guard entry.namespace == nil else { return true }
+            var entries = Entries(packed)
+            while let entry = entries.next() {
+                guard entry.namespace == nil else { continue }
                 switch entry.name.count {
                 case 2 where entry.name[0] == UInt8(ascii: "i") && entry.name[1] == UInt8(ascii: "d"):
-                    if result.id == nil { result.id = Self.string(entry.value) }
+                    if id == nil { id = Self.string(entry.value) }
                 case 2 where entry.name[0] == UInt8(ascii: "t") && entry.name[1] == UInt8(ascii: "o"):
-                    if result.to == nil { result.to = Self.string(entry.value) }
+                    if to == nil { to = Self.string(entry.value) }
                 case 4 where Self.isFourBytes(entry.name, "type"):
-                    if result.type == nil { result.type = Self.string(entry.value) }
+                    if type == nil { type = Self.string(entry.value) }
                 case 4 where Self.isFourBytes(entry.name, "from"):
-                    if result.from == nil { result.from = Self.string(entry.value) }
+                    if from == nil { from = Self.string(entry.value) }
                 default:
                     break
                 }
-                return true
             }
         }
-        return result
     }
 
     /// Every attribute, in document order, values with entities replaced.
@@ -148,24 +148,39 @@ public struct PackedAttributes: Sendable, Hashable {
 
     /// Calls `body` with each attribute in order until it returns false.
     private func forEach(in packed: UnsafeBufferPointer<UInt8>, _ body: (Entry) -> Bool) {
-        guard let base = packed.baseAddress else { return }
-        var cursor = 0
-        func take() -> Int {
+        var entries = Entries(packed)
+        while let entry = entries.next() {
+            if !body(entry) { return }
+        }
+    }
+
+    /// The attributes in `packed`, in order: four little-endian lengths (name, prefix + 1 or 0,
+    /// namespace + 1 or 0, value), then those bytes.
+    private struct Entries {
+        private let packed: UnsafeBufferPointer<UInt8>
+        private var cursor = 0
+
+        init(_ packed: UnsafeBufferPointer<UInt8>) { self.packed = packed }
+
+        mutating func next() -> Entry? {
+            guard let base = packed.baseAddress, cursor < packed.count else { return nil }
+            let nameLength = take(base), prefixLength = take(base), namespaceLength = take(base), valueLength = take(base)
+            let name = slice(base, nameLength)
+            let prefix = prefixLength == 0 ? nil : slice(base, prefixLength - 1)
+            let namespace = namespaceLength == 0 ? nil : slice(base, namespaceLength - 1)
+            let value = slice(base, valueLength)
+            return (name, prefix, namespace, value)
+        }
+
+        private mutating func take(_ base: UnsafePointer<UInt8>) -> Int {
             let value = UnsafeRawPointer(base + cursor).loadUnaligned(as: UInt32.self)
             cursor += 4
             return Int(UInt32(littleEndian: value))
         }
-        func slice(_ length: Int) -> UnsafeBufferPointer<UInt8> {
+
+        private mutating func slice(_ base: UnsafePointer<UInt8>, _ length: Int) -> UnsafeBufferPointer<UInt8> {
             defer { cursor += length }
             return UnsafeBufferPointer(start: base + cursor, count: length)
-        }
-        while cursor < packed.count {
-            let nameLength = take(), prefixLength = take(), namespaceLength = take(), valueLength = take()
-            let name = slice(nameLength)
-            let prefix = prefixLength == 0 ? nil : slice(prefixLength - 1)
-            let namespace = namespaceLength == 0 ? nil : slice(namespaceLength - 1)
-            let value = slice(valueLength)
-            if !body((name, prefix, namespace, value)) { return }
         }
     }
 }

@@ -86,11 +86,10 @@ extension XMLFramer: XMLEventConsumer {
         } else {
             attributes = tag.makeAttributes()
         }
-        if let parent = builders.indices.last { builders[parent].flushText() }
-        builders.append(ElementBuilder(element: Element(
+        builders.open(Element(
             name: name, prefix: tag.prefix, namespace: namespace,
             attributes: attributes, namespaceDeclarations: tag.namespaceDeclarations()
-        )))
+        ))
     }
 
     func endElement() {
@@ -114,26 +113,25 @@ extension XMLFramer: XMLEventConsumer {
             return
         }
         if content == .topLevel && depth > 1 { return }
-        guard var finished = builders.popLast() else { return }
-        finished.flushText()
-        if let parent = builders.indices.last {
-            builders[parent].flushText()
-            builders[parent].element.children.append(.element(finished.element))
+        guard let finished = builders.close() else { return }
+        if !builders.isEmpty {
+            builders.addChild(finished)
             return
         }
         // A complete top-level element.
         let end = contextCursor()
         let start = itemStart ?? boundary
         let raw = window.copy(from: start, to: min(end, window.end))
+        let handOff = StartTLSHandOff.plaintextEnd(name: finished.name, namespace: finished.namespace)
         collected.append(.element(FramedElement(
-            element: finished.element, packedAttributes: itemPackedAttributes, raw: raw, offset: start,
+            element: finished, packedAttributes: itemPackedAttributes, raw: raw, offset: start,
             namespaces: namespaceCache.namespaces(for: itemNamespaceIdentities, names: names),
             childCount: itemChildCount, childNames: itemChildNames, isComplete: content == .full, header: content == .full ? [] : (lastHeaderScope ?? [])
         )))
         itemStart = nil
         itemPackedAttributes = nil
         boundary = end
-        switch StartTLSHandOff.plaintextEnd(name: finished.element.name, namespace: finished.element.namespace) {
+        switch handOff {
         case .tls? where !stopsAtProceed:
             // TLS is terminated in front of us: a new stream starts after it.
             control = .closed(at: end)
@@ -148,13 +146,13 @@ extension XMLFramer: XMLEventConsumer {
 
     func characters(_ text: UnsafeBufferPointer<UInt8>) {
         guard control == nil, discard == nil else { return }
-        guard let last = builders.indices.last else {
+        guard !builders.isEmpty else {
             // Text or CDATA between top-level elements is done with once reported.
             if depth == 1 { boundary = max(boundary, contextCursor()) }
             return
         }
         if content == .topLevel && depth > 2 { return }
-        builders[last].pendingText.append(contentsOf: text)
+        builders.appendText(text)
     }
 
     func refuse(_ construct: RestrictedConstruct) {

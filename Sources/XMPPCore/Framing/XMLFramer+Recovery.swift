@@ -9,7 +9,7 @@ extension XMLFramer {
         let error = FramerError(kind: kind, position: window.position(at: offset))
         if !builders.isEmpty, let start = itemStart {
             discard = Discard(error: error, start: start, skippedUpTo: start)
-            builders.removeAll(keepingCapacity: true)
+            builders.removeAll()
         } else if control == nil {
             control = .failed(error)
             limitItemStart = measuredFrom

@@ -115,7 +115,7 @@ public final class XMLFramer {
 
     /// Open elements in the current context, the root included.
     var depth = 0
-    var builders: [ElementBuilder] = []
+    var builders = OpenElements()
     /// The `<` of the top-level element being parsed, and the namespaces in it so far.
     var itemStart: Int?
     /// The namespaces in the current top-level element so far, as libxml2's interned pointers.
@@ -473,7 +473,7 @@ public final class XMLFramer {
         discard = nil
         itemStart = nil
         depth = 0
-        builders.removeAll(keepingCapacity: true)
+        builders.removeAll()
         guard parser != nil else { return }
         parser = nil
         // The dictionary may go with the context (its own, or a shared one it was the last to

@@ -172,11 +172,7 @@ final class RecordStage {
         let isStreamError = name == "error" && framed.namespace == XMPPNamespace.streams
         var record = makeRecord(session, direction, time, isStanza ? .stanza : (isStreamError ? .streamError : .nonza))
         record.kind = name
-        let addressing = framed.stanzaAttributes
-        record.type = addressing.type
-        record.id = addressing.id
-        record.from = addressing.from
-        record.to = addressing.to
+        framed.stanzaAttributes(type: &record.type, id: &record.id, from: &record.from, to: &record.to)
         let namespaces = framed.namespaces
         if isStanza {
             if namespaces.count > 1 { record.namespaces = Array(namespaces.dropFirst()) }
