@@ -8,6 +8,8 @@ final class RecordSession {
     var tracker: IQTracker
     /// SCRAM-*-PLUS logins checked against the connection's decrypted TLS session.
     var channelBinding = ChannelBindingCheck()
+    /// Its stanzas' namespaces without their own, kept for the lists its framers hand out again.
+    var namespaceTails = NamespaceTails()
 
     /// What carries the connection's XMPP.
     let transport: Transport

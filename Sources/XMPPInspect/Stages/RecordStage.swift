@@ -175,7 +175,7 @@ final class RecordStage {
         framed.stanzaAttributes(type: &record.type, id: &record.id, from: &record.from, to: &record.to)
         let namespaces = framed.namespaces
         if isStanza {
-            if namespaces.count > 1 { record.namespaces = Array(namespaces.dropFirst()) }
+            if namespaces.count > 1 { record.namespaces = session.namespaceTails.tail(of: namespaces) }
         } else {
             record.namespaces = namespaces
         }
