@@ -65,11 +65,14 @@ public struct IQTracker {
         return remove(at: index, in: slot)
     }
 
-    /// Removes request `index` of the list at `slot`, changing the list where it is stored.
+    /// Removes request `index` of the list at `slot`, changing the list where it is stored. The
+    /// request moves out of the list (taking a last one out of a removed list copied it: every
+    /// field retained, and released again with the list).
     private mutating func remove(at index: Int, in slot: Dictionary<Key, [Record]>.Index) -> Record {
         openCount -= 1
-        if open.values[slot].count == 1 { return open.remove(at: slot).value[0] }
-        return open.values[slot].remove(at: index)
+        let request = open.values[slot].remove(at: index)
+        if open.values[slot].isEmpty { open.remove(at: slot) }
+        return request
     }
 
     /// Drops the entries already evicted, and those answered once they are most: after each
