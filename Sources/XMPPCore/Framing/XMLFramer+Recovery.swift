@@ -17,7 +17,7 @@ extension XMLFramer {
     }
 
     /// Drops the current element and hunts for the next stanza start after it.
-    func fail(_ error: FramerError, emit: (FramerEvent) -> Void) {
+    func fail(_ error: FramerError, emit: (consuming FramerEvent) -> Void) {
         let openItem = builders.isEmpty ? nil : itemStart
         let limitStart = limitItemStart
         limitItemStart = nil
@@ -61,7 +61,7 @@ extension XMLFramer {
     }
 
     /// Emits an error with the bytes from `start` to `end` as skipped.
-    func emitError(_ error: FramerError, from start: Int, to end: Int, emit: (FramerEvent) -> Void) {
+    func emitError(_ error: FramerError, from start: Int, to end: Int, emit: (consuming FramerEvent) -> Void) {
         var error = error
         appendSkipped(&error, from: start, to: end)
         emit(.error(error))
@@ -75,7 +75,7 @@ extension XMLFramer {
     }
 
     /// Emits a hunt's error with the bytes skipped up to `end` (the hunt is over).
-    func reportHunt(_ hunt: Hunt, upTo end: Int, emit: (FramerEvent) -> Void) {
+    func reportHunt(_ hunt: Hunt, upTo end: Int, emit: (consuming FramerEvent) -> Void) {
         guard var error = hunt.error else { return }
         appendSkipped(&error, from: hunt.skippedStart, to: end)
         if (error.kind == .joinedMidStream || error.kind == .afterGap) && error.skippedCount == 0 { return }

@@ -86,6 +86,8 @@ public final class XMLFramer {
     var control: FramerControl?
     /// Events completed by the last chunk parsed, emitted once the parser returns.
     var collected: [FramerEvent] = []
+    /// An empty list kept for its capacity, swapped with `collected` when its events are handed on.
+    private var spareEvents: [FramerEvent] = []
     /// The last place decoding started again after an error (a second failure there moves on).
     var lastResynchronisationPoint = -1
 
@@ -151,7 +153,7 @@ public final class XMLFramer {
         // The header may be a BOSH body's start tag (the element came in one).
         framer.readsBOSHBodies = true
         var element: Element?
-        let collect: (FramerEvent) -> Void = { event in
+        let collect: (consuming FramerEvent) -> Void = { event in
             if case .element(let framed) = event, element == nil { element = framed.element }
         }
         framer.feed(header.isEmpty ? framer.defaultHeader : header, emit: collect)
@@ -166,7 +168,7 @@ public final class XMLFramer {
     // MARK: Feeding
 
     /// Feeds the next bytes of this direction; `emit` receives the events they complete, in order.
-    public func feed(_ bytes: UnsafeRawBufferPointer, emit: (FramerEvent) -> Void) {
+    public func feed(_ bytes: UnsafeRawBufferPointer, emit: (consuming FramerEvent) -> Void) {
         guard !bytes.isEmpty else { return }
         if case .opaque = state {
             opaqueBytes += bytes.count
@@ -178,14 +180,14 @@ public final class XMLFramer {
     }
 
     /// Convenience for tests and text input.
-    public func feed(_ bytes: some Collection<UInt8>, emit: (FramerEvent) -> Void) {
+    public func feed(_ bytes: some Collection<UInt8>, emit: (consuming FramerEvent) -> Void) {
         let array = Array(bytes)
         array.withUnsafeBytes { feed($0, emit: emit) }
     }
 
     /// Reports that `missing` bytes of this direction were never seen; decoding resumes at the
     /// next stanza start after them.
-    public func gap(missing: Int, emit: (FramerEvent) -> Void) {
+    public func gap(missing: Int, emit: (consuming FramerEvent) -> Void) {
         switch state {
         case .opaque:
             skip(to: window.end + missing)
@@ -244,7 +246,7 @@ public final class XMLFramer {
     }
 
     /// The data has ended: reports an element left unfinished.
-    public func finish(emit: (FramerEvent) -> Void) {
+    public func finish(emit: (consuming FramerEvent) -> Void) {
         switch state {
         case .hunting(let hunt):
             reportHunt(hunt, upTo: window.end, emit: emit)
@@ -260,7 +262,7 @@ public final class XMLFramer {
 
     /// The data stops here (a gap, or the end): reports the element past a limit being skipped,
     /// or else the element the data stops inside, as `kind`.
-    private func reportCutOff(_ kind: FramerErrorKind, emit: (FramerEvent) -> Void) {
+    private func reportCutOff(_ kind: FramerErrorKind, emit: (consuming FramerEvent) -> Void) {
         if let discard {
             emitError(discard.error, from: discard.skippedUpTo, to: window.end, emit: emit)
         } else if let start = unfinishedElementStart() {
@@ -279,7 +281,7 @@ public final class XMLFramer {
 
     // MARK: The loop
 
-    private func run(_ emit: (FramerEvent) -> Void) {
+    private func run(_ emit: (consuming FramerEvent) -> Void) {
         while true {
             switch state {
             case .opaque:
@@ -349,8 +351,7 @@ public final class XMLFramer {
                 let (validEnd, invalid) = XMLCharacterValidator.validate(window, from: fedEnd, to: end)
                 if validEnd > fedEnd {
                     parse(upTo: validEnd)
-                    for event in collected { emit(event) }
-                    collected.removeAll(keepingCapacity: true)
+                    emitCollected(emit)
                     if handlePendingControl(emit) { continue }
                     afterParse()
                 }
@@ -363,9 +364,22 @@ public final class XMLFramer {
         }
     }
 
+    /// Hands on what the parser reported, in order, each event moved out of the list (lent from
+    /// the list, it was copied for the call and released after it, and once more when the list
+    /// was emptied). The events are this call's own while `emit` runs, and `collected` is empty
+    /// (with the capacity of the list used last time) for whatever comes next.
+    private func emitCollected(_ emit: (consuming FramerEvent) -> Void) {
+        var events: [FramerEvent] = []
+        swap(&events, &spareEvents)
+        swap(&events, &collected)
+        events.reverse()
+        while let event = events.popLast() { emit(consume event) }
+        spareEvents = events
+    }
+
     /// Handles a control a callback set; returns whether there was one.
     @discardableResult
-    private func handlePendingControl(_ emit: (FramerEvent) -> Void) -> Bool {
+    private func handlePendingControl(_ emit: (consuming FramerEvent) -> Void) -> Bool {
         guard let control else { return false }
         self.control = nil
         handle(control, emit: emit)
@@ -399,7 +413,7 @@ public final class XMLFramer {
         return window.firstTag(from: max(boundary, contextCursor()))
     }
 
-    private func handle(_ control: FramerControl, emit: (FramerEvent) -> Void) {
+    private func handle(_ control: FramerControl, emit: (consuming FramerEvent) -> Void) {
         switch control {
         case .restart(let at, let synthetic):
             guard at > contextStart else {

@@ -10,7 +10,7 @@ import XMPPTransport
 /// connection descriptions. Everything per-record happens in ``RecordStage``.
 final class FramingStage: TCPStreamDelegate {
     let options: InspectorOptions
-    let emit: (FramingEvent) -> Void
+    let emit: (consuming FramingEvent) -> Void
     /// The key logs, if the user gave any.
     private let keyLog: (any TLSSecretLookup)?
     /// TLS 1.2 sessions by id and ticket, for resumptions later in the capture.
@@ -35,7 +35,7 @@ final class FramingStage: TCPStreamDelegate {
     let directTLSDecryptedUpstream: Bool
 
     init(options: InspectorOptions, keyLog: (any TLSSecretLookup)? = nil, directTLSDecryptedUpstream: Bool = false,
-         emit: @escaping (FramingEvent) -> Void) {
+         emit: @escaping (consuming FramingEvent) -> Void) {
         self.options = options
         self.keyLog = keyLog
         self.directTLSDecryptedUpstream = directTLSDecryptedUpstream
@@ -392,15 +392,17 @@ final class FramingStage: TCPStreamDelegate {
         emit(.closed(connection: session.id, tlsStart: tlsStart, encryptedBytes: encrypted, cutOff: cutOff))
     }
 
-    private func handle(_ event: FramerEvent, _ session: FramingSession, _ direction: Direction, _ time: Timestamp) {
-        emit(.framed(connection: session.id, direction: direction, time: time, event: event))
-        switch event {
-        case .streamOpened(let header):
-            if let namespace = header.contentNamespace, let index = connectionIndex[session.id] {
-                connections[index].streamNamespace = namespace
-            }
-        case .element(let framed):
-            guard let next = session.handOff.topLevelElement(name: framed.name, namespace: framed.namespace, direction: direction, at: time) else { return }
+    private func handle(_ event: consuming FramerEvent, _ session: FramingSession, _ direction: Direction, _ time: Timestamp) {
+        // What the rest needs is read first, so that the event moves on (a copy retained what it
+        // holds, and its end released it again); what is done with it still follows the emit.
+        let contentNamespace = event.streamContentNamespace
+        let topLevel = event.topLevelName
+        emit(.framed(connection: session.id, direction: direction, time: time, event: consume event))
+        if let contentNamespace, let index = connectionIndex[session.id] {
+            connections[index].streamNamespace = contentNamespace
+        }
+        if let topLevel {
+            guard let next = session.handOff.topLevelElement(name: topLevel.name, namespace: topLevel.namespace, direction: direction, at: time) else { return }
             switch next {
             case .restartStreams:
                 session.framer(direction.opposite).resetForNewStream()
@@ -412,8 +414,21 @@ final class FramingStage: TCPStreamDelegate {
                 session.tls = TLSConnectionDecoder(lookup: keyLog, cache: tlsSessions)
             }
             if session.handOff.tlsStart != nil, let index = connectionIndex[session.id] { connections[index].tlsStarted = true }
-        case .streamClosed, .error:
-            break
         }
+    }
+}
+
+private extension FramerEvent {
+    /// A stream header's content namespace (read where the event lies: switching over a
+    /// variable copied the event).
+    var streamContentNamespace: String? {
+        if case .streamOpened(let header) = self { return header.contentNamespace }
+        return nil
+    }
+
+    /// A top-level element's name and namespace.
+    var topLevelName: (name: String, namespace: String?)? {
+        if case .element(let framed) = self { return (framed.name, framed.namespace) }
+        return nil
     }
 }

@@ -20,7 +20,7 @@ final class RecordBatcher {
     }
 
     /// Adds `event` to the batch; hands the batch over once it is full.
-    func append(_ event: FramingEvent) {
+    func append(_ event: consuming FramingEvent) {
         batch.append(event)
         if batch.count >= batchSize { handOver() }
     }

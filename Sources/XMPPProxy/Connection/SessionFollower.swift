@@ -26,7 +26,7 @@ final class SessionFollower {
     }
 
     /// Frames the bytes of one read; `emit` receives the events they complete, in order.
-    func feed(_ bytes: UnsafeRawBufferPointer, _ direction: Direction, emit: (FramerEvent) -> Void) {
+    func feed(_ bytes: UnsafeRawBufferPointer, _ direction: Direction, emit: (consuming FramerEvent) -> Void) {
         guard !isStopped else { return }
         let framer = direction == .c2s ? c2s : s2c
         framer.feed(bytes) { event in

@@ -119,7 +119,7 @@ extension FramingStage {
         let direction = message.direction
         let framer = session.framer(direction)
         var items = 0
-        let handle: (FramerEvent) -> Void = { event in
+        let handle: (consuming FramerEvent) -> Void = { event in
             if case .error = event {} else { items += 1 }
             self.emitFramed(session.id, direction, time, self.webSocketItem(event, at: message.offset))
         }
@@ -250,7 +250,7 @@ extension FramingStage {
         framer.readsBOSHBodies = true
         var header: StreamHeader?
         var items: [FramerEvent] = []
-        let collect: (FramerEvent) -> Void = { event in
+        let collect: (consuming FramerEvent) -> Void = { event in
             switch event {
             case .streamOpened(let opened) where header == nil: header = opened
             case .streamClosed: break
