@@ -62,15 +62,18 @@ public struct FramedElement: Sendable, Hashable {
     /// The top element's `type`, `id`, `from` and `to`, building no other attribute.
     public var stanzaAttributes: StanzaAttributes {
         var result = StanzaAttributes()
-        stanzaAttributes(type: &result.type, id: &result.id, from: &result.from, to: &result.to)
+        var addresses = RecentStrings()
+        stanzaAttributes(type: &result.type, id: &result.id, from: &result.from, to: &result.to, addresses: &addresses)
         return result
     }
 
     /// The same, set where they are to go (each starts nil; an absent one stays nil): returned
     /// as one value, the strings were copied on their way out (each retained) and released again.
-    public func stanzaAttributes(type: inout String?, id: inout String?, from: inout String?, to: inout String?) {
+    /// `addresses`: strings lately made for `from` and `to`, used again for the same bytes.
+    public func stanzaAttributes(type: inout String?, id: inout String?, from: inout String?, to: inout String?,
+                                 addresses: inout RecentStrings) {
         if let packedAttributes = storage.packedAttributes {
-            packedAttributes.stanzaAttributes(type: &type, id: &id, from: &from, to: &to)
+            packedAttributes.stanzaAttributes(type: &type, id: &id, from: &from, to: &to, addresses: &addresses)
             return
         }
         let framed = storage.framed

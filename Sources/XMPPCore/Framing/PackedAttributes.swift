@@ -89,7 +89,9 @@ public struct PackedAttributes: Sendable, Hashable {
     /// pass over the bytes, set where they are to go (each starts nil; an absent one stays nil).
     /// Set in place: returned as one value, they were copied on their way out (each string
     /// retained) and released again.
-    public func stanzaAttributes(type: inout String?, id: inout String?, from: inout String?, to: inout String?) {
+    /// `addresses`: strings lately made for `from` and `to`, used again for the same bytes.
+    public func stanzaAttributes(type: inout String?, id: inout String?, from: inout String?, to: inout String?,
+                                 addresses: inout RecentStrings) {
         bytes.withUnsafeBufferPointer { packed in
             var entries = Entries(packed)
             while let entry = entries.next() {
@@ -98,11 +100,11 @@ public struct PackedAttributes: Sendable, Hashable {
                 case 2 where entry.name[0] == UInt8(ascii: "i") && entry.name[1] == UInt8(ascii: "d"):
                     if id == nil { id = Self.string(entry.value) }
                 case 2 where entry.name[0] == UInt8(ascii: "t") && entry.name[1] == UInt8(ascii: "o"):
-                    if to == nil { to = Self.string(entry.value) }
+                    if to == nil { to = addresses.string(entry.value, make: Self.string) }
                 case 4 where Self.isFourBytes(entry.name, "type"):
                     if type == nil { type = Self.string(entry.value) }
                 case 4 where Self.isFourBytes(entry.name, "from"):
-                    if from == nil { from = Self.string(entry.value) }
+                    if from == nil { from = addresses.string(entry.value, make: Self.string) }
                 default:
                     break
                 }

@@ -10,6 +10,8 @@ final class RecordSession {
     var channelBinding = ChannelBindingCheck()
     /// Its stanzas' namespaces without their own, kept for the lists its framers hand out again.
     var namespaceTails = NamespaceTails()
+    /// Its stanzas' `from` and `to` strings, lately made, used again for the same bytes.
+    var recentAddresses = RecentStrings()
 
     /// What carries the connection's XMPP.
     let transport: Transport

@@ -172,7 +172,8 @@ final class RecordStage {
         let isStreamError = name == "error" && framed.namespace == XMPPNamespace.streams
         var record = makeRecord(session, direction, time, isStanza ? .stanza : (isStreamError ? .streamError : .nonza))
         record.kind = name
-        framed.stanzaAttributes(type: &record.type, id: &record.id, from: &record.from, to: &record.to)
+        framed.stanzaAttributes(type: &record.type, id: &record.id, from: &record.from, to: &record.to,
+                                addresses: &session.recentAddresses)
         let namespaces = framed.namespaces
         if isStanza {
             if namespaces.count > 1 { record.namespaces = session.namespaceTails.tail(of: namespaces) }

@@ -1,0 +1,36 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Strings lately made from attribute bytes, handed out again when the same bytes come back. A
+/// connection's stanzas name a handful of addresses over and over: one kept string costs a
+/// comparison and a retain, where a new one cost an allocation, a UTF-8 check and a copy (and
+/// strings that share storage compare equal at once). Only strings too long to be stored
+/// inline (more than 15 bytes) whose bytes are exactly the attribute's (no entity, valid
+/// UTF-8) are kept, so a kept string is what the bytes would make; memory stays flat.
+public struct RecentStrings {
+    private static let capacity = 4
+    private var kept: [String] = []
+    private var next = 0
+
+    public init() {}
+
+    /// The string for `bytes`: a kept one with these bytes, or `make()`'s, kept when it qualifies.
+    mutating func string(_ bytes: UnsafeBufferPointer<UInt8>, make: (UnsafeBufferPointer<UInt8>) -> String) -> String {
+        guard bytes.count > 15, let base = bytes.baseAddress else { return make(bytes) }
+        for string in kept where string.utf8.count == bytes.count {
+            let same = string.utf8.withContiguousStorageIfAvailable { memcmp($0.baseAddress!, base, bytes.count) == 0 } ?? false
+            if same { return string }
+        }
+        var string = make(bytes)
+        let exact = string.withUTF8 { $0.count == bytes.count && memcmp($0.baseAddress!, base, bytes.count) == 0 }
+        guard exact else { return string }
+        if kept.count < Self.capacity {
+            kept.append(string)
+        } else {
+            kept[next] = string
+            next = (next + 1) % Self.capacity
+        }
+        return string
+    }
+}
