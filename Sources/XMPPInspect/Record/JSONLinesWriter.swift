@@ -56,9 +56,10 @@ public final class JSONLinesWriter {
 
     private static func encodeRecord<Sink: JSONByteSink>(_ record: Record, into out: inout Sink, secondsPrefix: [UInt8]?) {
         typealias Fragment = JSONLinesFragment
-        out.append(bytes: Fragment.open)
+        let every = JSONLinesEveryRecordFragments.shared
+        out.append(bytes: every.open)
         appendInteger(record.seq, to: &out)
-        out.append(bytes: Fragment.timestamp)
+        out.append(bytes: every.timestamp)
         if let secondsPrefix {
             out.append(bytes: secondsPrefix)
             out.append(UInt8(ascii: "."))
@@ -72,33 +73,33 @@ public final class JSONLinesWriter {
         } else {
             out.append(utf8: record.timestamp.rfc3339)
         }
-        out.append(bytes: Fragment.connection)
+        out.append(bytes: every.connection)
         appendInteger(record.connection, to: &out)
-        out.append(bytes: Fragment.direction)
+        out.append(bytes: every.direction)
         out.append(utf8: record.direction.rawValue)
-        out.append(bytes: Fragment.event)
+        out.append(bytes: every.event)
         out.append(utf8: record.event.rawValue)
-        out.append(bytes: Fragment.transport)
+        out.append(bytes: every.transport)
         out.append(utf8: record.transport.rawValue)
-        out.append(bytes: Fragment.kind)
+        out.append(bytes: every.kind)
         appendStringOrNull(record.kind, to: &out)
-        out.append(bytes: Fragment.type)
+        out.append(bytes: every.type)
         appendStringOrNull(record.type, to: &out)
-        out.append(bytes: Fragment.id)
+        out.append(bytes: every.id)
         appendStringOrNull(record.id, to: &out)
-        out.append(bytes: Fragment.from)
+        out.append(bytes: every.from)
         appendStringOrNull(record.from, to: &out)
-        out.append(bytes: Fragment.to)
+        out.append(bytes: every.to)
         appendStringOrNull(record.to, to: &out)
-        out.append(bytes: Fragment.namespaces)
+        out.append(bytes: every.namespaces)
         for (index, namespace) in record.namespaces.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             appendStringOrNull(namespace, to: &out)
         }
-        out.append(bytes: Fragment.size)
+        out.append(bytes: every.size)
         appendInteger(record.size, to: &out)
         if let offset = record.offset {
-            out.append(bytes: Fragment.offset)
+            out.append(bytes: every.offset)
             appendInteger(offset, to: &out)
         }
         if let rtt = record.rttMilliseconds {
@@ -190,7 +191,7 @@ public final class JSONLinesWriter {
             appendInteger(rid, to: &out)
         }
         if let http = record.http { encode(http, into: &out) }
-        out.append(bytes: Fragment.xml)
+        out.append(bytes: every.xml)
         if let bytes = record.xmlBytes {
             bytes.withUnsafeBufferPointer { appendEscaped($0, to: &out) }
         } else {

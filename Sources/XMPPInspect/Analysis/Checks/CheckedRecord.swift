@@ -34,11 +34,12 @@ public final class CheckedRecord {
         withUnsafePointer(to: &record) { pointer in
             current = pointer
             self.framed = framed
-            built = nil
             defer {
                 current = nil
                 self.framed = nil
-                built = nil
+                // Most records never build the tree: emptying an empty one still cost a call to
+                // destroy it.
+                if case .some = built { built = nil }
             }
             return body()
         }
