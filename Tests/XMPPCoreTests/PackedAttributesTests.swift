@@ -28,6 +28,9 @@ struct PackedAttributesTests {
         #expect(whole.count == 4)
         #expect(packed.count == 4)
         #expect(unpacked.count == 4)
+        var addresses = RecentStrings()
+        var checkedWithCache = 0
+        defer { #expect(checkedWithCache == 8) }
         for ((tree, top), plain) in zip(zip(whole, packed), unpacked) {
             #expect(top.element.attributes == tree.element.attributes)
             #expect(top.name == tree.element.name)
@@ -38,6 +41,13 @@ struct PackedAttributesTests {
             let four = top.stanzaAttributes
             #expect(four == StanzaAttributes(type: tree.element[attribute: "type"], id: tree.element[attribute: "id"],
                                              from: tree.element[attribute: "from"], to: tree.element[attribute: "to"]))
+            // The same, with one address cache shared across the elements, twice over.
+            for _ in 0..<2 {
+                var shared = StanzaAttributes()
+                top.stanzaAttributes(type: &shared.type, id: &shared.id, from: &shared.from, to: &shared.to, addresses: &addresses)
+                #expect(shared == four)
+                checkedWithCache += 1
+            }
             #expect(top.completeElement() == tree.element)
             #expect(top == plain)
         }

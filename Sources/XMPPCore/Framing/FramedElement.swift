@@ -67,11 +67,12 @@ public struct FramedElement: Sendable, Hashable {
         return result
     }
 
-    /// The same, set where they are to go (each starts nil; an absent one stays nil): returned
-    /// as one value, the strings were copied on their way out (each retained) and released again.
-    /// `addresses`: strings lately made for `from` and `to`, used again for the same bytes.
+    /// The same, set in place where they are to go, with no copy of the strings. Each must be
+    /// nil on entry; an absent one stays nil. `addresses` (strings lately made for `from` and
+    /// `to`, used again for the same bytes) serves packed attributes; a kept tree has its strings.
     public func stanzaAttributes(type: inout String?, id: inout String?, from: inout String?, to: inout String?,
                                  addresses: inout RecentStrings) {
+        assert(type == nil && id == nil && from == nil && to == nil, "stanzaAttributes(type:id:from:to:addresses:) fills nil values")
         if let packedAttributes = storage.packedAttributes {
             packedAttributes.stanzaAttributes(type: &type, id: &id, from: &from, to: &to, addresses: &addresses)
             return

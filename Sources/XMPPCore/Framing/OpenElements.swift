@@ -1,9 +1,8 @@
 /// The elements begun and not yet ended inside a top-level element, outermost first, each with
 /// the text it was given since its last child (libxml2 delivers long text in many pieces).
 ///
-/// Elements and texts are kept apart so that an element leaves the stack by a move: popped
-/// from an array of elements it is the caller's, where a struct holding both had it copied
-/// (every field retained) and then released with the struct.
+/// Elements and texts are kept in two arrays, so that a closed element leaves the stack by a
+/// move (popped from the array of elements), with no copy of its fields.
 struct OpenElements {
     private var elements: [Element] = []
     private var texts: [[UInt8]] = []

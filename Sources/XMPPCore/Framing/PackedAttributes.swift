@@ -74,21 +74,18 @@ public struct PackedAttributes: Sendable, Hashable {
         var name = name
         return name.withUTF8 { wanted in
             bytes.withUnsafeBufferPointer { packed in
-                var found: String?
-                forEach(in: packed) { entry in
-                    guard entry.namespace == nil, entry.name.elementsEqual(wanted) else { return true }
-                    found = Self.string(entry.value)
-                    return false
+                var entries = Entries(packed)
+                while let entry = entries.next() {
+                    if entry.namespace == nil, entry.name.elementsEqual(wanted) { return Self.string(entry.value) }
                 }
-                return found
+                return nil
             }
         }
     }
 
     /// The values of `type`, `id`, `from` and `to` (in no namespace), entities replaced, in one
-    /// pass over the bytes, set where they are to go (each starts nil; an absent one stays nil).
-    /// Set in place: returned as one value, they were copied on their way out (each string
-    /// retained) and released again.
+    /// pass over the bytes, set in place where they are to go, with no copy of the strings. Each
+    /// must be nil on entry (the first of a repeated attribute is kept); an absent one stays nil.
     /// `addresses`: strings lately made for `from` and `to`, used again for the same bytes.
     public func stanzaAttributes(type: inout String?, id: inout String?, from: inout String?, to: inout String?,
                                  addresses: inout RecentStrings) {
@@ -117,14 +114,14 @@ public struct PackedAttributes: Sendable, Hashable {
         var result: [Attribute] = []
         result.reserveCapacity(count)
         bytes.withUnsafeBufferPointer { packed in
-            forEach(in: packed) { entry in
+            var entries = Entries(packed)
+            while let entry = entries.next() {
                 result.append(Attribute(
                     name: String(decoding: entry.name, as: UTF8.self),
                     prefix: entry.prefix.map { String(decoding: $0, as: UTF8.self) },
                     namespace: entry.namespace.map { String(decoding: $0, as: UTF8.self) },
                     value: Self.string(entry.value)
                 ))
-                return true
             }
         }
         return result
@@ -147,14 +144,6 @@ public struct PackedAttributes: Sendable, Hashable {
         name: UnsafeBufferPointer<UInt8>, prefix: UnsafeBufferPointer<UInt8>?,
         namespace: UnsafeBufferPointer<UInt8>?, value: UnsafeBufferPointer<UInt8>
     )
-
-    /// Calls `body` with each attribute in order until it returns false.
-    private func forEach(in packed: UnsafeBufferPointer<UInt8>, _ body: (Entry) -> Bool) {
-        var entries = Entries(packed)
-        while let entry = entries.next() {
-            if !body(entry) { return }
-        }
-    }
 
     /// The attributes in `packed`, in order: four little-endian lengths (name, prefix + 1 or 0,
     /// namespace + 1 or 0, value), then those bytes.

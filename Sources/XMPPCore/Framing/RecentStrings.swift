@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Strings lately made from attribute bytes, handed out again when the same bytes come back. A
@@ -8,7 +10,7 @@ import Glibc
 /// strings that share storage compare equal at once). Only strings too long to be stored
 /// inline (more than 15 bytes) whose bytes are exactly the attribute's (no entity, valid
 /// UTF-8) are kept, so a kept string is what the bytes would make; memory stays flat.
-public struct RecentStrings {
+public struct RecentStrings: Sendable {
     private static let capacity = 4
     private var kept: [String] = []
     private var next = 0

@@ -86,7 +86,7 @@ extension XMLFramer: XMLEventConsumer {
         } else {
             attributes = tag.makeAttributes()
         }
-        builders.open(Element(
+        openElements.open(Element(
             name: name, prefix: tag.prefix, namespace: namespace,
             attributes: attributes, namespaceDeclarations: tag.namespaceDeclarations()
         ))
@@ -113,9 +113,9 @@ extension XMLFramer: XMLEventConsumer {
             return
         }
         if content == .topLevel && depth > 1 { return }
-        guard let finished = builders.close() else { return }
-        if !builders.isEmpty {
-            builders.addChild(finished)
+        guard let finished = openElements.close() else { return }
+        if !openElements.isEmpty {
+            openElements.addChild(finished)
             return
         }
         // A complete top-level element.
@@ -146,13 +146,13 @@ extension XMLFramer: XMLEventConsumer {
 
     func characters(_ text: UnsafeBufferPointer<UInt8>) {
         guard control == nil, discard == nil else { return }
-        guard !builders.isEmpty else {
+        guard !openElements.isEmpty else {
             // Text or CDATA between top-level elements is done with once reported.
             if depth == 1 { boundary = max(boundary, contextCursor()) }
             return
         }
         if content == .topLevel && depth > 2 { return }
-        builders.appendText(text)
+        openElements.appendText(text)
     }
 
     func refuse(_ construct: RestrictedConstruct) {
@@ -164,7 +164,7 @@ extension XMLFramer: XMLEventConsumer {
     func parserError(_ diagnostic: ParserDiagnostic) {
         guard control == nil else { return }
         var message = diagnostic.message
-        if contextIsSynthetic && depth == 1 && builders.isEmpty && diagnostic.code == .tagNameMismatch {
+        if contextIsSynthetic && depth == 1 && openElements.isEmpty && diagnostic.code == .tagNameMismatch {
             // An end tag at the top of a header the framer supplied: libxml2 would name that header.
             message = "an end tag without its start tag"
         }
@@ -175,14 +175,14 @@ extension XMLFramer: XMLEventConsumer {
             }
             return
         }
-        if depth == 1 && builders.isEmpty && discard == nil,
+        if depth == 1 && openElements.isEmpty && discard == nil,
            let start = window.lastTag(from: boundary, before: contextCursor()), window.starts(with: "<?xml", at: start) {
             // `<?xml` after a stream's content: the peer restarted the stream (after SASL, say).
             restart(at: start, synthetic: false)
             return
         }
         let cursor = contextCursor()
-        if diagnostic.code == .internalError && !builders.isEmpty, let construct = window.restrictedConstruct(at: cursor) {
+        if diagnostic.code == .internalError && !openElements.isEmpty, let construct = window.restrictedConstruct(at: cursor) {
             // A DOCTYPE inside a stanza: libxml2 only says "detected an error in element content".
             // (It waits for nine bytes after `<!` in content, so the whole `<!DOCTYPE` is in.)
             control = .failed(FramerError(kind: .restricted(construct), position: window.position(at: cursor)))

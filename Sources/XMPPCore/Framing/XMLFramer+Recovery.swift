@@ -7,9 +7,9 @@ extension XMLFramer {
     /// (bytes libxml2 has not judged yet, a start tag say); the failure is laid on it.
     func exceeded(_ kind: FramerErrorKind, at offset: Int, itemStart measuredFrom: Int? = nil) {
         let error = FramerError(kind: kind, position: window.position(at: offset))
-        if !builders.isEmpty, let start = itemStart {
+        if !openElements.isEmpty, let start = itemStart {
             discard = Discard(error: error, start: start, skippedUpTo: start)
-            builders.removeAll()
+            openElements.removeAll()
         } else if control == nil {
             control = .failed(error)
             limitItemStart = measuredFrom
@@ -18,7 +18,7 @@ extension XMLFramer {
 
     /// Drops the current element and hunts for the next stanza start after it.
     func fail(_ error: FramerError, emit: (consuming FramerEvent) -> Void) {
-        let openItem = builders.isEmpty ? nil : itemStart
+        let openItem = openElements.isEmpty ? nil : itemStart
         let limitStart = limitItemStart
         limitItemStart = nil
         let discard = self.discard  // dropContext() clears it

@@ -53,7 +53,7 @@ public final class XMLFramer {
         switch state {
         case .hunting, .opaque: return false
         case .awaitingStart, .parsing:
-            return discard == nil && builders.isEmpty && window.firstNonWhitespace(from: boundary) == nil
+            return discard == nil && openElements.isEmpty && window.firstNonWhitespace(from: boundary) == nil
         }
     }
 
@@ -117,7 +117,7 @@ public final class XMLFramer {
 
     /// Open elements in the current context, the root included.
     var depth = 0
-    var builders = OpenElements()
+    var openElements = OpenElements()
     /// The `<` of the top-level element being parsed, and the namespaces in it so far.
     var itemStart: Int?
     /// The namespaces in the current top-level element so far, as libxml2's interned pointers.
@@ -273,7 +273,7 @@ public final class XMLFramer {
     /// Where the element the data stops inside begins: the open top-level element, the stream
     /// header in progress, or the last tag begun. Trailing text outside any element is not one.
     private func unfinishedElementStart() -> Int? {
-        if !builders.isEmpty, let itemStart { return itemStart }
+        if !openElements.isEmpty, let itemStart { return itemStart }
         if parser != nil && depth == 0 { return contextStart }
         if parser == nil, let start = window.firstNonWhitespace(from: boundary) { return start }
         return window.lastTag(from: boundary, before: window.end)
@@ -397,7 +397,7 @@ public final class XMLFramer {
             discard.skippedUpTo = max(discard.skippedUpTo, end)
             self.discard = discard
             window.release(upTo: end)
-        } else if depth == 1 && builders.isEmpty {
+        } else if depth == 1 && openElements.isEmpty {
             let cursor = contextCursor()
             if cursor > boundary { boundary = cursor }
             window.release(upTo: boundary)
@@ -408,7 +408,7 @@ public final class XMLFramer {
 
     /// The `<` of the top-level element (or stream header) in progress, if one is.
     private func currentItemStart() -> Int? {
-        if !builders.isEmpty { return itemStart }
+        if !openElements.isEmpty { return itemStart }
         if depth == 0 { return contextStart }
         return window.firstTag(from: max(boundary, contextCursor()))
     }
@@ -487,7 +487,7 @@ public final class XMLFramer {
         discard = nil
         itemStart = nil
         depth = 0
-        builders.removeAll()
+        openElements.removeAll()
         guard parser != nil else { return }
         parser = nil
         // The dictionary may go with the context (its own, or a shared one it was the last to

@@ -1,5 +1,5 @@
-/// The ``JSONLinesFragment``s every record writes, held by one object: the writer takes it once
-/// per record, where reading each static cost a call to check it was made (fifteen a record).
+/// The ``JSONLinesFragment``s (nearly) every record writes, held by one object: the writer takes
+/// it once a record and reads them as stored properties, with no check that a static was made.
 final class JSONLinesEveryRecordFragments: Sendable {
     static let shared = JSONLinesEveryRecordFragments()
 

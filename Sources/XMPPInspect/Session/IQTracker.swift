@@ -65,9 +65,8 @@ public struct IQTracker {
         return remove(at: index, in: slot)
     }
 
-    /// Removes request `index` of the list at `slot`, changing the list where it is stored. The
-    /// request moves out of the list (taking a last one out of a removed list copied it: every
-    /// field retained, and released again with the list).
+    /// Removes request `index` of the list at `slot`, changing the list where it is stored; the
+    /// request moves out of the list (no copy of its fields), and an emptied list goes.
     private mutating func remove(at index: Int, in slot: Dictionary<Key, [Record]>.Index) -> Record {
         openCount -= 1
         let request = open.values[slot].remove(at: index)

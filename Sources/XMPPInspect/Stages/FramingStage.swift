@@ -395,6 +395,7 @@ final class FramingStage: TCPStreamDelegate {
     private func handle(_ event: consuming FramerEvent, _ session: FramingSession, _ direction: Direction, _ time: Timestamp) {
         // What the rest needs is read first, so that the event moves on (a copy retained what it
         // holds, and its end released it again); what is done with it still follows the emit.
+        // At most one of the two is set (a stream header, or a top-level element).
         let contentNamespace = event.streamContentNamespace
         let topLevel = event.topLevelName
         emit(.framed(connection: session.id, direction: direction, time: time, event: consume event))
@@ -415,20 +416,5 @@ final class FramingStage: TCPStreamDelegate {
             }
             if session.handOff.tlsStart != nil, let index = connectionIndex[session.id] { connections[index].tlsStarted = true }
         }
-    }
-}
-
-private extension FramerEvent {
-    /// A stream header's content namespace (read where the event lies: switching over a
-    /// variable copied the event).
-    var streamContentNamespace: String? {
-        if case .streamOpened(let header) = self { return header.contentNamespace }
-        return nil
-    }
-
-    /// A top-level element's name and namespace.
-    var topLevelName: (name: String, namespace: String?)? {
-        if case .element(let framed) = self { return (framed.name, framed.namespace) }
-        return nil
     }
 }

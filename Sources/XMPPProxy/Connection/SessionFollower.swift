@@ -30,10 +30,11 @@ final class SessionFollower {
         guard !isStopped else { return }
         let framer = direction == .c2s ? c2s : s2c
         framer.feed(bytes) { event in
-            emit(event)
-            guard case .element(let framed) = event else { return }
+            let topLevel = event.topLevelName
+            emit(consume event)
+            guard let topLevel else { return }
             // The follower has no clock of its own: the time is not used.
-            switch handOff.topLevelElement(name: framed.name, namespace: framed.namespace, direction: direction,
+            switch handOff.topLevelElement(name: topLevel.name, namespace: topLevel.namespace, direction: direction,
                                            at: Timestamp(microseconds: 0)) {
             case .restartStreams?: (direction == .c2s ? s2c : c2s).resetForNewStream()
             case .stopDecoding?: isStopped = true
