@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import XMPPBase
 
 /// Strings lately made from attribute bytes, handed out again when the same bytes come back. A
 /// connection's stanzas name a handful of addresses over and over: one kept string costs a
@@ -11,28 +12,20 @@ import Darwin
 /// inline (more than 15 bytes) whose bytes are exactly the attribute's (no entity, valid
 /// UTF-8) are kept, so a kept string is what the bytes would make; memory stays flat.
 public struct RecentStrings: Sendable {
-    private static let capacity = 4
-    private var kept: [String] = []
-    private var next = 0
+    private var kept = RecentlyKept<String>(capacity: 4)
 
     public init() {}
 
     /// The string for `bytes`: a kept one with these bytes, or `make()`'s, kept when it qualifies.
     mutating func string(_ bytes: UnsafeBufferPointer<UInt8>, make: (UnsafeBufferPointer<UInt8>) -> String) -> String {
         guard bytes.count > 15, let base = bytes.baseAddress else { return make(bytes) }
-        for string in kept where string.utf8.count == bytes.count {
+        for string in kept.values where string.utf8.count == bytes.count {
             let same = string.utf8.withContiguousStorageIfAvailable { memcmp($0.baseAddress!, base, bytes.count) == 0 } ?? false
             if same { return string }
         }
         var string = make(bytes)
         let exact = string.withUTF8 { $0.count == bytes.count && memcmp($0.baseAddress!, base, bytes.count) == 0 }
-        guard exact else { return string }
-        if kept.count < Self.capacity {
-            kept.append(string)
-        } else {
-            kept[next] = string
-            next = (next + 1) % Self.capacity
-        }
+        if exact { kept.keep(string) }
         return string
     }
 }

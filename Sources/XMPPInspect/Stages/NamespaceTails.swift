@@ -1,24 +1,19 @@
+import XMPPBase
+
 /// A stanza's namespaces without its own (the first): what its record lists. A connection's
 /// framers hand out the same namespace list again for stanzas alike, so the last few tails are
 /// kept, keyed by the list they were made from, rather than built (an array of strings) for
 /// every stanza.
 struct NamespaceTails {
     /// Lists kept: a linear search over a few, by the array's identity.
-    private static let capacity = 16
-    private var entries: [(list: [String], tail: [String])] = []
-    private var next = 0
+    private var entries = RecentlyKept<(list: [String], tail: [String])>(capacity: 16)
 
     /// `list` without its first namespace.
     mutating func tail(of list: [String]) -> [String] {
         let identity = Self.identity(of: list)
-        for entry in entries where Self.identity(of: entry.list) == identity { return entry.tail }
+        for entry in entries.values where Self.identity(of: entry.list) == identity { return entry.tail }
         let tail = Array(list.dropFirst())
-        if entries.count < Self.capacity {
-            entries.append((list, tail))
-        } else {
-            entries[next] = (list, tail)
-            next = (next + 1) % Self.capacity
-        }
+        entries.keep((list, tail))
         return tail
     }
 

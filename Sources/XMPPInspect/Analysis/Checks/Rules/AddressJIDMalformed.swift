@@ -1,3 +1,5 @@
+import XMPPBase
+
 /// A `from` or `to` on a stanza or stream header that is not a JID (RFC 7622 §3): an empty or
 /// over-long part, or a character no part may hold.
 struct AddressJIDMalformed: Check {
@@ -12,9 +14,7 @@ struct AddressJIDMalformed: Check {
     /// Addresses lately found valid on this connection: its stanzas repeat a handful of JIDs,
     /// and comparing a string costs less than validating it (or hashing it). The oldest makes
     /// room for a new one, so memory stays flat.
-    private var recentlyValid: [String] = []
-    private var nextToReplace = 0
-    private static let remembered = 16
+    private var recentlyValid = RecentlyKept<String>(capacity: 16)
 
     mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.isStanza || record.event == .streamOpen else { return }
@@ -29,14 +29,9 @@ struct AddressJIDMalformed: Check {
     /// What is wrong with `jid`, or nil; remembers the valid ones.
     private mutating func problem(in jid: String) -> String? {
         let length = jid.utf8.count
-        for known in recentlyValid where known.utf8.count == length && known == jid { return nil }
+        for known in recentlyValid.values where known.utf8.count == length && known == jid { return nil }
         if let problem = JIDSyntax.problem(in: jid) { return problem }
-        if recentlyValid.count < Self.remembered {
-            recentlyValid.append(jid)
-        } else {
-            recentlyValid[nextToReplace] = jid
-            nextToReplace = (nextToReplace + 1) % Self.remembered
-        }
+        recentlyValid.keep(jid)
         return nil
     }
 }
