@@ -25,10 +25,10 @@ struct OpenElements {
     /// An end tag: the innermost open element, complete with its last text, or nil when none is
     /// open. Give it to its parent with ``addChild(_:)`` when another is still open.
     mutating func close() -> Element? {
-        guard var element = elements.popLast() else { return nil }
-        let text = texts.removeLast()
-        if !text.isEmpty { element.children.append(.text(String(decoding: text, as: UTF8.self))) }
-        return element
+        guard !elements.isEmpty else { return nil }
+        flushText()
+        texts.removeLast()
+        return elements.popLast()
     }
 
     /// `child` (just closed) becomes the innermost open element's last child, after its text so far.

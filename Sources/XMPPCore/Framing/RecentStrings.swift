@@ -19,13 +19,15 @@ public struct RecentStrings: Sendable {
     /// The string for `bytes`: a kept one with these bytes, or `make()`'s, kept when it qualifies.
     mutating func string(_ bytes: UnsafeBufferPointer<UInt8>, make: (UnsafeBufferPointer<UInt8>) -> String) -> String {
         guard bytes.count > 15, let base = bytes.baseAddress else { return make(bytes) }
-        for string in kept.values where string.utf8.count == bytes.count {
-            let same = string.utf8.withContiguousStorageIfAvailable { memcmp($0.baseAddress!, base, bytes.count) == 0 } ?? false
-            if same { return string }
-        }
-        var string = make(bytes)
-        let exact = string.withUTF8 { $0.count == bytes.count && memcmp($0.baseAddress!, base, bytes.count) == 0 }
-        if exact { kept.keep(string) }
+        for string in kept.values where Self.string(string, is: base, count: bytes.count) { return string }
+        let string = make(bytes)
+        if Self.string(string, is: base, count: bytes.count) { kept.keep(string) }
         return string
+    }
+
+    /// Whether `string`'s UTF-8 is the `count` bytes at `bytes`.
+    private static func string(_ string: String, is bytes: UnsafePointer<UInt8>, count: Int) -> Bool {
+        guard string.utf8.count == count else { return false }
+        return string.utf8.withContiguousStorageIfAvailable { memcmp($0.baseAddress!, bytes, count) == 0 } ?? false
     }
 }

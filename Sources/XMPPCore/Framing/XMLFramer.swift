@@ -364,9 +364,8 @@ public final class XMLFramer {
         }
     }
 
-    /// Hands on what the parser reported, in order, each event moved out of the list (lent from
-    /// the list, it was copied for the call and released after it, and once more when the list
-    /// was emptied). The events are this call's own while `emit` runs, and `collected` is empty
+    /// Hands on what the parser reported, in order, each event moved out of the list to `emit`
+    /// (no copy). The events are this call's own while `emit` runs, and `collected` is empty
     /// (with the capacity of the list used last time) for whatever comes next.
     private func emitCollected(_ emit: (consuming FramerEvent) -> Void) {
         var events: [FramerEvent] = []

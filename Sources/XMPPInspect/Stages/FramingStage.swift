@@ -393,8 +393,8 @@ final class FramingStage: TCPStreamDelegate {
     }
 
     private func handle(_ event: consuming FramerEvent, _ session: FramingSession, _ direction: Direction, _ time: Timestamp) {
-        // What the rest needs is read first, so that the event moves on (a copy retained what it
-        // holds, and its end released it again); what is done with it still follows the emit.
+        // What the rest needs is read first, so that the event itself moves on, uncopied; what is
+        // done with it still follows the emit.
         // At most one of the two is set (a stream header, or a top-level element).
         let contentNamespace = event.streamContentNamespace
         let topLevel = event.topLevelName
