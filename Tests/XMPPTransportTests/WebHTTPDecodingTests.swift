@@ -196,6 +196,42 @@ struct WebHTTPDecodingTests {
         #expect(harness.problems(.c2s).isEmpty && harness.problems(.s2c).isEmpty)
     }
 
+    @Test("a server that answers while the request's body is still coming: both paired, the request read to its end, at every point in the body")
+    func answerBeforeRequestEnds() {
+        // A server may answer early (a 400 or 413) while the client is still sending: the fuzzer
+        // found that the request's end then had no exchange left to look up.
+        let body = Self.boshBody + String(repeating: " ", count: 40)
+        let post = Array(Self.boshPost(body).utf8)
+        let headEnd = post.count - body.utf8.count
+        let namespaceEnd = headEnd + Self.boshBody.utf8.count
+            - Self.boshBody.components(separatedBy: "http://jabber.org/protocol/httpbind")[1].utf8.count
+        let early = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/xml\r\nContent-Length: \(Self.boshAnswer.utf8.count)\r\n\r\n\(Self.boshAnswer)"
+        let next = "GET /after HTTP/1.1\r\nHost: example.org\r\n\r\n"
+        let nextAnswer = "HTTP/1.1 204 No Content\r\n\r\n"
+        var cuts = 0
+        for cut in headEnd..<post.count {
+            let harness = WebDecoderHarness()
+            harness.feed(.c2s, Array(post[..<cut]))
+            harness.feed(.s2c, early)
+            harness.feed(.c2s, Array(post[cut...]) + Array(next.utf8))
+            harness.feed(.s2c, nextAnswer)
+            harness.finish()
+            #expect(harness.requests.map(\.info.index) == [0, 1], "answered after \(cut) bytes")
+            #expect(harness.requests.map(\.info.carriesXMPP) == [true, false], "answered after \(cut) bytes")
+            #expect(harness.requests.first?.body == Array(body.utf8), "answered after \(cut) bytes")
+            #expect(harness.requests.last?.info.offset == post.count, "answered after \(cut) bytes")
+            #expect(harness.responses.map(\.info.requestIndex) == [0, 1], "answered after \(cut) bytes")
+            #expect(harness.responses.map(\.info.status) == [400, 204], "answered after \(cut) bytes")
+            // The answer carries XMPP when the body had shown BOSH's namespace by then.
+            let shown = cut >= namespaceEnd
+            #expect(harness.responses.map(\.info.carriesXMPP) == [shown, false], "answered after \(cut) bytes")
+            #expect(harness.responses.first?.body == (shown ? Array(Self.boshAnswer.utf8) : []), "answered after \(cut) bytes")
+            #expect(harness.problems(.c2s).isEmpty && harness.problems(.s2c).isEmpty, "answered after \(cut) bytes")
+            cuts += 1
+        }
+        #expect(cuts == body.utf8.count)
+    }
+
     @Test("a plain GET does not carry XMPP: emitted with an empty body")
     func nonXMPP() {
         let harness = WebDecoderHarness()

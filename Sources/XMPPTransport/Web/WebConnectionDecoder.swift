@@ -138,10 +138,7 @@ public final class WebConnectionDecoder {
             let index = nextRequestIndex
             nextRequestIndex += 1
             request = HTTPMessageInProgress(head: head, offset: offset, index: index, keepsBody: true)
-            let offered = head.listValues(named: "Sec-WebSocket-Protocol")
-            let upgrade = head.headers.first(named: "Upgrade").map { $0.lowercased().contains("websocket") } ?? false
-            facts[index] = HTTPExchangeFacts(offeredProtocols: offered, isWebSocketUpgrade: upgrade,
-                                             target: head.target, carriesXMPP: nil)
+            facts[index] = HTTPExchangeFacts(head: head)
             unanswered.append(index)
             responseReader.expectResponse(method: head.method)
         case .body(let buffer):
@@ -149,8 +146,11 @@ public final class WebConnectionDecoder {
         case .end(let offset, let wireBytes):
             guard let done = request, let index = done.index else { return true }
             request = nil
-            let carries = facts[index]!.offersXMPP || Self.containsBOSHNamespace(done.body)
-            facts[index]!.carriesXMPP = carries
+            // The facts are gone when the server answered before the request ended (an early
+            // 400 or 413): its answer is paired already, only this record is still to decide.
+            let offers = (facts[index] ?? HTTPExchangeFacts(head: done.head)).offersXMPP
+            let carries = offers || Self.containsBOSHNamespace(done.body)
+            facts[index]?.carriesXMPP = carries
             let body = bodyToEmit(done, carriesXMPP: carries, direction: .c2s, emit: emit)
             emit(.request(HTTPRequestInfo(index: index, method: done.head.method, target: done.head.target,
                                           version: done.head.version, headers: done.head.headers,
@@ -191,7 +191,7 @@ public final class WebConnectionDecoder {
             guard let done = response else { return true }
             response = nil
             let exchange = done.index.flatMap { facts.removeValue(forKey: $0) }
-            let carries = exchange.map { $0.carriesXMPP ?? $0.offersXMPP } ?? false
+            let carries = exchange.map { $0.carriesXMPP ?? ($0.offersXMPP || requestSoFarCarriesBOSH(done.index)) } ?? false
             let body = bodyToEmit(done, carriesXMPP: carries, direction: .s2c, emit: emit)
             emit(.response(HTTPResponseInfo(requestIndex: done.index, status: done.head.status, reason: done.head.reason,
                                             version: done.head.version, headers: done.head.headers,
@@ -221,6 +221,12 @@ public final class WebConnectionDecoder {
             emit(.problem(.s2c, WebProblem(kind: .httpSyntax(message), offset: offset)))
         }
         return true
+    }
+
+    /// Whether the request still being read, answered early, has shown BOSH's namespace so far.
+    private func requestSoFarCarriesBOSH(_ index: Int?) -> Bool {
+        guard let request, request.index == index else { return false }
+        return Self.containsBOSHNamespace(request.body)
     }
 
     /// The body a finished message is emitted with: kept only when it carries XMPP and is within the limit.
