@@ -7,7 +7,7 @@ import XMPPTransport
 @testable import XMPPInspect
 
 /// A pipelined inspector decrypts a share of the direct-TLS sessions (XEP-0368, HTTPS) on its
-/// reading thread (``DirectTLSFront``) and the rest, with STARTTLS, on its framing thread; its
+/// reading thread (``ReadingFront``) and the rest, with STARTTLS, on its framing thread; its
 /// records stay the single-threaded inspector's, whatever the share and whatever the connections'
 /// bytes do: segments stamped earlier than the ones before, gaps, a ClientHello cut in small
 /// pieces, a gap before it, connections the capture ends on.
@@ -189,7 +189,7 @@ struct PipelinedDirectTLSTests {
                 #expect(records.contains { $0.tls?.reason != nil }, "\(label)")
             }
             let snapshot = try #require(keyLog.snapshot())
-            for share in [DirectTLSFront.Share.none, .everyOther, .all] {
+            for share in [ReadingFront.Share.none, .everyOther, .all] {
                 for batching in PipelinedInspectorTests.batchings {
                     let collected = PipelinedInspectorTests.Collected()
                     let inspector = Inspector.pipelined(options: InspectorOptions(checks: .all), keyLog: snapshot, output: collected.output,
@@ -220,7 +220,7 @@ struct PipelinedDirectTLSTests {
     @Test("which thread decrypts: the share of direct TLS on the reading thread, the rest and STARTTLS on the framing thread")
     func whereDecrypted() throws {
         let reading = pthread_self()
-        let cases: [(String, DirectTLSFront.Share, Int)] = [
+        let cases: [(String, ReadingFront.Share, Int)] = [
             // Capture, share, sessions asked on the reading thread only (the rest: on the framing thread only).
             ("c2s-directtls-keylog", .all, 2), ("c2s-directtls-keylog", .everyOther, 1), ("c2s-directtls-keylog", .none, 0),
             ("c2s-starttls-keylog", .all, 0),

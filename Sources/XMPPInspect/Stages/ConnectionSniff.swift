@@ -3,7 +3,7 @@ import XMPPTransport
 /// What a connection's first bytes say it carries, before any of them is framed: an HTTP
 /// request (the web layer reads it), a TLS ClientHello (direct TLS), an XMPP stream, or
 /// something else. The framing stage decides with it; so does a pipelined inspector's reading
-/// thread (``DirectTLSFront``), which decrypts direct TLS ahead of the framing thread: both come
+/// thread (``ReadingFront``), which decrypts direct TLS ahead of the framing thread: both come
 /// to the same verdict at the same byte.
 enum ConnectionSniff: Equatable {
     /// Not enough bytes yet.

@@ -16,12 +16,19 @@ struct FramingCalls: Sendable {
         case raw(range: Range<Int>, direction: Direction?, time: Timestamp)
         /// Something the proxy saw of a connection itself (``Inspector/connection(_:proxyEvent:_:direction:at:)``).
         case proxy(connection: Int, event: Record.Event, info: ProxyInfo, direction: Direction, time: Timestamp)
-        /// The reading thread found a connection to be direct TLS (``DirectTLSFront``). `upstream`:
+        /// The reading thread found a connection to be direct TLS (``ReadingFront``). `upstream`:
         /// it decrypts its TLS bytes, which do not follow as `received` calls; its decoder's events
         /// do, as `tls`. Otherwise the framing stage decrypts it.
         case directTLS(connection: Int, knownXMPP: Bool, upstream: Bool)
         /// What the reading thread's decoder said (``tlsEvents`` at `index`), at the connection's `time`.
         case tls(connection: Int, index: Int, time: Timestamp)
+        /// The reading thread found a plaintext connection to begin with an HTTP request
+        /// (``ReadingFront``). `upstream`: it decodes its web layer, and the connection's bytes do
+        /// not follow as `received` or `missing` calls; its decoder's events do, as `webEvent`.
+        /// Otherwise the framing stage decodes it, from what it held.
+        case web(connection: Int, upstream: Bool)
+        /// What the reading thread's web decoder said (``webEvents`` at `index`), at the connection's `time`.
+        case webEvent(connection: Int, index: Int, time: Timestamp)
     }
 
     private(set) var calls: [Call] = []
@@ -31,6 +38,10 @@ struct FramingCalls: Sendable {
     private(set) var tlsEvents: [TLSEvent] = []
     /// Plaintext bytes the events carry.
     private var tlsPlaintextBytes = 0
+    /// The events of the `webEvent` calls, in order.
+    private(set) var webEvents: [WebEvent] = []
+    /// Bytes of bodies and messages the web events carry.
+    private var webPayloadBytes = 0
 
     /// Room for `calls` calls carrying `bytes` bytes (a batch kept within them does not grow).
     init(reservingCalls calls: Int, bytes: Int) {
@@ -41,8 +52,8 @@ struct FramingCalls: Sendable {
     var isEmpty: Bool { calls.isEmpty }
     /// Calls recorded.
     var count: Int { calls.count }
-    /// Bytes the calls carry, decrypted ones included.
-    var byteCount: Int { bytes.count + tlsPlaintextBytes }
+    /// Bytes the calls carry, decrypted and decoded ones included.
+    var byteCount: Int { bytes.count + tlsPlaintextBytes + webPayloadBytes }
 
     /// Records a call that carries no bytes.
     mutating func append(_ call: Call) {
@@ -59,6 +70,17 @@ struct FramingCalls: Sendable {
         if case .plaintext(_, let plaintext) = event { tlsPlaintextBytes += plaintext.count }
         calls.append(.tls(connection: connection, index: tlsEvents.count, time: time))
         tlsEvents.append(event)
+    }
+
+    /// Records what the reading thread's web decoder said of `connection`.
+    mutating func appendWeb(_ event: WebEvent, connection: Int, time: Timestamp) {
+        switch event {
+        case .request(_, let body), .response(_, let body): webPayloadBytes += body.count
+        case .webSocketMessage(let message): webPayloadBytes += message.payload.count
+        case .webSocketOpened, .webSocketControl, .problem: break
+        }
+        calls.append(.webEvent(connection: connection, index: webEvents.count, time: time))
+        webEvents.append(event)
     }
 
     /// Records raw stream text, copying it.
@@ -93,6 +115,10 @@ struct FramingCalls: Sendable {
                     framing.directTLSDecided(connection, knownXMPP: knownXMPP, upstream: upstream)
                 case .tls(let connection, let index, let time):
                     framing.upstreamTLS(connection, tlsEvents[index], at: time)
+                case .web(let connection, let upstream):
+                    framing.webDecided(connection, upstream: upstream)
+                case .webEvent(let connection, let index, let time):
+                    framing.upstreamWeb(connection, webEvents[index], at: time)
                 }
             }
         }

@@ -32,7 +32,7 @@ final class FramingSession {
     /// Per direction (c2s, s2c): whether its bytes go to ``tls`` (or to the reading thread's
     /// decoder, ``tlsDecryptedUpstream``); the framer then reads what it decrypts.
     var decrypting = [false, false]
-    /// Direct TLS decrypted on a pipelined inspector's reading thread (``DirectTLSFront``): its
+    /// Direct TLS decrypted on a pipelined inspector's reading thread (``ReadingFront``): its
     /// decoder's events come as calls of their own, and ``tls`` stays nil.
     var tlsDecryptedUpstream = false
     /// Began with a ClientHello (``tls`` is then the direct-TLS decoder, not a STARTTLS one).

@@ -29,16 +29,21 @@ final class FramingStage: TCPStreamDelegate {
     var nextSyntheticConnectionID = ConnectionDescription.firstSessionOnlyID
 
     /// Whether a direct-TLS connection may be decrypted before this stage (a pipelined
-    /// inspector's reading thread, ``DirectTLSFront``): such a connection waits, undecided, for
+    /// inspector's reading thread, ``ReadingFront``): such a connection waits, undecided, for
     /// ``directTLSDecided(_:knownXMPP:upstream:)``; one decrypted there has its decoder's events
     /// come through ``upstreamTLS(_:_:at:)``. STARTTLS is decrypted here either way.
     let directTLSDecryptedUpstream: Bool
+    /// Whether a plaintext web connection may be decoded before this stage (``ReadingFront``):
+    /// such a connection waits, undecided, for ``webDecided(_:upstream:)``; one decoded there
+    /// has its decoder's events come through ``upstreamWeb(_:_:at:)``.
+    let webDecodedUpstream: Bool
 
     init(options: InspectorOptions, keyLog: (any TLSSecretLookup)? = nil, directTLSDecryptedUpstream: Bool = false,
-         emit: @escaping (consuming FramingEvent) -> Void) {
+         webDecodedUpstream: Bool = false, emit: @escaping (consuming FramingEvent) -> Void) {
         self.options = options
         self.keyLog = keyLog
         self.directTLSDecryptedUpstream = directTLSDecryptedUpstream
+        self.webDecodedUpstream = webDecodedUpstream
         self.emit = emit
     }
 
@@ -146,6 +151,8 @@ final class FramingStage: TCPStreamDelegate {
         case .undecided:
             return
         case .web:
+            // The reading thread says in the very next call which thread decodes it.
+            if webDecodedUpstream { return }
             startWeb(session)
             return
         case .directTLS(let knownXMPP, _):
@@ -187,8 +194,7 @@ final class FramingStage: TCPStreamDelegate {
     /// A connection that began with an HTTP request: its bytes go to the web layer, and it is
     /// shown once a request carries XMPP (a WebSocket upgrade offering `xmpp`, a BOSH body).
     private func startWeb(_ session: FramingSession) {
-        session.web = WebFramingSession(limits: WebLimits(maxBodyBytes: options.limits.maxStanzaBytes,
-                                                          maxMessageBytes: options.limits.maxStanzaBytes))
+        session.web = WebFramingSession(decoder: WebConnectionDecoder(limits: options.webLimits))
         session.verdict = .web
         replayPending(session)
     }
@@ -255,6 +261,30 @@ final class FramingStage: TCPStreamDelegate {
         deliverTLS(event, session, time)
     }
 
+    // MARK: Web decoded upstream
+
+    /// The reading thread found connection `id` to begin with an HTTP request (the call before
+    /// completed its request line, or the next call closes it). `upstream`: it decodes its web
+    /// layer; what this stage held of it is dropped, the decoder there has it. Otherwise this
+    /// stage decodes it, from what it held.
+    func webDecided(_ id: Int, upstream: Bool) {
+        guard let session = sessions[id] else { return }
+        guard upstream else {
+            startWeb(session)
+            return
+        }
+        session.web = WebFramingSession(decoder: nil)
+        session.verdict = .web
+        session.pending = []
+        session.pendingBytes = [[], []]
+    }
+
+    /// What the reading thread's web decoder said of connection `id`, stamped with its clock.
+    func upstreamWeb(_ id: Int, _ event: WebEvent, at time: Timestamp) {
+        guard let session = sessions[id] else { return }
+        handleWeb(event, session, time)
+    }
+
     private func feed(_ session: FramingSession, _ bytes: UnsafeRawBufferPointer, _ direction: Direction, _ time: Timestamp) {
         let time = session.advanceClock(direction, to: time)
         if let tls = session.tls, session.decrypting[direction == .c2s ? 0 : 1] {
@@ -262,7 +292,7 @@ final class FramingStage: TCPStreamDelegate {
             return
         }
         if let web = session.web {
-            web.decoder.feed(direction, bytes) { handleWeb($0, session, time) }
+            web.decoder?.feed(direction, bytes) { handleWeb($0, session, time) }
             return
         }
         session.framer(direction).feed(bytes) { event in handle(event, session, direction, time) }
@@ -324,8 +354,7 @@ final class FramingStage: TCPStreamDelegate {
             session.pendingBytes[i].append(contentsOf: bytes)
             if i == 0, WebConnectionDecoder.startsHTTPRequest(session.pendingBytes[0]) == true {
                 // HTTPS: the web layer reads the decrypted bytes (wss://, https://…/http-bind).
-                session.web = WebFramingSession(limits: WebLimits(maxBodyBytes: options.limits.maxStanzaBytes,
-                                                                  maxMessageBytes: options.limits.maxStanzaBytes))
+                session.web = WebFramingSession(decoder: WebConnectionDecoder(limits: options.webLimits))
                 session.verdict = .web
                 let held = session.heldTLSEvents
                 session.heldTLSEvents = []
@@ -365,7 +394,7 @@ final class FramingStage: TCPStreamDelegate {
             if session.verdict == .directTLS || session.web != nil { return }
         }
         if let web = session.web {
-            web.decoder.gap(direction, missing: count) { handleWeb($0, session, time) }
+            web.decoder?.gap(direction, missing: count) { handleWeb($0, session, time) }
             return
         }
         emit(.gap(connection: session.id, direction: direction, time: time, count: count,

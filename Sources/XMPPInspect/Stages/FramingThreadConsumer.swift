@@ -22,12 +22,13 @@ struct FramingThreadConsumer: HandOffConsumer {
 
     /// Starts the records thread (which owns `output` from now on); the framing stage is built
     /// here, to be used on the framing thread only.
-    /// The reading thread says which direct-TLS connections it decrypts (``DirectTLSFront``);
-    /// `keyLog` decrypts the others and STARTTLS here.
+    /// The reading thread says which direct-TLS connections it decrypts and which plaintext web
+    /// connections it decodes (``ReadingFront``); `keyLog` decrypts the others and STARTTLS here.
     init(options: InspectorOptions, keyLog: (any TLSSecretLookup & Sendable)?, output: consuming sending RecordOutput) {
         let records = RecordBatcher(options: options, output: output)
         self.records = records
-        framing = FramingStage(options: options, keyLog: keyLog, directTLSDecryptedUpstream: true) { records.append($0) }
+        framing = FramingStage(options: options, keyLog: keyLog, directTLSDecryptedUpstream: true,
+                               webDecodedUpstream: true) { records.append($0) }
     }
 
     /// Frames what the reading thread recorded, in order.

@@ -41,9 +41,15 @@ final class FramingThreadFeeder {
         if batch.count >= batchCalls || batch.byteCount >= batchBytes { handOver() }
     }
 
-    /// Records what the reading thread's TLS decoder said of `connection` (``DirectTLSFront``).
+    /// Records what the reading thread's TLS decoder said of `connection` (``ReadingFront``).
     func appendTLS(_ event: TLSEvent, connection: Int, time: Timestamp) {
         batch.appendTLS(event, connection: connection, time: time)
+        if batch.count >= batchCalls || batch.byteCount >= batchBytes { handOver() }
+    }
+
+    /// Records what the reading thread's web decoder said of `connection` (``ReadingFront``).
+    func appendWeb(_ event: WebEvent, connection: Int, time: Timestamp) {
+        batch.appendWeb(event, connection: connection, time: time)
         if batch.count >= batchCalls || batch.byteCount >= batchBytes { handOver() }
     }
 

@@ -18,7 +18,7 @@ public final class Inspector: TCPStreamDelegate {
         case framingHere(FramingStage, records: RecordBatcher?)
         /// Pipelined: what the framing stage is told, on its way to the framing thread, through
         /// the reading thread's decryption of direct TLS.
-        case framingOnThread(DirectTLSFront, FramingThreadFeeder)
+        case framingOnThread(ReadingFront, FramingThreadFeeder)
     }
 
     private let stages: Stages
@@ -37,7 +37,7 @@ public final class Inspector: TCPStreamDelegate {
         stages = .framingHere(FramingStage(options: options, keyLog: keyLog) { records.append($0) }, records: records)
     }
 
-    private init(options: InspectorOptions, front: DirectTLSFront, framingThread: FramingThreadFeeder) {
+    private init(options: InspectorOptions, front: ReadingFront, framingThread: FramingThreadFeeder) {
         self.options = options
         stages = .framingOnThread(front, framingThread)
     }
@@ -54,7 +54,7 @@ public final class Inspector: TCPStreamDelegate {
 
     /// An inspector in three stages on three threads: the calling thread records what it is told
     /// (the reassembled bytes, copied) and decrypts every other direct-TLS 1.3 session the key
-    /// log names (``DirectTLSFront``), one thread frames (and decrypts the rest) and one builds
+    /// log names (``ReadingFront``), one thread frames (and decrypts the rest) and one builds
     /// records and hands them to `output`, in order. For a source read as fast as it can be (a
     /// file): what waits is handed on by the batch. `keyLog`: the secrets as read
     /// (``TLSSecretsSnapshot``), asked on the first two threads. ``finishAll(at:)`` and
@@ -71,10 +71,12 @@ public final class Inspector: TCPStreamDelegate {
     /// the reading thread decrypts.
     static func pipelined(options: InspectorOptions, keyLog: (any TLSSecretLookup & Sendable)?, output: consuming sending RecordOutput,
                           batchCalls: Int, batchBytes: Int, queuedBatches: Int,
-                          directTLSShare: DirectTLSFront.Share = .everyOther) -> sending Inspector {
+                          directTLSShare: ReadingFront.Share = .everyOther,
+                          webShare: ReadingFront.Share = .all) -> sending Inspector {
         // Two threads ask it: what it answers must not depend on when.
         precondition(keyLog?.mayGrow != true, "a pipelined inspector's key log is read whole before the replay (a snapshot)")
-        let front = DirectTLSFront(keyLog: keyLog, seesTLSRecords: !options.tlsTerminated, share: directTLSShare)
+        let front = ReadingFront(keyLog: keyLog, seesTLSRecords: !options.tlsTerminated, directTLSShare: directTLSShare,
+                                 webShare: webShare, webLimits: options.webLimits)
         return Inspector(options: options, front: front, framingThread: FramingThreadFeeder(
             consumer: FramingThreadConsumer(options: options, keyLog: keyLog, output: output),
             batchCalls: batchCalls, batchBytes: batchBytes, queuedBatches: queuedBatches))

@@ -65,7 +65,7 @@ extension FramingStage {
     func finishWeb(_ session: FramingSession, at time: Timestamp, cutOff: Bool) {
         guard let web = session.web else { return }
         session.tls?.finish { deliverTLS($0, session, time) }
-        web.decoder.finish { handleWeb($0, session, time) }
+        web.decoder?.finish { handleWeb($0, session, time) }
         guard web.transport == .websocket, web.shown else { return }
         for direction in Direction.allCases {
             session.framer(direction).finish { emitFramed(session.id, direction, time, $0) }
@@ -82,7 +82,7 @@ extension FramingStage {
     /// are held until the connection is shown.
     func handleTLSUnderWeb(_ event: TLSEvent, _ web: WebFramingSession, _ session: FramingSession, _ time: Timestamp) {
         if case .plaintext(let direction, let bytes) = event {
-            bytes.withUnsafeBytes { raw in web.decoder.feed(direction, raw) { handleWeb($0, session, time) } }
+            bytes.withUnsafeBytes { raw in web.decoder?.feed(direction, raw) { handleWeb($0, session, time) } }
             return
         }
         if case .handshake = event, let index = connectionIndex[session.id] { connections[index].tlsStarted = true }

@@ -4,7 +4,9 @@ import XMPPBase
 /// The web layer of one TCP connection in the framing stage: its HTTP/WebSocket decoder, which
 /// transport it carries once known, and its BOSH requests awaiting responses.
 final class WebFramingSession {
-    let decoder: WebConnectionDecoder
+    /// Nil where the reading thread decodes the connection (``ReadingFront``): its events come
+    /// as calls of their own.
+    let decoder: WebConnectionDecoder?
     /// websocket or bosh, once a request carrying XMPP was seen.
     var transport: Transport?
     /// Whether the connection itself was shown (WebSocket: its records carry its own id).
@@ -16,7 +18,7 @@ final class WebFramingSession {
     /// TLS events (handshake, problems) said before the connection was known to carry XMPP.
     var heldTLS: [(TLSEvent, Timestamp)] = []
 
-    init(limits: WebLimits) {
-        decoder = WebConnectionDecoder(limits: limits)
+    init(decoder: WebConnectionDecoder?) {
+        self.decoder = decoder
     }
 }

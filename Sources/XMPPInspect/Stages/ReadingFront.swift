@@ -2,33 +2,46 @@ import XMPPBase
 import XMPPCapture
 import XMPPTransport
 
-/// Decrypts a share of the direct-TLS connections (XEP-0368, HTTPS) on a pipelined inspector's
-/// reading thread, ahead of the framing thread, which then only frames what comes out, so that
-/// decrypting is spread over two cores instead of one. The calls for a capture's connections go
-/// through it on their way to the ``FramingThreadFeeder``.
+/// What a pipelined inspector's reading thread does ahead of the framing thread, so that the
+/// work is spread over two cores instead of one: it decrypts a share of the direct-TLS
+/// connections (XEP-0368, HTTPS) and decodes the HTTP and WebSocket layers of a share of the
+/// plaintext web connections (BOSH, `ws://`), and the framing thread then only frames what
+/// comes out. The calls for a capture's connections go through it on their way to the
+/// ``FramingThreadFeeder``.
 ///
 /// It decides as the framing stage does (``ConnectionSniff``, on the same bytes). After the call
-/// that completes a ClientHello (or before the close of a connection that ends with one), a
-/// `directTLS` call says which thread decrypts the connection. One taken over has its bytes go
-/// to a ``TLSConnectionDecoder`` here, and its decoder's events on as `tls` calls, stamped with
-/// the connection's clock as the framing stage would have stamped them. Every other
-/// connection's calls pass as they are. STARTTLS is decrypted by the framing stage: only its
-/// framer knows where TLS begins.
+/// that completes a ClientHello or an HTTP request line (or before the close of a connection
+/// that ends with one), a `directTLS` or `web` call says which thread decodes the connection.
+/// One taken over has its bytes go to a ``TLSConnectionDecoder`` or a ``WebConnectionDecoder``
+/// here, and its decoder's events on as `tls` or `webEvent` calls, stamped with the
+/// connection's clock as the framing stage would have stamped them. Every other connection's
+/// calls pass as they are. STARTTLS is decrypted by the framing stage: only its framer knows
+/// where TLS begins; so is the web layer under TLS (HTTPS), known only once decrypted.
 ///
 /// Only TLS 1.3 sessions are taken over, as the key log tells them: secrets of TLS 1.3 and no
 /// `CLIENT_RANDOM` line. TLS 1.3 does not use the framing stage's ``TLSSessionCache`` (TLS 1.2
 /// resumption), so the decoders here have none and what either thread decrypts does not depend
 /// on how far the other has got. A key log written for TLS 1.3 of a session that negotiated 1.2
-/// would leave it undecrypted here where the cache might have held its resumed secret.
-final class DirectTLSFront {
-    /// Which direct-TLS 1.3 connections the reading thread decrypts.
+/// would leave it undecrypted here where the cache might have held its resumed secret. A web
+/// connection's decoder reads that connection alone (a BOSH session's requests on several
+/// connections are joined on the framing thread), so it may run anywhere.
+final class ReadingFront {
+    /// Which connections of a kind the reading thread takes over.
     enum Share: Sendable {
-        /// None: the framing thread decrypts them all.
+        /// None: the framing thread decodes them all.
         case none
-        /// Every other one, in the order they are found (the first, the third, …). On two cores
-        /// the reading and records threads then do about what the framing thread does.
+        /// Every other one, in the order they are found (the first, the third, …).
         case everyOther
         case all
+
+        /// Whether the `found`th connection of the kind (from 1) is taken.
+        func takes(_ found: Int) -> Bool {
+            switch self {
+            case .none: false
+            case .everyOther: found % 2 == 1
+            case .all: true
+            }
+        }
     }
 
     /// What the front knows of one connection.
@@ -37,6 +50,8 @@ final class DirectTLSFront {
         case sniffing(SniffingConnection)
         /// Began with a ClientHello: decrypted here.
         case decrypting(DecryptingConnection)
+        /// Began with an HTTP request: its web layer decoded here.
+        case decodingWeb(WebDecodingConnection)
         /// Anything else: its calls pass as they are.
         case passing
     }
@@ -62,25 +77,44 @@ final class DirectTLSFront {
         }
     }
 
+    /// A plaintext web connection: its HTTP/WebSocket decoder, and its clock (the framing stage's, kept here).
+    private final class WebDecodingConnection {
+        let decoder: WebConnectionDecoder
+        var clocks = StreamClocks()
+
+        init(decoder: WebConnectionDecoder) {
+            self.decoder = decoder
+        }
+    }
+
     private let keyLog: (any TLSSecretLookup & Sendable)?
-    /// False where TLS was terminated in front of the inspector: nothing is taken over.
+    /// False where TLS was terminated in front of the inspector: no TLS is taken over.
     private let seesTLSRecords: Bool
-    private let share: Share
-    /// Direct-TLS 1.3 sessions found so far (every other one is taken with ``Share/everyOther``).
+    private let directTLSShare: Share
+    private let webShare: Share
+    /// The framing stage's limits for the web layer.
+    private let webLimits: WebLimits
+    /// Direct-TLS 1.3 sessions found so far.
     private var tls13Sessions = 0
+    /// Plaintext web connections found so far.
+    private var webConnections = 0
     /// Every connection open, by id.
     private var connections: [Int: Connection] = [:]
 
-    /// `keyLog` is shared with the framing thread. `seesTLSRecords`: as the framing stage's
-    /// options say (not a proxy terminating TLS).
-    init(keyLog: (any TLSSecretLookup & Sendable)?, seesTLSRecords: Bool, share: Share) {
+    /// `keyLog` is shared with the framing thread. `seesTLSRecords` and `webLimits`: as the
+    /// framing stage's options say (not a proxy terminating TLS; ``InspectorOptions/webLimits``).
+    init(keyLog: (any TLSSecretLookup & Sendable)?, seesTLSRecords: Bool, directTLSShare: Share,
+         webShare: Share, webLimits: WebLimits) {
         self.keyLog = keyLog
         self.seesTLSRecords = seesTLSRecords
-        self.share = share
+        self.directTLSShare = directTLSShare
+        self.webShare = webShare
+        self.webLimits = webLimits
     }
 
     func opened(_ info: TCPConnectionInfo, into feeder: FramingThreadFeeder) {
-        connections[info.id] = seesTLSRecords ? .sniffing(SniffingConnection(serverPort: info.server.port)) : .passing
+        // Every connection is sniffed, whatever the shares: the framing stage waits for the verdict.
+        connections[info.id] = .sniffing(SniffingConnection(serverPort: info.server.port))
         feeder.append(.opened(info))
     }
 
@@ -98,6 +132,9 @@ final class DirectTLSFront {
         case .decrypting(let decrypting)?:
             let time = decrypting.clocks.advance(direction, to: time)
             decrypting.decoder.feed(direction, bytes) { feeder.appendTLS($0, connection: id, time: time) }
+        case .decodingWeb(let web)?:
+            let time = web.clocks.advance(direction, to: time)
+            web.decoder.feed(direction, bytes) { feeder.appendWeb($0, connection: id, time: time) }
         }
     }
 
@@ -110,6 +147,8 @@ final class DirectTLSFront {
             sniffing.held.append((direction, nil, count, time))
         case .decrypting(let decrypting)?:
             gap(of: count, direction, at: time, in: decrypting, connection: id, into: feeder)
+        case .decodingWeb(let web)?:
+            gap(of: count, direction, at: time, in: web, connection: id, into: feeder)
         }
     }
 
@@ -117,6 +156,9 @@ final class DirectTLSFront {
         if case .sniffing(let sniffing)? = connections[id] { decide(id, sniffing, final: true, feeder) }
         if case .decrypting(let decrypting)? = connections[id] {
             decrypting.decoder.finish { feeder.appendTLS($0, connection: id, time: time) }
+        }
+        if case .decodingWeb(let web)? = connections[id] {
+            web.decoder.finish { feeder.appendWeb($0, connection: id, time: time) }
         }
         connections[id] = nil
         feeder.append(.closed(connection: id, reason: reason, time: time))
@@ -131,9 +173,28 @@ final class DirectTLSFront {
     // MARK: Deciding
 
     private func decide(_ id: Int, _ sniffing: SniffingConnection, final: Bool, _ feeder: FramingThreadFeeder) {
-        switch ConnectionSniff.classify(sniffing.bytes, final: final, seesTLSRecords: true, serverPort: sniffing.serverPort) {
+        switch ConnectionSniff.classify(sniffing.bytes, final: final, seesTLSRecords: seesTLSRecords, serverPort: sniffing.serverPort) {
         case .undecided:
             return
+        case .web:
+            webConnections += 1
+            guard webShare.takes(webConnections) else {
+                feeder.append(.web(connection: id, upstream: false))
+                connections[id] = .passing
+                return
+            }
+            feeder.append(.web(connection: id, upstream: true))
+            let web = WebDecodingConnection(decoder: WebConnectionDecoder(limits: webLimits))
+            connections[id] = .decodingWeb(web)
+            // What the framing stage held goes to the decoder, in order, as it would have.
+            for (direction, bytes, missing, time) in sniffing.held {
+                if let bytes {
+                    let time = web.clocks.advance(direction, to: time)
+                    bytes.withUnsafeBytes { raw in web.decoder.feed(direction, raw) { feeder.appendWeb($0, connection: id, time: time) } }
+                } else {
+                    gap(of: missing, direction, at: time, in: web, connection: id, into: feeder)
+                }
+            }
         case .directTLS(let knownXMPP, let clientRandom):
             guard takesOver(clientRandom) else {
                 feeder.append(.directTLS(connection: id, knownXMPP: knownXMPP, upstream: false))
@@ -152,7 +213,7 @@ final class DirectTLSFront {
                     gap(of: missing, direction, at: time, in: decrypting, connection: id, into: feeder)
                 }
             }
-        case .web, .xmpp, .other:
+        case .xmpp, .other:
             connections[id] = .passing
         }
     }
@@ -160,11 +221,11 @@ final class DirectTLSFront {
     /// Whether this thread decrypts the session `clientRandom` names: the key log must hold its
     /// TLS 1.3 secrets and no TLS 1.2 master secret, and it must be its turn.
     private func takesOver(_ clientRandom: [UInt8]) -> Bool {
-        guard share != .none, let keyLog, let secrets = keyLog.secrets(forClientRandom: clientRandom),
+        guard directTLSShare != .none, let keyLog, let secrets = keyLog.secrets(forClientRandom: clientRandom),
               secrets[.clientRandom] == nil, secrets[.clientHandshakeTrafficSecret] != nil || secrets[.clientTrafficSecret0] != nil
         else { return false }
         tls13Sessions += 1
-        return share == .all || tls13Sessions % 2 == 1
+        return directTLSShare.takes(tls13Sessions)
     }
 
     /// A gap in a decrypted connection: what the decoder says of it, then the gap itself (the
@@ -174,5 +235,13 @@ final class DirectTLSFront {
         let time = decrypting.clocks.advance(direction, to: time)
         decrypting.decoder.gap(direction, missing: count) { feeder.appendTLS($0, connection: id, time: time) }
         feeder.append(.missing(connection: id, count: count, direction: direction, time: time))
+    }
+
+    /// A gap in a web connection decoded here: what the decoder says of it, at the connection's
+    /// clock (the framing stage reports a web connection's gaps through its decoder alone).
+    private func gap(of count: Int, _ direction: Direction, at time: Timestamp, in web: WebDecodingConnection,
+                     connection id: Int, into feeder: FramingThreadFeeder) {
+        let time = web.clocks.advance(direction, to: time)
+        web.decoder.gap(direction, missing: count) { feeder.appendWeb($0, connection: id, time: time) }
     }
 }
