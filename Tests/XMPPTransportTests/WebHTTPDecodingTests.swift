@@ -232,6 +232,27 @@ struct WebHTTPDecodingTests {
         #expect(cuts == body.utf8.count)
     }
 
+    @Test("header names compare ignoring the case of ASCII letters only")
+    func headerNameCase() {
+        let cases: [(String, String, Bool)] = [
+            ("Content-Length", "content-length", true), ("Content-Length", "CONTENT-LENGTH", true), ("Upgrade", "Upgrade", true),
+            ("", "", true), ("X-1", "x-1", true),
+            // Bytes 0x20 apart that are not letters, a byte that differs, lengths, non-ASCII letters.
+            ("A@", "a`", false), ("[", "{", false), ("Content-Length", "Content-Lengtg", false),
+            ("Upgrade", "Upgrades", false), ("é", "É", false), ("Host", "Hos", false),
+        ]
+        var compared = 0
+        for (a, b, equal) in cases {
+            #expect(a.equalsIgnoringASCIICase(b) == equal, "\(a) \(b)")
+            #expect(b.equalsIgnoringASCIICase(a) == equal, "\(b) \(a)")
+            compared += 1
+        }
+        #expect(compared == 11)
+        let fields = [HTTPHeaderField(name: "content-TYPE", value: "text/xml"), HTTPHeaderField(name: "Content-Type", value: "second")]
+        #expect(fields.first(named: "Content-Type") == "text/xml")
+        #expect(fields.first(named: "Content-Typ") == nil)
+    }
+
     @Test("a plain GET does not carry XMPP: emitted with an empty body")
     func nonXMPP() {
         let harness = WebDecoderHarness()

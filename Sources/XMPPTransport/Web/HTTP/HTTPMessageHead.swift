@@ -19,17 +19,21 @@ struct HTTPMessageHead {
         method == "CONNECT" || headers.first(named: "Upgrade") != nil
     }
 
-    /// Whether its body is chunked (`Transfer-Encoding` ends with `chunked`).
-    var isChunked: Bool {
-        headers.contains { $0.name.equalsIgnoringASCIICase("Transfer-Encoding") && $0.value.lowercased().contains("chunked") }
-    }
-
-    /// The `Content-Length` when there is exactly one valid value and the body is not chunked.
+    /// The `Content-Length` when there is exactly one valid value and the body is not chunked
+    /// (no `Transfer-Encoding` naming `chunked`).
     var contentLength: Int? {
-        if isChunked { return nil }
-        let values = headers.filter { $0.name.equalsIgnoringASCIICase("Content-Length") }
-        guard values.count == 1 else { return nil }
-        return Int(values[0].value.trimmingASCIIWhitespace())
+        var value: String?
+        var count = 0
+        for field in headers {
+            if field.name.equalsIgnoringASCIICase("Content-Length") {
+                value = field.value
+                count += 1
+            } else if field.name.equalsIgnoringASCIICase("Transfer-Encoding") && field.value.lowercased().contains("chunked") {
+                return nil
+            }
+        }
+        guard count == 1, let value else { return nil }
+        return Int(value.trimmingASCIIWhitespace())
     }
 
     /// All values of the fields with this name, split at commas and trimmed, empty ones left out.
