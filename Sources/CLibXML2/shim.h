@@ -61,4 +61,18 @@ static inline xmlParserCtxtPtr xmppscope_xml_create_push_parser(xmlSAXHandlerPtr
     return ctxt;
 }
 
+/// Makes a push parser context ready for a new document without allocating another, as
+/// xmlCtxtResetPush does (its dictionary and SAX handler stay), with the 2 KiB input buffer of
+/// xmppscope_xml_create_push_parser. Returns 0 on success.
+static inline int xmppscope_xml_reset_push_parser(xmlParserCtxtPtr ctxt) {
+    int saved = xmlDefaultBufferSize;
+    xmlDefaultBufferSize = 1024;
+    int result = xmlCtxtResetPush(ctxt, NULL, 0, NULL, NULL);
+    xmlDefaultBufferSize = saved;
+    return result;
+}
+
+/// The dictionary a context interns its names in.
+static inline xmlDictPtr xmppscope_xml_dictionary(xmlParserCtxtPtr ctxt) { return ctxt == NULL ? NULL : ctxt->dict; }
+
 #endif

@@ -3,7 +3,8 @@ import Testing
 
 /// Framers that share one libxml2 name dictionary (the inspector's framing stage) must frame
 /// exactly as framers with a dictionary each, however their feeds interleave, across stream
-/// restarts, errors, and dictionaries replaced once full.
+/// restarts, errors, and dictionaries replaced once full; each reuses its libxml2 context from
+/// one document to the next while the dictionary is not replaced.
 @Suite("Shared name dictionary")
 struct SharedNameDictionaryTests {
     /// A stream for framer `index`: restarts, made-up names and namespaces (so dictionaries fill
@@ -49,12 +50,18 @@ struct SharedNameDictionaryTests {
         var generator = SplitMix(seed: UInt64(chunk))
         let streams = (0..<20).map { stream($0, generator: &generator) }
         let shared = SharedNameDictionary()
-        let alone = frameInterleaved(streams, framers: streams.map { _ in XMLFramer() }, chunk: chunk)
-        let together = frameInterleaved(streams, framers: streams.map { _ in XMLFramer(nameDictionary: shared) }, chunk: chunk)
+        let ownFramers = streams.map { _ in XMLFramer() }
+        let sharingFramers = streams.map { _ in XMLFramer(nameDictionary: shared) }
+        let alone = frameInterleaved(streams, framers: ownFramers, chunk: chunk)
+        let together = frameInterleaved(streams, framers: sharingFramers, chunk: chunk)
         #expect(together == alone)
         #expect(alone.reduce(0) { $0 + $1.elements.count } > 400)
         #expect(alone.reduce(0) { $0 + $1.errors.count } > 20)
         #expect(shared.generation == 1)
+        // Every restart and every error starts a context: with a dictionary of their own each is
+        // made anew; on the shared one, while it is not full, each framer reuses its first.
+        #expect(ownFramers.reduce(0) { $0 + $1.contextsMade } > 100)
+        #expect(sharingFramers.map(\.contextsMade) == Array(repeating: 1, count: 20))
     }
 
     @Test("a full dictionary is replaced for the contexts that start next; the events stay the same")
@@ -62,9 +69,14 @@ struct SharedNameDictionaryTests {
         var generator = SplitMix(seed: 99)
         let streams = (0..<20).map { stream($0, generator: &generator) }
         let shared = SharedNameDictionary(nameLimit: 64)
-        let alone = frameInterleaved(streams, framers: streams.map { _ in XMLFramer() }, chunk: 13)
-        let together = frameInterleaved(streams, framers: streams.map { _ in XMLFramer(nameDictionary: shared) }, chunk: 13)
+        let ownFramers = streams.map { _ in XMLFramer() }
+        let sharingFramers = streams.map { _ in XMLFramer(nameDictionary: shared) }
+        let alone = frameInterleaved(streams, framers: ownFramers, chunk: 13)
+        let together = frameInterleaved(streams, framers: sharingFramers, chunk: 13)
         #expect(together == alone)
         #expect(shared.generation >= 3, "\(shared.generation) dictionaries for many made-up names")
+        // A context on a replaced dictionary is not reused: new ones are made, fewer than alone.
+        let made = sharingFramers.reduce(0) { $0 + $1.contextsMade }
+        #expect(made > 20 && made < ownFramers.reduce(0) { $0 + $1.contextsMade }, "\(made) contexts made")
     }
 }

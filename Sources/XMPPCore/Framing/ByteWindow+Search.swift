@@ -69,25 +69,34 @@ extension ByteWindow {
     /// `alsoBody`: a BOSH `<body>` (XEP-0124) also opens a stream.
     func startsStream(at offset: Int, alsoBody: Bool = false) -> Bool? {
         var rest = bytes[(offset - start)...]
-        let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
-        if rest.count < 3 && byteOrderMark.starts(with: rest) { return nil }
-        if rest.starts(with: byteOrderMark) { rest = rest.dropFirst(3) }
+        if rest.count < 3 && Self.byteOrderMark.starts(with: rest) { return nil }
+        if rest.starts(with: Self.byteOrderMark) { rest = rest.dropFirst(3) }
         guard let first = rest.first else { return nil }
         guard first == UInt8(ascii: "<") else { return false }
-        var name: [UInt8] = []
-        for byte in rest.dropFirst() {
-            switch byte {
+        // The name, read in place (a context starts at every BOSH body: no copies).
+        let nameStart = rest.startIndex + 1
+        var index = nameStart
+        while index < rest.endIndex {
+            switch rest[index] {
             case 0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: ">"), UInt8(ascii: "/"):
+                let name = rest[nameStart..<index]
                 if name.isEmpty { return false }
-                return name == Array("?xml".utf8) || name == Array("stream".utf8) || name.ends(with: Array(":stream".utf8))
-                    || (alsoBody && name == Array("body".utf8))
+                return name.elementsEqual(Self.xmlDeclarationName) || name.elementsEqual(Self.streamName)
+                    || (name.count >= Self.prefixedStreamName.count && name.suffix(Self.prefixedStreamName.count).elementsEqual(Self.prefixedStreamName))
+                    || (alsoBody && name.elementsEqual(Self.bodyName))
             default:
-                name.append(byte)
-                if name.count > 64 { return false }
+                if index - nameStart >= 64 { return false }
             }
+            index += 1
         }
         return nil
     }
+
+    private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+    private static let xmlDeclarationName = Array("?xml".utf8)
+    private static let streamName = Array("stream".utf8)
+    private static let prefixedStreamName = Array(":stream".utf8)
+    private static let bodyName = Array("body".utf8)
 
     /// The RFC 6120 §11.1 construct that starts at `offset`, if one does.
     func restrictedConstruct(at offset: Int) -> RestrictedConstruct? {

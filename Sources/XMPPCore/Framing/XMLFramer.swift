@@ -94,6 +94,12 @@ public final class XMLFramer {
     // MARK: The libxml2 context (while parsing)
 
     var parser: LibXML2PushParser?
+    /// The last context, kept after its document ended for the next one to reuse while it
+    /// interns in the shared dictionary's current generation (with no shared dictionary, a
+    /// context's own would grow with every document: none is kept).
+    private var spareParser: LibXML2PushParser?
+    /// Contexts made so far, reused ones not counted (for tests).
+    private(set) var contextsMade = 0
     let names = InternedNames()
     /// Where the contexts intern their names, when shared with other framers (else each
     /// context keeps its own dictionary).
@@ -460,7 +466,15 @@ public final class XMLFramer {
 
     private func startContext(synthetic: Bool) {
         dropContext()
-        let parser = LibXML2PushParser(consumer: self, names: names, dictionary: nameDictionary)
+        let parser: LibXML2PushParser
+        if let spare = spareParser, nameDictionary?.isCurrent(spare.dictionary) == true, spare.resetForNewDocument() {
+            spareParser = nil
+            parser = spare
+        } else {
+            letGoOfSpareContext()
+            parser = LibXML2PushParser(consumer: self, names: names, dictionary: nameDictionary)
+            contextsMade += 1
+        }
         self.parser = parser
         contextIsSynthetic = synthetic
         contextStart = boundary
@@ -487,10 +501,27 @@ public final class XMLFramer {
         itemStart = nil
         depth = 0
         openElements.removeAll()
-        guard parser != nil else { return }
+        guard let ended = parser else { return }
         parser = nil
-        // The dictionary may go with the context (its own, or a shared one it was the last to
-        // use): its pointers may be reused.
+        letGoOfSpareContext()
+        if let nameDictionary, nameDictionary.isCurrent(ended.dictionary) {
+            // Kept, and its dictionary with it: the names read from it stay valid.
+            spareParser = ended
+            return
+        }
+        forgetNames()
+    }
+
+    /// Frees the kept context, if any.
+    private func letGoOfSpareContext() {
+        guard spareParser != nil else { return }
+        spareParser = nil
+        forgetNames()
+    }
+
+    /// A context is let go of: the dictionary may go with it (its own, or a shared one it was the
+    /// last to use), and its pointers be reused.
+    private func forgetNames() {
         names.forgetAll()
         namespaceCache.forgetAll()
     }

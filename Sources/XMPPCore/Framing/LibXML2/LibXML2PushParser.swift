@@ -32,9 +32,25 @@ final class LibXML2PushParser {
         guard let context = xmppscope_xml_create_push_parser(&handler, userData, dictionary?.dictionaryForNewContext()) else {
             fatalError("libxml2 could not allocate a parser context")
         }
-        _ = xmlCtxtUseOptions(context, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_IGNORE_ENC.rawValue))
+        Self.setOptions(context)
         self.context = context
     }
+
+    private static func setOptions(_ context: xmlParserCtxtPtr) {
+        _ = xmlCtxtUseOptions(context, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_IGNORE_ENC.rawValue))
+    }
+
+    /// Makes the context ready for a new document (the next stream, the next BOSH body), as a
+    /// new parser would be, but keeping its allocations and its dictionary. False when libxml2
+    /// could not: the parser is not to be used again.
+    func resetForNewDocument() -> Bool {
+        guard let context, xmppscope_xml_reset_push_parser(context) == 0 else { return false }
+        Self.setOptions(context)
+        return true
+    }
+
+    /// The dictionary the context interns its names in.
+    var dictionary: OpaquePointer? { xmppscope_xml_dictionary(context) }
 
     deinit {
         if let context { xmlFreeParserCtxt(context) }

@@ -24,6 +24,13 @@ public final class SharedNameDictionary {
         if let dictionary { xmlDictFree(dictionary) }
     }
 
+    /// Whether a context interning in `dictionary` may go on to a new document: it is the
+    /// current dictionary, not yet full.
+    func isCurrent(_ dictionary: OpaquePointer?) -> Bool {
+        guard let dictionary, dictionary == self.dictionary else { return false }
+        return Int(xmlDictSize(dictionary)) < nameLimit
+    }
+
     /// The dictionary a new context should use: the current one, or a new one once it is full.
     func dictionaryForNewContext() -> OpaquePointer? {
         if let dictionary, Int(xmlDictSize(dictionary)) < nameLimit { return dictionary }
