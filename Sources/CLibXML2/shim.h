@@ -61,15 +61,27 @@ static inline xmlParserCtxtPtr xmppscope_xml_create_push_parser(xmlSAXHandlerPtr
     return ctxt;
 }
 
-/// Makes a push parser context ready for a new document without allocating another, as
-/// xmlCtxtResetPush does (its dictionary and SAX handler stay), with the 2 KiB input buffer of
-/// xmppscope_xml_create_push_parser. Returns 0 on success.
+/// Makes a push parser context ready for a new document without allocating another: what
+/// xmlCtxtResetPush does (its dictionary and SAX handler stay; the input buffer is a new one of
+/// 2 KiB, as in xmppscope_xml_create_push_parser), then what xmlCtxtReset leaves otherwise
+/// than a new push context without a first chunk has: the encoding still to be detected (it
+/// sets UTF-8, and a byte order mark before the next document would then not be skipped), one
+/// entry on the xml:space stack, and no namespace declarations in scope (upstream 2.9.14 keeps
+/// nsNr, reset from 2.10; Debian's 2.9.14 resets it). Returns 0 on success.
 static inline int xmppscope_xml_reset_push_parser(xmlParserCtxtPtr ctxt) {
     int saved = xmlDefaultBufferSize;
     xmlDefaultBufferSize = 1024;
     int result = xmlCtxtResetPush(ctxt, NULL, 0, NULL, NULL);
     xmlDefaultBufferSize = saved;
-    return result;
+    if (result != 0) return result;
+    ctxt->nsNr = 0;
+    ctxt->charset = XML_CHAR_ENCODING_NONE;
+    if (ctxt->spaceTab != NULL) {
+        ctxt->spaceNr = 1;
+        ctxt->spaceTab[0] = -1;
+        ctxt->space = &ctxt->spaceTab[0];
+    }
+    return 0;
 }
 
 /// The dictionary a context interns its names in.

@@ -79,4 +79,45 @@ struct SharedNameDictionaryTests {
         let made = sharingFramers.reduce(0) { $0 + $1.contextsMade }
         #expect(made > 20 && made < ownFramers.reduce(0) { $0 + $1.contextsMade }, "\(made) contexts made")
     }
+
+    /// Documents that end with elements still open (a restart after SASL, a failure inside a
+    /// stanza), then a document that must not see what the last one declared or detected.
+    static let leftBehind: [(String, String, Bool)] = [
+        // Label, stream, BOSH bodies read.
+        ("a restart whose header does not bind the stream prefix",
+         clientHeader + "<presence/>" + "<stream:stream xmlns='jabber:client' to='example.org'><presence/>", false),
+        ("a restart whose header declares no default namespace",
+         clientHeader + "<presence/>" + "<stream:stream xmlns:stream='http://etherx.jabber.org/streams'><message><body>x</body></message>", false),
+        ("a byte order mark before the next stream",
+         clientHeader + "<presence/></stream:stream>\u{FEFF}" + clientHeader + "<presence/>", false),
+        ("a byte order mark before the next BOSH body",
+         "<body rid='1' xmlns='http://jabber.org/protocol/httpbind'><presence xmlns='jabber:client'/></body>"
+             + "\u{FEFF}<body rid='2' xmlns='http://jabber.org/protocol/httpbind'><presence xmlns='jabber:client'/></body>", true),
+        ("a prefix declared in a stanza that failed, used after it",
+         clientHeader + "<message xmlns:foo='urn:foo'><body>broken</message><foo:x/><presence/>", false),
+    ]
+
+    @Test("a reused context carries nothing from the last document: what it declared, what it detected", arguments: [1, 5, 4096])
+    func nothingLeftBehind(chunk: Int) {
+        var compared = 0
+        for (label, text, bodies) in Self.leftBehind {
+            let stream = Array(text.utf8)
+            // Both framers frame a first document, so that the sharing one's context is a reused one.
+            let own = XMLFramer()
+            let sharing = XMLFramer(nameDictionary: SharedNameDictionary())
+            own.readsBOSHBodies = bodies
+            sharing.readsBOSHBodies = bodies
+            let warmUp = Array((bodies ? "<body rid='0' xmlns='http://jabber.org/protocol/httpbind'/>" : clientHeader + "<presence/></stream:stream>").utf8)
+            var first: ([FramerEvent], [FramerEvent]) = ([], [])
+            own.feed(warmUp[...]) { first.0.append($0) }
+            sharing.feed(warmUp[...]) { first.1.append($0) }
+            #expect(first.0 == first.1 && first.0.count >= 2, "\(label): the first document")
+            let alone = frameInterleaved([stream], framers: [own], chunk: chunk)[0]
+            let together = frameInterleaved([stream], framers: [sharing], chunk: chunk)[0]
+            #expect(together == alone, "\(label), \(chunk)-byte feeds: \(together.count) events, \(alone.count) expected")
+            #expect(sharing.contextsMade == 1, "\(label): \(sharing.contextsMade) contexts made")
+            compared += 1
+        }
+        #expect(compared == Self.leftBehind.count)
+    }
 }

@@ -94,9 +94,10 @@ public final class XMLFramer {
     // MARK: The libxml2 context (while parsing)
 
     var parser: LibXML2PushParser?
-    /// The last context, kept after its document ended for the next one to reuse while it
+    /// The last context, reset when its document ended and kept for the next document while it
     /// interns in the shared dictionary's current generation (with no shared dictionary, a
-    /// context's own would grow with every document: none is kept).
+    /// context's own would grow with every document: none is kept). Let go of when decoding
+    /// stops (opaque bytes, the end).
     private var spareParser: LibXML2PushParser?
     /// Contexts made so far, reused ones not counted (for tests).
     private(set) var contextsMade = 0
@@ -228,7 +229,7 @@ public final class XMLFramer {
     /// Stops decoding: every byte from now on is counted as opaque (TLS or compression began).
     public func switchToOpaque() {
         if case .opaque = state { return }
-        dropContext()
+        dropContext(keepingContext: false)
         if keepsOpaqueTail { opaqueTail = window.copy(from: max(boundary, window.start), to: window.end) }
         opaqueBytes += window.end - max(boundary, window.start)
         skip(to: window.end)
@@ -261,7 +262,7 @@ public final class XMLFramer {
         case .opaque:
             return
         }
-        dropContext()
+        dropContext(keepingContext: false)
         skip(to: window.end)
         state = .awaitingStart(synthetic: nil)
     }
@@ -439,7 +440,7 @@ public final class XMLFramer {
         case .failed(let error):
             fail(error, emit: emit)
         case .opaque(let at):
-            dropContext()
+            dropContext(keepingContext: false)
             if keepsOpaqueTail { opaqueTail = window.copy(from: at, to: window.end) }
             opaqueBytes += window.end - at
             skip(to: window.end)
@@ -467,7 +468,7 @@ public final class XMLFramer {
     private func startContext(synthetic: Bool) {
         dropContext()
         let parser: LibXML2PushParser
-        if let spare = spareParser, nameDictionary?.isCurrent(spare.dictionary) == true, spare.resetForNewDocument() {
+        if let spare = spareParser, nameDictionary?.isCurrent(spare.dictionary) == true {
             spareParser = nil
             parser = spare
         } else {
@@ -496,15 +497,20 @@ public final class XMLFramer {
         }
     }
 
-    func dropContext() {
+    /// Ends the current document. `keepingContext`: its libxml2 context may be kept for the next
+    /// one (``spareParser``); not where nothing more is to be decoded for a while.
+    func dropContext(keepingContext: Bool = true) {
         discard = nil
         itemStart = nil
         depth = 0
         openElements.removeAll()
-        guard let ended = parser else { return }
+        guard let ended = parser else {
+            if !keepingContext { letGoOfSpareContext() }
+            return
+        }
         parser = nil
         letGoOfSpareContext()
-        if let nameDictionary, nameDictionary.isCurrent(ended.dictionary) {
+        if keepingContext, let nameDictionary, nameDictionary.isCurrent(ended.dictionary), ended.resetForNewDocument() {
             // Kept, and its dictionary with it: the names read from it stay valid.
             spareParser = ended
             return

@@ -1,6 +1,7 @@
 /// Strings for the names libxml2 interns in its dictionary: each pointer is converted to a String
 /// once and kept in a small direct-mapped table (a hash table costs more than the conversion it
-/// saves). The dictionary goes with a parser context, so the table is cleared with it.
+/// saves). The dictionary may go with a parser context, so the table is cleared whenever the
+/// framer lets go of one (a context kept for the framer's next document keeps it, and the table).
 ///
 /// The table maps a pointer's slot to an entry number, and only the entries in use hold a
 /// pointer and its string: a framer keeps one table for its whole life (two per connection, and

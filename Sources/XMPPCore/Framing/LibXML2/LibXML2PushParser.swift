@@ -40,9 +40,10 @@ final class LibXML2PushParser {
         _ = xmlCtxtUseOptions(context, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_IGNORE_ENC.rawValue))
     }
 
-    /// Makes the context ready for a new document (the next stream, the next BOSH body), as a
-    /// new parser would be, but keeping its allocations and its dictionary. False when libxml2
-    /// could not: the parser is not to be used again.
+    /// Makes the context ready for a new document (the next stream, the next BOSH body) as a new
+    /// context would be, keeping its tables and its dictionary; the input buffer, which may have
+    /// grown to the largest chunk fed, is a new small one. False when libxml2 could not: the
+    /// parser is not to be used again.
     func resetForNewDocument() -> Bool {
         guard let context, xmppscope_xml_reset_push_parser(context) == 0 else { return false }
         Self.setOptions(context)

@@ -7,8 +7,10 @@ internal import CLibXML2
 ///
 /// Not thread-safe, like libxml2's dictionaries: every framer given one must be fed on the same
 /// thread (the inspector's framing stage). A dictionary only grows; past ``nameLimit`` names the
-/// next context starts a new one, and the old one goes with the last context using it, so
-/// memory stays bounded whatever names a stream makes up.
+/// next context starts a new one, and the old one goes with the last context using it (a framer
+/// keeps its context between documents only while the dictionary is the current one, and lets
+/// go of it at its next document or its end), so memory stays bounded whatever names a stream
+/// makes up.
 public final class SharedNameDictionary {
     /// Names one dictionary may hold before new contexts get a new one.
     let nameLimit: Int
