@@ -61,4 +61,22 @@ struct PipelinedWebTests {
         }
         #expect(compared == PipelinedDirectTLSTests.Variant.allCases.count * 3 * PipelinedInspectorTests.batchings.count)
     }
+
+    @Test("which thread decodes: every web connection, every other one, or none on the reading thread")
+    func whereDecoded() throws {
+        for name in ["web-bosh", "web-websocket"] {
+            var taken: [ReadingFront.Share: Int] = [:]
+            for share in [ReadingFront.Share.none, .everyOther, .all] {
+                let collected = PipelinedInspectorTests.Collected()
+                let inspector = Inspector.pipelined(options: InspectorOptions(), keyLog: nil, output: collected.output,
+                                                    batchCalls: 1024, batchBytes: 64 << 10, queuedBatches: 4, webShare: share)
+                _ = try Replayer.replay(path: PipelinedDirectTLSTests.path(name, "pcap"), into: inspector)
+                taken[share] = try #require(inspector.readingFront).webConnectionsDecoded
+                #expect(collected.lines.count > 20, "\(name) \(share)")
+            }
+            let all = try #require(taken[.all])
+            #expect(all >= 1, "\(name): \(all) web connections")
+            #expect(taken[.none] == 0 && taken[.everyOther] == (all + 1) / 2, "\(name): \(taken)")
+        }
+    }
 }

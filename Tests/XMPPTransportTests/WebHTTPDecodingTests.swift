@@ -196,15 +196,13 @@ struct WebHTTPDecodingTests {
         #expect(harness.problems(.c2s).isEmpty && harness.problems(.s2c).isEmpty)
     }
 
-    @Test("a server that answers while the request's body is still coming: both paired, the request read to its end, at every point in the body")
+    @Test("a server that answers while the request's body is still coming: the answer is said after the request, at every point in the body")
     func answerBeforeRequestEnds() {
         // A server may answer early (a 400 or 413) while the client is still sending: the fuzzer
         // found that the request's end then had no exchange left to look up.
         let body = Self.boshBody + String(repeating: " ", count: 40)
         let post = Array(Self.boshPost(body).utf8)
         let headEnd = post.count - body.utf8.count
-        let namespaceEnd = headEnd + Self.boshBody.utf8.count
-            - Self.boshBody.components(separatedBy: "http://jabber.org/protocol/httpbind")[1].utf8.count
         let early = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/xml\r\nContent-Length: \(Self.boshAnswer.utf8.count)\r\n\r\n\(Self.boshAnswer)"
         let next = "GET /after HTTP/1.1\r\nHost: example.org\r\n\r\n"
         let nextAnswer = "HTTP/1.1 204 No Content\r\n\r\n"
@@ -216,20 +214,81 @@ struct WebHTTPDecodingTests {
             harness.feed(.c2s, Array(post[cut...]) + Array(next.utf8))
             harness.feed(.s2c, nextAnswer)
             harness.finish()
-            #expect(harness.requests.map(\.info.index) == [0, 1], "answered after \(cut) bytes")
-            #expect(harness.requests.map(\.info.carriesXMPP) == [true, false], "answered after \(cut) bytes")
-            #expect(harness.requests.first?.body == Array(body.utf8), "answered after \(cut) bytes")
-            #expect(harness.requests.last?.info.offset == post.count, "answered after \(cut) bytes")
-            #expect(harness.responses.map(\.info.requestIndex) == [0, 1], "answered after \(cut) bytes")
-            #expect(harness.responses.map(\.info.status) == [400, 204], "answered after \(cut) bytes")
-            // The answer carries XMPP when the body had shown BOSH's namespace by then.
-            let shown = cut >= namespaceEnd
-            #expect(harness.responses.map(\.info.carriesXMPP) == [shown, false], "answered after \(cut) bytes")
-            #expect(harness.responses.first?.body == (shown ? Array(Self.boshAnswer.utf8) : []), "answered after \(cut) bytes")
-            #expect(harness.problems(.c2s).isEmpty && harness.problems(.s2c).isEmpty, "answered after \(cut) bytes")
+            let at = "answered after \(cut) bytes"
+            #expect(harness.requests.map(\.info.index) == [0, 1], "\(at)")
+            #expect(harness.requests.map(\.info.carriesXMPP) == [true, false], "\(at)")
+            #expect(harness.requests.first?.body == Array(body.utf8), "\(at)")
+            #expect(harness.requests.last?.info.offset == post.count, "\(at)")
+            #expect(harness.responses.map(\.info.requestIndex) == [0, 1], "\(at)")
+            #expect(harness.responses.map(\.info.status) == [400, 204], "\(at)")
+            // Said after the request, whose whole body says it is BOSH.
+            #expect(harness.events.map(Self.kind) == ["request", "response", "request", "response"], "\(at)")
+            #expect(harness.responses.map(\.info.carriesXMPP) == [true, false], "\(at)")
+            #expect(harness.responses.first?.body == Array(Self.boshAnswer.utf8), "\(at)")
+            #expect(harness.responses.first?.info.offset == 0 && harness.responses.first?.info.wireBytes == early.utf8.count, "\(at)")
+            #expect(harness.problems(.c2s).isEmpty && harness.problems(.s2c).isEmpty, "\(at)")
             cuts += 1
         }
         #expect(cuts == body.utf8.count)
+    }
+
+    @Test("an early answer to a request that never ends is said when its direction stops: at a gap, at the end")
+    func earlyAnswerToRequestThatNeverEnds() {
+        let body = Self.boshBody + String(repeating: " ", count: 40)
+        let post = Array(Self.boshPost(body).utf8)
+        let cut = post.count - 20  // past BOSH's namespace
+        let early = "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\n\r\n"
+        let endings: [(String, (WebDecoderHarness) -> Void)] = [
+            ("a gap", { $0.gap(.c2s, missing: 5) }),
+            ("the end", { _ in }),
+            ("a gap in the server's direction, then the end", { $0.gap(.s2c, missing: 3) }),
+        ]
+        var checked = 0
+        for (label, ending) in endings {
+            let harness = WebDecoderHarness()
+            harness.feed(.c2s, Array(post[..<cut]))
+            harness.feed(.s2c, early)
+            #expect(harness.responses.isEmpty, "\(label): held until the request ends")
+            ending(harness)
+            harness.finish()
+            #expect(harness.requests.isEmpty, "\(label)")
+            #expect(harness.responses.map(\.info.status) == [413], "\(label)")
+            #expect(harness.responses.map(\.info.requestIndex) == [0], "\(label)")
+            #expect(harness.responses.first?.info.carriesXMPP == true, "\(label): the body so far is BOSH")
+            checked += 1
+        }
+        #expect(checked == 3)
+    }
+
+    @Test("an upgrade request with a body, refused before it ended: the client's next request is still read")
+    func upgradeRefusedEarly() {
+        let payload = String(repeating: "x", count: 30)
+        let upgrade = "POST /xmpp-websocket HTTP/1.1\r\nHost: example.org\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Protocol: xmpp\r\nContent-Length: \(payload.utf8.count)\r\n\r\n"
+        let next = "GET /next HTTP/1.1\r\nHost: example.org\r\n\r\n"
+        let harness = WebDecoderHarness()
+        harness.feed(.c2s, upgrade + payload.prefix(10))
+        harness.feed(.s2c, "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+        harness.feed(.c2s, String(payload.dropFirst(10)) + next)
+        harness.feed(.s2c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        harness.finish()
+        #expect(harness.requests.map(\.info.target) == ["/xmpp-websocket", "/next"])
+        #expect(harness.requests.last?.info.offset == upgrade.utf8.count + payload.utf8.count)
+        #expect(harness.responses.map(\.info.status) == [403, 200])
+        #expect(harness.responses.map(\.info.requestIndex) == [0, 1])
+        #expect(harness.handshakes.isEmpty)
+        #expect(harness.problems(.c2s).isEmpty && harness.problems(.s2c).isEmpty)
+    }
+
+    static func kind(_ event: WebEvent) -> String {
+        switch event {
+        case .request: "request"
+        case .response: "response"
+        case .webSocketOpened: "opened"
+        case .webSocketMessage: "message"
+        case .webSocketControl: "control"
+        case .problem: "problem"
+        }
     }
 
     @Test("header names compare ignoring the case of ASCII letters only")

@@ -3,8 +3,8 @@ import XMPPTransport
 /// What a connection's first bytes say it carries, before any of them is framed: an HTTP
 /// request (the web layer reads it), a TLS ClientHello (direct TLS), an XMPP stream, or
 /// something else. The framing stage decides with it; so does a pipelined inspector's reading
-/// thread (``ReadingFront``), which decrypts direct TLS ahead of the framing thread: both come
-/// to the same verdict at the same byte.
+/// thread (``ReadingFront``), which decrypts direct TLS and decodes plaintext web connections
+/// ahead of the framing thread: both come to the same verdict at the same byte.
 enum ConnectionSniff: Equatable {
     /// Not enough bytes yet.
     case undecided

@@ -17,7 +17,7 @@ public final class Inspector: TCPStreamDelegate {
         /// Framing on the calling thread; records there too, or (`records`) on a thread of their own.
         case framingHere(FramingStage, records: RecordBatcher?)
         /// Pipelined: what the framing stage is told, on its way to the framing thread, through
-        /// the reading thread's decryption of direct TLS.
+        /// the reading thread's front (``ReadingFront``: direct TLS decrypted, plaintext web decoded).
         case framingOnThread(ReadingFront, FramingThreadFeeder)
     }
 
@@ -53,8 +53,9 @@ public final class Inspector: TCPStreamDelegate {
     }
 
     /// An inspector in three stages on three threads: the calling thread records what it is told
-    /// (the reassembled bytes, copied) and decrypts every other direct-TLS 1.3 session the key
-    /// log names (``ReadingFront``), one thread frames (and decrypts the rest) and one builds
+    /// (the reassembled bytes, copied), decrypts every other direct-TLS 1.3 session the key log
+    /// names and decodes the HTTP and WebSocket layers of every plaintext web connection
+    /// (``ReadingFront``), one thread frames (and decrypts the rest) and one builds
     /// records and hands them to `output`, in order. For a source read as fast as it can be (a
     /// file): what waits is handed on by the batch. `keyLog`: the secrets as read
     /// (``TLSSecretsSnapshot``), asked on the first two threads. ``finishAll(at:)`` and
@@ -67,8 +68,8 @@ public final class Inspector: TCPStreamDelegate {
     }
 
     /// ``pipelined(options:keyLog:output:)`` with the framing thread's batches set (tests set them
-    /// small, so batches end everywhere; see ``FramingThreadFeeder``) and the share of direct TLS
-    /// the reading thread decrypts.
+    /// small, so batches end everywhere; see ``FramingThreadFeeder``), the share of direct TLS
+    /// the reading thread decrypts and the share of plaintext web connections it decodes.
     static func pipelined(options: InspectorOptions, keyLog: (any TLSSecretLookup & Sendable)?, output: consuming sending RecordOutput,
                           batchCalls: Int, batchBytes: Int, queuedBatches: Int,
                           directTLSShare: ReadingFront.Share = .everyOther,
@@ -80,6 +81,11 @@ public final class Inspector: TCPStreamDelegate {
         return Inspector(options: options, front: front, framingThread: FramingThreadFeeder(
             consumer: FramingThreadConsumer(options: options, keyLog: keyLog, output: output),
             batchCalls: batchCalls, batchBytes: batchBytes, queuedBatches: queuedBatches))
+    }
+
+    /// A pipelined inspector's reading-thread front (for tests).
+    var readingFront: ReadingFront? {
+        if case .framingOnThread(let front, _) = stages { front } else { nil }
     }
 
     /// Threaded: hands what was decoded so far to the record thread now, instead of when a batch

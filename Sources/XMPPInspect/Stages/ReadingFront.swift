@@ -98,6 +98,8 @@ final class ReadingFront {
     private var tls13Sessions = 0
     /// Plaintext web connections found so far.
     private var webConnections = 0
+    /// How many of them this thread decodes (for tests).
+    private(set) var webConnectionsDecoded = 0
     /// Every connection open, by id.
     private var connections: [Int: Connection] = [:]
 
@@ -184,6 +186,7 @@ final class ReadingFront {
                 return
             }
             feeder.append(.web(connection: id, upstream: true))
+            webConnectionsDecoded += 1
             let web = WebDecodingConnection(decoder: WebConnectionDecoder(limits: webLimits))
             connections[id] = .decodingWeb(web)
             // What the framing stage held goes to the decoder, in order, as it would have.

@@ -49,6 +49,9 @@ public final class WebConnectionDecoder {
     private var upgradeRequest: Int?
     private var held: [UInt8] = []
     private var pendingSwitch: Switch?
+    /// A response that ended before its request did (an early 400 or 413 while the client was
+    /// still sending): said once the request is, which decides whether it carries XMPP.
+    private var earlyAnswer: (message: HTTPMessageInProgress, offset: Int, wireBytes: Int, exchange: HTTPExchangeFacts)?
     private var frameReaders: [Direction: WebSocketFrameReader] = [:]
     private var assemblers: [Direction: WebSocketMessageAssembler] = [:]
 
@@ -78,6 +81,8 @@ public final class WebConnectionDecoder {
                 if used < bytes.count && modes[.c2s] == .awaitingUpgradeAnswer {
                     hold(UnsafeRawBufferPointer(rebasing: bytes[used...]), emit: emit)
                 }
+                // An upgrade request the server had refused before it ended: requests go on.
+                while pendingSwitch != nil { applySwitch(rest: UnsafeRawBufferPointer(start: nil, count: 0), emit: emit) }
             } else {
                 let used = responseReader.feed(bytes) { responseEvent($0, emit: emit) }
                 applySwitch(rest: UnsafeRawBufferPointer(rebasing: bytes[used...]), emit: emit)
@@ -90,7 +95,7 @@ public final class WebConnectionDecoder {
         let at = fed[direction]!
         fed[direction] = at + missing
         guard modes[direction] != .stopped else { return }
-        stop(direction)
+        stop(direction, emit: emit)
         emit(.problem(direction, WebProblem(kind: .lostToGap(missing: missing), offset: at)))
     }
 
@@ -120,7 +125,7 @@ public final class WebConnectionDecoder {
             case .stopped:
                 break
             }
-            stop(direction)
+            stop(direction, emit: emit)
         }
     }
 
@@ -147,7 +152,8 @@ public final class WebConnectionDecoder {
             guard let done = request, let index = done.index else { return true }
             request = nil
             // The facts are gone when the server answered before the request ended (an early
-            // 400 or 413): its answer is paired already, only this record is still to decide.
+            // 400 or 413): that answer was paired with it and waits to be said after it.
+            let answered = facts[index] == nil
             let offers = (facts[index] ?? HTTPExchangeFacts(head: done.head)).offersXMPP
             let carries = offers || Self.containsBOSHNamespace(done.body)
             facts[index]?.carriesXMPP = carries
@@ -156,14 +162,20 @@ public final class WebConnectionDecoder {
                                           version: done.head.version, headers: done.head.headers,
                                           bodyLength: done.bodyLength, offset: offset, wireBytes: wireBytes,
                                           carriesXMPP: carries), body: body))
+            if let early = earlyAnswer, early.message.index == index {
+                earlyAnswer = nil
+                emitResponse(early.message, offset: early.offset, wireBytes: early.wireBytes, carriesXMPP: carries, emit: emit)
+            }
             if done.head.asksForUpgrade {
-                // NIOHTTP1 reads no further; what follows waits for the server's answer.
+                // NIOHTTP1 reads no further; what follows waits for the server's answer, or,
+                // refused already, goes on as requests (a 101 would have switched before).
                 modes[.c2s] = .awaitingUpgradeAnswer
                 upgradeRequest = index
+                if answered { pendingSwitch = .resumeRequests }
                 return false
             }
         case .failed(let message, let offset):
-            stop(.c2s)
+            stop(.c2s, emit: emit)
             emit(.problem(.c2s, WebProblem(kind: .httpSyntax(message), offset: offset)))
         }
         return true
@@ -191,12 +203,12 @@ public final class WebConnectionDecoder {
             guard let done = response else { return true }
             response = nil
             let exchange = done.index.flatMap { facts.removeValue(forKey: $0) }
+            if let exchange, exchange.carriesXMPP == nil, done.head.status != 101, let request, request.index == done.index {
+                earlyAnswer = (done, offset, wireBytes, exchange)
+                return true
+            }
             let carries = exchange.map { $0.carriesXMPP ?? ($0.offersXMPP || requestSoFarCarriesBOSH(done.index)) } ?? false
-            let body = bodyToEmit(done, carriesXMPP: carries, direction: .s2c, emit: emit)
-            emit(.response(HTTPResponseInfo(requestIndex: done.index, status: done.head.status, reason: done.head.reason,
-                                            version: done.head.version, headers: done.head.headers,
-                                            bodyLength: done.bodyLength, offset: offset, wireBytes: wireBytes,
-                                            carriesXMPP: carries), body: body))
+            emitResponse(done, offset: offset, wireBytes: wireBytes, carriesXMPP: carries, emit: emit)
             if done.head.status == 101 {
                 if let exchange, let index = done.index, exchange.isWebSocketUpgrade {
                     let extensions = done.head.headers.first(named: "Sec-WebSocket-Extensions")
@@ -217,13 +229,31 @@ public final class WebConnectionDecoder {
                 return false
             }
         case .failed(let message, let offset):
-            stop(.s2c)
+            stop(.s2c, emit: emit)
             emit(.problem(.s2c, WebProblem(kind: .httpSyntax(message), offset: offset)))
         }
         return true
     }
 
-    /// Whether the request still being read, answered early, has shown BOSH's namespace so far.
+    private func emitResponse(_ done: HTTPMessageInProgress, offset: Int, wireBytes: Int, carriesXMPP: Bool, emit: (WebEvent) -> Void) {
+        let body = bodyToEmit(done, carriesXMPP: carriesXMPP, direction: .s2c, emit: emit)
+        emit(.response(HTTPResponseInfo(requestIndex: done.index, status: done.head.status, reason: done.head.reason,
+                                        version: done.head.version, headers: done.head.headers,
+                                        bodyLength: done.bodyLength, offset: offset, wireBytes: wireBytes,
+                                        carriesXMPP: carriesXMPP), body: body))
+    }
+
+    /// The early answer to a request that will not end now (its direction stopped, or the
+    /// connection ended): said as it is, carrying XMPP if the request offered it or its body so
+    /// far shows BOSH's namespace.
+    private func sayEarlyAnswer(emit: (WebEvent) -> Void) {
+        guard let early = earlyAnswer else { return }
+        earlyAnswer = nil
+        let carries = early.exchange.offersXMPP || requestSoFarCarriesBOSH(early.message.index)
+        emitResponse(early.message, offset: early.offset, wireBytes: early.wireBytes, carriesXMPP: carries, emit: emit)
+    }
+
+    /// Whether the request still being read has shown BOSH's namespace so far.
     private func requestSoFarCarriesBOSH(_ index: Int?) -> Bool {
         guard let request, request.index == index else { return false }
         return Self.containsBOSHNamespace(request.body)
@@ -282,8 +312,8 @@ public final class WebConnectionDecoder {
                 applySwitch(rest: UnsafeRawBufferPointer(rebasing: rest[used...]), emit: emit)
             }
         case .stopBoth:
-            stop(.c2s)
-            stop(.s2c)
+            stop(.c2s, emit: emit)
+            stop(.s2c, emit: emit)
         }
     }
 
@@ -292,7 +322,7 @@ public final class WebConnectionDecoder {
         let bound = limits.maxHeadBytes + limits.maxMessageBytes
         guard held.count + bytes.count <= bound else {
             let at = fed[.c2s]! - bytes.count - held.count
-            stop(.c2s)
+            stop(.c2s, emit: emit)
             emit(.problem(.c2s, WebProblem(kind: .webSocketProtocol(
                 "more than \(bound) bytes sent after the upgrade request before the server answered: not decoded"), offset: at)))
             return
@@ -310,7 +340,9 @@ public final class WebConnectionDecoder {
 
     // MARK: Helpers
 
-    private func stop(_ direction: Direction) {
+    /// Reads nothing more of `direction`. An answer waiting for the client's request to end is said now.
+    private func stop(_ direction: Direction, emit: (WebEvent) -> Void) {
+        if direction == .c2s { sayEarlyAnswer(emit: emit) }
         modes[direction] = .stopped
         if direction == .c2s {
             request = nil
