@@ -48,6 +48,30 @@ struct PipelinedDirectTLSTests {
         return (recorder.calls, last)
     }
 
+    /// Drives the pipelined inspector `pipelined` makes (for a share of the reading thread's, a
+    /// batching of ``PipelinedInspectorTests/batchings`` and where its records are collected)
+    /// with `calls`, for every share and batching, and expects the single-threaded inspector's
+    /// records and connections; returns how many inspectors were compared.
+    @discardableResult
+    static func expectSameRecordsInEveryShare(
+        _ calls: [Call], end: Timestamp, expected: [[UInt8]], connections: [String], label: String,
+        pipelined: (ReadingFront.Share, (Int, Int, Int), PipelinedInspectorTests.Collected) -> Inspector
+    ) -> Int {
+        var compared = 0
+        for share in [ReadingFront.Share.none, .everyOther, .all] {
+            for batching in PipelinedInspectorTests.batchings {
+                let collected = PipelinedInspectorTests.Collected()
+                drive(pipelined(share, batching, collected), calls, end: end)
+                let lines = collected.lines
+                let same = lines == expected
+                #expect(same, "\(label) \(share) \(batching): \(lines.count) records, \(expected.count) expected")
+                #expect(collected.connections == connections, "\(label) \(share) \(batching)")
+                compared += 1
+            }
+        }
+        return compared
+    }
+
     static func drive(_ inspector: Inspector, _ calls: [Call], end: Timestamp) {
         for call in calls {
             switch call {
@@ -189,18 +213,10 @@ struct PipelinedDirectTLSTests {
                 #expect(records.contains { $0.tls?.reason != nil }, "\(label)")
             }
             let snapshot = try #require(keyLog.snapshot())
-            for share in [ReadingFront.Share.none, .everyOther, .all] {
-                for batching in PipelinedInspectorTests.batchings {
-                    let collected = PipelinedInspectorTests.Collected()
-                    let inspector = Inspector.pipelined(options: InspectorOptions(checks: .all), keyLog: snapshot, output: collected.output,
-                                                        batchCalls: batching.0, batchBytes: batching.1, queuedBatches: batching.2,
-                                                        directTLSShare: share)
-                    Self.drive(inspector, changed, end: end)
-                    let lines = collected.lines
-                    let same = lines == expected
-                    #expect(same, "\(label) \(share) \(batching): \(lines.count) records, \(expected.count) expected")
-                    #expect(collected.connections == connections, "\(label) \(share) \(batching)")
-                }
+            Self.expectSameRecordsInEveryShare(changed, end: end, expected: expected, connections: connections, label: label) {
+                share, batching, collected in
+                Inspector.pipelined(options: InspectorOptions(checks: .all), keyLog: snapshot, output: collected.output,
+                                    batchCalls: batching.0, batchBytes: batching.1, queuedBatches: batching.2, directTLSShare: share)
             }
         }
     }

@@ -44,19 +44,11 @@ struct PipelinedWebTests {
                 // stamped earlier or lost.)
                 #expect(expected != asCaptured.0 || connections != asCaptured.1, "\(label): \(expected.count) records")
             }
-            for share in [ReadingFront.Share.none, .everyOther, .all] {
-                for batching in PipelinedInspectorTests.batchings {
-                    let collected = PipelinedInspectorTests.Collected()
-                    let inspector = Inspector.pipelined(options: InspectorOptions(checks: .all), keyLog: nil, output: collected.output,
-                                                        batchCalls: batching.0, batchBytes: batching.1, queuedBatches: batching.2,
-                                                        webShare: share)
-                    PipelinedDirectTLSTests.drive(inspector, changed, end: end)
-                    let lines = collected.lines
-                    let same = lines == expected
-                    #expect(same, "\(label) \(share) \(batching): \(lines.count) records, \(expected.count) expected")
-                    #expect(collected.connections == connections, "\(label) \(share) \(batching)")
-                    compared += 1
-                }
+            compared += PipelinedDirectTLSTests.expectSameRecordsInEveryShare(
+                changed, end: end, expected: expected, connections: connections, label: label
+            ) { share, batching, collected in
+                Inspector.pipelined(options: InspectorOptions(checks: .all), keyLog: nil, output: collected.output,
+                                    batchCalls: batching.0, batchBytes: batching.1, queuedBatches: batching.2, webShare: share)
             }
         }
         #expect(compared == PipelinedDirectTLSTests.Variant.allCases.count * 3 * PipelinedInspectorTests.batchings.count)

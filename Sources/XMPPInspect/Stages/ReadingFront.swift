@@ -59,7 +59,10 @@ final class ReadingFront {
     /// A connection not yet decided: its calls (bytes, or a gap's length) and its bytes per direction.
     private final class SniffingConnection {
         let serverPort: UInt16
-        var held: [(direction: Direction, bytes: [UInt8]?, missing: Int, time: Timestamp)] = []
+        /// A call held: bytes received, or (`bytes` nil) a gap of `missing` bytes.
+        typealias Held = (direction: Direction, bytes: [UInt8]?, missing: Int, time: Timestamp)
+
+        var held: [Held] = []
         var bytes: [[UInt8]] = [[], []]
 
         init(serverPort: UInt16) {
@@ -187,17 +190,8 @@ final class ReadingFront {
             }
             feeder.append(.web(connection: id, upstream: true))
             webConnectionsDecoded += 1
-            let web = WebDecodingConnection(decoder: WebConnectionDecoder(limits: webLimits))
-            connections[id] = .decodingWeb(web)
-            // What the framing stage held goes to the decoder, in order, as it would have.
-            for (direction, bytes, missing, time) in sniffing.held {
-                if let bytes {
-                    let time = web.clocks.advance(direction, to: time)
-                    bytes.withUnsafeBytes { raw in web.decoder.feed(direction, raw) { feeder.appendWeb($0, connection: id, time: time) } }
-                } else {
-                    gap(of: missing, direction, at: time, in: web, connection: id, into: feeder)
-                }
-            }
+            connections[id] = .decodingWeb(WebDecodingConnection(decoder: WebConnectionDecoder(limits: webLimits)))
+            replay(sniffing.held, connection: id, into: feeder)
         case .directTLS(let knownXMPP, let clientRandom):
             guard takesOver(clientRandom) else {
                 feeder.append(.directTLS(connection: id, knownXMPP: knownXMPP, upstream: false))
@@ -205,19 +199,23 @@ final class ReadingFront {
                 return
             }
             feeder.append(.directTLS(connection: id, knownXMPP: knownXMPP, upstream: true))
-            let decrypting = DecryptingConnection(decoder: TLSConnectionDecoder(lookup: keyLog, cache: nil))
-            connections[id] = .decrypting(decrypting)
-            // What the framing stage held goes to the decoder, in order, as it would have.
-            for (direction, bytes, missing, time) in sniffing.held {
-                if let bytes {
-                    let time = decrypting.clocks.advance(direction, to: time)
-                    bytes.withUnsafeBytes { raw in decrypting.decoder.feed(direction, raw) { feeder.appendTLS($0, connection: id, time: time) } }
-                } else {
-                    gap(of: missing, direction, at: time, in: decrypting, connection: id, into: feeder)
-                }
-            }
+            connections[id] = .decrypting(DecryptingConnection(decoder: TLSConnectionDecoder(lookup: keyLog, cache: nil)))
+            replay(sniffing.held, connection: id, into: feeder)
         case .xmpp, .other:
             connections[id] = .passing
+        }
+    }
+
+    /// What the framing stage held of connection `id` (and drops now) goes to the decoder that
+    /// takes it over, in order, as if it came now: each call as ``received`` or ``missing``
+    /// would take it in the connection's new state.
+    private func replay(_ held: [SniffingConnection.Held], connection id: Int, into feeder: FramingThreadFeeder) {
+        for (direction, bytes, missing, time) in held {
+            if let bytes {
+                bytes.withUnsafeBytes { received($0, connection: id, direction: direction, time: time, into: feeder) }
+            } else {
+                self.missing(missing, connection: id, direction: direction, time: time, into: feeder)
+            }
         }
     }
 
