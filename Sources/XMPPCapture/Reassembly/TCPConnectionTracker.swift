@@ -18,6 +18,13 @@ public final class TCPConnectionTracker {
     private struct Key: Hashable {
         var client: Endpoint
         var server: Endpoint
+
+        /// Two words for an IPv4 pair (each address with its port), where the derived hash feeds
+        /// every case tag, address and port on its own: one or two lookups for every segment.
+        func hash(into hasher: inout Hasher) {
+            client.combineCompactly(into: &hasher)
+            server.combineCompactly(into: &hasher)
+        }
     }
 
     private let limits: TCPReassembler.Limits

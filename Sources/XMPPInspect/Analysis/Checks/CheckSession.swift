@@ -50,9 +50,10 @@ public final class CheckSession {
     /// `<resume h='…'/>` the client sent, until the server answers.
     public private(set) var resumeRequest: (previd: String, h: UInt32, seq: Int)?
 
-    /// Stanzas sent per direction, and the client's presence: its last broadcast presence (`nil`
-    /// type: available; `unavailable`) and where.
-    public private(set) var stanzaCount: [Direction: Int] = [:]
+    /// Stanzas sent so far, both ways (a count, not a map by direction: it is kept for every
+    /// stanza), and the client's presence: its last broadcast presence (`nil` type: available;
+    /// `unavailable`) and where.
+    public private(set) var stanzaCount = 0
     public private(set) var lastBroadcastPresence: (type: String?, seq: Int)?
     /// Set before `finish`: the capture stopped with the connection still open (no FIN or RST),
     /// so how the connection would have ended is unknown.
@@ -89,7 +90,7 @@ public final class CheckSession {
         switch checked.record.event {
         case .streamOpen:
             if checked.record.direction == .c2s {
-                if streamNamespace == nil && stanzaCount.isEmpty && lastBroadcastPresence == nil && !joinedMidStream {
+                if streamNamespace == nil && stanzaCount == 0 && lastBroadcastPresence == nil && !joinedMidStream {
                     seenFromStart = true
                 }
                 streamNamespace = checked.record.namespaces.first
@@ -120,7 +121,7 @@ public final class CheckSession {
             isEncrypted = true
         case .stanza:
             guard !checked.record.unanswered else { return }
-            stanzaCount[checked.record.direction, default: 0] += 1
+            stanzaCount += 1
             managed?.counters.stanzaSent(checked.record.direction)
             if checked.record.kind == "presence" && checked.record.direction == .c2s && checked.record.to == nil
                 && (checked.record.type == nil || checked.record.type == "unavailable") {

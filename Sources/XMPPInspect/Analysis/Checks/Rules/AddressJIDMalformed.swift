@@ -2,7 +2,7 @@ import XMPPBase
 
 /// A `from` or `to` on a stanza or stream header that is not a JID (RFC 7622 §3): an empty or
 /// over-long part, or a character no part may hold.
-struct AddressJIDMalformed: Check {
+final class AddressJIDMalformed: Check {
     static let descriptor = CheckDescriptor(
         id: "jid-malformed", severity: .error, spec: "RFC 7622 §3",
         rule: "Every address is a valid JID: a non-empty domain, no empty localpart before '@' or resource after '/', no part over 1023 bytes, and no forbidden characters.",
@@ -16,7 +16,7 @@ struct AddressJIDMalformed: Check {
     /// room for a new one, so memory stays flat.
     private var recentlyValid = RecentlyKept<String>(capacity: 16)
 
-    mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
+    func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.isStanza || record.event == .streamOpen else { return }
         if let from = record.from, let problem = problem(in: from) {
             findings.report(Self.descriptor, "\(record.label): from='\(from)' is not a valid JID: \(problem).", about: [record.seq])
@@ -27,7 +27,7 @@ struct AddressJIDMalformed: Check {
     }
 
     /// What is wrong with `jid`, or nil; remembers the valid ones.
-    private mutating func problem(in jid: String) -> String? {
+    private func problem(in jid: String) -> String? {
         let length = jid.utf8.count
         for known in recentlyValid.values where known.utf8.count == length && known == jid { return nil }
         if let problem = JIDSyntax.problem(in: jid) { return problem }

@@ -3,7 +3,7 @@ import XMPPBase
 /// A client sends a stanza before it may: before authenticating (other than in-band
 /// registration or legacy authentication), or after authenticating but before a resource is
 /// bound to someone other than the server itself or its own account (a stanza with no `to`).
-struct AddressStanzaBeforeBind: Check {
+final class AddressStanzaBeforeBind: Check {
     static let descriptor = CheckDescriptor(
         id: "stanza-before-bind", severity: .error, spec: "RFC 6120 §7.1",
         rule: "A client sends no stanzas before it has authenticated, and none to other entities until a resource is bound: until then it has no address to send from.",
@@ -20,7 +20,7 @@ struct AddressStanzaBeforeBind: Check {
     /// server answering in another namespace than `jabber:client`): this check stays quiet on it.
     private var quiet = false
 
-    mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
+    func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         switch record.event {
         case .streamOpen:
             if record.direction == .c2s {

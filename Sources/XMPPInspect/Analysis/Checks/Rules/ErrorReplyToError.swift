@@ -4,7 +4,7 @@ import XMPPCore
 /// A response to an error stanza: a side received a stanza of type error and sent back, to its
 /// sender and with its id, a response of its own (iq result or error answering no request, or a
 /// message or presence of type error). This is how two entities bounce errors forever.
-struct ErrorReplyToError: Check {
+final class ErrorReplyToError: Check {
     static let descriptor = CheckDescriptor(
         id: "error-reply-to-error", severity: .error, spec: "RFC 6120 §8.3.1",
         rule: "An entity never responds to a stanza of type 'error', not even with another error.",
@@ -29,7 +29,7 @@ struct ErrorReplyToError: Check {
     private var marksClientSent: UInt64 = 0
     private var marksServerSent: UInt64 = 0
 
-    mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
+    func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.isStanza, let id = record.id, !id.isEmpty, let kind = record.kind else { return }
         let isError = record.type == "error"
         // Nothing to look up and nothing to keep.

@@ -1,6 +1,6 @@
 /// A second result or error for a request already answered: same id, same direction, same
 /// responder and requester as the response that answered it.
-struct IQDuplicateResponse: Check {
+final class IQDuplicateResponse: Check {
     static let descriptor = CheckDescriptor(
         id: "iq-duplicate-response", severity: .error, spec: "RFC 6120 §8.2.3",
         rule: "A get or set is answered exactly once: one result or one error, never both or two.",
@@ -10,7 +10,7 @@ struct IQDuplicateResponse: Check {
 
     private var answered = IQAnsweredRequests()
 
-    mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
+    func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.event == .stanza, record.kind == "iq", IQExchange.isResponse(record), let id = record.id else { return }
         let key = IQExchange.Key(direction: record.direction, id: id)
         if let requestSeq = record.record.requestSeq {

@@ -1,7 +1,7 @@
 /// A get or set whose id is that of an earlier request from the same sender still waiting for
 /// its response: the two answers cannot be told apart. Only on client and component streams,
 /// where the answers come back on the same connection.
-struct IQIDReused: Check {
+final class IQIDReused: Check {
     static let descriptor = CheckDescriptor(
         id: "iq-id-reused", severity: .error, spec: "RFC 6120 §8.1.3, §8.2.3",
         rule: "A request's id is unique among its sender's requests still awaiting a response, so each response pairs with exactly one request.",
@@ -11,7 +11,7 @@ struct IQIDReused: Check {
 
     private var open = IQOpenRequests()
 
-    mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
+    func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.event == .stanza, record.kind == "iq", let id = record.id, !id.isEmpty else { return }
         let key = IQExchange.Key(direction: record.direction, id: id)
         if record.record.unanswered {

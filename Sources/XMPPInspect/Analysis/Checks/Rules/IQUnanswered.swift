@@ -4,7 +4,7 @@ import XMPPBase
 /// the side it went to kept sending afterwards: it had the chance to answer. Triggered by the
 /// follow-up record of an unanswered request; only on streams carrying both sides' iqs, and not
 /// where bytes went missing the way the answer would have come.
-struct IQUnanswered: Check {
+final class IQUnanswered: Check {
     static let descriptor = CheckDescriptor(
         id: "iq-unanswered", severity: .warning, spec: "RFC 6120 §8.2.3",
         rule: "Every iq get or set is answered with a result or an error.",
@@ -17,7 +17,7 @@ struct IQUnanswered: Check {
     /// Requests (by direction and id) that got a response with their id but other addresses.
     private var answeredLoosely: Set<IQExchange.Key> = []
 
-    mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
+    func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         switch record.event {
         case .stanza:
             if record.record.unanswered {

@@ -7,7 +7,7 @@ import XMPPBase
 /// answered request is ``IQDuplicateResponse``'s; an answer whose id waits but whose addresses
 /// do not match is left alone, and so is an error answering an iq whose type was not a valid
 /// one (the peer rightly refused it; ``IQInvalidType`` reports the iq).
-struct IQUnmatchedResponse: Check {
+final class IQUnmatchedResponse: Check {
     static let descriptor = CheckDescriptor(
         id: "iq-unmatched-response", severity: .warning, spec: "RFC 6120 §8.2.3",
         rule: "An iq result or error is only sent in answer to a get or set with the same id.",
@@ -22,7 +22,7 @@ struct IQUnmatchedResponse: Check {
     /// iqs of no valid type (`type='fetch'`), by sender and id: an error may answer them.
     private var invalidType: Set<IQExchange.Key> = []
 
-    mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
+    func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         switch record.event {
         case .nonza:
             if !resumed, Self.isResumption(record) { resumed = true }

@@ -2,7 +2,7 @@ import XMPPBase
 
 /// A heuristic: one side got a chat (or normal) message with a `<thread/>` and its next message
 /// of that type back to the sender carries no `<thread/>`, so the conversation's thread is lost.
-struct MessageReplyWithoutThread: Check {
+final class MessageReplyWithoutThread: Check {
     static let descriptor = CheckDescriptor(
         id: "message-reply-without-thread", severity: .warning, spec: "RFC 6121 §5.2.5; XEP-0201",
         rule: "A reply to a message that names a <thread/> should repeat that thread, so both sides keep the conversation together.",
@@ -21,7 +21,7 @@ struct MessageReplyWithoutThread: Check {
     private var awaited: [Direction: [String: Awaited]] = [:]
     private static let capacity = 10_000
 
-    mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
+    func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.isStanza, record.kind == "message" else { return }
         let type = record.type ?? "normal"
         guard type == "chat" || type == "normal", record.mayHaveChild("body") else { return }

@@ -5,7 +5,7 @@ import XMPPBase
 /// XEP-0474 (SASL SCRAM Downgrade Protection): the SCRAM server-first message carries a hash of
 /// the mechanisms and channel-binding types the server advertised; it must equal the hash of what
 /// the client saw in the stream features, or the features were changed on the way.
-struct SASLSSDPMismatch: Check {
+final class SASLSSDPMismatch: Check {
     static let descriptor = CheckDescriptor(
         id: "ssdp-mismatch", severity: .error, spec: "XEP-0474 §6.1",
         rule: "The downgrade-protection hash in the SCRAM server-first message equals the hash (with the SCRAM mechanism's hash function) of the sorted mechanism list, and the sorted channel-binding types, that the client was offered on this stream.",
@@ -16,7 +16,7 @@ struct SASLSSDPMismatch: Check {
     /// The client's SCRAM `<auth>`/`<authenticate>` waiting for its first challenge.
     private var pending: (mechanism: String, sasl2: Bool, seq: Int)?
 
-    mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
+    func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.event == .nonza else { return }
         switch (record.kind, record.direction) {
         case ("auth"?, .c2s), ("authenticate"?, .c2s):

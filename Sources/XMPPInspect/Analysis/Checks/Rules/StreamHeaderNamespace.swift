@@ -4,7 +4,7 @@ import XMPPCore
 /// A stream header in the wrong namespace: the stream element outside
 /// `http://etherx.jabber.org/streams`, a content namespace that is not one XMPP defines, or the
 /// two sides declaring different content namespaces.
-struct StreamHeaderNamespace: Check {
+final class StreamHeaderNamespace: Check {
     static let descriptor = CheckDescriptor(
         id: "stream-header-namespace", severity: .error, spec: "RFC 6120 §4.8",
         rule: "The stream element is qualified by http://etherx.jabber.org/streams, its default (content) namespace is jabber:client, jabber:server or a component namespace, and both sides declare the same one.",
@@ -19,7 +19,7 @@ struct StreamHeaderNamespace: Check {
     /// The content namespace each side declared on its current header, and where.
     private var declared: [Direction: (namespace: String?, seq: Int)] = [:]
 
-    mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
+    func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         // WebSocket (<open/>) and BOSH carry no <stream:stream> header: their framing has its own namespace.
         guard record.event == .streamOpen, record.kind == "stream", let header = record.element else { return }
         let content = header.namespaceDeclarations.first { $0.prefix == nil }?.uri

@@ -1,6 +1,6 @@
 /// A stream header without `version='1.0'`: the peer may take the stream for a pre-RFC 3920 one
 /// (no stream features, no TLS or SASL negotiation).
-struct StreamHeaderVersion: Check {
+final class StreamHeaderVersion: Check {
     static let descriptor = CheckDescriptor(
         id: "stream-header-version", severity: .warning, spec: "RFC 6120 §4.7.5",
         rule: "A stream header carries version='1.0' (or a higher version); without it the peer treats the stream as version 0.9, which has no stream features.",
@@ -12,7 +12,7 @@ struct StreamHeaderVersion: Check {
     /// announce what the initiating side did).
     private var initiatorSpeaksOne = false
 
-    mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
+    func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.event == .streamOpen, record.kind == "stream" else { return }
         let version = record[attribute: "version"]
         let fine = version.map(Self.isOneOrLater) ?? false

@@ -7,7 +7,7 @@ import XMPPBase
 /// An `<a/>` sent without a request may cross an `<r/>` on the wire, so an answer short of a
 /// request is held until the same side acknowledges again (then it is judged) or sends
 /// something else and never answers properly (reported when it closes or the connection ends).
-struct StreamManagementAckWrongH: Check {
+final class StreamManagementAckWrongH: Check {
     static let descriptor = CheckDescriptor(
         id: "sm-ack-wrong-h", severity: .error, spec: "XEP-0198 §4",
         rule: "The 'h' of an <a/> is the number of stanzas received from the other side since stream management began (mod 2^32): it never decreases, never exceeds what the other side sent, and covers every stanza sent before the <r/> it answers.",
@@ -32,7 +32,7 @@ struct StreamManagementAckWrongH: Check {
         set { if direction == .c2s { shortFromClient = newValue } else { shortFromServer = newValue } }
     }
 
-    mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
+    func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         let direction = record.direction
         if self[direction] != nil {
             switch record.event {
@@ -86,14 +86,14 @@ struct StreamManagementAckWrongH: Check {
         }
     }
 
-    mutating func finish(in session: CheckSession, findings: inout FindingList) {
+    func finish(in session: CheckSession, findings: inout FindingList) {
         reportShort(.c2s, in: session, findings: &findings)
         reportShort(.s2c, in: session, findings: &findings)
     }
 
     /// The side that gave a short answer is done (it closed, or the connection ended): if it sent
     /// anything after that answer, it had read the `<r/>` and never answered it properly.
-    private mutating func reportShort(_ direction: Direction, in session: CheckSession, findings: inout FindingList) {
+    private func reportShort(_ direction: Direction, in session: CheckSession, findings: inout FindingList) {
         guard let held = self[direction] else { return }
         self[direction] = nil
         guard held.sentAfter else { return }

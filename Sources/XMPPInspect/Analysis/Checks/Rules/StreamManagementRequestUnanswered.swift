@@ -2,7 +2,7 @@ import XMPPBase
 
 /// An `<r/>` never answered with an `<a/>`, although the side asked went on sending after it
 /// (so it had read the request): reported when that side closes its stream, or at the end.
-struct StreamManagementRequestUnanswered: Check {
+final class StreamManagementRequestUnanswered: Check {
     static let descriptor = CheckDescriptor(
         id: "sm-request-unanswered", severity: .warning, spec: "XEP-0198 §4",
         rule: "A party that receives an <r/> answers it with an <a/> as soon as it can; one that keeps sending without ever answering leaves its peer unable to drop acknowledged stanzas.",
@@ -19,7 +19,7 @@ struct StreamManagementRequestUnanswered: Check {
     private var abortedByClient = false
     private var abortedByServer = false
 
-    mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
+    func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         switch record.event {
         case .stanza, .nonza:
             guard !record.record.unanswered else { return }
@@ -35,13 +35,13 @@ struct StreamManagementRequestUnanswered: Check {
         }
     }
 
-    mutating func finish(in session: CheckSession, findings: inout FindingList) {
+    func finish(in session: CheckSession, findings: inout FindingList) {
         report(askedBy: .c2s, in: session, findings: &findings)
         report(askedBy: .s2c, in: session, findings: &findings)
     }
 
     /// Reports the `<r/>`s sent in `direction` still pending, after which the other side sent something.
-    private mutating func report(askedBy direction: Direction, in session: CheckSession, findings: inout FindingList) {
+    private func report(askedBy direction: Direction, in session: CheckSession, findings: inout FindingList) {
         guard let managed = session.managed,
               let pending = managed.counters.pendingRequests[direction], !pending.isEmpty else { return }
         let answering = direction.opposite

@@ -2,7 +2,7 @@ import XMPPBase
 
 /// A connection that ended without `</stream:stream>` from one side or both: the peer cannot tell
 /// an orderly end from a broken connection, and data in flight may be lost.
-struct StreamSessionNoStreamClose: Check {
+final class StreamSessionNoStreamClose: Check {
     static let descriptor = CheckDescriptor(
         id: "session-no-stream-close", severity: .info, spec: "RFC 6120 §4.4",
         rule: "Each side ends the stream with </stream:stream> before the TCP connection goes away, so the other knows the end was intended.",
@@ -15,7 +15,7 @@ struct StreamSessionNoStreamClose: Check {
     /// decrypted; none when a key log opened them all, and no count when the proxy terminated TLS).
     private var opaqueTLS = false
 
-    mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
+    func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         switch record.event {
         case .streamOpen:
             if session.isEncrypted { headerUnderEncryption = true }
@@ -28,7 +28,7 @@ struct StreamSessionNoStreamClose: Check {
         }
     }
 
-    mutating func finish(in session: CheckSession, findings: inout FindingList) {
+    func finish(in session: CheckSession, findings: inout FindingList) {
         // Seen from its start, and seen to end: a capture that stopped first proves nothing.
         guard session.seenFromStart, !session.cutOff else { return }
         // A stream the other side never answered (a refused connection, a BOSH session whose

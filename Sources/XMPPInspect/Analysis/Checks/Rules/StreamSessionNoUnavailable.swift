@@ -2,7 +2,7 @@ import XMPPBase
 
 /// A client that went available and closed its stream without `<presence type='unavailable'/>`
 /// first: its contacts learn it left only when the server notices.
-struct StreamSessionNoUnavailable: Check {
+final class StreamSessionNoUnavailable: Check {
     static let descriptor = CheckDescriptor(
         id: "session-no-unavailable", severity: .info, spec: "RFC 6121 §4.5.1",
         rule: "A client that sent available presence sends unavailable presence before it closes its stream, so its contacts see it go offline.",
@@ -12,7 +12,7 @@ struct StreamSessionNoUnavailable: Check {
     /// Whether the server sent a stream error (then the session ended because of it, not by the client's choice).
     private var serverStreamError = false
 
-    mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
+    func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         if record.event == .streamError && record.direction == .s2c { serverStreamError = true }
         guard record.event == .streamClose, record.direction == .c2s, session.isClientStream,
               !session.hadGap.contains(.c2s), !serverStreamError,
@@ -22,7 +22,7 @@ struct StreamSessionNoUnavailable: Check {
                         about: [presence.seq, record.seq])
     }
 
-    mutating func finish(in session: CheckSession, findings: inout FindingList) {
+    func finish(in session: CheckSession, findings: inout FindingList) {
         // Without the client's </stream:stream>, only a session the server closed has certainly
         // ended: a capture can stop while the client is still online.
         guard session.streamClosed[.c2s] == nil, let close = session.streamClosed[.s2c], session.isClientStream,

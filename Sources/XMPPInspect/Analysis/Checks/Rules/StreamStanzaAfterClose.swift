@@ -1,7 +1,7 @@
 import XMPPBase
 
 /// An element sent after the sender's own `</stream:stream>`: a closed stream carries nothing more.
-struct StreamStanzaAfterClose: Check {
+final class StreamStanzaAfterClose: Check {
     static let descriptor = CheckDescriptor(
         id: "stanza-after-close", severity: .error, spec: "RFC 6120 §4.4",
         rule: "After sending </stream:stream> an entity sends no more data on that stream: no stanzas, no other elements.",
@@ -11,7 +11,7 @@ struct StreamStanzaAfterClose: Check {
     /// The close each direction's last finding was about: one finding per close, not one per element.
     private var reported: [Direction: Int] = [:]
 
-    mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
+    func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.event == .stanza || record.event == .nonza || record.event == .streamError,
               !record.record.unanswered,
               let close = session.streamClosed[record.direction], reported[record.direction] != close else { return }
