@@ -1,7 +1,8 @@
 import Testing
 @testable import XMPPCore
 
-/// `XMLCharacterValidator` skips plain ASCII sixty-four and eight bytes at a time; what it
+/// `XMLCharacterValidator` skips plain ASCII sixty-four and sixteen bytes at a time, and reads
+/// the last few in one load that ends where it stops (with bytes before its start in it); what it
 /// returns must be what Swift's own UTF-8 decoder says, scalar by scalar, wherever the odd byte falls.
 @Suite("XML character validation")
 struct XMLCharacterValidatorTests {
@@ -92,5 +93,37 @@ struct XMLCharacterValidatorTests {
             }
         }
         #expect(compared == 4 * 130 * 6)
+    }
+
+    @Test("the last fewer than sixteen bytes, read in one load that ends at the end: an odd byte in them is found, one before the start (in the load, not in the range) is not; and a buffer shorter than sixteen bytes")
+    func tailReadBackwards() {
+        let oddities: [[UInt8]] = [[0x01], [0x80], Array("é".utf8), [0x0A]]
+        var compared = 0, found = 0
+        for prefix in [0, 3, 16, 37] {
+            for tail in 1..<16 {
+                for position in -1..<tail {
+                    for odd in oddities {
+                        // `prefix` bytes, then `tail` bytes checked: the odd one at `position` of the
+                        // tail, or (-1) just before it, where the load still reads.
+                        var bytes = (0..<(prefix + tail)).map { UInt8(0x41 + $0 % 26) }
+                        let at = prefix + position
+                        guard at >= 0, at + odd.count <= bytes.count else { continue }
+                        bytes.replaceSubrange(at..<at + odd.count, with: odd)
+                        let window = ByteWindow()
+                        window.skip(to: 40)
+                        bytes.withUnsafeBytes { window.append($0) }
+                        let from = prefix
+                        let (validEnd, bad) = XMLCharacterValidator.validate(window, from: 40 + from, to: 40 + bytes.count)
+                        let expected = reference(bytes, from: from, to: bytes.count)
+                        #expect(validEnd == 40 + expected.0, "\(odd) at \(position) of a \(tail)-byte tail after \(prefix)")
+                        #expect(bad?.offset == expected.1.map { 40 + $0 }, "\(odd) at \(position) of a \(tail)-byte tail after \(prefix)")
+                        compared += 1
+                        if expected.1 != nil { found += 1 }
+                    }
+                }
+            }
+        }
+        #expect(compared > 900)
+        #expect(found > 200)
     }
 }

@@ -15,31 +15,54 @@ enum XMLCharacterValidator {
             var index = from - base
             let end = to - base
             let raw = UnsafeRawPointer(buffer.baseAddress!)
-            /// Zero exactly when no byte of `word` is 0x80 or above or below 0x20 (a control
-            /// character, or a tab, CR or LF: those go the slow way).
-            @inline(__always) func plainASCII(_ word: UInt64) -> UInt64 {
-                (word | ((word &- 0x2020_2020_2020_2020) & ~word)) & 0x8080_8080_8080_8080
-            }
             /// Zero exactly when all sixteen bytes are plain printable ASCII (as signed bytes, those
-            /// of 0x80 and above are negative, so one compare flags them with the control bytes).
+            /// of 0x80 and above are negative, so one compare flags them with the control bytes);
+            /// otherwise each flagged byte is 0xFF, lane by lane, low word first.
             /// The vector type is spelt out: the inferred form compiles to a loop over the lanes.
-            @inline(__always) func plainASCII(at offset: Int) -> SIMD2<UInt64> {
+            @inline(__always) func flagged(at offset: Int) -> SIMD2<UInt64> {
                 let bytes = raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<Int8>.self)
                 return unsafeBitCast(bytes .< SIMD16<Int8>(repeating: 0x20), to: SIMD2<UInt64>.self)
             }
-            while index < end {
-                // Plain printable ASCII: sixty-four bytes at a time (vector compares), then eight.
+            /// The first flagged lane of a nonzero `flagged(at:)`.
+            @inline(__always) func firstLane(_ lanes: SIMD2<UInt64>) -> Int {
+                (lanes[0] != 0 ? lanes[0].trailingZeroBitCount : 64 + lanes[1].trailingZeroBitCount) >> 3
+            }
+            /// The first byte from `index` on, before `end`, that is not plain printable ASCII
+            /// (`end` when none is): sixty-four bytes at a time, then sixteen, whose flagged lanes
+            /// say where it is; the last few in one load that ends at `end` (the bytes before
+            /// `index` it also reads are the buffer's, and left out).
+            @inline(__always) func nextOdd(from index: Int) -> Int {
+                var index = index
                 while index &+ 64 <= end {
-                    let flagged = plainASCII(at: index) | plainASCII(at: index &+ 16)
-                        | plainASCII(at: index &+ 32) | plainASCII(at: index &+ 48)
-                    guard flagged[0] | flagged[1] == 0 else { break }
+                    let lanes = flagged(at: index) | flagged(at: index &+ 16) | flagged(at: index &+ 32) | flagged(at: index &+ 48)
+                    if lanes[0] | lanes[1] != 0 { break }
                     index &+= 64
                 }
-                if index == end { break }
-                if index + 8 <= end, plainASCII(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) == 0 {
-                    index += 8
-                    continue
+                while index &+ 16 <= end {
+                    let lanes = flagged(at: index)
+                    if lanes[0] | lanes[1] != 0 { return index &+ firstLane(lanes) }
+                    index &+= 16
                 }
+                guard index < end else { return end }
+                guard end >= 16 else {
+                    while index < end, Int8(bitPattern: buffer[index]) >= 0x20 { index &+= 1 }
+                    return index
+                }
+                let last = end &- 16
+                var lanes = flagged(at: last)
+                // Leave out the lanes before `index` (fewer than sixteen).
+                let skipped = UInt64(truncatingIfNeeded: 8 &* (index &- last))
+                if skipped >= 64 {
+                    lanes[0] = 0
+                    lanes[1] &= ~0 &<< (skipped &- 64)
+                } else {
+                    lanes[0] &= ~0 &<< skipped
+                }
+                return lanes[0] | lanes[1] == 0 ? end : last &+ firstLane(lanes)
+            }
+            while index < end {
+                index = nextOdd(from: index)
+                if index == end { break }
                 let byte = buffer[index]
                 if byte < 0x80 {
                     if byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D {
