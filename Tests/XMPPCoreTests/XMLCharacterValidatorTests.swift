@@ -95,35 +95,41 @@ struct XMLCharacterValidatorTests {
         #expect(compared == 4 * 130 * 6)
     }
 
-    @Test("the last fewer than sixteen bytes, read in one load that ends at the end: an odd byte in them is found, one before the start (in the load, not in the range) is not; and a buffer shorter than sixteen bytes")
+    @Test("the last fewer than sixteen bytes, read in one load that ends at the end: an odd byte in them is found, one before the start (in the load, not in the range) is not, bytes after the end count only for a sequence that straddles it, a sequence cut at the end waits; and buffers shorter than sixteen bytes")
     func tailReadBackwards() {
-        let oddities: [[UInt8]] = [[0x01], [0x80], Array("é".utf8), [0x0A]]
-        var compared = 0, found = 0
+        let oddities: [[UInt8]] = [[0x01], [0x80], Array("é".utf8), [0x0A], [0xE2, 0x82]]
+        // Nothing after the range, or bytes that would be reported if they were taken for part of it.
+        let afterwards: [[UInt8]] = [[], [0x01, 0xFF, 0x0A]]
+        var compared = 0, invalid = 0, cut = 0
         for prefix in [0, 3, 16, 37] {
             for tail in 1..<16 {
                 for position in -1..<tail {
                     for odd in oddities {
-                        // `prefix` bytes, then `tail` bytes checked: the odd one at `position` of the
-                        // tail, or (-1) just before it, where the load still reads.
-                        var bytes = (0..<(prefix + tail)).map { UInt8(0x41 + $0 % 26) }
-                        let at = prefix + position
-                        guard at >= 0, at + odd.count <= bytes.count else { continue }
-                        bytes.replaceSubrange(at..<at + odd.count, with: odd)
-                        let window = ByteWindow()
-                        window.skip(to: 40)
-                        bytes.withUnsafeBytes { window.append($0) }
-                        let from = prefix
-                        let (validEnd, bad) = XMLCharacterValidator.validate(window, from: 40 + from, to: 40 + bytes.count)
-                        let expected = reference(bytes, from: from, to: bytes.count)
-                        #expect(validEnd == 40 + expected.0, "\(odd) at \(position) of a \(tail)-byte tail after \(prefix)")
-                        #expect(bad?.offset == expected.1.map { 40 + $0 }, "\(odd) at \(position) of a \(tail)-byte tail after \(prefix)")
-                        compared += 1
-                        if expected.1 != nil { found += 1 }
+                        for after in afterwards {
+                            // `prefix` bytes, then `tail` bytes checked, then `after`: the odd one at
+                            // `position` of the tail (it may run past the tail), or (-1) just before
+                            // it, where the load still reads.
+                            let at = prefix + position
+                            guard at >= 0, at + odd.count <= prefix + tail + after.count else { continue }
+                            var bytes = (0..<(prefix + tail)).map { UInt8(0x41 + $0 % 26) } + after
+                            bytes.replaceSubrange(at..<at + odd.count, with: odd)
+                            let window = ByteWindow()
+                            window.skip(to: 40)
+                            bytes.withUnsafeBytes { window.append($0) }
+                            let (validEnd, bad) = XMLCharacterValidator.validate(window, from: 40 + prefix, to: 40 + prefix + tail)
+                            let expected = reference(bytes, from: prefix, to: prefix + tail)
+                            let label = "\(odd) at \(position) of a \(tail)-byte tail after \(prefix), \(after.count) bytes after"
+                            #expect(validEnd == 40 + expected.0, "\(label)")
+                            #expect(bad?.offset == expected.1.map { 40 + $0 }, "\(label)")
+                            compared += 1
+                            if expected.1 != nil { invalid += 1 } else if expected.0 < prefix + tail { cut += 1 }
+                        }
                     }
                 }
             }
         }
-        #expect(compared > 900)
-        #expect(found > 200)
+        #expect(compared == 5_130)
+        #expect(invalid == 2_944)
+        #expect(cut == 56)
     }
 }

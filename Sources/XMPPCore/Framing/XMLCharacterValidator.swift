@@ -1,3 +1,7 @@
+#if !_endian(little)
+#error("XMLCharacterValidator reads the first flagged lane from the low end of the low word: little-endian lanes")
+#endif
+
 /// Checks that bytes are UTF-8 encoded XML characters before libxml2 sees them: libxml2 would
 /// otherwise report a broken sequence late, or at a place that depends on how the bytes were split.
 enum XMLCharacterValidator {
@@ -61,7 +65,9 @@ enum XMLCharacterValidator {
                 return lanes[0] | lanes[1] == 0 ? end : last &+ firstLane(lanes)
             }
             while index < end {
-                index = nextOdd(from: index)
+                let odd = nextOdd(from: index)
+                assert(odd >= index && odd <= end, "the next odd byte is ahead")
+                index = odd
                 if index == end { break }
                 let byte = buffer[index]
                 if byte < 0x80 {

@@ -23,8 +23,8 @@ struct NamespaceListCache {
         return namespaces
     }
 
-    /// Whether two lists hold the same pointers: compared as words, where `==` on arrays of
-    /// optionals unwraps each element in turn.
+    /// Whether two lists hold the same pointers, element by element through their buffers (the
+    /// generic `==` on arrays of optionals cost more, asked for every top-level element).
     private static func same(_ a: [UnsafeRawPointer?], _ b: [UnsafeRawPointer?]) -> Bool {
         guard a.count == b.count else { return false }
         return a.withUnsafeBufferPointer { a in

@@ -1,7 +1,9 @@
-/// One rule about what a client or server may say. Each connection gets a fresh value, which sees
-/// that connection's records in order: the session's facts (``CheckSession``) are as they were
-/// before the record in hand. Adding a check is one file with a type conforming to this, listed
-/// in ``CheckCatalog``.
+/// One rule about what a client or server may say. Each connection gets a fresh instance of its
+/// own, never shared with another connection, which sees that connection's records in order: the
+/// session's facts (``CheckSession``) are as they were before the record in hand. A check that
+/// keeps state is a final class (a mutating call on a struct held as `any Check` would project and
+/// uniqueness-check its box for every record). Adding a check is one file with a type conforming
+/// to this, listed in ``CheckCatalog``.
 public protocol Check: SendableMetatype {
     /// Its id, severity, spec section and rule.
     static var descriptor: CheckDescriptor { get }
