@@ -13,7 +13,7 @@ struct NamespaceListCache {
     /// The namespaces for `identities` (interned namespace pointers in first-seen order; nil for
     /// no namespace, which has no name in the list).
     mutating func namespaces(for identities: [UnsafeRawPointer?], names: InternedNames) -> [String] {
-        for entry in entries.values where Self.same(entry.identities, identities) { return entry.namespaces }
+        for entry in entries.values where entry.identities == identities { return entry.namespaces }
         var namespaces: [String] = []
         namespaces.reserveCapacity(identities.count)
         for identity in identities {
@@ -21,18 +21,6 @@ struct NamespaceListCache {
         }
         entries.keep((identities: identities, namespaces: namespaces))
         return namespaces
-    }
-
-    /// Whether two lists hold the same pointers, element by element through their buffers (the
-    /// generic `==` on arrays of optionals cost more, asked for every top-level element).
-    private static func same(_ a: [UnsafeRawPointer?], _ b: [UnsafeRawPointer?]) -> Bool {
-        guard a.count == b.count else { return false }
-        return a.withUnsafeBufferPointer { a in
-            b.withUnsafeBufferPointer { b in
-                for index in a.indices where a[index] != b[index] { return false }
-                return true
-            }
-        }
     }
 
     /// Forgets every list: the pointers they are keyed by may be reused.
