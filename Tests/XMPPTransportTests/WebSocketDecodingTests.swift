@@ -237,6 +237,102 @@ struct WebSocketDecodingTests {
         if case .truncated = problems.first?.kind {} else { Issue.record("not truncated: \(problems)") }
     }
 
+    /// An upgrade request with a body: `POST` and a `Content-Length`, which a browser never sends
+    /// but a fuzzed or hand-made client may.
+    static func upgradeWithBody(_ payload: String) -> String {
+        "POST /xmpp-websocket HTTP/1.1\r\nHost: example.org\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Protocol: xmpp\r\nContent-Length: \(payload.utf8.count)\r\n\r\n" + payload
+    }
+
+    static func kind(_ event: WebEvent) -> String {
+        switch event {
+        case .request: "request"
+        case .response: "response"
+        case .webSocketOpened: "opened"
+        case .webSocketMessage(let message): "message \(message.direction)"
+        case .webSocketControl: "control"
+        case .problem(let direction, _): "problem \(direction)"
+        }
+    }
+
+    @Test("a 101 sent while the upgrade request's body is still coming: the request, the 101, then the switch, at every point in the body")
+    func switchBeforeRequestEnds() {
+        // CI's web fuzzer found the handshake said before its request: the 101 opened the
+        // WebSocket at once, and the request's end was then never read.
+        let payload = String(repeating: "x", count: 30)
+        let upgrade = Array(Self.upgradeWithBody(payload).utf8)
+        let headEnd = upgrade.count - payload.utf8.count
+        let response = Array(webSocketUpgradeResponse.utf8)
+        let sent = clientFrame(opcode: 1, Self.open)
+        let answered = serverFrame(opcode: 1, Self.open) + serverFrame(opcode: 1, Self.features)
+        var cuts = 0
+        for cut in headEnd..<upgrade.count {
+            for serverSplit in [response.count, response.count + 3] {
+                let harness = WebDecoderHarness()
+                harness.feed(.c2s, Array(upgrade[..<cut]))
+                harness.feed(.s2c, Array((response + answered)[..<serverSplit]))
+                harness.feed(.s2c, Array((response + answered)[serverSplit...]))
+                harness.feed(.c2s, Array(upgrade[cut...]) + sent)
+                harness.finish()
+                let at = "101 after \(cut) bytes of the request, \(serverSplit) of the server's"
+                #expect(harness.events.map(Self.kind) == ["request", "response", "opened", "message s2c", "message s2c", "message c2s"], "\(at)")
+                #expect(harness.requests.first?.body == Array(payload.utf8), "\(at)")
+                #expect(harness.responses.map(\.info.status) == [101], "\(at)")
+                #expect(harness.handshakes.map(\.requestIndex) == [0], "\(at)")
+                #expect(harness.messages(.s2c).map(\.offset) == [response.count, response.count + serverFrame(opcode: 1, Self.open).count], "\(at)")
+                #expect(harness.messages(.c2s).map(\.offset) == [upgrade.count], "\(at)")
+                #expect(harness.messages(.c2s).map { String(decoding: $0.payload, as: UTF8.self) } == [Self.open], "\(at)")
+                cuts += 1
+            }
+        }
+        #expect(cuts == 2 * payload.utf8.count)
+    }
+
+    @Test("a 101 sent before the upgrade request ended, and the request never ends: the 101 is said, the server's frames reported not decoded")
+    func switchBeforeRequestThatNeverEnds() {
+        let payload = String(repeating: "x", count: 30)
+        let upgrade = Array(Self.upgradeWithBody(payload).utf8)
+        let response = Array(webSocketUpgradeResponse.utf8)
+        let answered = serverFrame(opcode: 1, Self.open)
+        let endings: [(String, (WebDecoderHarness) -> Void)] = [
+            ("a gap", { $0.gap(.c2s, missing: 5) }),
+            ("the end", { _ in }),
+        ]
+        var checked = 0
+        for (label, ending) in endings {
+            let harness = WebDecoderHarness()
+            harness.feed(.c2s, Array(upgrade.dropLast(10)))
+            harness.feed(.s2c, response + answered)
+            #expect(harness.events.isEmpty, "\(label): held until the request ends")
+            ending(harness)
+            harness.finish()
+            #expect(harness.requests.isEmpty, "\(label)")
+            #expect(harness.handshakes.isEmpty, "\(label)")
+            #expect(harness.responses.map(\.info.status) == [101], "\(label)")
+            let problems = harness.problems(.s2c)
+            #expect(problems.count == 1, "\(label)")
+            #expect(problems.first?.offset == response.count, "\(label)")
+            if case .truncated = problems.first?.kind {} else { Issue.record("\(label): not truncated: \(problems)") }
+            checked += 1
+        }
+        #expect(checked == 2)
+    }
+
+    @Test("a 101 to another protocol sent before the upgrade request ended: the request and the 101 are said, then neither direction is decoded")
+    func otherSwitchBeforeRequestEnds() {
+        let payload = String(repeating: "x", count: 30)
+        let upgrade = "POST /x HTTP/1.1\r\nHost: example.org\r\nUpgrade: h2c\r\nConnection: Upgrade\r\nContent-Length: 30\r\n\r\n" + payload
+        let response = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n"
+        let harness = WebDecoderHarness()
+        harness.feed(.c2s, String(upgrade.dropLast(10)))
+        harness.feed(.s2c, response + "PRI * HTTP/2.0")
+        harness.feed(.c2s, String(upgrade.suffix(10)) + "more bytes")
+        harness.finish()
+        #expect(harness.events.map(Self.kind) == ["request", "response", "problem s2c"])
+        #expect(harness.problems(.s2c).first?.offset == response.utf8.count)
+        #expect(harness.problems(.c2s).isEmpty)
+    }
+
     @Test("permessage-deflate parameters read from Sec-WebSocket-Extensions")
     func deflateParameters() {
         #expect(PerMessageDeflate(extensionsHeader: "permessage-deflate") == PerMessageDeflate())

@@ -21,6 +21,9 @@ public final class WebConnectionDecoder {
         case http
         /// c2s after an upgrade request: its bytes are held until the server answers it.
         case awaitingUpgradeAnswer
+        /// s2c after a `101` sent while the upgrade request's body was still coming: the server's
+        /// bytes (WebSocket frames) are held until the request ends.
+        case awaitingUpgradeRequestEnd
         case webSocket
         /// After a syntax error, a gap, or a switch to a protocol not read here: bytes are counted only.
         case stopped
@@ -29,6 +32,10 @@ public final class WebConnectionDecoder {
     /// What the end of a response changes, done once the response reader has returned.
     private enum Switch {
         case openWebSocket(WebSocketHandshake)
+        /// A `101` to a WebSocket upgrade whose request has not ended: the server's next bytes wait for it.
+        case awaitUpgradeRequestEnd
+        /// A `101` to another protocol whose request has not ended: the server's side is not read further.
+        case stopServer
         case resumeRequests
         case stopBoth
     }
@@ -48,9 +55,12 @@ public final class WebConnectionDecoder {
     /// The upgrade request waiting for its answer, and the client's bytes sent after it.
     private var upgradeRequest: Int?
     private var held: [UInt8] = []
+    /// The server's bytes sent after a `101` that came before its upgrade request ended.
+    private var heldFromServer: [UInt8] = []
     private var pendingSwitch: Switch?
     /// A response that ended before its request did (an early 400 or 413 while the client was
-    /// still sending): said once the request is, which decides whether it carries XMPP.
+    /// still sending, or a `101`): said once the request is, which decides whether it carries XMPP;
+    /// after a `101` the switch follows.
     private var earlyAnswer: (message: HTTPMessageInProgress, offset: Int, wireBytes: Int, exchange: HTTPExchangeFacts)?
     private var frameReaders: [Direction: WebSocketFrameReader] = [:]
     private var assemblers: [Direction: WebSocketMessageAssembler] = [:]
@@ -75,6 +85,8 @@ public final class WebConnectionDecoder {
             feedFrames(direction, bytes, emit: emit)
         case .awaitingUpgradeAnswer:
             hold(bytes, emit: emit)
+        case .awaitingUpgradeRequestEnd:
+            holdFromServer(bytes, emit: emit)
         case .http:
             if direction == .c2s {
                 let used = requestReader.feed(bytes) { requestEvent($0, emit: emit) }
@@ -122,6 +134,9 @@ public final class WebConnectionDecoder {
                     truncated("the wait for the answer to the upgrade request (\(held.count) bytes sent after it not decoded)",
                               direction, at: fed[.c2s]! - held.count, emit: emit)
                 }
+            case .awaitingUpgradeRequestEnd:
+                // Said already: the client's direction is finished (and stopped) first.
+                break
             case .stopped:
                 break
             }
@@ -162,16 +177,23 @@ public final class WebConnectionDecoder {
                                           version: done.head.version, headers: done.head.headers,
                                           bodyLength: done.bodyLength, offset: offset, wireBytes: wireBytes,
                                           carriesXMPP: carries), body: body))
+            var switched = false
             if let early = earlyAnswer, early.message.index == index {
                 earlyAnswer = nil
                 emitResponse(early.message, offset: early.offset, wireBytes: early.wireBytes, carriesXMPP: carries, emit: emit)
+                if early.message.head.status == 101 {
+                    // Switched while the body was coming: now that the request has ended.
+                    pendingSwitch = switchAfter(early.message, exchange: early.exchange, index: index,
+                                                at: early.offset + early.wireBytes, emit: emit)
+                    switched = true
+                }
             }
-            if done.head.asksForUpgrade {
+            if done.head.asksForUpgrade || switched {
                 // NIOHTTP1 reads no further; what follows waits for the server's answer, or,
-                // refused already, goes on as requests (a 101 would have switched before).
+                // refused already, goes on as requests, or switches as answered already.
                 modes[.c2s] = .awaitingUpgradeAnswer
                 upgradeRequest = index
-                if answered { pendingSwitch = .resumeRequests }
+                if answered && !switched { pendingSwitch = .resumeRequests }
                 return false
             }
         case .failed(let message, let offset):
@@ -203,24 +225,17 @@ public final class WebConnectionDecoder {
             guard let done = response else { return true }
             response = nil
             let exchange = done.index.flatMap { facts.removeValue(forKey: $0) }
-            if let exchange, exchange.carriesXMPP == nil, done.head.status != 101, let request, request.index == done.index {
+            if let exchange, exchange.carriesXMPP == nil, let request, request.index == done.index {
                 earlyAnswer = (done, offset, wireBytes, exchange)
-                return true
+                guard done.head.status == 101 else { return true }
+                // Switched before the request ended: the request's end says the 101 and switches.
+                pendingSwitch = exchange.isWebSocketUpgrade ? .awaitUpgradeRequestEnd : .stopServer
+                return false
             }
             let carries = exchange.map { $0.carriesXMPP ?? ($0.offersXMPP || requestSoFarCarriesBOSH(done.index)) } ?? false
             emitResponse(done, offset: offset, wireBytes: wireBytes, carriesXMPP: carries, emit: emit)
             if done.head.status == 101 {
-                if let exchange, let index = done.index, exchange.isWebSocketUpgrade {
-                    let extensions = done.head.headers.first(named: "Sec-WebSocket-Extensions")
-                    pendingSwitch = .openWebSocket(WebSocketHandshake(
-                        requestIndex: index, offeredProtocols: exchange.offeredProtocols,
-                        agreedProtocol: done.head.headers.first(named: "Sec-WebSocket-Protocol")?.trimmingASCIIWhitespace(),
-                        extensions: extensions, deflate: extensions.flatMap { PerMessageDeflate(extensionsHeader: $0) }))
-                } else {
-                    let to = done.head.headers.first(named: "Upgrade") ?? "an unnamed protocol"
-                    emit(.problem(.s2c, WebProblem(kind: .httpSyntax("switched to \(to), which is not WebSocket: the rest of the connection is not decoded"), offset: offset + wireBytes)))
-                    pendingSwitch = .stopBoth
-                }
+                pendingSwitch = switchAfter(done, exchange: exchange, index: done.index, at: offset + wireBytes, emit: emit)
                 return false
             }
             if let index = done.index, index == upgradeRequest {
@@ -243,6 +258,22 @@ public final class WebConnectionDecoder {
                                         carriesXMPP: carriesXMPP), body: body))
     }
 
+    /// What a `101` switches to once said: WebSocket after an upgrade asking for it, else nothing
+    /// more is decoded (a problem at `at`, where the other protocol begins).
+    private func switchAfter(_ done: HTTPMessageInProgress, exchange: HTTPExchangeFacts?, index: Int?, at: Int,
+                             emit: (WebEvent) -> Void) -> Switch {
+        if let exchange, let index, exchange.isWebSocketUpgrade {
+            let extensions = done.head.headers.first(named: "Sec-WebSocket-Extensions")
+            return .openWebSocket(WebSocketHandshake(
+                requestIndex: index, offeredProtocols: exchange.offeredProtocols,
+                agreedProtocol: done.head.headers.first(named: "Sec-WebSocket-Protocol")?.trimmingASCIIWhitespace(),
+                extensions: extensions, deflate: extensions.flatMap { PerMessageDeflate(extensionsHeader: $0) }))
+        }
+        let to = done.head.headers.first(named: "Upgrade") ?? "an unnamed protocol"
+        emit(.problem(.s2c, WebProblem(kind: .httpSyntax("switched to \(to), which is not WebSocket: the rest of the connection is not decoded"), offset: at)))
+        return .stopBoth
+    }
+
     /// The early answer to a request that will not end now (its direction stopped, or the
     /// connection ended): said as it is, carrying XMPP if the request offered it or its body so
     /// far shows BOSH's namespace.
@@ -251,6 +282,15 @@ public final class WebConnectionDecoder {
         earlyAnswer = nil
         let carries = early.exchange.offersXMPP || requestSoFarCarriesBOSH(early.message.index)
         emitResponse(early.message, offset: early.offset, wireBytes: early.wireBytes, carriesXMPP: carries, emit: emit)
+        guard early.message.head.status == 101 else { return }
+        let switchedAt = early.offset + early.wireBytes
+        if modes[.s2c] == .awaitingUpgradeRequestEnd {
+            truncated("a WebSocket connection whose upgrade request never ended (\(fed[.s2c]! - switchedAt) bytes the server sent after its 101 not decoded)",
+                      .s2c, at: switchedAt, emit: emit)
+            stop(.s2c, emit: emit)
+        } else if !early.exchange.isWebSocketUpgrade {
+            _ = switchAfter(early.message, exchange: early.exchange, index: early.message.index, at: switchedAt, emit: emit)
+        }
     }
 
     /// Whether the request still being read has shown BOSH's namespace so far.
@@ -279,12 +319,20 @@ public final class WebConnectionDecoder {
         case .openWebSocket(let handshake):
             emit(.webSocketOpened(handshake))
             for direction in [Direction.c2s, .s2c] {
-                let position = direction == .c2s ? fed[.c2s]! - held.count : fed[.s2c]! - rest.count
+                let position = direction == .c2s ? fed[.c2s]! - held.count : fed[.s2c]! - rest.count - heldFromServer.count
                 frameReaders[direction] = WebSocketFrameReader(direction: direction, position: position, limits: limits,
                                                                deflateAgreed: handshake.deflate != nil)
                 assemblers[direction] = WebSocketMessageAssembler(direction: direction, limits: limits, deflate: handshake.deflate)
             }
-            modes[.s2c] = .webSocket
+            // In the order they came: the server's bytes held while its 101 waited for the
+            // request's end (stopped already if that side had a gap), the client's held while its
+            // request waited for the answer, then the server's after the answer.
+            if modes[.s2c] != .stopped {
+                modes[.s2c] = .webSocket
+                let waiting = heldFromServer
+                heldFromServer = []
+                waiting.withUnsafeBytes { feedFrames(.s2c, $0, emit: emit) }
+            }
             if modes[.c2s] != .stopped {
                 modes[.c2s] = .webSocket
                 let waiting = held
@@ -292,7 +340,12 @@ public final class WebConnectionDecoder {
                 upgradeRequest = nil
                 waiting.withUnsafeBytes { feedFrames(.c2s, $0, emit: emit) }
             }
-            if !rest.isEmpty { feedFrames(.s2c, rest, emit: emit) }
+            if modes[.s2c] == .webSocket && !rest.isEmpty { feedFrames(.s2c, rest, emit: emit) }
+        case .awaitUpgradeRequestEnd:
+            modes[.s2c] = .awaitingUpgradeRequestEnd
+            if !rest.isEmpty { holdFromServer(rest, emit: emit) }
+        case .stopServer:
+            stop(.s2c, emit: emit)
         case .resumeRequests:
             upgradeRequest = nil
             if modes[.c2s] == .awaitingUpgradeAnswer {
@@ -330,6 +383,19 @@ public final class WebConnectionDecoder {
         held.append(contentsOf: bytes)
     }
 
+    /// Keeps the server's bytes sent after a `101` that came before its upgrade request ended (bounded).
+    private func holdFromServer(_ bytes: UnsafeRawBufferPointer, emit: (WebEvent) -> Void) {
+        let bound = limits.maxHeadBytes + limits.maxMessageBytes
+        guard heldFromServer.count + bytes.count <= bound else {
+            let at = fed[.s2c]! - bytes.count - heldFromServer.count
+            stop(.s2c, emit: emit)
+            emit(.problem(.s2c, WebProblem(kind: .webSocketProtocol(
+                "more than \(bound) bytes sent after the 101 before the upgrade request ended: not decoded"), offset: at)))
+            return
+        }
+        heldFromServer.append(contentsOf: bytes)
+    }
+
     // MARK: WebSocket
 
     private func feedFrames(_ direction: Direction, _ bytes: UnsafeRawBufferPointer, emit: (WebEvent) -> Void) {
@@ -349,6 +415,7 @@ public final class WebConnectionDecoder {
             held = []
         } else {
             response = nil
+            heldFromServer = []
         }
     }
 
