@@ -20,7 +20,7 @@
 #   BENCH_MIN_MB [200]       the log must be at least this big (MB = 10^6 bytes)
 #   BENCH_BUILD_SWIFT [1]    0: do not run swift build, use what exists
 #   BENCH_REGEN_LOG [0]      1: write the logs again even if cached
-#   BENCH_XMPPSCOPE [<repo>/.build/release/xmppscope]
+#   BENCH_XMPPSCOPE [<repo>/.build-install/release/xmppscope, built as scripts/install.sh builds it: Swift runtime linked statically]
 #   BENCH_WORK [Benchmarks/grep/.build-bench]
 #
 # Definitions: MB = 10^6 bytes of log file; MB/s = log size / wall time;
@@ -45,7 +45,7 @@ TIMEOUT=${BENCH_TIMEOUT:-600}
 MIN_MB=${BENCH_MIN_MB:-200}
 BUILD_SWIFT=${BENCH_BUILD_SWIFT:-1}
 REGEN_LOG=${BENCH_REGEN_LOG:-0}
-XMPPSCOPE=${BENCH_XMPPSCOPE:-$ROOT/.build/release/xmppscope}
+XMPPSCOPE=${BENCH_XMPPSCOPE:-$ROOT/.build-install/release/xmppscope}
 WORK=${BENCH_WORK:-$HERE/.build-bench}
 
 for v in STANZAS CONNS SEED REPEAT TIMEOUT MIN_MB; do
@@ -77,7 +77,7 @@ GREP_PAT='"type":"error"'
 
 PCAP_LIBS=$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 CMD_CC_SYNTH="gcc -O2 -Wall -Wextra -o $SYNTH $SYNTH_SRC $PCAP_LIBS"
-CMD_SWIFT="(cd $ROOT && swift build -c release --product xmppscope)"
+CMD_SWIFT="(cd $ROOT && swift build -c release --scratch-path .build-install --static-swift-stdlib --product xmppscope)"
 
 # The measured commands, as argument arrays (name -> command on FILE).
 TOOLS=(xcount xjson jq grep)
@@ -148,7 +148,7 @@ X_SKIP=""
 if [ "$BUILD_SWIFT" = 1 ]; then
     if [ -f "$ROOT/Package.swift" ] && command -v swift >/dev/null 2>&1; then
         echo "+ $CMD_SWIFT   (log: $WORK/swift-build.log)"
-        if ! (cd "$ROOT" && swift build -c release --product xmppscope) >"$WORK/swift-build.log" 2>&1; then
+        if ! (cd "$ROOT" && swift build -c release --scratch-path .build-install --static-swift-stdlib --product xmppscope) >"$WORK/swift-build.log" 2>&1; then
             X_SKIP="swift build failed (see $WORK/swift-build.log)"
         fi
     else

@@ -44,8 +44,9 @@
 #                           ticks here) do not make the p99; nice: leave them at
 #                           BENCH_NICE.  Throughput and (c) always run at BENCH_NICE.
 #   BENCH_BUILD_SWIFT [1]   0: do not run swift build, use what exists
-#   BENCH_SWIFT_SCRATCH []  --scratch-path for that build (default: swift's .build)
-#   BENCH_XMPPSCOPE [<scratch or repo/.build>/release/xmppscope]
+#   BENCH_SWIFT_SCRATCH [.build-install]  --scratch-path for that build (static Swift
+#                           runtime, as scripts/install.sh builds and installs it)
+#   BENCH_XMPPSCOPE [<scratch>/release/xmppscope]
 #   BENCH_WORK [Benchmarks/proxy/.build-bench]
 #
 # Definitions: MB = 10^6 bytes of <message/> stanzas as the client wrote
@@ -83,13 +84,9 @@ TIMEOUT=${BENCH_TIMEOUT:-120}
 NICE=${BENCH_NICE:--10}
 SCHED_LAT=${BENCH_LATENCY_SCHED:-fifo}
 BUILD_SWIFT=${BENCH_BUILD_SWIFT:-1}
-SCRATCH=${BENCH_SWIFT_SCRATCH:-}
-if [ -n "$SCRATCH" ]; then
-    case $SCRATCH in /*) ;; *) SCRATCH=$ROOT/$SCRATCH ;; esac
-    XMPPSCOPE=${BENCH_XMPPSCOPE:-$SCRATCH/release/xmppscope}
-else
-    XMPPSCOPE=${BENCH_XMPPSCOPE:-$ROOT/.build/release/xmppscope}
-fi
+SCRATCH=${BENCH_SWIFT_SCRATCH:-.build-install}
+case $SCRATCH in /*) ;; *) SCRATCH=$ROOT/$SCRATCH ;; esac
+XMPPSCOPE=${BENCH_XMPPSCOPE:-$SCRATCH/release/xmppscope}
 WORK=${BENCH_WORK:-$HERE/.build-bench}
 
 for v in REPEAT PINGS WARMUP MB BODY CONNS HOLD TLS_HOLD USE_MITM PORT TIMEOUT; do
@@ -251,8 +248,7 @@ if [ ! -x "$LOAD" ] || [ "$HERE/xmpp-load.c" -nt "$LOAD" ]; then
 fi
 X_SKIP=""
 if [ "$BUILD_SWIFT" = 1 ]; then
-    CMD_SWIFT=(swift build -c release --product xmppscope)
-    [ -n "$SCRATCH" ] && CMD_SWIFT+=(--scratch-path "$SCRATCH")
+    CMD_SWIFT=(swift build -c release --scratch-path "$SCRATCH" --static-swift-stdlib --product xmppscope)
     echo "+ (cd $ROOT && ${CMD_SWIFT[*]})   (log: $WORK/swift-build.log)"
     (cd "$ROOT" && "${CMD_SWIFT[@]}") >"$WORK/swift-build.log" 2>&1 || X_SKIP="swift build failed (see $WORK/swift-build.log)"
 fi

@@ -20,7 +20,7 @@
 #   BENCH_TSHARK_PLAIN [1]   0: skip tshark on the plaintext twin (reference only)
 #   BENCH_CHECK [1]          0: skip the untimed output checks
 #   BENCH_BUILD_SWIFT [1]    0: do not run swift build, use what exists
-#   BENCH_XMPPSCOPE [<repo>/.build/release/xmppscope]
+#   BENCH_XMPPSCOPE [<repo>/.build-install/release/xmppscope, built as scripts/install.sh builds it: Swift runtime linked statically]
 #   BENCH_WORK [Benchmarks/replay/.build-bench]
 #
 # Definitions: MB = 10^6 bytes of TCP payload of the capture read (the TLS
@@ -54,7 +54,7 @@ TIMEOUT=${BENCH_TIMEOUT:-600}
 TSHARK_PLAIN=${BENCH_TSHARK_PLAIN:-1}
 CHECK=${BENCH_CHECK:-1}
 BUILD_SWIFT=${BENCH_BUILD_SWIFT:-1}
-XMPPSCOPE=${BENCH_XMPPSCOPE:-$ROOT/.build/release/xmppscope}
+XMPPSCOPE=${BENCH_XMPPSCOPE:-$ROOT/.build-install/release/xmppscope}
 WORK=${BENCH_WORK:-$HERE/.build-bench}
 BIG_STANZAS=$((STANZAS * 10))
 
@@ -91,7 +91,7 @@ plan_capture big  "${BIG_STANZAS} (10x)" "$BIG_STANZAS" "$CONNS"
 
 PCAP_LIBS=$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 CMD_CC_SYNTH="gcc -O2 -Wall -Wextra -o $SYNTH $HERE/synth-capture.c $PCAP_LIBS"
-CMD_SWIFT="(cd $ROOT && swift build -c release --product xmppscope)"
+CMD_SWIFT="(cd $ROOT && swift build -c release --scratch-path .build-install --static-swift-stdlib --product xmppscope)"
 
 tls_of()   { echo "${CAP_PREFIX[$1]}.tls.pcap"; }
 keys_of()  { echo "${CAP_PREFIX[$1]}.keys"; }
@@ -138,7 +138,7 @@ X_SKIP=""
 if [ "$BUILD_SWIFT" = 1 ]; then
     if [ -f "$ROOT/Package.swift" ] && command -v swift >/dev/null 2>&1; then
         echo "+ $CMD_SWIFT   (log: $WORK/swift-build.log)"
-        if ! (cd "$ROOT" && swift build -c release --product xmppscope) >"$WORK/swift-build.log" 2>&1; then
+        if ! (cd "$ROOT" && swift build -c release --scratch-path .build-install --static-swift-stdlib --product xmppscope) >"$WORK/swift-build.log" 2>&1; then
             X_SKIP="swift build failed (see $WORK/swift-build.log)"
         fi
     else

@@ -22,7 +22,7 @@
 #   BENCH_TSHARK [1]         0: leave out tshark
 #   BENCH_CHECK [1]          0: skip the untimed record-count check (the script fails when it fails)
 #   BENCH_BUILD_SWIFT [1]    0: do not run swift build, use what exists
-#   BENCH_XMPPSCOPE [<repo>/.build/release/xmppscope]
+#   BENCH_XMPPSCOPE [<repo>/.build-install/release/xmppscope, built as scripts/install.sh builds it: Swift runtime linked statically]
 #   BENCH_WORK [Benchmarks/replay/.build-bench]
 #
 # Definitions: MB = 10^6 bytes of TCP payload of the capture read (the
@@ -61,7 +61,7 @@ BOSH=${BENCH_BOSH:-1}
 TSHARK=${BENCH_TSHARK:-1}
 CHECK=${BENCH_CHECK:-1}
 BUILD_SWIFT=${BENCH_BUILD_SWIFT:-1}
-XMPPSCOPE=${BENCH_XMPPSCOPE:-$ROOT/.build/release/xmppscope}
+XMPPSCOPE=${BENCH_XMPPSCOPE:-$ROOT/.build-install/release/xmppscope}
 WORK=${BENCH_WORK:-$HERE/.build-bench}
 
 for v in STANZAS CONNS REPEAT SEED TIMEOUT; do
@@ -97,7 +97,7 @@ GEN_ARGS="--stanzas $STANZAS --conns $CONNS --seed $SEED"
 
 PCAP_LIBS=$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 CMD_CC_SYNTH="gcc -O2 -Wall -Wextra -o $SYNTH $HERE/synth-capture.c $PCAP_LIBS"
-CMD_SWIFT="(cd $ROOT && swift build -c release --product xmppscope)"
+CMD_SWIFT="(cd $ROOT && swift build -c release --scratch-path .build-install --static-swift-stdlib --product xmppscope)"
 
 cmd_x()      { echo "$XMPPSCOPE replay $1 --json"; }
 # tshark: port 5280 is in its HTTP port range already; -d says so explicitly.
@@ -132,7 +132,7 @@ fi
 X_SKIP=""
 if [ "$BUILD_SWIFT" = 1 ]; then
     echo "+ $CMD_SWIFT   (log: $WORK/swift-build.log)"
-    if ! (cd "$ROOT" && swift build -c release --product xmppscope) >"$WORK/swift-build.log" 2>&1; then
+    if ! (cd "$ROOT" && swift build -c release --scratch-path .build-install --static-swift-stdlib --product xmppscope) >"$WORK/swift-build.log" 2>&1; then
         X_SKIP="swift build failed (see $WORK/swift-build.log)"
     fi
 fi

@@ -18,7 +18,7 @@
 #   BENCH_TIMEOUT [600]             seconds per measurement
 #   BENCH_TINY_TSHARK_TIMEOUT [300] seconds for tshark on the tiny capture
 #   BENCH_BUILD_SWIFT [1]           0: do not run swift build, use what exists
-#   BENCH_XMPPSCOPE [<repo>/.build/release/xmppscope]
+#   BENCH_XMPPSCOPE [<repo>/.build-install/release/xmppscope, built as scripts/install.sh builds it: Swift runtime linked statically]
 #   BENCH_XMPPSCOPE_BEFORE []       another xmppscope build (an older commit, say), measured in the
 #                                   same run on the main and tiny captures, with its speed ratio
 #   BENCH_WORK [Benchmarks/replay/.build-bench]
@@ -49,7 +49,7 @@ SEED=${BENCH_SEED:-1}
 TIMEOUT=${BENCH_TIMEOUT:-600}
 TT_TIMEOUT=${BENCH_TINY_TSHARK_TIMEOUT:-300}
 BUILD_SWIFT=${BENCH_BUILD_SWIFT:-1}
-XMPPSCOPE=${BENCH_XMPPSCOPE:-$ROOT/.build/release/xmppscope}
+XMPPSCOPE=${BENCH_XMPPSCOPE:-$ROOT/.build-install/release/xmppscope}
 WORK=${BENCH_WORK:-$HERE/.build-bench}
 BEFORE=${BENCH_XMPPSCOPE_BEFORE:-}
 [ -z "$BEFORE" ] || [ -x "$BEFORE" ] || { echo "run.sh: BENCH_XMPPSCOPE_BEFORE=$BEFORE is not executable" >&2; exit 2; }
@@ -104,7 +104,7 @@ XML_FLAGS=$(pkg-config --cflags --libs libxml-2.0)
 PCAP_LIBS=$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 CMD_CC_SYNTH="gcc $CFLAGS -o $SYNTH $HERE/synth-capture.c $PCAP_LIBS"
 CMD_CC_BASE="gcc $CFLAGS -o $BASELINE $HERE/libxml2-baseline.c $XML_FLAGS $PCAP_LIBS"
-CMD_SWIFT="(cd $ROOT && swift build -c release --product xmppscope)"
+CMD_SWIFT="(cd $ROOT && swift build -c release --scratch-path .build-install --static-swift-stdlib --product xmppscope)"
 
 cmd_xmppscope() { echo "$XMPPSCOPE replay $1 --json"; }
 cmd_tshark()    { echo "tshark -n -r $1 -Y xmpp -T fields -e xmpp.type -e xmpp.id"; }
@@ -147,7 +147,7 @@ X_SKIP=""
 if [ "$BUILD_SWIFT" = 1 ]; then
     if [ -f "$ROOT/Package.swift" ] && command -v swift >/dev/null 2>&1; then
         echo "+ $CMD_SWIFT   (log: $WORK/swift-build.log)"
-        if (cd "$ROOT" && swift build -c release --product xmppscope) >"$WORK/swift-build.log" 2>&1; then
+        if (cd "$ROOT" && swift build -c release --scratch-path .build-install --static-swift-stdlib --product xmppscope) >"$WORK/swift-build.log" 2>&1; then
             :
         else
             X_SKIP="swift build failed (see $WORK/swift-build.log)"

@@ -16,7 +16,7 @@
 #   BENCH_REPEAT [1]         page loads in Chromium, each with a fresh browser; all are printed
 #   BENCH_TIMEOUT [600]      seconds per step
 #   BENCH_BUILD_SWIFT [1]    0: do not run swift build, use what exists
-#   BENCH_XMPPSCOPE [<repo>/.build/release/xmppscope]
+#   BENCH_XMPPSCOPE [<repo>/.build-install/release/xmppscope, built as scripts/install.sh builds it: Swift runtime linked statically]
 #   BENCH_WORK [Benchmarks/report/.build-bench]
 set -euo pipefail
 export LC_ALL=C
@@ -32,7 +32,7 @@ SEED=${BENCH_SEED:-1}
 REPEAT=${BENCH_REPEAT:-1}
 TIMEOUT=${BENCH_TIMEOUT:-600}
 BUILD_SWIFT=${BENCH_BUILD_SWIFT:-1}
-XMPPSCOPE=${BENCH_XMPPSCOPE:-$ROOT/.build/release/xmppscope}
+XMPPSCOPE=${BENCH_XMPPSCOPE:-$ROOT/.build-install/release/xmppscope}
 WORK=${BENCH_WORK:-$HERE/.build-bench}
 for v in STANZAS CONNS SEED REPEAT TIMEOUT; do
     [[ ${!v} =~ ^[0-9]+$ ]] || { echo "run.sh: $v must be a number" >&2; exit 2; }
@@ -57,7 +57,7 @@ echo "host: $(nproc) cores, $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' |
 echo "chromium: $(chromium --version 2>/dev/null | head -1)"
 
 if [ "$BUILD_SWIFT" = 1 ]; then
-    (cd "$ROOT" && swift build -c release --product xmppscope) >"$WORK/build.log" 2>&1 \
+    (cd "$ROOT" && swift build -c release --scratch-path .build-install --static-swift-stdlib --product xmppscope) >"$WORK/build.log" 2>&1 \
         || { echo "run.sh: swift build failed, see $WORK/build.log" >&2; exit 1; }
 fi
 [ -x "$XMPPSCOPE" ] || { echo "run.sh: $XMPPSCOPE not found (BENCH_XMPPSCOPE, or BENCH_BUILD_SWIFT=1)" >&2; exit 1; }

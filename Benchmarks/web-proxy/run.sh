@@ -25,8 +25,8 @@ source "$REPO/scripts/lib/peers.sh"
 
 BIN=${1:-}
 if [[ -z $BIN ]]; then
-    (cd "$REPO" && swift build -c release --product xmppscope >&2)
-    BIN=$REPO/.build/release/xmppscope
+    (cd "$REPO" && swift build -c release --scratch-path .build-install --static-swift-stdlib --product xmppscope >&2)
+    BIN=$REPO/.build-install/release/xmppscope
 fi
 [[ -x $BIN ]] || die "$BIN is not an executable"
 python3 -c 'import websockets' 2>/dev/null || die "python3 with websockets is needed (pip install websockets)"
