@@ -318,6 +318,17 @@ struct WebSocketDecodingTests {
         #expect(checked == 2)
     }
 
+    @Test("a 101 sent before the upgrade request ended, nothing after it, and the request never ends: the 101 alone")
+    func switchBeforeRequestThatNeverEndsNothingHeld() {
+        let upgrade = Array(Self.upgradeWithBody(String(repeating: "x", count: 30)).utf8)
+        let harness = WebDecoderHarness()
+        harness.feed(.c2s, Array(upgrade.dropLast(10)))
+        harness.feed(.s2c, webSocketUpgradeResponse)
+        harness.finish()
+        // Only the request cut short is reported: nothing of the server's was left undecoded.
+        #expect(harness.events.map(Self.kind) == ["problem c2s", "response"])
+    }
+
     @Test("a 101 to another protocol sent before the upgrade request ended: the request and the 101 are said, then neither direction is decoded")
     func otherSwitchBeforeRequestEnds() {
         let payload = String(repeating: "x", count: 30)
@@ -333,11 +344,75 @@ struct WebSocketDecodingTests {
         #expect(harness.problems(.c2s).isEmpty)
     }
 
+    @Test("a 101 held for the upgrade request's end, when the server's side has a gap or sends too much meanwhile: the problem is said after the 101")
+    func serverProblemWhileSwitchHeld() {
+        let payload = String(repeating: "x", count: 30)
+        let upgrade = Array(Self.upgradeWithBody(payload).utf8)
+        let response = Array(webSocketUpgradeResponse.utf8)
+        let limits = WebLimits(maxHeadBytes: 256, maxBodyBytes: 64, maxMessageBytes: 64)
+        let bound = limits.maxHeadBytes + limits.maxMessageBytes
+        let cases: [(String, (WebDecoderHarness) -> Void)] = [
+            ("a gap", { $0.gap(.s2c, missing: 7) }),
+            ("too many bytes held", { $0.feed(.s2c, serverFrame(opcode: 1, String(repeating: "y", count: bound))) }),
+        ]
+        var checked = 0
+        for (label, trouble) in cases {
+            let harness = WebDecoderHarness(limits: limits)
+            harness.feed(.c2s, Array(upgrade.dropLast(10)))
+            harness.feed(.s2c, response)
+            trouble(harness)
+            #expect(harness.events.isEmpty, "\(label): held until the request ends")
+            harness.feed(.c2s, Array(upgrade.suffix(10)) + clientFrame(opcode: 1, "<iq id='1'/>"))
+            harness.finish()
+            #expect(harness.events.map(Self.kind) == ["request", "response", "problem s2c", "opened", "message c2s"], "\(label)")
+            #expect(harness.problems(.s2c).map(\.offset) == [response.count], "\(label)")
+            #expect(harness.messages(.s2c).isEmpty, "\(label)")
+            checked += 1
+        }
+        #expect(checked == 2)
+    }
+
+    @Test("a 101 to an upgrade request the client's direction stopped inside (a broken chunk, a gap): no handshake, nothing more decoded")
+    func switchAfterRequestNotRead() {
+        // Found by a second reader's fuzzing: the 101 opened a WebSocket for a request never said.
+        let chunked = "POST /xmpp-websocket HTTP/1.1\r\nHost: example.org\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Protocol: xmpp\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n"
+        let payload = String(repeating: "x", count: 30)
+        let upgrade = Array(Self.upgradeWithBody(payload).utf8)
+        let response = Array(webSocketUpgradeResponse.utf8)
+        let stops: [(String, (WebDecoderHarness) -> Void)] = [
+            ("a broken chunk", { $0.feed(.c2s, chunked) }),
+            ("a gap in the body", { $0.feed(.c2s, Array(upgrade.dropLast(10))); $0.gap(.c2s, missing: 10) }),
+        ]
+        var checked = 0
+        for (label, stopping) in stops {
+            let harness = WebDecoderHarness()
+            stopping(harness)
+            harness.feed(.s2c, response + serverFrame(opcode: 1, Self.open))
+            harness.feed(.c2s, clientFrame(opcode: 1, Self.open))
+            harness.finish()
+            #expect(harness.requests.isEmpty, "\(label)")
+            #expect(harness.handshakes.isEmpty, "\(label)")
+            #expect(harness.responses.map(\.info.status) == [101], "\(label)")
+            #expect(harness.messages(.c2s).isEmpty && harness.messages(.s2c).isEmpty, "\(label)")
+            #expect(harness.problems(.c2s).count == 1, "\(label)")
+            let server = harness.problems(.s2c)
+            #expect(server.map(\.offset) == [response.count], "\(label)")
+            if case .truncated = server.first?.kind {} else { Issue.record("\(label): not truncated: \(server)") }
+            checked += 1
+        }
+        #expect(checked == 2)
+    }
+
     @Test("permessage-deflate parameters read from Sec-WebSocket-Extensions")
     func deflateParameters() {
         #expect(PerMessageDeflate(extensionsHeader: "permessage-deflate") == PerMessageDeflate())
         #expect(PerMessageDeflate(extensionsHeader: "x-foo, permessage-deflate; client_no_context_takeover; server_max_window_bits=\"10\"; client_max_window_bits=9")
             == PerMessageDeflate(clientNoContextTakeover: true, serverNoContextTakeover: false, clientMaxWindowBits: 9, serverMaxWindowBits: 10))
         #expect(PerMessageDeflate(extensionsHeader: "x-webkit-deflate-frame") == nil)
+        // Empty parameters name nothing (the fuzzer's `; ` at the end crashed the reading of them).
+        #expect(PerMessageDeflate(extensionsHeader: "permessage-deflate; ; server_no_context_takeover; ")
+            == PerMessageDeflate(clientNoContextTakeover: false, serverNoContextTakeover: true, clientMaxWindowBits: 15, serverMaxWindowBits: 15))
+        #expect(PerMessageDeflate(extensionsHeader: "permessage-deflate;;") == PerMessageDeflate())
     }
 }

@@ -57,6 +57,9 @@ public final class WebConnectionDecoder {
     private var held: [UInt8] = []
     /// The server's bytes sent after a `101` that came before its upgrade request ended.
     private var heldFromServer: [UInt8] = []
+    /// What went wrong in the server's direction while such a `101` waited (a gap, too many bytes
+    /// held): said after the `101`, where it happened.
+    private var problemAfterHeldSwitch: WebProblem?
     private var pendingSwitch: Switch?
     /// A response that ended before its request did (an early 400 or 413 while the client was
     /// still sending, or a `101`): said once the request is, which decides whether it carries XMPP;
@@ -107,8 +110,10 @@ public final class WebConnectionDecoder {
         let at = fed[direction]!
         fed[direction] = at + missing
         guard modes[direction] != .stopped else { return }
+        let waitsForRequestEnd = modes[direction] == .awaitingUpgradeRequestEnd
         stop(direction, emit: emit)
-        emit(.problem(direction, WebProblem(kind: .lostToGap(missing: missing), offset: at)))
+        let problem = WebProblem(kind: .lostToGap(missing: missing), offset: at)
+        if waitsForRequestEnd { problemAfterHeldSwitch = problem } else { emit(.problem(direction, problem)) }
     }
 
     /// The connection ended: reports what was left unfinished.
@@ -118,6 +123,8 @@ public final class WebConnectionDecoder {
             case .http:
                 let reader = direction == .c2s ? requestReader : responseReader
                 reader.finish { direction == .c2s ? requestEvent($0, emit: emit) : responseEvent($0, emit: emit) }
+                // A request that ended only now may have a switch to make (a 101 that came early).
+                if direction == .c2s { while pendingSwitch != nil { applySwitch(rest: UnsafeRawBufferPointer(start: nil, count: 0), emit: emit) } }
                 if let start = reader.messageStart, modes[direction] == .http {
                     let what = direction == .c2s ? "an HTTP request" : "an HTTP response"
                     truncated("\(what) (begun at byte \(start))", direction, at: start, emit: emit)
@@ -181,6 +188,7 @@ public final class WebConnectionDecoder {
             if let early = earlyAnswer, early.message.index == index {
                 earlyAnswer = nil
                 emitResponse(early.message, offset: early.offset, wireBytes: early.wireBytes, carriesXMPP: carries, emit: emit)
+                sayProblemAfterHeldSwitch(emit: emit)
                 if early.message.head.status == 101 {
                     // Switched while the body was coming: now that the request has ended.
                     pendingSwitch = switchAfter(early.message, exchange: early.exchange, index: index,
@@ -235,6 +243,15 @@ public final class WebConnectionDecoder {
             let carries = exchange.map { $0.carriesXMPP ?? ($0.offersXMPP || requestSoFarCarriesBOSH(done.index)) } ?? false
             emitResponse(done, offset: offset, wireBytes: wireBytes, carriesXMPP: carries, emit: emit)
             if done.head.status == 101 {
+                if let exchange, exchange.carriesXMPP == nil {
+                    // Its request was never said: the client's direction stopped inside it (a gap,
+                    // a broken chunk). No handshake for a request not read; nothing more decoded.
+                    emit(.problem(.s2c, WebProblem(kind: .truncated(
+                        "the connection after a 101 to an upgrade request that was not read to its end (not decoded)"),
+                        offset: offset + wireBytes)))
+                    pendingSwitch = .stopBoth
+                    return false
+                }
                 pendingSwitch = switchAfter(done, exchange: exchange, index: done.index, at: offset + wireBytes, emit: emit)
                 return false
             }
@@ -282,15 +299,24 @@ public final class WebConnectionDecoder {
         earlyAnswer = nil
         let carries = early.exchange.offersXMPP || requestSoFarCarriesBOSH(early.message.index)
         emitResponse(early.message, offset: early.offset, wireBytes: early.wireBytes, carriesXMPP: carries, emit: emit)
+        sayProblemAfterHeldSwitch(emit: emit)
         guard early.message.head.status == 101 else { return }
         let switchedAt = early.offset + early.wireBytes
         if modes[.s2c] == .awaitingUpgradeRequestEnd {
-            truncated("a WebSocket connection whose upgrade request never ended (\(fed[.s2c]! - switchedAt) bytes the server sent after its 101 not decoded)",
-                      .s2c, at: switchedAt, emit: emit)
+            if fed[.s2c]! > switchedAt {
+                truncated("a WebSocket connection whose upgrade request never ended (\(fed[.s2c]! - switchedAt) bytes the server sent after its 101 not decoded)",
+                          .s2c, at: switchedAt, emit: emit)
+            }
             stop(.s2c, emit: emit)
         } else if !early.exchange.isWebSocketUpgrade {
             _ = switchAfter(early.message, exchange: early.exchange, index: early.message.index, at: switchedAt, emit: emit)
         }
+    }
+
+    private func sayProblemAfterHeldSwitch(emit: (WebEvent) -> Void) {
+        guard let problem = problemAfterHeldSwitch else { return }
+        problemAfterHeldSwitch = nil
+        emit(.problem(.s2c, problem))
     }
 
     /// Whether the request still being read has shown BOSH's namespace so far.
@@ -389,8 +415,9 @@ public final class WebConnectionDecoder {
         guard heldFromServer.count + bytes.count <= bound else {
             let at = fed[.s2c]! - bytes.count - heldFromServer.count
             stop(.s2c, emit: emit)
-            emit(.problem(.s2c, WebProblem(kind: .webSocketProtocol(
-                "more than \(bound) bytes sent after the 101 before the upgrade request ended: not decoded"), offset: at)))
+            // Said after the 101, which is held until the request ends.
+            problemAfterHeldSwitch = WebProblem(kind: .webSocketProtocol(
+                "more than \(bound) bytes sent after the 101 before the upgrade request ended: not decoded"), offset: at)
             return
         }
         heldFromServer.append(contentsOf: bytes)

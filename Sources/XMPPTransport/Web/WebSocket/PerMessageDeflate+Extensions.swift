@@ -8,7 +8,8 @@ extension PerMessageDeflate {
             var deflate = PerMessageDeflate()
             for parameter in parts.dropFirst() {
                 let pair = parameter.split(separator: "=", maxSplits: 1).map { String($0).trimmingASCIIWhitespace() }
-                let key = pair[0].lowercased()
+                // An empty parameter (`; ;`, a trailing `;`) names nothing.
+                guard let key = pair.first?.lowercased() else { continue }
                 let value = pair.count > 1 ? Int(pair[1].filter { $0 != "\"" }) : nil
                 switch key {
                 case "client_no_context_takeover": deflate.clientNoContextTakeover = true
