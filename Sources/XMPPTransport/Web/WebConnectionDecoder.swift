@@ -97,7 +97,7 @@ public final class WebConnectionDecoder {
                     hold(UnsafeRawBufferPointer(rebasing: bytes[used...]), emit: emit)
                 }
                 // An upgrade request the server had refused before it ended: requests go on.
-                while pendingSwitch != nil { applySwitch(rest: UnsafeRawBufferPointer(start: nil, count: 0), emit: emit) }
+                applyPendingSwitches(emit: emit)
             } else {
                 let used = responseReader.feed(bytes) { responseEvent($0, emit: emit) }
                 applySwitch(rest: UnsafeRawBufferPointer(rebasing: bytes[used...]), emit: emit)
@@ -124,7 +124,7 @@ public final class WebConnectionDecoder {
                 let reader = direction == .c2s ? requestReader : responseReader
                 reader.finish { direction == .c2s ? requestEvent($0, emit: emit) : responseEvent($0, emit: emit) }
                 // A request that ended only now may have a switch to make (a 101 that came early).
-                if direction == .c2s { while pendingSwitch != nil { applySwitch(rest: UnsafeRawBufferPointer(start: nil, count: 0), emit: emit) } }
+                if direction == .c2s { applyPendingSwitches(emit: emit) }
                 if let start = reader.messageStart, modes[direction] == .http {
                     let what = direction == .c2s ? "an HTTP request" : "an HTTP response"
                     truncated("\(what) (begun at byte \(start))", direction, at: start, emit: emit)
@@ -286,9 +286,14 @@ public final class WebConnectionDecoder {
                 agreedProtocol: done.head.headers.first(named: "Sec-WebSocket-Protocol")?.trimmingASCIIWhitespace(),
                 extensions: extensions, deflate: extensions.flatMap { PerMessageDeflate(extensionsHeader: $0) }))
         }
+        reportOtherProtocol(done, at: at, emit: emit)
+        return .stopBoth
+    }
+
+    /// A `101` to a protocol not read here: nothing after `at` is decoded.
+    private func reportOtherProtocol(_ done: HTTPMessageInProgress, at: Int, emit: (WebEvent) -> Void) {
         let to = done.head.headers.first(named: "Upgrade") ?? "an unnamed protocol"
         emit(.problem(.s2c, WebProblem(kind: .httpSyntax("switched to \(to), which is not WebSocket: the rest of the connection is not decoded"), offset: at)))
-        return .stopBoth
     }
 
     /// The early answer to a request that will not end now (its direction stopped, or the
@@ -309,7 +314,7 @@ public final class WebConnectionDecoder {
             }
             stop(.s2c, emit: emit)
         } else if !early.exchange.isWebSocketUpgrade {
-            _ = switchAfter(early.message, exchange: early.exchange, index: early.message.index, at: switchedAt, emit: emit)
+            reportOtherProtocol(early.message, at: switchedAt, emit: emit)
         }
     }
 
@@ -335,6 +340,11 @@ public final class WebConnectionDecoder {
             return []
         }
         return message.body
+    }
+
+    /// Carries out whatever switches the client's direction left pending (it has no server bytes to pass on).
+    private func applyPendingSwitches(emit: (WebEvent) -> Void) {
+        while pendingSwitch != nil { applySwitch(rest: UnsafeRawBufferPointer(start: nil, count: 0), emit: emit) }
     }
 
     /// Carries out what the end of a response decided; `rest` is what the server sent after it.
@@ -396,9 +406,12 @@ public final class WebConnectionDecoder {
         }
     }
 
+    /// How many bytes one direction may hold while the other side of an upgrade is awaited.
+    private var heldBytesBound: Int { limits.maxHeadBytes + limits.maxMessageBytes }
+
     /// Keeps the client's bytes sent after an upgrade request until the server answers it (bounded).
     private func hold(_ bytes: UnsafeRawBufferPointer, emit: (WebEvent) -> Void) {
-        let bound = limits.maxHeadBytes + limits.maxMessageBytes
+        let bound = heldBytesBound
         guard held.count + bytes.count <= bound else {
             let at = fed[.c2s]! - bytes.count - held.count
             stop(.c2s, emit: emit)
@@ -411,7 +424,7 @@ public final class WebConnectionDecoder {
 
     /// Keeps the server's bytes sent after a `101` that came before its upgrade request ended (bounded).
     private func holdFromServer(_ bytes: UnsafeRawBufferPointer, emit: (WebEvent) -> Void) {
-        let bound = limits.maxHeadBytes + limits.maxMessageBytes
+        let bound = heldBytesBound
         guard heldFromServer.count + bytes.count <= bound else {
             let at = fed[.s2c]! - bytes.count - heldFromServer.count
             stop(.s2c, emit: emit)
