@@ -9,9 +9,9 @@ public struct FramedElement: Sendable, Hashable {
     /// Where its `<` is.
     public var offset: Int
 
-    init(element: Element, packedAttributes: PackedAttributes?, raw: [UInt8], offset: Int, namespaces: [String],
+    init(element: Element, packedAttributes: (bytes: [UInt8], count: Int)?, raw: [UInt8], offset: Int, namespaces: [String],
          childCount: Int, childNames: ChildNameMarks = .unknown, isComplete: Bool, header: [UInt8]) {
-        storage = FramedElementStorage(framed: element, packedAttributes: packedAttributes, raw: raw,
+        storage = FramedElementStorage(framed: element, packed: packedAttributes, raw: raw,
                                        namespaces: namespaces, childCount: childCount, childNames: childNames,
                                        isComplete: isComplete, header: header)
         self.offset = offset
@@ -35,13 +35,13 @@ public struct FramedElement: Sendable, Hashable {
     /// them with ``subscript(attribute:)``.
     public var element: Element {
         get {
-            guard let packedAttributes = storage.packedAttributes else { return storage.framed }
+            guard let attributes = storage.withPackedAttributes({ $0.unpacked() }) else { return storage.framed }
             var element = storage.framed
-            element.attributes = packedAttributes.unpacked()
+            element.attributes = attributes
             return element
         }
         set {
-            storage = FramedElementStorage(framed: newValue, packedAttributes: nil, raw: storage.raw,
+            storage = FramedElementStorage(framed: newValue, packed: nil, raw: storage.raw,
                                            namespaces: storage.namespaces, childCount: storage.childCount,
                                            childNames: storage.childNames, isComplete: storage.isComplete, header: storage.header)
         }
@@ -55,8 +55,8 @@ public struct FramedElement: Sendable, Hashable {
     /// The value of the top element's attribute with this local name in no namespace, building
     /// no other.
     public subscript(attribute name: String) -> String? {
-        if let packedAttributes = storage.packedAttributes { return packedAttributes.value(of: name) }
-        return storage.framed[attribute: name]
+        guard storage.hasPackedAttributes else { return storage.framed[attribute: name] }
+        return storage.withPackedAttributes { $0.value(of: name) } ?? nil
     }
 
     /// The top element's `type`, `id`, `from` and `to`, building no other attribute.
@@ -73,10 +73,10 @@ public struct FramedElement: Sendable, Hashable {
     public func stanzaAttributes(type: inout String?, id: inout String?, from: inout String?, to: inout String?,
                                  addresses: inout RecentStrings) {
         assert(type == nil && id == nil && from == nil && to == nil, "stanzaAttributes(type:id:from:to:addresses:) fills nil values")
-        if let packedAttributes = storage.packedAttributes {
-            packedAttributes.stanzaAttributes(type: &type, id: &id, from: &from, to: &to, addresses: &addresses)
-            return
+        let packed: Void? = storage.withPackedAttributes {
+            $0.stanzaAttributes(type: &type, id: &id, from: &from, to: &to, addresses: &addresses)
         }
+        if packed != nil { return }
         let framed = storage.framed
         type = framed[attribute: "type"]
         id = framed[attribute: "id"]

@@ -4,23 +4,35 @@ import Glibc
 import Darwin
 #endif
 
-/// A top-level element's attributes as bytes: what libxml2 reported, copied into one array, so
-/// the framer's thread builds no strings for them. Whoever reads them builds only what it reads —
+/// A top-level element's attributes as bytes: what libxml2 reported, copied into one run (kept
+/// inside the element's storage object where it is short), so the framer's thread builds no
+/// strings and allocates nothing for them. Whoever reads them builds only what it reads —
 /// ``value(of:)`` one value, ``unpacked()`` every ``Attribute``.
 ///
 /// Each attribute is four little-endian `UInt32` lengths — name, prefix + 1, namespace + 1 (0 for
 /// none), value — followed by those bytes in that order. Values are kept as written (entities
 /// not yet replaced).
-public struct PackedAttributes: Sendable, Hashable {
-    private let bytes: [UInt8]
+///
+/// A view: valid only inside the closure that hands it out
+/// (``FramedElementStorage/withPackedAttributes(_:)``), which owns the bytes.
+struct PackedAttributes {
+    private let bytes: UnsafeBufferPointer<UInt8>
     /// How many attributes there are.
-    public let count: Int
+    let count: Int
 
     private static let headerSize = 16
 
-    /// Copies a start tag's attributes (libxml2's groups of five pointers: local name, prefix,
-    /// URI, value start, value end; the names NUL-terminated).
-    init(count attributeCount: Int, groups: UnsafeMutablePointer<UnsafePointer<UInt8>?>) {
+    /// The `count` attributes ``pack(count:groups:onto:)`` wrote into `bytes`.
+    init(bytes: UnsafeBufferPointer<UInt8>, count: Int) {
+        self.bytes = bytes
+        self.count = count
+    }
+
+    /// Packs a start tag's attributes (libxml2's groups of five pointers: local name, prefix,
+    /// URI, value start, value end; the names NUL-terminated) onto the end of `bytes`, and says
+    /// how many it packed.
+    static func pack(count attributeCount: Int, groups: UnsafeMutablePointer<UnsafePointer<UInt8>?>,
+                     onto bytes: inout [UInt8]) -> Int {
         var size = 0
         var kept = 0
         for index in 0..<attributeCount {
@@ -30,13 +42,9 @@ public struct PackedAttributes: Sendable, Hashable {
             size += Self.headerSize + Self.length(groups[base]) + Self.length(groups[base + 1])
                 + Self.length(groups[base + 2]) + (end - start)
         }
-        count = kept
-        // Packed on the stack, then copied into the array: `init(unsafeUninitializedCapacity:)`
-        // (and `init(repeating:count:)`) allocate through an unspecialised runtime call that
-        // looks up the array's storage metadata each time (about 600 instructions, more than the
-        // rest of this init); `init(_:)` from a buffer does not.
-        bytes = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size) { buffer in
-            guard let output = buffer.baseAddress else { return [] }
+        // Written on the stack, then appended: `bytes` keeps its capacity from one tag to the next.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size) { buffer in
+            guard let output = buffer.baseAddress else { return }
             var cursor = 0
             func put(_ value: Int) {
                 UnsafeMutableRawPointer(output + cursor).storeBytes(of: UInt32(truncatingIfNeeded: value).littleEndian, as: UInt32.self)
@@ -60,8 +68,10 @@ public struct PackedAttributes: Sendable, Hashable {
                 if let namespace { copy(namespace, namespaceLength) }
                 copy(start, end - start)
             }
-            return Array(UnsafeRawBufferPointer(start: output, count: cursor))
+            assert(cursor == size, "packed \(cursor) bytes where \(size) were counted")
+            bytes.append(contentsOf: UnsafeBufferPointer(start: output, count: size))
         }
+        return kept
     }
 
     private static func length(_ name: UnsafePointer<UInt8>?) -> Int {
@@ -70,16 +80,14 @@ public struct PackedAttributes: Sendable, Hashable {
     }
 
     /// The value of the attribute with this local name in no namespace, entities replaced.
-    public func value(of name: String) -> String? {
+    func value(of name: String) -> String? {
         var name = name
         return name.withUTF8 { wanted in
-            bytes.withUnsafeBufferPointer { packed in
-                var entries = Entries(packed)
-                while let entry = entries.next() {
-                    if entry.namespace == nil, entry.name.elementsEqual(wanted) { return Self.string(entry.value) }
-                }
-                return nil
+            var entries = Entries(bytes)
+            while let entry = entries.next() {
+                if entry.namespace == nil, entry.name.elementsEqual(wanted) { return Self.string(entry.value) }
             }
+            return nil
         }
     }
 
@@ -87,42 +95,38 @@ public struct PackedAttributes: Sendable, Hashable {
     /// pass over the bytes, set in place where they are to go, with no copy of the strings. Each
     /// must be nil on entry (the first of a repeated attribute is kept); an absent one stays nil.
     /// `addresses`: strings lately made for `from` and `to`, used again for the same bytes.
-    public func stanzaAttributes(type: inout String?, id: inout String?, from: inout String?, to: inout String?,
-                                 addresses: inout RecentStrings) {
-        bytes.withUnsafeBufferPointer { packed in
-            var entries = Entries(packed)
-            while let entry = entries.next() {
-                guard entry.namespace == nil else { continue }
-                switch entry.name.count {
-                case 2 where entry.name[0] == UInt8(ascii: "i") && entry.name[1] == UInt8(ascii: "d"):
-                    if id == nil { id = Self.string(entry.value) }
-                case 2 where entry.name[0] == UInt8(ascii: "t") && entry.name[1] == UInt8(ascii: "o"):
-                    if to == nil { to = addresses.string(entry.value, make: Self.string) }
-                case 4 where Self.isFourBytes(entry.name, "type"):
-                    if type == nil { type = Self.string(entry.value) }
-                case 4 where Self.isFourBytes(entry.name, "from"):
-                    if from == nil { from = addresses.string(entry.value, make: Self.string) }
-                default:
-                    break
-                }
+    func stanzaAttributes(type: inout String?, id: inout String?, from: inout String?, to: inout String?,
+                          addresses: inout RecentStrings) {
+        var entries = Entries(bytes)
+        while let entry = entries.next() {
+            guard entry.namespace == nil else { continue }
+            switch entry.name.count {
+            case 2 where entry.name[0] == UInt8(ascii: "i") && entry.name[1] == UInt8(ascii: "d"):
+                if id == nil { id = Self.string(entry.value) }
+            case 2 where entry.name[0] == UInt8(ascii: "t") && entry.name[1] == UInt8(ascii: "o"):
+                if to == nil { to = addresses.string(entry.value, make: Self.string) }
+            case 4 where Self.isFourBytes(entry.name, "type"):
+                if type == nil { type = Self.string(entry.value) }
+            case 4 where Self.isFourBytes(entry.name, "from"):
+                if from == nil { from = addresses.string(entry.value, make: Self.string) }
+            default:
+                break
             }
         }
     }
 
     /// Every attribute, in document order, values with entities replaced.
-    public func unpacked() -> [Attribute] {
+    func unpacked() -> [Attribute] {
         var result: [Attribute] = []
         result.reserveCapacity(count)
-        bytes.withUnsafeBufferPointer { packed in
-            var entries = Entries(packed)
-            while let entry = entries.next() {
-                result.append(Attribute(
-                    name: String(decoding: entry.name, as: UTF8.self),
-                    prefix: entry.prefix.map { String(decoding: $0, as: UTF8.self) },
-                    namespace: entry.namespace.map { String(decoding: $0, as: UTF8.self) },
-                    value: Self.string(entry.value)
-                ))
-            }
+        var entries = Entries(bytes)
+        while let entry = entries.next() {
+            result.append(Attribute(
+                name: String(decoding: entry.name, as: UTF8.self),
+                prefix: entry.prefix.map { String(decoding: $0, as: UTF8.self) },
+                namespace: entry.namespace.map { String(decoding: $0, as: UTF8.self) },
+                value: Self.string(entry.value)
+            ))
         }
         return result
     }

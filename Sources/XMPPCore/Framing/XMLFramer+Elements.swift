@@ -71,7 +71,7 @@ extension XMLFramer: XMLEventConsumer {
             itemNamespaceIdentities.removeAll(keepingCapacity: true)
             itemChildCount = 0
             itemChildNames = ChildNameMarks()
-            itemPackedAttributes = nil
+            itemPackedCount = nil
         }
         if !itemNamespaceIdentities.contains(tag.namespaceIdentity) { itemNamespaceIdentities.append(tag.namespaceIdentity) }
         reportMisspeltNamespaceDeclarations(tag)
@@ -81,7 +81,8 @@ extension XMLFramer: XMLEventConsumer {
         }
         let attributes: [Attribute]
         if depth == 2 && content == .topLevel && packsAttributes, tag.attributeCount > 0, let groups = tag.attributes {
-            itemPackedAttributes = PackedAttributes(count: tag.attributeCount, groups: groups)
+            itemPackedBytes.removeAll(keepingCapacity: true)
+            itemPackedCount = PackedAttributes.pack(count: tag.attributeCount, groups: groups, onto: &itemPackedBytes)
             attributes = []
         } else {
             attributes = tag.makeAttributes()
@@ -124,12 +125,12 @@ extension XMLFramer: XMLEventConsumer {
         let raw = window.copy(from: start, to: min(end, window.end))
         let handOff = StartTLSHandOff.plaintextEnd(name: finished.name, namespace: finished.namespace)
         collected.append(.element(FramedElement(
-            element: finished, packedAttributes: itemPackedAttributes, raw: raw, offset: start,
+            element: finished, packedAttributes: itemPackedCount.map { (itemPackedBytes, $0) }, raw: raw, offset: start,
             namespaces: namespaceCache.namespaces(for: itemNamespaceIdentities, names: names),
             childCount: itemChildCount, childNames: itemChildNames, isComplete: content == .full, header: content == .full ? [] : (lastHeaderScope ?? [])
         )))
         itemStart = nil
-        itemPackedAttributes = nil
+        itemPackedCount = nil
         boundary = end
         switch handOff {
         case .tls? where !stopsAtProceed:
