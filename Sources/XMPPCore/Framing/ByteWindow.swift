@@ -52,6 +52,11 @@ final class ByteWindow {
         return bytes[(kept - start)..<(min(to, kept + limit) - start)]
     }
 
+    /// Calls `body` with the bytes of `[from, to)`, all held, without copying them.
+    func withBytes<Result>(from: Int, to: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        bytes.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[(from - start)..<(to - start)])) }
+    }
+
     /// Calls `body` with a pointer to the held bytes from `offset` on.
     func withBytes<Result>(from offset: Int, _ body: (UnsafePointer<UInt8>) -> Result) -> Result {
         bytes.withUnsafeBufferPointer { body($0.baseAddress! + (offset - start)) }

@@ -1,61 +1,77 @@
 /// A complete top-level element: a stanza (`iq`, `message`, `presence`) or a nonza.
 ///
-/// What the framer made is kept in one immutable object, so that handing the element on (into
-/// an event, across the hand-off to the record thread, into the checks) retains one reference
-/// instead of each of its strings and arrays.
-public struct FramedElement: Sendable, Hashable {
+/// What the framer made is kept in one immutable object with the element's bytes, so that
+/// handing the element on (into an event, across the hand-off to the record thread, into the
+/// checks) retains one reference instead of each of its strings and arrays.
+///
+/// `@unchecked Sendable`: its storage is a `ManagedBuffer` (not `Sendable`) that is never changed
+/// once made; setting ``element`` replaces it (see ``FramedElementStorage``).
+public struct FramedElement: @unchecked Sendable, Hashable {
     /// What the framer made; replaced, never changed, when ``element`` is set.
     private var storage: FramedElementStorage
     /// Where its `<` is.
     public var offset: Int
 
-    init(element: Element, packedAttributes: (bytes: [UInt8], count: Int)?, raw: [UInt8], offset: Int, namespaces: [String],
-         childCount: Int, childNames: ChildNameMarks = .unknown, isComplete: Bool, header: [UInt8]) {
-        storage = FramedElementStorage(framed: element, packed: packedAttributes, raw: raw,
-                                       namespaces: namespaces, childCount: childCount, childNames: childNames,
-                                       isComplete: isComplete, header: header)
+    init(element: Element, packedAttributes: (bytes: [UInt8], count: Int)?, raw: (window: ByteWindow, from: Int, to: Int), offset: Int,
+         namespaces: [String], childCount: Int, childNames: ChildNameMarks = .unknown, isComplete: Bool, header: [UInt8]) {
+        let packedBytes = packedAttributes?.bytes ?? []
+        let parts = FramedElementParts(framed: element, namespaces: namespaces, childCount: childCount, childNames: childNames,
+                                       isComplete: isComplete, streamHeader: header, rawCount: raw.to - raw.from,
+                                       packedCount: packedAttributes?.count, packedLength: packedBytes.count)
+        storage = raw.window.withBytes(from: raw.from, to: raw.to) { rawBytes in
+            packedBytes.withUnsafeBufferPointer { FramedElementStorage.make(parts: parts, raw: rawBytes, packed: $0) }
+        }
         self.offset = offset
     }
 
-    /// The bytes as sent, from its `<` to the end of its end tag.
-    public var raw: [UInt8] { storage.raw }
+    /// The bytes as sent, from its `<` to the end of its end tag: a copy made on each read. To
+    /// read them without one, use ``withRawBytes(_:)``; for their length, ``rawCount``.
+    public var raw: [UInt8] { storage.withRaw { Array($0) } }
+    /// How many bytes were sent.
+    public var rawCount: Int { storage.header.rawCount }
+    /// Calls `body` with the bytes as sent, without copying them; the buffer is valid only inside `body`.
+    public func withRawBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        storage.withRaw(body)
+    }
     /// Every namespace the element and its descendants are in, its own first, in first-seen order.
-    public var namespaces: [String] { storage.namespaces }
+    public var namespaces: [String] { storage.header.namespaces }
     /// How many child elements it has (counted whether or not `element` holds them).
-    public var childCount: Int { storage.childCount }
+    public var childCount: Int { storage.header.childCount }
     /// Its children's local names, as the framer saw their start tags.
-    public var childNames: ChildNameMarks { storage.childNames }
+    public var childNames: ChildNameMarks { storage.header.childNames }
     /// Whether `element` holds the whole tree.
-    public var isComplete: Bool { storage.isComplete }
+    public var isComplete: Bool { storage.header.isComplete }
     /// The stream header the element was parsed under (for its namespace declarations).
-    var header: [UInt8] { storage.header }
+    var header: [UInt8] { storage.header.streamHeader }
 
     /// The element; with ``XMLFramer/Content/topLevel`` only the element itself, no children.
     /// Packed attributes are built into strings on each read: where only a few are wanted, read
     /// them with ``subscript(attribute:)``.
     public var element: Element {
         get {
-            guard let attributes = storage.withPackedAttributes({ $0.unpacked() }) else { return storage.framed }
-            var element = storage.framed
+            guard let attributes = storage.withPackedAttributes({ $0.unpacked() }) else { return storage.header.framed }
+            var element = storage.header.framed
             element.attributes = attributes
             return element
         }
         set {
-            storage = FramedElementStorage(framed: newValue, packed: nil, raw: storage.raw,
-                                           namespaces: storage.namespaces, childCount: storage.childCount,
-                                           childNames: storage.childNames, isComplete: storage.isComplete, header: storage.header)
+            let old = storage.header
+            let parts = FramedElementParts(framed: newValue, namespaces: old.namespaces, childCount: old.childCount,
+                                           childNames: old.childNames, isComplete: old.isComplete, streamHeader: old.streamHeader,
+                                           rawCount: old.rawCount, packedCount: nil, packedLength: 0)
+            storage = storage.withRaw { FramedElementStorage.make(parts: parts, raw: $0, packed: UnsafeBufferPointer(start: nil, count: 0)) }
         }
     }
 
     /// The element's local name, without building its attributes.
-    public var name: String { storage.framed.name }
+    public var name: String { storage.header.framed.name }
     /// The element's namespace, without building its attributes.
-    public var namespace: String? { storage.framed.namespace }
+    public var namespace: String? { storage.header.framed.namespace }
 
     /// The value of the top element's attribute with this local name in no namespace, building
     /// no other.
     public subscript(attribute name: String) -> String? {
-        guard storage.hasPackedAttributes else { return storage.framed[attribute: name] }
+        guard (storage.header.packedCount != nil) else { return storage.header.framed[attribute: name] }
         return storage.withPackedAttributes { $0.value(of: name) } ?? nil
     }
 
@@ -77,7 +93,7 @@ public struct FramedElement: Sendable, Hashable {
             $0.stanzaAttributes(type: &type, id: &id, from: &from, to: &to, addresses: &addresses)
         }
         if packed != nil { return }
-        let framed = storage.framed
+        let framed = storage.header.framed
         type = framed[attribute: "type"]
         id = framed[attribute: "id"]
         from = framed[attribute: "from"]
@@ -98,13 +114,14 @@ public struct FramedElement: Sendable, Hashable {
     }
 
     public static func == (lhs: FramedElement, rhs: FramedElement) -> Bool {
-        lhs.element == rhs.element && lhs.raw == rhs.raw && lhs.offset == rhs.offset && lhs.namespaces == rhs.namespaces
+        lhs.element == rhs.element && lhs.withRawBytes { left in rhs.withRawBytes { left.elementsEqual($0) } }
+            && lhs.offset == rhs.offset && lhs.namespaces == rhs.namespaces
             && lhs.childCount == rhs.childCount && lhs.childNames == rhs.childNames && lhs.isComplete == rhs.isComplete && lhs.header == rhs.header
     }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(element)
-        hasher.combine(raw)
+        withRawBytes { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
         hasher.combine(offset)
     }
 }

@@ -1,69 +1,34 @@
-/// What the framer made of one top-level element, shared by every copy of a ``FramedElement``.
-final class FramedElementStorage: Sendable {
-    /// The element as framed; its attributes are in the packed bytes when the framer packed them.
-    let framed: Element
-    /// The bytes as sent, from its `<` to the end of its end tag.
-    let raw: [UInt8]
-    /// Every namespace the element and its descendants are in, its own first, in first-seen order.
-    let namespaces: [String]
-    /// How many child elements it has.
-    let childCount: Int
-    /// Its children's local names.
-    let childNames: ChildNameMarks
-    /// Whether `framed` holds the whole tree.
-    let isComplete: Bool
-    /// The stream header the element was parsed under.
-    let header: [UInt8]
-
-    /// How many attributes the top element has packed (``XMLFramer/packsAttributes``), or nil
-    /// when they are in `framed`.
-    private let packedCount: Int?
-    /// How long their bytes are (``PackedAttributes``).
-    private let packedLength: Int
-    /// Those bytes when they fit here: a stanza's `type`, `id`, `from` and `to` with their headers
-    /// come to about 120–160 bytes. Kept in the object, they cost no allocation of their own (no
-    /// malloc as the framer makes them, no free as the last copy goes).
-    private let packedInline: InlineArray<192, UInt8>
-    /// Those bytes when they do not fit (empty otherwise).
-    private let packedHeap: [UInt8]
-
-    /// `packed`: the attributes ``PackedAttributes/pack(count:groups:onto:)`` wrote, copied in.
-    init(framed: Element, packed: (bytes: [UInt8], count: Int)?, raw: [UInt8], namespaces: [String],
-         childCount: Int, childNames: ChildNameMarks, isComplete: Bool, header: [UInt8]) {
-        self.framed = framed
-        self.raw = raw
-        self.namespaces = namespaces
-        self.childCount = childCount
-        self.childNames = childNames
-        self.isComplete = isComplete
-        self.header = header
-        packedCount = packed?.count
-        let bytes = packed?.bytes ?? []
-        packedLength = bytes.count
-        var inline = InlineArray<192, UInt8>(repeating: 0)
-        if bytes.count <= inline.count {
-            bytes.withUnsafeBytes { source in
-                withUnsafeMutableBytes(of: &inline) { $0.copyMemory(from: source) }
-            }
-            packedHeap = []
-        } else {
-            packedHeap = bytes
+/// What the framer made of one top-level element, shared by every copy of a ``FramedElement``:
+/// its parts (``FramedElementParts``), then in the same allocation the bytes as sent and the
+/// packed attributes (``PackedAttributes``). One allocation per element as the framer makes it,
+/// one free as its last copy goes; the bytes are copied once, from the framer's window.
+///
+/// Never changed once made (``make(parts:raw:packed:)`` writes the bytes before handing it out),
+/// which is what lets ``FramedElement`` be sent across threads: `ManagedBuffer` itself is not
+/// `Sendable`, and no checked form of tail-allocated storage exists.
+final class FramedElementStorage: ManagedBuffer<FramedElementParts, UInt8> {
+    /// A storage holding `parts`, the bytes of `raw` and then `packed`.
+    static func make(parts: FramedElementParts, raw: UnsafeBufferPointer<UInt8>, packed: UnsafeBufferPointer<UInt8>) -> FramedElementStorage {
+        assert(parts.rawCount == raw.count && parts.packedLength == packed.count, "FramedElementStorage: parts and bytes disagree")
+        let buffer = create(minimumCapacity: raw.count + packed.count) { _ in parts }
+        buffer.withUnsafeMutablePointerToElements { elements in
+            if let base = raw.baseAddress { elements.initialize(from: base, count: raw.count) }
+            if let base = packed.baseAddress { (elements + raw.count).initialize(from: base, count: packed.count) }
         }
-        packedInline = inline
+        return unsafeDowncast(buffer, to: FramedElementStorage.self)
+    }
+
+    /// Calls `body` with the bytes as sent, valid only inside `body`.
+    func withRaw<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        let count = header.rawCount
+        return withUnsafeMutablePointerToElements { body(UnsafeBufferPointer(start: $0, count: count)) }
     }
 
     /// Calls `body` with the packed attributes, or returns nil when there are none (the
     /// attributes are in `framed`). The view is valid only inside `body`.
     func withPackedAttributes<Result>(_ body: (PackedAttributes) -> Result) -> Result? {
-        guard let packedCount else { return nil }
-        if packedLength > packedInline.count {
-            return packedHeap.withUnsafeBufferPointer { body(PackedAttributes(bytes: $0, count: packedCount)) }
-        }
-        return withUnsafeBytes(of: packedInline) { inline in
-            body(PackedAttributes(bytes: UnsafeBufferPointer(rebasing: inline.bindMemory(to: UInt8.self)[..<packedLength]), count: packedCount))
-        }
+        guard let packedCount = header.packedCount else { return nil }
+        let start = header.rawCount, length = header.packedLength
+        return withUnsafeMutablePointerToElements { body(PackedAttributes(bytes: UnsafeBufferPointer(start: $0 + start, count: length), count: packedCount)) }
     }
-
-    /// Whether the top element's attributes are packed.
-    var hasPackedAttributes: Bool { packedCount != nil }
 }

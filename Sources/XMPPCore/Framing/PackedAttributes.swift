@@ -4,10 +4,10 @@ import Glibc
 import Darwin
 #endif
 
-/// A top-level element's attributes as bytes: what libxml2 reported, copied into one run (kept
-/// inside the element's storage object where it is short), so the framer's thread builds no
-/// strings and allocates nothing for them. Whoever reads them builds only what it reads —
-/// ``value(of:)`` one value, ``unpacked()`` every ``Attribute``.
+/// A top-level element's attributes as bytes: what libxml2 reported, copied into one run kept
+/// after the element's bytes in its storage object (``FramedElementStorage``), so the framer's
+/// thread builds no strings and makes no allocation of their own for them. Whoever reads them
+/// builds only what it reads — ``value(of:)`` one value, ``unpacked()`` every ``Attribute``.
 ///
 /// Each attribute is four little-endian `UInt32` lengths — name, prefix + 1, namespace + 1 (0 for
 /// none), value — followed by those bytes in that order. Values are kept as written (entities

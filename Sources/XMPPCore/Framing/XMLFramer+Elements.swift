@@ -122,12 +122,13 @@ extension XMLFramer: XMLEventConsumer {
         // A complete top-level element.
         let end = contextCursor()
         let start = itemStart ?? boundary
-        let raw = window.copy(from: start, to: min(end, window.end))
         let handOff = StartTLSHandOff.plaintextEnd(name: finished.name, namespace: finished.namespace)
         collected.append(.element(FramedElement(
-            element: finished, packedAttributes: itemPackedCount.map { (itemPackedBytes, $0) }, raw: raw, offset: start,
+            element: finished, packedAttributes: itemPackedCount.map { (itemPackedBytes, $0) },
+            raw: (window, start, min(end, window.end)), offset: start,
             namespaces: namespaceCache.namespaces(for: itemNamespaceIdentities, names: names),
-            childCount: itemChildCount, childNames: itemChildNames, isComplete: content == .full, header: content == .full ? [] : (lastHeaderScope ?? [])
+            childCount: itemChildCount, childNames: itemChildNames, isComplete: content == .full,
+            header: content == .full ? [] : (lastHeaderScope ?? [])
         )))
         itemStart = nil
         itemPackedCount = nil

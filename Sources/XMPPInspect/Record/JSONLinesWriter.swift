@@ -192,9 +192,7 @@ public final class JSONLinesWriter {
         }
         if let http = record.http { encode(http, into: &out) }
         out.append(bytes: every.xml)
-        if let bytes = record.xmlBytes {
-            bytes.withUnsafeBufferPointer { appendEscaped($0, to: &out) }
-        } else {
+        if record.withXMLBytes({ appendEscaped($0, to: &out) }) == nil {
             out.append(literal: "null")
         }
         out.append(UInt8(ascii: "}"))

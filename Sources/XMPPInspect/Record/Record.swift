@@ -63,8 +63,27 @@ public struct Record: Sendable {
     public var to: String?
     /// Payload namespaces (for stanzas, those below the stanza; for nonzas, its own first).
     public var namespaces: [String] = []
-    /// The XML as sent (redacted where it holds credentials), as UTF-8.
-    public var xmlBytes: [UInt8]?
+    /// The XML as sent (redacted where it holds credentials), as UTF-8. Read from a framed
+    /// element (``xmlSource``), a copy is made on each read: read with ``withXMLBytes(_:)`` where
+    /// a buffer will do. Setting it forgets the framed element.
+    public var xmlBytes: [UInt8]? {
+        get { xmlSource?.raw ?? keptXMLBytes }
+        set {
+            keptXMLBytes = newValue
+            xmlSource = nil
+        }
+    }
+    /// The framed element whose bytes as sent are this record's XML, kept instead of a copy of
+    /// them: the record stage sets it on a record with no XML (setting ``xmlBytes`` replaces it).
+    var xmlSource: FramedElement?
+    private var keptXMLBytes: [UInt8]?
+    /// Whether the record has XML.
+    public var hasXML: Bool { xmlSource != nil || keptXMLBytes != nil }
+    /// Calls `body` with the XML bytes without copying them, or returns nil when there are none.
+    public func withXMLBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
+        if xmlSource != nil { return xmlSource?.withRawBytes(body) }
+        return keptXMLBytes?.withUnsafeBufferPointer(body)
+    }
     /// ``xmlBytes`` as text.
     public var xml: String? {
         get { xmlBytes.map { String(decoding: $0, as: UTF8.self) } }

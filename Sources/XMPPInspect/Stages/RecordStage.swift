@@ -180,9 +180,9 @@ final class RecordStage {
         } else {
             record.namespaces = namespaces
         }
-        record.size = framed.raw.count
+        record.size = framed.rawCount
         record.offset = framed.offset
-        record.xmlBytes = framed.raw
+        record.xmlSource = framed
 
         // The whole tree only where it is needed: the printer, errors, credentials.
         let mayCarryError = record.type == "error" || isStreamError || name == "failure"

@@ -294,7 +294,7 @@ final class ProxyConnection {
                     // Relay <proceed/> in the clear first, then both legs switch.
                     serverSide.afterThisRelay = { [unowned self] in self.startTLS(serverName: serverName) }
                 case .replaceFeatures(let features, let edits):
-                    let range = framed.offset..<(framed.offset + framed.raw.count)
+                    let range = framed.offset..<(framed.offset + framed.rawCount)
                     if editor.replace(range, with: Array(features.xmlString.utf8)) {
                         note(edits.map { "edited the server's stream features: \($0)" })
                     } else {
@@ -320,7 +320,7 @@ final class ProxyConnection {
     private func trackBoundary(_ event: FramerEvent) {
         switch event {
         case .streamOpened(let header): editor.elementEnded(at: header.offset + header.raw.count)
-        case .element(let framed): editor.elementEnded(at: framed.offset + framed.raw.count)
+        case .element(let framed): editor.elementEnded(at: framed.offset + framed.rawCount)
         case .streamClosed(let offset, let raw): editor.elementEnded(at: offset + raw.count)
         case .error: break
         }

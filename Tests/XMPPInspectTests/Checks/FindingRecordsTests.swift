@@ -193,17 +193,19 @@ import XMPPCore
     }
 
     @Test func byteSearchesFindEveryOccurrenceUpToTheEnd() {
-        let bytes = Array("<body>a</body><body>b</body><bod".utf8)
-        #expect(bytes.firstOffset(of: "<body") == 0)
-        #expect(bytes.firstOffset(of: "<body", from: 1) == 14)
-        #expect(bytes.firstOffset(of: "<bod", from: 15) == 28)
-        #expect(bytes.firstOffset(of: "<body", from: 15) == nil)
-        #expect(bytes.countBytes("<body", upTo: 5) == 2)
-        #expect(bytes.countBytes("<body", upTo: 1) == 1)
-        #expect(bytes.countBytes("</body>", upTo: 5) == 2)
-        #expect(bytes.countBytes("b", upTo: 99) == 6)
-        #expect(!bytes.containsBytes("<thread"))
-        #expect([UInt8]().firstOffset(of: "x") == nil)
+        let array = Array("<body>a</body><body>b</body><bod".utf8)
+        array.withUnsafeBufferPointer { bytes in
+            #expect(bytes.firstOffset(of: "<body") == 0)
+            #expect(bytes.firstOffset(of: "<body", from: 1) == 14)
+            #expect(bytes.firstOffset(of: "<bod", from: 15) == 28)
+            #expect(bytes.firstOffset(of: "<body", from: 15) == nil)
+            #expect(bytes.countBytes("<body", upTo: 5) == 2)
+            #expect(bytes.countBytes("<body", upTo: 1) == 1)
+            #expect(bytes.countBytes("</body>", upTo: 5) == 2)
+            #expect(bytes.countBytes("b", upTo: 99) == 6)
+            #expect(!bytes.containsBytes("<thread"))
+        }
+        #expect(UnsafeBufferPointer<UInt8>(start: nil, count: 0).firstOffset(of: "x") == nil)
     }
 
     @Test func selectionParsesIncludesAndExcludesAndNamesTheClosestUnknownID() throws {

@@ -119,26 +119,26 @@ public final class CheckedRecord {
 
     /// Whether the raw XML contains `needle` (a cheap test before building the tree).
     public func rawContains(_ needle: StaticString) -> Bool {
-        guard let bytes = record.xmlBytes else { return record.element != nil }
-        return bytes.containsBytes(needle)
+        record.withXMLBytes { $0.containsBytes(needle) } ?? (record.element != nil)
     }
 
     /// Whether the raw XML contains `needle` at least `count` times (a cheap test before building
     /// the tree: two `<body` are needed for two bodies).
     public func rawContains(_ needle: StaticString, atLeast count: Int) -> Bool {
-        guard let bytes = record.xmlBytes else { return record.element != nil }
-        return bytes.countBytes(needle, upTo: count) >= count
+        record.withXMLBytes { $0.countBytes(needle, upTo: count) >= count } ?? (record.element != nil)
     }
 
-    /// The bytes between `<name>` and the next `<` when the raw XML has `<name>` exactly once
-    /// (no attributes, no prefix): a simple element's text read without building the tree. Nil
-    /// when the element is written any other way or more than once: build the tree then.
-    public func rawSimpleText(_ openTag: StaticString) -> ArraySlice<UInt8>? {
-        guard let bytes = record.xmlBytes, bytes.countBytes(openTag, upTo: 2) == 1,
-              let start = bytes.firstOffset(of: openTag) else { return nil }
-        let textStart = start + openTag.utf8CodeUnitCount
-        let end = bytes[textStart...].firstIndex(of: UInt8(ascii: "<")) ?? bytes.endIndex
-        return bytes[textStart..<end]
+    /// Calls `body` with the bytes between `<name>` and the next `<` when the raw XML has
+    /// `<name>` exactly once (no attributes, no prefix): a simple element's text read without
+    /// building the tree. Nil when the element is written any other way or more than once: build
+    /// the tree then. The buffer is valid only inside `body`.
+    public func withRawSimpleText<Result>(_ openTag: StaticString, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
+        record.withXMLBytes { bytes -> Result? in
+            guard bytes.countBytes(openTag, upTo: 2) == 1, let start = bytes.firstOffset(of: openTag) else { return nil }
+            let textStart = start + openTag.utf8CodeUnitCount
+            let end = bytes[textStart...].firstIndex(of: UInt8(ascii: "<")) ?? bytes.endIndex
+            return body(UnsafeBufferPointer(rebasing: bytes[textStart..<end]))
+        } ?? nil
     }
 
     /// How findings name this record: `iq get #12 (id 'r1')`.
@@ -161,7 +161,7 @@ public final class CheckedRecord {
     }
 }
 
-extension Array where Element == UInt8 {
+extension UnsafeBufferPointer where Element == UInt8 {
     /// Whether these bytes contain `needle`'s UTF-8 bytes.
     func containsBytes(_ needle: StaticString) -> Bool {
         firstOffset(of: needle) != nil
@@ -184,7 +184,8 @@ extension Array where Element == UInt8 {
         let length = needle.utf8CodeUnitCount
         guard length > 0 else { return from }
         guard from >= 0, length <= count - from else { return nil }
-        return withUnsafeBufferPointer { haystack -> Int? in
+        do {
+            let haystack = self
             guard let base = haystack.baseAddress else { return nil }
             let first = Int32(needle.utf8Start.pointee)
             var index = from

@@ -13,7 +13,7 @@ struct PresenceInvalidShow: Check {
         // The common case, one plain <show>value</show>, is read from the bytes; anything else
         // (a prefix, attributes, entities, several) from the tree. A second <show> written with
         // attributes or a prefix escapes the byte count: the framer's marks catch it.
-        if !record.mayHaveSeveralChildren("show"), let text = record.rawSimpleText("<show>"), Self.isValid(text) { return }
+        if !record.mayHaveSeveralChildren("show"), record.withRawSimpleText("<show>", Self.isValid) == true { return }
         guard let presence = record.element else { return }
         for show in presence.elements where show.name == "show" && show.namespace == presence.namespace {
             let value = show.text.trimmingCharacters(in: " \t\r\n")
@@ -30,7 +30,7 @@ struct PresenceInvalidShow: Check {
     }
 
     /// Whether `text` is one of the four values, with spaces around it at most.
-    private static func isValid(_ text: ArraySlice<UInt8>) -> Bool {
+    private static func isValid(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
         guard let first = text.firstIndex(where: { !isSpace($0) }),
               let last = text.lastIndex(where: { !isSpace($0) }) else { return false }
