@@ -12,14 +12,18 @@ public struct FramedElement: @unchecked Sendable, Hashable {
     /// Where its `<` is.
     public var offset: Int
 
-    init(element: Element, packedAttributes: (bytes: [UInt8], count: Int)?, raw: (window: ByteWindow, from: Int, to: Int), offset: Int,
+    /// `raw`: where its bytes are in the framer's window; `packedAttributes`: the first `length`
+    /// bytes of `bytes` hold `count` attributes (``PackedAttributes``). Both are copied.
+    init(element: Element, packedAttributes: (bytes: [UInt8], count: Int, length: Int)?, raw: (window: ByteWindow, from: Int, to: Int), offset: Int,
          namespaces: [String], childCount: Int, childNames: ChildNameMarks = .unknown, isComplete: Bool, header: [UInt8]) {
-        let packedBytes = packedAttributes?.bytes ?? []
+        let packedBytes = packedAttributes?.bytes ?? [], packedLength = packedAttributes?.length ?? 0
         let parts = FramedElementParts(framed: element, namespaces: namespaces, childCount: childCount, childNames: childNames,
                                        isComplete: isComplete, streamHeader: header, rawCount: raw.to - raw.from,
-                                       packedCount: packedAttributes?.count, packedLength: packedBytes.count)
+                                       packedCount: packedAttributes?.count, packedLength: packedLength)
         storage = raw.window.withBytes(from: raw.from, to: raw.to) { rawBytes in
-            packedBytes.withUnsafeBufferPointer { FramedElementStorage.make(parts: parts, raw: rawBytes, packed: $0) }
+            packedBytes.withUnsafeBufferPointer {
+                FramedElementStorage.make(parts: parts, raw: rawBytes, packed: UnsafeBufferPointer(rebasing: $0[..<packedLength]))
+            }
         }
         self.offset = offset
     }

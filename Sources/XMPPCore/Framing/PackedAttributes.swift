@@ -22,17 +22,18 @@ struct PackedAttributes {
 
     private static let headerSize = 16
 
-    /// The `count` attributes ``pack(count:groups:onto:)`` wrote into `bytes`.
+    /// The `count` attributes ``pack(count:groups:into:)`` wrote into `bytes`.
     init(bytes: UnsafeBufferPointer<UInt8>, count: Int) {
         self.bytes = bytes
         self.count = count
     }
 
     /// Packs a start tag's attributes (libxml2's groups of five pointers: local name, prefix,
-    /// URI, value start, value end; the names NUL-terminated) onto the end of `bytes`, and says
-    /// how many it packed.
+    /// URI, value start, value end; the names NUL-terminated) into the start of `bytes`, which
+    /// grows when it is too short and otherwise keeps its storage from one tag to the next. Says
+    /// how many attributes it packed into how many bytes.
     static func pack(count attributeCount: Int, groups: UnsafeMutablePointer<UnsafePointer<UInt8>?>,
-                     onto bytes: inout [UInt8]) -> Int {
+                     into bytes: inout [UInt8]) -> (count: Int, length: Int) {
         var size = 0
         var kept = 0
         for index in 0..<attributeCount {
@@ -42,8 +43,8 @@ struct PackedAttributes {
             size += Self.headerSize + Self.length(groups[base]) + Self.length(groups[base + 1])
                 + Self.length(groups[base + 2]) + (end - start)
         }
-        // Written on the stack, then appended: `bytes` keeps its capacity from one tag to the next.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size) { buffer in
+        if bytes.count < size { bytes = Array(repeating: 0, count: max(size, 2 * bytes.count, 256)) }
+        bytes.withUnsafeMutableBufferPointer { buffer in
             guard let output = buffer.baseAddress else { return }
             var cursor = 0
             func put(_ value: Int) {
@@ -69,9 +70,8 @@ struct PackedAttributes {
                 copy(start, end - start)
             }
             assert(cursor == size, "packed \(cursor) bytes where \(size) were counted")
-            bytes.append(contentsOf: UnsafeBufferPointer(start: output, count: size))
         }
-        return kept
+        return (kept, size)
     }
 
     private static func length(_ name: UnsafePointer<UInt8>?) -> Int {

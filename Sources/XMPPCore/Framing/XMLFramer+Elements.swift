@@ -71,7 +71,7 @@ extension XMLFramer: XMLEventConsumer {
             itemNamespaceIdentities.removeAll(keepingCapacity: true)
             itemChildCount = 0
             itemChildNames = ChildNameMarks()
-            itemPackedCount = nil
+            itemPacked = nil
         }
         if !itemNamespaceIdentities.contains(tag.namespaceIdentity) { itemNamespaceIdentities.append(tag.namespaceIdentity) }
         reportMisspeltNamespaceDeclarations(tag)
@@ -81,8 +81,7 @@ extension XMLFramer: XMLEventConsumer {
         }
         let attributes: [Attribute]
         if depth == 2 && content == .topLevel && packsAttributes, tag.attributeCount > 0, let groups = tag.attributes {
-            itemPackedBytes.removeAll(keepingCapacity: true)
-            itemPackedCount = PackedAttributes.pack(count: tag.attributeCount, groups: groups, onto: &itemPackedBytes)
+            itemPacked = PackedAttributes.pack(count: tag.attributeCount, groups: groups, into: &itemPackedBytes)
             attributes = []
         } else {
             attributes = tag.makeAttributes()
@@ -124,14 +123,14 @@ extension XMLFramer: XMLEventConsumer {
         let start = itemStart ?? boundary
         let handOff = StartTLSHandOff.plaintextEnd(name: finished.name, namespace: finished.namespace)
         collected.append(.element(FramedElement(
-            element: finished, packedAttributes: itemPackedCount.map { (itemPackedBytes, $0) },
+            element: finished, packedAttributes: itemPacked.map { (itemPackedBytes, $0.count, $0.length) },
             raw: (window, start, min(end, window.end)), offset: start,
             namespaces: namespaceCache.namespaces(for: itemNamespaceIdentities, names: names),
             childCount: itemChildCount, childNames: itemChildNames, isComplete: content == .full,
             header: content == .full ? [] : (lastHeaderScope ?? [])
         )))
         itemStart = nil
-        itemPackedCount = nil
+        itemPacked = nil
         boundary = end
         switch handOff {
         case .tls? where !stopsAtProceed:

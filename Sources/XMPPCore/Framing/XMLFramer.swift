@@ -135,10 +135,10 @@ public final class XMLFramer {
     var itemChildCount = 0
     /// The local names of its children so far.
     var itemChildNames = ChildNameMarks()
-    /// The current top-level element's attributes, when ``packsAttributes`` is set: how many
-    /// (nil when not packed) and their bytes (``PackedAttributes/pack(count:groups:onto:)``; the
-    /// array keeps its capacity from one element to the next).
-    var itemPackedCount: Int?
+    /// The current top-level element's attributes, when ``packsAttributes`` is set: how many and
+    /// how long (nil when not packed), and their bytes (``PackedAttributes/pack(count:groups:into:)``;
+    /// the array keeps its storage from one element to the next).
+    var itemPacked: (count: Int, length: Int)?
     var itemPackedBytes: [UInt8] = []
     var discard: Discard?
     /// Where the item past a size limit begins, when no element was open (see ``exceeded(_:at:itemStart:)``).
