@@ -4,7 +4,8 @@ import XMPPBase
 
 /// libFuzzer target for ``XMLFramer``: arbitrary bytes, fed in chunks the input chooses, in both
 /// content modes, sometimes under tiny limits (so the stanza-size, depth and resynchronisation
-/// paths run), with gaps, resynchronisation and a stream reset sprinkled in.
+/// paths run), with gaps, resynchronisation and a stream reset sprinkled in, and pieces that are
+/// valid text sometimes fed as checked (``XMLFramer/feed(_:checked:emit:)``).
 ///
 /// Input layout: `flags`, two limit bytes, four chunk-size bytes, four operation bytes, then the
 /// stream bytes. Besides crashes and sanitizer reports it checks what must hold whatever the
@@ -76,6 +77,8 @@ private final class FramerRun {
     private var fed: [UInt8] = []
     private var checkable = true
     private var lastOffset = 0
+    /// Whether pieces that are valid text are fed as checked.
+    private let feedsChecked: Bool
     /// Every event, for the chunking comparison.
     private(set) var events: [FramerEvent] = []
     /// The elements among them.
@@ -87,6 +90,7 @@ private final class FramerRun {
         framer = XMLFramer(limits: limits, content: content,
                            assumedContentNamespace: flags & 0x40 == 0 ? XMPPNamespace.client : XMPPNamespace.server)
         framer.stopsAtProceed = flags & 0x80 == 0
+        feedsChecked = flags & 0x08 != 0
         if flags & 0x04 != 0 { framer.resynchronize() }
     }
 
@@ -114,7 +118,12 @@ private final class FramerRun {
 
     func feed(_ bytes: ArraySlice<UInt8>) {
         if checkable { fed.append(contentsOf: bytes) }
-        framer.feed(bytes, emit: check)
+        guard feedsChecked else {
+            framer.feed(bytes, emit: check)
+            return
+        }
+        // As the reading thread does: a piece that is valid text is fed as checked.
+        Array(bytes).withUnsafeBytes { framer.feed($0, checked: XMLFramer.isValidXMLText($0), emit: check) }
     }
 
     func finish() {

@@ -72,6 +72,25 @@ struct XMLCharacterValidatorTests {
         #expect(invalid > 300)
     }
 
+    @Test("isValidWhole agrees with the reference on whole buffers: valid to the end, nothing bad, nothing cut")
+    func wholeBuffers() {
+        var generator = SplitMix(seed: 12)
+        let oddities: [[UInt8]] = [[0x09], [0x0A], [0x01], [0x00], Array("é".utf8), Array("😀".utf8), [0xC3], [0xE2, 0x82], [0xFF], [0x80]]
+        var valid = 0, notValid = 0
+        for _ in 0..<2_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<(1 + Int(generator.next() % 3)) {
+                bytes += (0..<Int(generator.next() % 70)).map { _ in UInt8(0x20 + generator.next() % 0x5F) }
+                if generator.next() % 2 == 0 { bytes += oddities[Int(generator.next() % UInt64(oddities.count))] }
+            }
+            let expected = reference(bytes, from: 0, to: bytes.count)
+            let whole = expected.0 == bytes.count && expected.1 == nil
+            #expect(bytes.withUnsafeBufferPointer { XMLCharacterValidator.isValidWhole($0) } == whole, "\(bytes)")
+            if whole { valid += 1 } else { notValid += 1 }
+        }
+        #expect(valid > 500 && notValid > 500)
+    }
+
     @Test("one odd byte at every position of a 130-byte ASCII run, from several starting offsets: where the 64-byte steps and the halves of each vector fall")
     func oddByteEverywhere() {
         let oddities: [[UInt8]] = [[0x1F], [0x7F], [0x80], Array("é".utf8), [0xFF], [0x09]]

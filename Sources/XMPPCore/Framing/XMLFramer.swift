@@ -78,6 +78,8 @@ public final class XMLFramer {
     var boundary = 0
     /// How far bytes have been handed to the current libxml2 context.
     var fedEnd = 0
+    /// The last run of bytes fed as checked (``feed(_:checked:emit:)``), by stream offset.
+    var checkedBytes = 0..<0
 
     // MARK: The state machine
 
@@ -179,14 +181,30 @@ public final class XMLFramer {
 
     /// Feeds the next bytes of this direction; `emit` receives the events they complete, in order.
     public func feed(_ bytes: UnsafeRawBufferPointer, emit: (consuming FramerEvent) -> Void) {
+        feed(bytes, checked: false, emit: emit)
+    }
+
+    /// The same for bytes already found valid by ``isValidXMLText(_:)`` (on another thread): the
+    /// framer does not check their characters again.
+    public func feed(_ bytes: UnsafeRawBufferPointer, checked: Bool, emit: (consuming FramerEvent) -> Void) {
         guard !bytes.isEmpty else { return }
         if case .opaque = state {
             opaqueBytes += bytes.count
             skip(to: window.end + bytes.count)
             return
         }
+        if checked {
+            if checkedBytes.upperBound != window.end { checkedBytes = window.end..<window.end }
+            checkedBytes = checkedBytes.lowerBound..<(window.end + bytes.count)
+        }
         window.append(bytes)
         run(emit)
+    }
+
+    /// Whether `bytes` are all valid UTF-8 XML characters, the last one complete: bytes for which
+    /// this holds may be fed with `checked` set, sparing the framer's thread the check.
+    public static func isValidXMLText(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        XMLCharacterValidator.isValidWhole(bytes.bindMemory(to: UInt8.self))
     }
 
     /// Convenience for tests and text input.
@@ -358,7 +376,9 @@ public final class XMLFramer {
                 // a limit, at most a limit at a time: an element that begins after the discarded one
                 // ends, within the same parse call, must not escape the size check.
                 let end = min(window.end, (itemInProgress ?? fedEnd) + limits.maxStanzaBytes)
-                let (validEnd, invalid) = XMLCharacterValidator.validate(window, from: fedEnd, to: end)
+                // Bytes fed as checked are valid characters, each one whole: check from past them.
+                let checkFrom = checkedBytes.contains(fedEnd) ? min(checkedBytes.upperBound, end) : fedEnd
+                let (validEnd, invalid) = checkFrom == end ? (end, nil) : XMLCharacterValidator.validate(window, from: checkFrom, to: end)
                 if validEnd > fedEnd {
                     parse(upTo: validEnd)
                     emitCollected(emit)

@@ -1,4 +1,5 @@
 import XMPPBase
+import XMPPCore
 import XMPPCapture
 import XMPPTransport
 
@@ -9,7 +10,9 @@ struct FramingCalls: Sendable {
     /// One call; `received` and `raw` name their bytes by their range in ``bytes``.
     enum Call: Sendable {
         case opened(TCPConnectionInfo)
-        case received(connection: Int, range: Range<Int>, direction: Direction, time: Timestamp)
+        /// `checked`: the bytes are valid XML text (``XMLFramer/isValidXMLText(_:)``), found so
+        /// on the reading thread, so the framer need not check them.
+        case received(connection: Int, range: Range<Int>, direction: Direction, time: Timestamp, checked: Bool)
         case missing(connection: Int, count: Int, direction: Direction, time: Timestamp)
         case closed(connection: Int, reason: TCPCloseReason, time: Timestamp)
         /// Raw stream text (``Inspector/feedRaw(_:direction:at:)``).
@@ -60,9 +63,11 @@ struct FramingCalls: Sendable {
         calls.append(call)
     }
 
-    /// Records a `received` call, copying `received` (valid only during the delegate's call).
+    /// Records a `received` call, copying `received` (valid only during the delegate's call) and
+    /// checking its characters here, on the reading thread, rather than on the framing thread.
     mutating func appendReceived(_ received: UnsafeRawBufferPointer, connection: Int, direction: Direction, time: Timestamp) {
-        calls.append(.received(connection: connection, range: copy(received), direction: direction, time: time))
+        calls.append(.received(connection: connection, range: copy(received), direction: direction, time: time,
+                               checked: XMLFramer.isValidXMLText(received)))
     }
 
     /// Records what the reading thread's TLS decoder said of `connection`.
@@ -101,8 +106,9 @@ struct FramingCalls: Sendable {
                 switch call {
                 case .opened(let info):
                     framing.connectionOpened(info)
-                case .received(let connection, let range, let direction, let time):
-                    framing.connection(connection, received: UnsafeRawBufferPointer(rebasing: buffer[range]), direction: direction, at: time)
+                case .received(let connection, let range, let direction, let time, let checked):
+                    framing.connection(connection, received: UnsafeRawBufferPointer(rebasing: buffer[range]), direction: direction,
+                                       at: time, checked: checked)
                 case .missing(let connection, let count, let direction, let time):
                     framing.connection(connection, missing: count, direction: direction, at: time)
                 case .closed(let connection, let reason, let time):

@@ -64,6 +64,12 @@ final class FramingStage: TCPStreamDelegate {
     }
 
     func connection(_ id: Int, received bytes: UnsafeRawBufferPointer, direction: Direction, at time: Timestamp) {
+        connection(id, received: bytes, direction: direction, at: time, checked: false)
+    }
+
+    /// The same for bytes found to be valid XML text (``XMLFramer/isValidXMLText(_:)``) when
+    /// `checked` is set, so that a framer fed them need not check them again.
+    func connection(_ id: Int, received bytes: UnsafeRawBufferPointer, direction: Direction, at time: Timestamp, checked: Bool) {
         guard let session = sessions[id] else { return }
         if !session.carriedPayload, let index = connectionIndex[id] {
             session.carriedPayload = true
@@ -73,7 +79,7 @@ final class FramingStage: TCPStreamDelegate {
         case .other:
             return
         case .xmpp, .directTLS, .web:
-            feed(session, bytes, direction, time)
+            feed(session, bytes, direction, time, checked: checked)
         case .undecided:
             session.pending.append((direction, Array(bytes.bindMemory(to: UInt8.self)), 0, time))
             session.pendingBytes[direction == .c2s ? 0 : 1].append(contentsOf: bytes.bindMemory(to: UInt8.self))
@@ -285,7 +291,8 @@ final class FramingStage: TCPStreamDelegate {
         handleWeb(event, session, time)
     }
 
-    private func feed(_ session: FramingSession, _ bytes: UnsafeRawBufferPointer, _ direction: Direction, _ time: Timestamp) {
+    private func feed(_ session: FramingSession, _ bytes: UnsafeRawBufferPointer, _ direction: Direction, _ time: Timestamp,
+                      checked: Bool = false) {
         let time = session.advanceClock(direction, to: time)
         if let tls = session.tls, session.decrypting[direction == .c2s ? 0 : 1] {
             tls.feed(direction, bytes) { deliverTLS($0, session, time) }
@@ -295,7 +302,7 @@ final class FramingStage: TCPStreamDelegate {
             web.decoder?.feed(direction, bytes) { handleWeb($0, session, time) }
             return
         }
-        session.framer(direction).feed(bytes) { event in handle(event, session, direction, time) }
+        session.framer(direction).feed(bytes, checked: checked) { event in handle(event, session, direction, time) }
         if session.tls != nil { takeOverTLS(session, time) }
     }
 
