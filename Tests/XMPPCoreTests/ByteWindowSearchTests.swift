@@ -1,8 +1,8 @@
 import Testing
 @testable import XMPPCore
 
-/// `ByteWindow.lastTag` reads eight bytes at a time; it must find what a byte-by-byte walk
-/// backwards finds, wherever the `<` falls against the words and the window's bounds.
+/// `ByteWindow.lastTag` reads sixteen bytes at a time; it must find what a byte-by-byte walk
+/// backwards finds, wherever the `<` falls against the vectors and the window's bounds.
 @Suite("ByteWindow searches")
 struct ByteWindowSearchTests {
     /// The last `<` in [from, before), one byte at a time: the reference.

@@ -13,7 +13,7 @@ struct OpenElements {
     /// A start tag: `element` opens inside the innermost open element, after the text that one has so far.
     mutating func open(_ element: consuming Element) {
         flushText()
-        elements.append(element)
+        elements.append(consume element)
         texts.append([])
     }
 
@@ -34,7 +34,7 @@ struct OpenElements {
     /// `child` (just closed) becomes the innermost open element's last child, after its text so far.
     mutating func addChild(_ child: consuming Element) {
         flushText()
-        elements[elements.count - 1].children.append(.element(child))
+        elements[elements.count - 1].children.append(.element(consume child))
     }
 
     /// Forgets every open element.
