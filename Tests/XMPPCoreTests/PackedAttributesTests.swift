@@ -4,10 +4,11 @@ import Testing
 @Suite("XML framer: packed attributes")
 struct PackedAttributesTests {
     /// Stanzas whose top elements carry what packing must keep: entities, a prefixed attribute in
-    /// the xml namespace, an empty value, non-ASCII, a long value, an
-    /// attribute in another namespace, none at all, and a second `to` in a namespace.
+    /// the xml namespace, an empty value, non-ASCII, a value long enough that packing outgrows its
+    /// first room in the middle of the tag, an attribute in another namespace, none at all, and a
+    /// second `to` in a namespace.
     static let stream = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' xmlns:p='urn:p'>"
-        + "<iq type='get' id='a&amp;b&lt;c' to='example.com' from='juliet@example.com/balcony-with-a-long-resource-long-enough-that-the-packed-attributes-pass-the-inline-room'><ping xmlns='urn:xmpp:ping'/></iq>"
+        + "<iq type='get' id='a&amp;b&lt;c' to='example.com' from='juliet@example.com/balcony-with-a-long-resource-long-enough-that-the-packed-attributes-outgrow-the-first-room-the-framer-gives-them-and-are-copied-over-when-it-grows-in-the-middle-of-a-tag-pass-the-inline-room'><ping xmlns='urn:xmpp:ping'/></iq>"
         + "<message xml:lang='fr' to='' type='chat' p:to='elsewhere' id='über-ünïcödé'><body>salut</body></message>"
         + "<presence/>"
         + "<r xmlns='urn:xmpp:sm:3' h='&#x34;2'/>"

@@ -34,44 +34,43 @@ struct PackedAttributes {
     /// how many attributes it packed into how many bytes.
     static func pack(count attributeCount: Int, groups: UnsafeMutablePointer<UnsafePointer<UInt8>?>,
                      into bytes: inout [UInt8]) -> (count: Int, length: Int) {
-        var size = 0
+        // One pass: each name's length is measured once, and `bytes` grows (rarely) when the
+        // next attribute would not fit.
         var kept = 0
+        var cursor = 0
         for index in 0..<attributeCount {
             let base = 5 * index
             guard let start = groups[base + 3], let end = groups[base + 4] else { continue }
+            let name = groups[base], prefix = groups[base + 1], namespace = groups[base + 2]
+            let nameLength = Self.length(name), prefixLength = Self.length(prefix), namespaceLength = Self.length(namespace)
+            let valueLength = end - start
+            let next = cursor + Self.headerSize + nameLength + prefixLength + namespaceLength + valueLength
+            if bytes.count < next {
+                var grown = Array(repeating: UInt8(0), count: max(next, 2 * bytes.count, 256))
+                grown.withUnsafeMutableBufferPointer { room in
+                    bytes.withUnsafeBufferPointer { kept in room.baseAddress!.update(from: kept.baseAddress!, count: cursor) }
+                }
+                bytes = grown
+            }
+            bytes.withUnsafeMutableBufferPointer { buffer in
+                let output = UnsafeMutableRawPointer(buffer.baseAddress! + cursor)
+                output.storeBytes(of: UInt32(truncatingIfNeeded: nameLength).littleEndian, as: UInt32.self)
+                output.storeBytes(of: UInt32(truncatingIfNeeded: prefix == nil ? 0 : prefixLength + 1).littleEndian, toByteOffset: 4, as: UInt32.self)
+                output.storeBytes(of: UInt32(truncatingIfNeeded: namespace == nil ? 0 : namespaceLength + 1).littleEndian, toByteOffset: 8, as: UInt32.self)
+                output.storeBytes(of: UInt32(truncatingIfNeeded: valueLength).littleEndian, toByteOffset: 12, as: UInt32.self)
+                var at = Self.headerSize
+                if let name { (output + at).copyMemory(from: name, byteCount: nameLength) }
+                at += nameLength
+                if let prefix { (output + at).copyMemory(from: prefix, byteCount: prefixLength) }
+                at += prefixLength
+                if let namespace { (output + at).copyMemory(from: namespace, byteCount: namespaceLength) }
+                at += namespaceLength
+                (output + at).copyMemory(from: start, byteCount: valueLength)
+            }
+            cursor = next
             kept += 1
-            size += Self.headerSize + Self.length(groups[base]) + Self.length(groups[base + 1])
-                + Self.length(groups[base + 2]) + (end - start)
         }
-        if bytes.count < size { bytes = Array(repeating: 0, count: max(size, 2 * bytes.count, 256)) }
-        bytes.withUnsafeMutableBufferPointer { buffer in
-            guard let output = buffer.baseAddress else { return }
-            var cursor = 0
-            func put(_ value: Int) {
-                UnsafeMutableRawPointer(output + cursor).storeBytes(of: UInt32(truncatingIfNeeded: value).littleEndian, as: UInt32.self)
-                cursor += 4
-            }
-            func copy(_ source: UnsafePointer<UInt8>, _ length: Int) {
-                (output + cursor).update(from: source, count: length)
-                cursor += length
-            }
-            for index in 0..<attributeCount {
-                let base = 5 * index
-                guard let start = groups[base + 3], let end = groups[base + 4] else { continue }
-                let name = groups[base], prefix = groups[base + 1], namespace = groups[base + 2]
-                let nameLength = Self.length(name), prefixLength = Self.length(prefix), namespaceLength = Self.length(namespace)
-                put(nameLength)
-                put(prefix == nil ? 0 : prefixLength + 1)
-                put(namespace == nil ? 0 : namespaceLength + 1)
-                put(end - start)
-                if let name { copy(name, nameLength) }
-                if let prefix { copy(prefix, prefixLength) }
-                if let namespace { copy(namespace, namespaceLength) }
-                copy(start, end - start)
-            }
-            assert(cursor == size, "packed \(cursor) bytes where \(size) were counted")
-        }
-        return (kept, size)
+        return (kept, cursor)
     }
 
     private static func length(_ name: UnsafePointer<UInt8>?) -> Int {
