@@ -7,9 +7,9 @@ import Testing
 @Suite struct NamespaceTailsTests {
     @Test func everyTailIsTheListWithoutItsFirst() {
         var tails = NamespaceTails()
-        // 24 distinct arrays (more than are kept), some with equal contents, handed out again
-        // in an order that revisits both kept and pushed-out ones.
-        let lists: [[String]] = (0..<24).map { index in
+        // 150 distinct arrays (more than the table's slots), some with equal contents, handed out
+        // again in an order that revisits both kept and pushed-out ones.
+        let lists: [[String]] = (0..<150).map { index in
             ["jabber:client", "urn:example:\(index % 10)", "urn:extra:\(index % 3)"].prefix(2 + index % 2).map { $0 }
         }
         for round in 0..<5 {

@@ -17,7 +17,7 @@ final class FramingStage: TCPStreamDelegate {
     private let tlsSessions = TLSSessionCache()
     /// Receives every decrypted byte of every connection (connection, direction, bytes), XMPP or not.
     var plaintextTap: ((Int, Direction, [UInt8]) -> Void)?
-    private var sessions: [Int: FramingSession] = [:]
+    private var sessions = ConnectionTable<FramingSession>()
     /// One libxml2 name dictionary for every framer of every session: this stage runs on one thread.
     private let names = SharedNameDictionary()
     var connections: [ConnectionDescription] = []

@@ -9,7 +9,7 @@ final class RecordStage {
     let options: InspectorOptions
     private let output: (Record) -> Void
     private let checks: CheckRunner?
-    private var sessions: [Int: RecordSession] = [:]
+    private var sessions = ConnectionTable<RecordSession>()
     private var seq = 0
     /// Builds the trees of elements framed with their top only, where a record needs them.
     private let treeParser = ElementTreeParser()
