@@ -136,6 +136,42 @@ struct TopLevelContentTests {
     }
 }
 
+extension TopLevelContentTests {
+    /// Top-level framing has libxml2 stop reporting text inside a stanza's children and start
+    /// again when they end: the top element keeps its own text, in every chunking, across
+    /// entities, CDATA and nesting, and the next stanza's text is reported again.
+    @Test("top-level framing keeps the top element's own text and only that, in every chunking")
+    func ownTextOnly() {
+        let stanzas = "<message id='t'>a<body>b &amp; b</body>c<x xmlns='urn:x'>d<y>e<![CDATA[e2]]></y>f</x>g&#x21;</message>"
+            + "<presence id='p'>h<status>i</status>j</presence><iq id='q' type='get'>k</iq>"
+        let bytes = Array((clientHeader + stanzas).utf8)
+        let full = XMLFramer(content: .full)
+        var wholeTexts: [String] = []
+        full.feed(bytes) { event in
+            guard case .element(let element) = event else { return }
+            wholeTexts.append(element.element.children.compactMap { if case .text(let text) = $0 { return text } else { return nil } }.joined())
+        }
+        #expect(wholeTexts == ["acg!", "hj", "k"])
+        var chunkings = 0
+        for size in [1, 2, 3, 5, 8, 13, 1_000] {
+            let lean = XMLFramer(content: .topLevel)
+            var texts: [String] = []
+            var index = 0
+            while index < bytes.count {
+                let end = min(bytes.count, index + size)
+                lean.feed(bytes[index..<end]) { event in
+                    guard case .element(let element) = event else { return }
+                    texts.append(element.element.children.compactMap { if case .text(let text) = $0 { return text } else { return nil } }.joined())
+                }
+                index = end
+            }
+            #expect(texts == wholeTexts, "chunks of \(size)")
+            chunkings += 1
+        }
+        #expect(chunkings == 7)
+    }
+}
+
 @Suite("XML framer: TLS terminated in front")
 struct TerminatedTLSTests {
     @Test("with stopsAtProceed off, the decrypted new stream after <proceed/> is decoded")

@@ -25,7 +25,8 @@ extension XMLFramer: XMLEventConsumer {
             if let localName = tag.localName { itemChildNames.add(localName) }
         }
         if content == .topLevel && depth > 2 {
-            // Below the top: only its namespace (and a misspelt xmlns) matter.
+            // Below the top: only its namespace (and a misspelt xmlns) matter; not its text.
+            if depth == 3 { parser?.reportText(false) }
             if !itemNamespaceIdentities.contains(tag.namespaceIdentity) { itemNamespaceIdentities.append(tag.namespaceIdentity) }
             if tag.attributeCount > 0 { reportMisspeltNamespaceDeclarations(tag) }
             if depth - 1 > limits.maxDepth { exceeded(.tooDeep(limit: limits.maxDepth), at: contextCursor()) }
@@ -95,6 +96,8 @@ extension XMLFramer: XMLEventConsumer {
     func endElement() {
         if control != nil { return }
         depth -= 1
+        // Back at the top element (or between top elements): its text matters again.
+        if depth <= 2 { parser?.reportText(true) }
         if let discard {
             if depth == 1 {
                 // The element past a limit is over: report it, with what it spanned.

@@ -47,7 +47,20 @@ final class LibXML2PushParser {
     func resetForNewDocument() -> Bool {
         guard let context, xmppscope_xml_reset_push_parser(context) == 0 else { return false }
         Self.setOptions(context)
+        reportText(true)
         return true
+    }
+
+    /// Whether libxml2 reports text (and character data) to the consumer.
+    private(set) var reportsText = true
+
+    /// Has libxml2 report text, or not: a framer that keeps only each stanza's top element turns
+    /// it off inside the stanza's children, whose text it would drop. libxml2 then skips the
+    /// call, and its test of whether blank text is ignorable (both callbacks unset).
+    func reportText(_ on: Bool) {
+        guard on != reportsText, let handler = context?.pointee.sax else { return }
+        reportsText = on
+        handler.pointee.characters = on ? Self.charactersCallback : nil
     }
 
     /// The dictionary the context interns its names in.
@@ -118,12 +131,7 @@ final class LibXML2PushParser {
         handler.endElementNs = { context, _, _, _ in
             LibXML2PushParser.withParser(context) { $0.withConsumer { $0.endElement() } }
         }
-        handler.characters = { context, bytes, count in
-            guard let bytes, count > 0 else { return }
-            LibXML2PushParser.withParser(context) { parser in
-                parser.withConsumer { $0.characters(UnsafeBufferPointer(start: bytes, count: Int(count))) }
-            }
-        }
+        handler.characters = charactersCallback
         handler.cdataBlock = { context, bytes, count in
             guard let bytes, count > 0 else { return }
             LibXML2PushParser.withParser(context) { parser in
@@ -154,6 +162,14 @@ final class LibXML2PushParser {
             LibXML2PushParser.from(context).structuredError(error)
         }
         return handler
+    }
+
+    /// The text callback (kept to be set again after ``reportText(_:)`` unset it).
+    private static let charactersCallback: charactersSAXFunc = { context, bytes, count in
+        guard let bytes, count > 0 else { return }
+        LibXML2PushParser.withParser(context) { parser in
+            parser.withConsumer { $0.characters(UnsafeBufferPointer(start: bytes, count: Int(count))) }
+        }
     }
 
     /// Tells the consumer of a construct it must refuse.
