@@ -136,7 +136,7 @@ struct FramerErrorTests {
         #expect(events.errors[0].skippedCount == 18)
     }
 
-    @Test("misspelt xmlns attributes are flagged", arguments: ["cmlns", "xmnls", "xlmns", "xmln"])
+    @Test("misspelt xmlns attributes are flagged", arguments: ["cmlns", "xmnls", "xlmns", "xmln", "xmlnsx", "amlns"])
     func misspeltNamespace(attribute: String) {
         let events = frame("<iq type='get' id='r'><query \(attribute)='jabber:iq:roster'/></iq>")
         #expect(events.errors.count == 1)

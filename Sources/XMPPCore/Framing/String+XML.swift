@@ -40,18 +40,21 @@ extension String {
     }
 
     /// A cheap first look at a C string: four to six bytes, at least three of them from `xmlns`.
+    /// It runs on every attribute of every element: names shorter than four bytes (`id`, `to`)
+    /// are turned away after three loads, and each letter is counted with one bit test (`x`, `m`,
+    /// `l`, `n` and `s` are bits of a mask over the lowercase block 0x60–0x7F).
     static func mayBeMisspeltXMLNS(_ name: UnsafePointer<UInt8>) -> Bool {
+        guard name[0] != 0, name[1] != 0, name[2] != 0, name[3] != 0 else { return false }
+        let letters: UInt32 = 1 << (0x78 - 0x60) | 1 << (0x6D - 0x60) | 1 << (0x6C - 0x60) | 1 << (0x6E - 0x60) | 1 << (0x73 - 0x60)
         var length = 0
-        var matches = 0
+        var matches: UInt32 = 0
         while name[length] != 0 {
-            switch name[length] {
-            case UInt8(ascii: "x"), UInt8(ascii: "m"), UInt8(ascii: "l"), UInt8(ascii: "n"), UInt8(ascii: "s"): matches += 1
-            default: break
-            }
+            let byte = name[length]
+            if byte & 0xE0 == 0x60 { matches &+= letters >> UInt32(byte & 0x1F) & 1 }
             length += 1
             if length > 6 { return false }
         }
-        return length >= 4 && matches >= 3
+        return matches >= 3
     }
 
     /// `cmlns`, `xmnls`, `xlmns`: one edit from `xmlns`, but not `xmlns`.
