@@ -5,10 +5,24 @@
 /// Checks that bytes are UTF-8 encoded XML characters before libxml2 sees them: libxml2 would
 /// otherwise report a broken sequence late, or at a place that depends on how the bytes were split.
 enum XMLCharacterValidator {
-    /// A byte that is not UTF-8 or not an XML character, with a message.
+    /// A byte that is not UTF-8 or not an XML character. The message is made only when asked
+    /// for: a chunk checked on the reading thread (``isValidWhole(_:)``) that fails, TLS records
+    /// say, wants none.
     struct InvalidCharacter {
         var offset: Int
-        var message: String
+        /// The byte, and the one after it when that is the broken continuation.
+        var byte: UInt8
+        var continuation: UInt8?
+
+        /// What is wrong, as the framer reports it.
+        var message: String {
+            if byte < 0x80 {
+                let name = byte == 0 ? "a NUL byte" : "control character 0x\(String(byte, radix: 16))"
+                return "\(name) is not allowed in XML"
+            }
+            guard let continuation else { return "invalid UTF-8 (byte 0x\(String(byte, radix: 16)))" }
+            return "invalid UTF-8 (byte 0x\(String(byte, radix: 16)) followed by 0x\(String(continuation, radix: 16)))"
+        }
     }
 
     /// Checks the bytes of `window` from `from` to about `to`: returns how far they are complete,
@@ -85,8 +99,7 @@ enum XMLCharacterValidator {
             let byte = buffer[index]
             if byte < 0x80 {
                 if byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D {
-                    let name = byte == 0 ? "a NUL byte" : "control character 0x\(String(byte, radix: 16))"
-                    return (index + base, InvalidCharacter(offset: index + base, message: "\(name) is not allowed in XML"))
+                    return (index + base, InvalidCharacter(offset: index + base, byte: byte, continuation: nil))
                 }
                 index += 1
                 continue
@@ -102,7 +115,7 @@ enum XMLCharacterValidator {
             case 0xF1...0xF3: length = 4
             case 0xF4: length = 4; highest = 0x8F
             default:
-                return (index + base, InvalidCharacter(offset: index + base, message: "invalid UTF-8 (byte 0x\(String(byte, radix: 16)))"))
+                return (index + base, InvalidCharacter(offset: index + base, byte: byte, continuation: nil))
             }
             for next in 1..<length {
                 // A sequence may run past `to`; one cut at the end of the data waits for more.
@@ -111,7 +124,7 @@ enum XMLCharacterValidator {
                 let low = next == 1 ? lowest : 0x80
                 let high = next == 1 ? highest : 0xBF
                 guard continuation >= low && continuation <= high else {
-                    return (index + base, InvalidCharacter(offset: index + base, message: "invalid UTF-8 (byte 0x\(String(byte, radix: 16)) followed by 0x\(String(continuation, radix: 16)))"))
+                    return (index + base, InvalidCharacter(offset: index + base, byte: byte, continuation: continuation))
                 }
             }
             index += length
