@@ -26,14 +26,25 @@ public func fuzzFramer(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let payload = input.rest
 
     let run = FramerRun(limits: limits, content: content, flags: flags)
+    // Feeding valid pieces as checked (0x08) must change nothing: a twin fed the same pieces
+    // unchecked reports the same events, errors and their positions included.
+    let twin = flags & 0x08 != 0 ? FramerRun(limits: limits, content: content, flags: flags & ~0x08) : nil
     let pieces = plan.split(payload)
     var usedOperations = false
     for (index, piece) in pieces.enumerated() {
         let operation = operations.isEmpty ? 0 : operations[index % operations.count]
-        if flags & 0x10 != 0 { usedOperations = run.apply(operation) || usedOperations }
+        if flags & 0x10 != 0 {
+            usedOperations = run.apply(operation) || usedOperations
+            _ = twin?.apply(operation)
+        }
         run.feed(piece)
+        twin?.feed(piece)
     }
     run.finish()
+    twin?.finish()
+    if let twin, twin.events != run.events {
+        fatalError("feeding as checked changed the events\nunchecked: \(twin.events.map(describe))\nchecked:   \(run.events.map(describe))")
+    }
     // Fed again after finish: the framer must start over cleanly.
     if flags & 0x20 != 0, let first = pieces.first {
         run.feed(first)

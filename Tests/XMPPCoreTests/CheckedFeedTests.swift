@@ -24,8 +24,8 @@ struct CheckedFeedTests {
 
     /// The events of `input` fed in chunks of `size`, each chunk `checked` where it is valid text
     /// when `checking`; and how many chunks were fed as checked.
-    private func frame(_ input: [UInt8], size: Int, checking: Bool) -> (events: [FramerEvent], checked: Int) {
-        let framer = XMLFramer()
+    private func frame(_ input: [UInt8], size: Int, checking: Bool, limits: FramerLimits = .default) -> (events: [FramerEvent], checked: Int) {
+        let framer = XMLFramer(limits: limits)
         var events: [FramerEvent] = []
         var checked = 0
         var index = 0
@@ -60,6 +60,30 @@ struct CheckedFeedTests {
         // Both kinds were fed: chunks found valid, and chunks left to the framer to check.
         #expect(checkedChunks > 1_000)
         #expect(uncheckedChunks > 20)
+    }
+
+    /// A stanza size limit that falls inside a multi-byte character of a checked run: unchecked,
+    /// the validator takes the character whole before libxml2 sees the bytes, so the limit is met
+    /// (and reported) after it; checked, it must be the same (a second reader found it one to
+    /// three bytes earlier).
+    @Test("the stanza size limit inside a character of a checked run is met where it is met unchecked")
+    func limitInsideACharacter() {
+        var compared = 0, limitErrors = 0
+        for pad in 0..<3 {
+            let body = String(repeating: "a", count: pad) + String(repeating: "é", count: 200)
+            let bytes = Array((Self.header + "<message id='m'><body>" + body + "</body></message><presence id='b'/>").utf8)
+            for limit in 160..<260 {
+                let limits = FramerLimits(maxStanzaBytes: limit, maxDepth: 100)
+                let expected = frame(bytes, size: .max, checking: false, limits: limits).events
+                let (events, checked) = frame(bytes, size: .max, checking: true, limits: limits)
+                #expect(checked == 1)
+                #expect(events == expected, "pad \(pad), limit \(limit)")
+                compared += 1
+                if expected.errors.contains(where: { if case .stanzaTooLarge = $0.kind { return true } else { return false } }) { limitErrors += 1 }
+            }
+        }
+        #expect(compared == 300)
+        #expect(limitErrors == 300)
     }
 
     @Test("isValidXMLText: valid text, a split or bad character, a control byte, nothing")

@@ -4,18 +4,20 @@
 /// handing the element on (into an event, across the hand-off to the record thread, into the
 /// checks) retains one reference instead of each of its strings and arrays.
 ///
-/// `@unchecked Sendable`: its storage is a `ManagedBuffer` (not `Sendable`) that is never changed
-/// once made; setting ``element`` replaces it (see ``FramedElementStorage``).
-public struct FramedElement: @unchecked Sendable, Hashable {
+/// Its storage is a `ManagedBuffer`, whose `Sendable` conformance is unavailable: the one stored
+/// property the compiler cannot check is marked `nonisolated(unsafe)`. The storage is never
+/// changed once made (setting ``element`` replaces it; see ``FramedElementStorage``).
+public struct FramedElement: Sendable, Hashable {
     /// What the framer made; replaced, never changed, when ``element`` is set.
-    private var storage: FramedElementStorage
+    nonisolated(unsafe) private var storage: FramedElementStorage
     /// Where its `<` is.
     public var offset: Int
 
     /// `raw`: where its bytes are in the framer's window; `packedAttributes`: the first `length`
     /// bytes of `bytes` hold `count` attributes (``PackedAttributes``). Both are copied.
-    init(element: Element, packedAttributes: (bytes: [UInt8], count: Int, length: Int)?, raw: (window: ByteWindow, from: Int, to: Int), offset: Int,
-         namespaces: [String], childCount: Int, childNames: ChildNameMarks = .unknown, isComplete: Bool, header: [UInt8]) {
+    init(element: Element, packedAttributes: (bytes: [UInt8], count: Int, length: Int)?,
+         raw: (window: ByteWindow, from: Int, to: Int), offset: Int, namespaces: [String], childCount: Int,
+         childNames: ChildNameMarks = .unknown, isComplete: Bool, header: [UInt8]) {
         let packedBytes = packedAttributes?.bytes ?? [], packedLength = packedAttributes?.length ?? 0
         let parts = FramedElementParts(framed: element, namespaces: namespaces, childCount: childCount, childNames: childNames,
                                        isComplete: isComplete, streamHeader: header, rawCount: raw.to - raw.from,
@@ -75,7 +77,7 @@ public struct FramedElement: @unchecked Sendable, Hashable {
     /// The value of the top element's attribute with this local name in no namespace, building
     /// no other.
     public subscript(attribute name: String) -> String? {
-        guard (storage.header.packedCount != nil) else { return storage.header.framed[attribute: name] }
+        guard storage.header.packedCount != nil else { return storage.header.framed[attribute: name] }
         return storage.withPackedAttributes { $0.value(of: name) } ?? nil
     }
 

@@ -47,8 +47,10 @@ struct PackedAttributes {
             let next = cursor + Self.headerSize + nameLength + prefixLength + namespaceLength + valueLength
             if bytes.count < next {
                 var grown = Array(repeating: UInt8(0), count: max(next, 2 * bytes.count, 256))
-                grown.withUnsafeMutableBufferPointer { room in
-                    bytes.withUnsafeBufferPointer { kept in room.baseAddress!.update(from: kept.baseAddress!, count: cursor) }
+                if cursor > 0 {
+                    grown.withUnsafeMutableBufferPointer { room in
+                        bytes.withUnsafeBufferPointer { kept in room.baseAddress!.update(from: kept.baseAddress!, count: cursor) }
+                    }
                 }
                 bytes = grown
             }

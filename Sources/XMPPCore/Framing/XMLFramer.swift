@@ -141,6 +141,7 @@ public final class XMLFramer {
     /// how long (nil when not packed), and their bytes (``PackedAttributes/pack(count:groups:into:)``;
     /// the array keeps its storage from one element to the next).
     var itemPacked: (count: Int, length: Int)?
+    /// The packed attributes' bytes: the first `itemPacked.length` of them.
     var itemPackedBytes: [UInt8] = []
     var discard: Discard?
     /// Where the item past a size limit begins, when no element was open (see ``exceeded(_:at:itemStart:)``).
@@ -188,6 +189,7 @@ public final class XMLFramer {
     /// framer does not check their characters again.
     public func feed(_ bytes: UnsafeRawBufferPointer, checked: Bool, emit: (consuming FramerEvent) -> Void) {
         guard !bytes.isEmpty else { return }
+        assert(!checked || Self.isValidXMLText(bytes), "bytes fed as checked are not valid XML text")
         if case .opaque = state {
             opaqueBytes += bytes.count
             skip(to: window.end + bytes.count)
@@ -378,7 +380,12 @@ public final class XMLFramer {
                 let end = min(window.end, (itemInProgress ?? fedEnd) + limits.maxStanzaBytes)
                 // Bytes fed as checked are valid characters, each one whole: check from past them.
                 let checkFrom = checkedBytes.contains(fedEnd) ? min(checkedBytes.upperBound, end) : fedEnd
-                let (validEnd, invalid) = checkFrom == end ? (end, nil) : XMLCharacterValidator.validate(window, from: checkFrom, to: end)
+                var (validEnd, invalid) = checkFrom == end ? (end, nil) : XMLCharacterValidator.validate(window, from: checkFrom, to: end)
+                if checkFrom == end && end < checkedBytes.upperBound && checkedBytes.contains(fedEnd) {
+                    // The size limit cut a character of the checked run: take it whole, as the
+                    // validator does, so the limit is met where it is met unchecked.
+                    while validEnd < checkedBytes.upperBound, let byte = window.byte(at: validEnd), byte & 0xC0 == 0x80 { validEnd += 1 }
+                }
                 if validEnd > fedEnd {
                     parse(upTo: validEnd)
                     emitCollected(emit)

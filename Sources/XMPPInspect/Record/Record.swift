@@ -74,11 +74,15 @@ public struct Record: Sendable {
         }
     }
     /// The framed element whose bytes as sent are this record's XML, kept instead of a copy of
-    /// them: the record stage sets it on a record with no XML (setting ``xmlBytes`` replaces it).
-    var xmlSource: FramedElement?
+    /// them (``keepXML(of:)``; setting ``xmlBytes`` replaces it).
+    private(set) var xmlSource: FramedElement?
     private var keptXMLBytes: [UInt8]?
-    /// Whether the record has XML.
-    public var hasXML: Bool { xmlSource != nil || keptXMLBytes != nil }
+
+    /// Makes `framed`'s bytes as sent this record's XML, without copying them.
+    mutating func keepXML(of framed: FramedElement) {
+        xmlSource = framed
+        keptXMLBytes = nil
+    }
     /// Calls `body` with the XML bytes without copying them, or returns nil when there are none.
     public func withXMLBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
         if xmlSource != nil { return xmlSource?.withRawBytes(body) }

@@ -182,7 +182,7 @@ final class RecordStage {
         }
         record.size = framed.rawCount
         record.offset = framed.offset
-        record.xmlSource = framed
+        record.keepXML(of: framed)
 
         // The whole tree only where it is needed: the printer, errors, credentials.
         let mayCarryError = record.type == "error" || isStreamError || name == "failure"
