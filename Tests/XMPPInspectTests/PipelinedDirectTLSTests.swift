@@ -58,7 +58,7 @@ struct PipelinedDirectTLSTests {
         pipelined: (ReadingFront.Share, (Int, Int, Int), PipelinedInspectorTests.Collected) -> Inspector
     ) -> Int {
         var compared = 0
-        for share in [ReadingFront.Share.none, .everyOther, .all] {
+        for share in ReadingFront.Share.allShares {
             for batching in PipelinedInspectorTests.batchings {
                 let collected = PipelinedInspectorTests.Collected()
                 drive(pipelined(share, batching, collected), calls, end: end)
@@ -288,4 +288,9 @@ struct PipelinedDirectTLSTests {
         #expect(onFraming == [marked], "framing thread asked for \(onFraming.count) sessions")
         #expect(onReading == randoms, "reading thread asked for \(onReading.count) sessions")
     }
+}
+
+extension ReadingFront.Share {
+    /// Every share the reading thread can take, for tests that must give the same records in each.
+    static let allShares: [ReadingFront.Share] = [.none, .everyOther, .threeInFour, .all]
 }

@@ -51,14 +51,23 @@ struct PipelinedWebTests {
                                     batchCalls: batching.0, batchBytes: batching.1, queuedBatches: batching.2, webShare: share)
             }
         }
-        #expect(compared == PipelinedDirectTLSTests.Variant.allCases.count * 3 * PipelinedInspectorTests.batchings.count)
+        #expect(compared == PipelinedDirectTLSTests.Variant.allCases.count * ReadingFront.Share.allShares.count * PipelinedInspectorTests.batchings.count)
     }
 
-    @Test("which thread decodes: every web connection, every other one, or none on the reading thread")
+    @Test("the shares take the connections they say, in the order they are found")
+    func shares() {
+        let found = Array(1...12)
+        #expect(found.filter { ReadingFront.Share.none.takes($0) } == [])
+        #expect(found.filter { ReadingFront.Share.everyOther.takes($0) } == [1, 3, 5, 7, 9, 11])
+        #expect(found.filter { ReadingFront.Share.threeInFour.takes($0) } == [1, 2, 3, 5, 6, 7, 9, 10, 11])
+        #expect(found.filter { ReadingFront.Share.all.takes($0) } == found)
+    }
+
+    @Test("which thread decodes: every web connection, three in four, every other one, or none on the reading thread")
     func whereDecoded() throws {
         for name in ["web-bosh", "web-websocket"] {
             var taken: [ReadingFront.Share: Int] = [:]
-            for share in [ReadingFront.Share.none, .everyOther, .all] {
+            for share in ReadingFront.Share.allShares {
                 let collected = PipelinedInspectorTests.Collected()
                 let inspector = Inspector.pipelined(options: InspectorOptions(), keyLog: nil, output: collected.output,
                                                     batchCalls: 1024, batchBytes: 64 << 10, queuedBatches: 4, webShare: share)
@@ -68,7 +77,7 @@ struct PipelinedWebTests {
             }
             let all = try #require(taken[.all])
             #expect(all >= 1, "\(name): \(all) web connections")
-            #expect(taken[.none] == 0 && taken[.everyOther] == (all + 1) / 2, "\(name): \(taken)")
+            #expect(taken[.none] == 0 && taken[.everyOther] == (all + 1) / 2 && taken[.threeInFour] == all - all / 4, "\(name): \(taken)")
         }
     }
 }

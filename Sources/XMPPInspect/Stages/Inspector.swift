@@ -73,7 +73,7 @@ public final class Inspector: TCPStreamDelegate {
     static func pipelined(options: InspectorOptions, keyLog: (any TLSSecretLookup & Sendable)?, output: consuming sending RecordOutput,
                           batchCalls: Int, batchBytes: Int, queuedBatches: Int,
                           directTLSShare: ReadingFront.Share = .everyOther,
-                          webShare: ReadingFront.Share = .all) -> sending Inspector {
+                          webShare: ReadingFront.Share = .threeInFour) -> sending Inspector {
         // Two threads ask it: what it answers must not depend on when.
         precondition(keyLog?.mayGrow != true, "a pipelined inspector's key log is read whole before the replay (a snapshot)")
         let front = ReadingFront(keyLog: keyLog, seesTLSRecords: !options.tlsTerminated, directTLSShare: directTLSShare,

@@ -32,6 +32,8 @@ final class ReadingFront {
         case none
         /// Every other one, in the order they are found (the first, the third, …).
         case everyOther
+        /// Three in four, in the order they are found (all but the fourth, the eighth, …).
+        case threeInFour
         case all
 
         /// Whether the `found`th connection of the kind (from 1) is taken.
@@ -39,6 +41,7 @@ final class ReadingFront {
             switch self {
             case .none: false
             case .everyOther: found % 2 == 1
+            case .threeInFour: found % 4 != 0
             case .all: true
             }
         }
