@@ -378,13 +378,18 @@ public final class XMLFramer {
                 // a limit, at most a limit at a time: an element that begins after the discarded one
                 // ends, within the same parse call, must not escape the size check.
                 let end = min(window.end, (itemInProgress ?? fedEnd) + limits.maxStanzaBytes)
-                // Bytes fed as checked are valid characters, each one whole: check from past them.
-                let checkFrom = checkedBytes.contains(fedEnd) ? min(checkedBytes.upperBound, end) : fedEnd
-                var (validEnd, invalid) = checkFrom == end ? (end, nil) : XMLCharacterValidator.validate(window, from: checkFrom, to: end)
-                if checkFrom == end && end < checkedBytes.upperBound && checkedBytes.contains(fedEnd) {
-                    // The size limit cut a character of the checked run: take it whole, as the
+                // Bytes fed as checked are valid characters, each one whole: check only past them.
+                var validEnd: Int
+                let invalid: XMLCharacterValidator.InvalidCharacter?
+                if checkedBytes.contains(fedEnd) && end <= checkedBytes.upperBound {
+                    // All checked. Where the size limit cuts a character, take it whole, as the
                     // validator does, so the limit is met where it is met unchecked.
+                    validEnd = end
+                    invalid = nil
                     while validEnd < checkedBytes.upperBound, let byte = window.byte(at: validEnd), byte & 0xC0 == 0x80 { validEnd += 1 }
+                } else {
+                    let checkFrom = checkedBytes.contains(fedEnd) ? checkedBytes.upperBound : fedEnd
+                    (validEnd, invalid) = XMLCharacterValidator.validate(window, from: checkFrom, to: end)
                 }
                 if validEnd > fedEnd {
                     parse(upTo: validEnd)

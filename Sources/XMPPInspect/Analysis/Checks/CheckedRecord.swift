@@ -183,20 +183,16 @@ extension UnsafeBufferPointer where Element == UInt8 {
     func firstOffset(of needle: StaticString, from: Int = 0) -> Int? {
         let length = needle.utf8CodeUnitCount
         guard length > 0 else { return from }
-        guard from >= 0, length <= count - from else { return nil }
-        do {
-            let haystack = self
-            guard let base = haystack.baseAddress else { return nil }
-            let first = Int32(needle.utf8Start.pointee)
-            var index = from
-            let last = haystack.count - length
-            while index <= last {
-                guard let hit = memchr(base + index, first, last - index + 1) else { return nil }
-                let offset = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                if memcmp(base + offset, needle.utf8Start, length) == 0 { return offset }
-                index = offset + 1
-            }
-            return nil
+        guard from >= 0, length <= count - from, let base = baseAddress else { return nil }
+        let first = Int32(needle.utf8Start.pointee)
+        var index = from
+        let last = count - length
+        while index <= last {
+            guard let hit = memchr(base + index, first, last - index + 1) else { return nil }
+            let offset = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if memcmp(base + offset, needle.utf8Start, length) == 0 { return offset }
+            index = offset + 1
         }
+        return nil
     }
 }
