@@ -15,14 +15,16 @@ final class FramingThreadFeeder {
 
     /// Starts the framing thread, which owns `consumer` from now on. A batch is handed over once
     /// it holds `batchCalls` calls or `batchBytes` bytes; the reading thread waits once more than
-    /// `queuedBatches` batches wait, and goes on when one fewer do.
+    /// `queuedBatches` batches wait, and goes on once half as many do: held back, it reads on in
+    /// one stretch instead of waking for each batch the framing thread finishes (which left a
+    /// core idle while it slept and the records thread waited).
     init(consumer: consuming sending FramingThreadConsumer, batchCalls: Int, batchBytes: Int, queuedBatches: Int) {
         precondition(batchCalls > 0 && batchBytes > 0 && queuedBatches > 0, "batches hold something, and one may wait")
         self.batchCalls = batchCalls
         self.batchBytes = batchBytes
         batch = FramingCalls(reservingCalls: batchCalls, bytes: batchBytes)
         thread = HandOffThread(
-            name: "xmppscope-framing", waterMarks: WaterMarks(high: queuedBatches, low: queuedBatches - 1), batchSize: 1,
+            name: "xmppscope-framing", waterMarks: WaterMarks(high: queuedBatches, low: queuedBatches / 2), batchSize: 1,
             dropsSpentOnProducer: true,
             consumer: consumer
         )

@@ -64,7 +64,7 @@ public final class Inspector: TCPStreamDelegate {
     /// `finish` is not called.
     public static func pipelined(options: InspectorOptions = InspectorOptions(), keyLog: (any TLSSecretLookup & Sendable)? = nil,
                                  output: consuming sending RecordOutput) -> sending Inspector {
-        pipelined(options: options, keyLog: keyLog, output: output, batchCalls: 1024, batchBytes: 64 << 10, queuedBatches: 4)
+        pipelined(options: options, keyLog: keyLog, output: output, batchCalls: 1024, batchBytes: 64 << 10, queuedBatches: 16)
     }
 
     /// ``pipelined(options:keyLog:output:)`` with the framing thread's batches set (tests set them

@@ -8,11 +8,11 @@ final class RecordBatcher {
 
     /// Starts the records thread, which owns `output` from now on. The framing thread waits
     /// once more than `queuedBatches` batches wait (the one being turned into records included),
-    /// and goes on when one fewer do.
-    init(options: InspectorOptions, output: consuming sending RecordOutput, batchSize: Int = 512, queuedBatches: Int = 4) {
+    /// and goes on once half as many do.
+    init(options: InspectorOptions, output: consuming sending RecordOutput, batchSize: Int = 512, queuedBatches: Int = 8) {
         self.batchSize = batchSize
         thread = HandOffThread(
-            name: "xmppscope-records", waterMarks: WaterMarks(high: queuedBatches, low: queuedBatches - 1), batchSize: 1,
+            name: "xmppscope-records", waterMarks: WaterMarks(high: queuedBatches, low: queuedBatches / 2), batchSize: 1,
             dropsSpentOnProducer: true,
             consumer: RecordThreadConsumer(options: options, output: output)
         )
