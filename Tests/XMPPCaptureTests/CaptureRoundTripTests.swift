@@ -88,6 +88,33 @@ struct CaptureRoundTripTests {
         #expect(collector.closed.first?.1 == .fin)
     }
 
+    @Test("a file many times the read buffer's size: every packet, its bytes and its time, in order")
+    func largerThanTheReadBuffer() throws {
+        let path = Self.temporaryPath("large.pcap")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try PcapWriter(path: path, linkType: LinkType.ethernet)
+        var written: [(bytes: [UInt8], time: Timestamp)] = []
+        var total = 0, index = 0
+        while total < 5 * PcapSource.fileBufferSize + 12345 {
+            // Lengths that do not divide the buffer: packets straddle every refill.
+            let bytes = (0..<(60 + index * 37 % 1400)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) }
+            let time = Timestamp(seconds: 1_700_000_000 + Int64(index / 1000), microseconds: Int64(index % 1000) * 999)
+            writer.write(bytes, at: time)
+            written.append((bytes, time))
+            total += 16 + bytes.count
+            index += 1
+        }
+        writer.flush()
+        var read: [(bytes: [UInt8], time: Timestamp)] = []
+        try PcapSource(path: path).forEachPacket { read.append((Array($0.data), $0.timestamp)) }
+        #expect(read.count == written.count)
+        #expect(read.count > 1000)
+        for (got, sent) in zip(read, written) where got.bytes != sent.bytes || got.time != sent.time {
+            Issue.record("packet differs: \(got.bytes.count) bytes at \(got.time), sent \(sent.bytes.count) at \(sent.time)")
+            break
+        }
+    }
+
     @Test("a file cut inside a packet: a clear error with the packet number, earlier packets kept")
     func truncatedFile() throws {
         let path = Self.temporaryPath("cut.pcap")

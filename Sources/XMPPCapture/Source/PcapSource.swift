@@ -14,15 +14,36 @@ public final class PcapSource {
     /// loop drains) and has finished with libpcap.
     private let stopState = Atomic<Int>(PcapSource.running)
 
-    /// Opens a pcap or pcapng file (libpcap detects which).
+    /// The stdio buffer a file is read through, when libpcap does not open it (see ``fileBufferSize``).
+    private let fileBuffer: UnsafeMutableRawPointer?
+
+    /// How much of a file each read takes: libpcap reads through stdio, whose 4 KiB buffer made
+    /// a replay one `read` call (and page-cache walk) for every 4 KiB of capture.
+    public static let fileBufferSize = 256 << 10
+
+    /// Opens a pcap or pcapng file (libpcap detects which); `-` is standard input.
     public init(path: String) throws(CaptureError) {
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
-        guard let handle = pcap_open_offline_with_tstamp_precision(
-            path, UInt32(PCAP_TSTAMP_PRECISION_MICRO), &errorBuffer
-        ) else {
-            throw .cannotOpen(path: path, reason: errorBuffer.decodedCString)
+        let precision = UInt32(PCAP_TSTAMP_PRECISION_MICRO)
+        if path != "-", let file = fopen(path, "rb") {
+            // Opened here so that it reads through a larger buffer; libpcap closes it with the handle.
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.fileBufferSize, alignment: 64)
+            setvbuf(file, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, Self.fileBufferSize)
+            guard let handle = pcap_fopen_offline_with_tstamp_precision(file, precision, &errorBuffer) else {
+                fclose(file)
+                buffer.deallocate()
+                throw .cannotOpen(path: path, reason: errorBuffer.decodedCString)
+            }
+            self.handle = handle
+            fileBuffer = buffer
+        } else {
+            // Standard input, or a path fopen refused: libpcap opens it and says what went wrong.
+            guard let handle = pcap_open_offline_with_tstamp_precision(path, precision, &errorBuffer) else {
+                throw .cannotOpen(path: path, reason: errorBuffer.decodedCString)
+            }
+            self.handle = handle
+            fileBuffer = nil
         }
-        self.handle = handle
         self.name = path
         self.isLive = false
     }
@@ -74,9 +95,13 @@ public final class PcapSource {
         self.handle = handle
         self.name = interface
         self.isLive = true
+        fileBuffer = nil
     }
 
-    deinit { pcap_close(handle) }
+    deinit {
+        pcap_close(handle)  // closes the file, which then no longer uses its buffer
+        fileBuffer?.deallocate()
+    }
 
     /// The link type of the capture (libpcap's DLT_ value).
     public var linkType: Int32 { pcap_datalink(handle) }
