@@ -32,6 +32,7 @@ let package = Package(
         .systemLibrary(name: "CPcap", providers: [.apt(["libpcap-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CResolv", providers: [.apt(["libc6-dev"])]),
+        .systemLibrary(name: "CMalloc", providers: [.apt(["libc6-dev"])]),
 
         // Values every stage shares (time, direction), with no C library behind them.
         .target(name: "XMPPBase", swiftSettings: swiftSettings),
@@ -107,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "xmppscope",
             dependencies: [
-                "XMPPInspect", "XMPPBase", "XMPPCore", "XMPPCapture", "XMPPTransport", "XMPPProxy", "XMPPReport",
+                "XMPPInspect", "XMPPBase", "XMPPCore", "XMPPCapture", "XMPPTransport", "XMPPProxy", "XMPPReport", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

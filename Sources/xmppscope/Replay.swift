@@ -32,6 +32,7 @@ struct Replay: ParsableCommand {
 
     func run() throws {
         output.bootstrapLogging()
+        MallocTopPad.apply()
         let stdout = BufferedOutput()
         let (screen, sink, _) = try output.makeSinkChain(output: stdout)
         if let summary = screen as? SummaryReport {
