@@ -365,10 +365,8 @@ public final class JSONLinesWriter {
             out.append(literal: "null")
             return
         }
-        // A native string lends its bytes without the copy (a retain) that `withUTF8` needs.
-        if value.utf8.withContiguousStorageIfAvailable({ appendEscaped($0, to: &out) }) != nil { return }
-        var copy = value
-        copy.withUTF8 { appendEscaped($0, to: &out) }
+        // Borrowed: neither a copy nor a retain of the string.
+        value.utf8Span.span.withUnsafeBufferPointer { appendEscaped($0, to: &out) }
     }
 
     /// A JSON string of UTF-8 bytes (which must be valid UTF-8).
