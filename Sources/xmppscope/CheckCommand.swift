@@ -60,6 +60,7 @@ struct CheckCommand: ParsableCommand {
     }
 
     func run() throws {
+        MallocTopPad.apply()
         if list {
             let stdout = BufferedOutput()
             stdout.write(CheckList.render(CheckCatalog.descriptors))

@@ -246,7 +246,7 @@ struct PipelinedDirectTLSTests {
             let lookup = ThreadNotingLookup(try #require(files.snapshot()))
             let collected = PipelinedInspectorTests.Collected()
             let inspector = Inspector.pipelined(options: InspectorOptions(), keyLog: lookup, output: collected.output,
-                                                batchCalls: 1024, batchBytes: 64 << 10, queuedBatches: 4, directTLSShare: share)
+                                                batchCalls: 1024, batchBytes: 64 << 10, queuedBatches: 16, directTLSShare: share)
             _ = try Replayer.replay(path: Self.path(name, "pcap"), into: inspector)
             let asked = lookup.asked.withLock { $0 }
             var threads: [[UInt8]: (reading: Int, framing: Int)] = [:]
@@ -276,7 +276,7 @@ struct PipelinedDirectTLSTests {
         let lookup = ThreadNotingLookup(try #require(files.snapshot()))
         let collected = PipelinedInspectorTests.Collected()
         let inspector = Inspector.pipelined(options: InspectorOptions(), keyLog: lookup, output: collected.output,
-                                            batchCalls: 1024, batchBytes: 64 << 10, queuedBatches: 4, directTLSShare: .all)
+                                            batchCalls: 1024, batchBytes: 64 << 10, queuedBatches: 16, directTLSShare: .all)
         _ = try Replayer.replay(path: Self.path("c2s-directtls-keylog", "pcap"), into: inspector)
         let hex = { (bytes: [UInt8]) in bytes.map { String(format: "%02x", $0) }.joined() }
         let asked = lookup.asked.withLock { $0 }

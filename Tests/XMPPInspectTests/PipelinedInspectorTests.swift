@@ -241,7 +241,7 @@ struct PipelinedInspectorTests {
         let collected = Collected()
         // Default batches: nothing this small would be handed on without being asked.
         let inspector = Inspector.pipelined(options: InspectorOptions(keepsElements: false), keyLog: nil, output: collected.output,
-                                            batchCalls: 1024, batchBytes: 64 << 10, queuedBatches: 4)
+                                            batchCalls: 1024, batchBytes: 64 << 10, queuedBatches: 16)
         let text = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='x'>"
             + "<iq type='get' id='a'><ping xmlns='urn:xmpp:ping'/></iq><presence/>"
         Array(text.utf8).withUnsafeBytes { inspector.feedRaw($0, direction: .c2s, at: Timestamp(microseconds: 1)) }
@@ -270,7 +270,7 @@ struct PipelinedInspectorTests {
                                       finish: { [finished] _ in finished.withLock { $0 = true } })
             let inspector = kind == "pipelined"
                 ? Inspector.pipelined(options: InspectorOptions(), keyLog: nil, output: output,
-                                      batchCalls: 1024, batchBytes: 64 << 10, queuedBatches: 4)
+                                      batchCalls: 1024, batchBytes: 64 << 10, queuedBatches: 16)
                 : Inspector.threaded(options: InspectorOptions(), keyLog: nil, output: output)
             let text = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='x'><presence/>"
             Array(text.utf8).withUnsafeBytes { inspector.feedRaw($0, direction: .c2s, at: Timestamp(microseconds: 1)) }

@@ -70,7 +70,7 @@ struct PipelinedWebTests {
             for share in ReadingFront.Share.allShares {
                 let collected = PipelinedInspectorTests.Collected()
                 let inspector = Inspector.pipelined(options: InspectorOptions(), keyLog: nil, output: collected.output,
-                                                    batchCalls: 1024, batchBytes: 64 << 10, queuedBatches: 4, webShare: share)
+                                                    batchCalls: 1024, batchBytes: 64 << 10, queuedBatches: 16, webShare: share)
                 _ = try Replayer.replay(path: PipelinedDirectTLSTests.path(name, "pcap"), into: inspector)
                 taken[share] = try #require(inspector.readingFront).webConnectionsDecoded
                 #expect(collected.lines.count > 20, "\(name) \(share)")

@@ -365,8 +365,15 @@ public final class JSONLinesWriter {
             out.append(literal: "null")
             return
         }
-        // Borrowed: neither a copy nor a retain of the string.
+        #if compiler(>=6.2)
+        // Borrowed: neither a copy nor a retain of the string (`withContiguousStorageIfAvailable`
+        // retained and released each native string around its closure).
         value.utf8Span.span.withUnsafeBufferPointer { appendEscaped($0, to: &out) }
+        #else
+        if value.utf8.withContiguousStorageIfAvailable({ appendEscaped($0, to: &out) }) != nil { return }
+        var copy = value
+        copy.withUTF8 { appendEscaped($0, to: &out) }
+        #endif
     }
 
     /// A JSON string of UTF-8 bytes (which must be valid UTF-8).

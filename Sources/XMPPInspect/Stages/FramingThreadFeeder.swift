@@ -15,9 +15,10 @@ final class FramingThreadFeeder {
 
     /// Starts the framing thread, which owns `consumer` from now on. A batch is handed over once
     /// it holds `batchCalls` calls or `batchBytes` bytes; the reading thread waits once more than
-    /// `queuedBatches` batches wait, and goes on once half as many do: held back, it reads on in
-    /// one stretch instead of waking for each batch the framing thread finishes (which left a
-    /// core idle while it slept and the records thread waited).
+    /// `queuedBatches` batches wait, and goes on once half as many do: held back, it then reads
+    /// on in one stretch instead of a batch at a time (going on at one fewer left a core idle
+    /// whenever it slept and the records thread had run out of events). Spent batches kept for
+    /// it to free (``HandOffThread``'s `dropsSpentOnProducer`) are not counted.
     init(consumer: consuming sending FramingThreadConsumer, batchCalls: Int, batchBytes: Int, queuedBatches: Int) {
         precondition(batchCalls > 0 && batchBytes > 0 && queuedBatches > 0, "batches hold something, and one may wait")
         self.batchCalls = batchCalls

@@ -8,7 +8,7 @@ final class RecordBatcher {
 
     /// Starts the records thread, which owns `output` from now on. The framing thread waits
     /// once more than `queuedBatches` batches wait (the one being turned into records included),
-    /// and goes on once half as many do.
+    /// and goes on once half as many do (then works in one stretch, not a batch at a time).
     init(options: InspectorOptions, output: consuming sending RecordOutput, batchSize: Int = 512, queuedBatches: Int = 8) {
         self.batchSize = batchSize
         thread = HandOffThread(
