@@ -17,29 +17,41 @@ final class ConditionBox<State>: @unchecked Sendable {
         self.state = state
     }
 
-    /// Runs `body` with the lock held, then wakes every thread waiting on this box.
-    func withLock<Result>(_ body: (inout sending State) throws -> sending Result) rethrows -> sending Result {
+    /// Runs `body` with the lock held, then wakes every thread waiting on this box, unless
+    /// `wakingWaiters` is false: the caller knows its change lets no waiter go on (or wakes them
+    /// itself with ``wakeWaiters()`` once it does).
+    func withLock<Result>(wakingWaiters: Bool = true, _ body: (inout sending State) throws -> sending Result) rethrows -> sending Result {
         condition.lock()
         defer {
-            condition.broadcast()
+            if wakingWaiters { condition.broadcast() }
             condition.unlock()
         }
         return try body(&state)
     }
 
     /// Waits (with the lock released) until `isReady` holds, then runs `body` with the lock held
-    /// and wakes every thread waiting on this box. `isReady` runs with the lock held, after each
-    /// change made through this box.
+    /// and wakes every thread waiting on this box (unless `wakingWaiters` is false, as above).
+    /// `isReady` runs with the lock held, after each change made through this box that woke it.
     func withLock<Result>(
+        wakingWaiters: Bool = true,
         waitingUntil isReady: (inout sending State) -> Bool,
         _ body: (inout sending State) throws -> sending Result
     ) rethrows -> sending Result {
         condition.lock()
         defer {
-            condition.broadcast()
+            if wakingWaiters { condition.broadcast() }
             condition.unlock()
         }
         while !isReady(&state) { condition.wait() }
         return try body(&state)
+    }
+
+    /// Wakes every thread waiting on this box, after a change made without waking them. A waiter
+    /// checks its condition with the lock held, so one that checked before that change is
+    /// already waiting and is woken here.
+    func wakeWaiters() {
+        condition.lock()
+        condition.broadcast()
+        condition.unlock()
     }
 }

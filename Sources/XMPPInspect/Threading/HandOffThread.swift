@@ -111,7 +111,9 @@ public final class HandOffThread<Consumer: HandOffConsumer>: Sendable {
         dropsSpentOnProducer: Bool
     ) {
         var items: [Item] = []
-        while shared.withLock(waitingUntil: { $0.threadHasWork }, { $0.take(into: &items) }) {
+        // Taking items changes nothing a waiting producer (the cost) or closer (the outcome)
+        // waits for: no one is woken for it.
+        while shared.withLock(wakingWaiters: false, waitingUntil: { $0.threadHasWork }, { $0.take(into: &items) }) {
             var start = items.startIndex
             while start < items.endIndex {
                 let end = items.endIndex - start > batchSize ? start + batchSize : items.endIndex
@@ -122,10 +124,16 @@ public final class HandOffThread<Consumer: HandOffConsumer>: Sendable {
                 // After the last batch (its slice gone, so `items` holds the only references the
                 // thread has), the items go back in the same locked call that releases its cost.
                 let keepsSpent = dropsSpentOnProducer && start == items.endIndex
-                let resumes = shared.withLock { state in
+                // A producer held back waits for the cost to come down to the low-water mark:
+                // woken when a release takes it there, not at every release on the way (a
+                // broadcast each, and a producer woken to wait again).
+                let (resumes, producersMayGoOn) = shared.withLock(wakingWaiters: false) { state in
                     if keepsSpent { state.keepSpent(&items) }
-                    return state.release(done)
+                    let heldBack = !state.mayPushAgain
+                    let resumes = state.release(done)
+                    return (resumes, heldBack && state.mayPushAgain)
                 }
+                if producersMayGoOn { shared.wakeWaiters() }
                 for resume in resumes { resume() }
             }
             items.removeAll(keepingCapacity: true)
