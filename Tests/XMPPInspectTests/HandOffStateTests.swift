@@ -46,10 +46,10 @@ struct HandOffStateTests {
         _ = state.push(1, cost: 11)
         #expect(!mutate(&state) { $0.whenDrained {} })
         #expect(!mutate(&state) { $0.whenDrained {} })
-        #expect(mutate(&state) { $0.release(6) }.isEmpty)  // 5: still above
-        #expect(mutate(&state) { $0.release(1) }.count == 2)  // 4: at the mark
+        #expect(mutate(&state) { $0.release(6) }.resumes.isEmpty)  // 5: still above
+        #expect(mutate(&state) { $0.release(1) }.resumes.count == 2)  // 4: at the mark
         _ = state.push(2, cost: 20)
-        #expect(mutate(&state) { $0.release(20) }.isEmpty)  // nobody waits any more
+        #expect(mutate(&state) { $0.release(20) }.resumes.isEmpty)  // nobody waits any more
     }
 
     @Test("closed: pushes are dropped, nobody is called back, the thread works through what waits, then finishes")
@@ -66,7 +66,7 @@ struct HandOffStateTests {
         #expect(state.threadHasWork)
         #expect(mutate(&state) { $0.take(into: &batch) })
         #expect(batch == [1, 2, 3])
-        #expect(mutate(&state) { $0.release(3) }.isEmpty)
+        #expect(mutate(&state) { $0.release(3) }.resumes.isEmpty)
         batch.removeAll()
         #expect(state.threadHasWork)  // to finish
         #expect(!mutate(&state) { $0.take(into: &batch) })

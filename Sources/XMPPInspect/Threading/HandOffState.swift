@@ -114,12 +114,16 @@ struct HandOffState<Item: Sendable, Outcome: Sendable> {
         return true
     }
 
-    /// The consumer is done with items costing `done`. Returns the producers to call back now.
-    mutating func release(_ done: Int) -> [@Sendable () -> Void] {
+    /// The consumer is done with items costing `done`. Returns the producers to call back now,
+    /// and whether producers held back (``mayPushAgain`` false) may go on now: this release took
+    /// the cost down to the low-water mark, so they are to be woken (and not at any other release).
+    mutating func release(_ done: Int) -> (resumes: [@Sendable () -> Void], producersMayGoOn: Bool) {
+        let heldBack = !mayPushAgain
         cost -= done
-        guard case .open(let waiting) = phase, !waiting.isEmpty, cost <= waterMarks.low else { return [] }
+        let producersMayGoOn = heldBack && mayPushAgain
+        guard case .open(let waiting) = phase, !waiting.isEmpty, cost <= waterMarks.low else { return ([], producersMayGoOn) }
         phase = .open(whenDrained: [])
-        return waiting
+        return (waiting, producersMayGoOn)
     }
 
     /// The consumer is done with `batch`: keeps it whole for a producer to let go of (no item

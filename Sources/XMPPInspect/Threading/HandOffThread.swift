@@ -124,14 +124,12 @@ public final class HandOffThread<Consumer: HandOffConsumer>: Sendable {
                 // After the last batch (its slice gone, so `items` holds the only references the
                 // thread has), the items go back in the same locked call that releases its cost.
                 let keepsSpent = dropsSpentOnProducer && start == items.endIndex
-                // A producer held back waits for the cost to come down to the low-water mark:
-                // woken when a release takes it there, not at every release on the way (a
-                // broadcast each, and a producer woken to wait again).
+                // A producer held back is woken when a release takes the cost down to the
+                // low-water mark, not at every release on the way (a broadcast each, and a
+                // producer woken to wait again).
                 let (resumes, producersMayGoOn) = shared.withLock(wakingWaiters: false) { state in
                     if keepsSpent { state.keepSpent(&items) }
-                    let heldBack = !state.mayPushAgain
-                    let resumes = state.release(done)
-                    return (resumes, heldBack && state.mayPushAgain)
+                    return state.release(done)
                 }
                 if producersMayGoOn { shared.wakeWaiters() }
                 for resume in resumes { resume() }
