@@ -14,7 +14,7 @@
 # Environment (defaults in brackets):
 #   BENCH_STANZAS [100000]   main capture pair; the memory check uses 10x
 #   BENCH_CONNS [200]        connections in the main and 10x captures
-#   BENCH_REPEAT [1]         runs per measurement, best wall time kept
+#   BENCH_REPEAT [1]         rounds: each measurement runs once a round, best wall time kept
 #   BENCH_SEED [1]           generator seed
 #   BENCH_TIMEOUT [600]      seconds per measurement
 #   BENCH_TSHARK_PLAIN [1]   0: skip tshark on the plaintext twin (reference only)
@@ -109,7 +109,7 @@ echo "== xmppscope TLS replay benchmark ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
 echo "host: $(nproc) cores, $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "tshark: $(tshark --version 2>/dev/null | head -1)"
 echo "python3: $(python3 -c 'import sys, cryptography; print(sys.version.split()[0], "cryptography", cryptography.__version__)')"
-echo "repeat: $REPEAT (best wall time kept), timeout: ${TIMEOUT}s"
+echo "repeat: $REPEAT rounds (every measurement once a round, best wall time kept), timeout: ${TIMEOUT}s"
 echo
 echo "== commands"
 echo "build:    [ -nt ] $CMD_CC_SYNTH"
@@ -174,47 +174,27 @@ echo
 
 # ---------------------------------------------------------------- measure
 declare -A WALL RSS STATUS
-R_WALL="" R_RSS="" R_RC=0
-
-measure() { # key timeout outfile cmd...
-    local key=$1 to=$2 out=$3 i best="" rss=0
-    shift 3
-    printf '  %-28s ' "$key"
-    for ((i = 1; i <= REPEAT; i++)); do
-        run_one "$to" "$out" "$@"
-        if [ "$R_RC" = 124 ] || [ "$R_RC" = 137 ]; then
-            STATUS[$key]="timeout"; WALL[$key]=$R_WALL; RSS[$key]=""
-            echo "TIMEOUT after ${to}s"
-            return
-        elif [ "$R_RC" != 0 ]; then
-            STATUS[$key]="exit $R_RC"; WALL[$key]=""; RSS[$key]=""
-            echo "FAILED (exit $R_RC): $(head -c 300 "$WORK/cmd.err" | tr '\n' ' ')"
-            return
-        fi
-        if [ -z "$best" ] || awk -v a="$R_WALL" -v b="$best" 'BEGIN{exit !(a < b)}'; then
-            best=$R_WALL
-        fi
-        if [ -n "$R_RSS" ] && (( R_RSS > rss )); then rss=$R_RSS; fi
-    done
-    STATUS[$key]=ok; WALL[$key]=$best; RSS[$key]=$rss
-    echo "${best}s  ${rss} KB"
-}
+R_WALL="" R_RSS="" R_RC=0 RUN=0
 
 echo "== measurements"
-if [ "$HAVE_X" = 1 ]; then
-    # shellcheck disable=SC2046
-    measure "xmppscope/tls/main" "$TIMEOUT" /dev/null $(cmd_x_tls main)
-    # shellcheck disable=SC2046
-    measure "xmppscope/plain/main" "$TIMEOUT" /dev/null $(cmd_x_plain main)
-    # shellcheck disable=SC2046
-    measure "xmppscope/tls/big" "$TIMEOUT" /dev/null $(cmd_x_tls big)
-fi
-tshark_tls main
-measure "tshark/tls/main" "$TIMEOUT" /dev/null "${TSH[@]}"
-if [ "$TSHARK_PLAIN" = 1 ]; then
-    tshark_plain main
-    measure "tshark/plain/main" "$TIMEOUT" /dev/null "${TSH[@]}"
-fi
+# Every measurement takes its turn in each round (see measure_round): the TLS replay and its
+# plaintext twin run one after the other, so the ratio between them does not measure the drift.
+for ((RUN = 1; RUN <= REPEAT; RUN++)); do
+    if [ "$HAVE_X" = 1 ]; then
+        # shellcheck disable=SC2046
+        measure_round "xmppscope/tls/main" "$TIMEOUT" /dev/null $(cmd_x_tls main)
+        # shellcheck disable=SC2046
+        measure_round "xmppscope/plain/main" "$TIMEOUT" /dev/null $(cmd_x_plain main)
+        # shellcheck disable=SC2046
+        measure_round "xmppscope/tls/big" "$TIMEOUT" /dev/null $(cmd_x_tls big)
+    fi
+    tshark_tls main
+    measure_round "tshark/tls/main" "$TIMEOUT" /dev/null "${TSH[@]}"
+    if [ "$TSHARK_PLAIN" = 1 ]; then
+        tshark_plain main
+        measure_round "tshark/plain/main" "$TIMEOUT" /dev/null "${TSH[@]}"
+    fi
+done
 echo
 
 # ---------------------------------------------------------------- checks (untimed)

@@ -14,7 +14,7 @@
 # Environment (defaults in brackets):
 #   BENCH_STANZAS [100000]   stanzas in the capture pair
 #   BENCH_CONNS [200]        connections
-#   BENCH_REPEAT [1]         runs per measurement, best wall time kept
+#   BENCH_REPEAT [1]         rounds: each measurement runs once a round, best wall time kept
 #   BENCH_SEED [1]           generator seed
 #   BENCH_TIMEOUT [600]      seconds per measurement
 #   BENCH_DEFLATE [1]        0: leave out the permessage-deflate capture
@@ -108,7 +108,7 @@ echo "== xmppscope WebSocket replay benchmark ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
 echo "host: $(nproc) cores, $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$TSHARK" = 1 ]; then echo "tshark: $(tshark --version 2>/dev/null | head -1)"; fi
 echo "python3: $(python3 -c 'import sys, pyexpat, zlib; print(sys.version.split()[0], pyexpat.EXPAT_VERSION, "zlib", zlib.ZLIB_RUNTIME_VERSION)')"
-echo "repeat: $REPEAT (best wall time kept), timeout: ${TIMEOUT}s"
+echo "repeat: $REPEAT rounds (every measurement once a round, best wall time kept), timeout: ${TIMEOUT}s"
 echo
 echo "== commands"
 echo "build:    [ -nt ] $CMD_CC_SYNTH"
@@ -187,40 +187,17 @@ echo
 declare -A WALL RSS STATUS
 R_WALL="" R_RSS="" R_RC=0 RUN=0
 
-# One run of a measurement; the best wall time and the largest RSS over the runs are kept.
-measure() { # key timeout outfile cmd...
-    local key=$1 to=$2 out=$3
-    shift 3
-    case ${STATUS[$key]:-} in timeout|exit*) return ;; esac
-    run_one "$to" "$out" "$@"
-    if [ "$R_RC" = 124 ] || [ "$R_RC" = 137 ]; then
-        STATUS[$key]="timeout"; WALL[$key]=$R_WALL; RSS[$key]=""
-        printf '  %-18s run %d: TIMEOUT after %ss\n' "$key" "$RUN" "$to"
-        return
-    elif [ "$R_RC" != 0 ]; then
-        STATUS[$key]="exit $R_RC"; WALL[$key]=""; RSS[$key]=""
-        printf '  %-18s run %d: FAILED (exit %s): %s\n' "$key" "$RUN" "$R_RC" "$(head -c 300 "$WORK/cmd.err" | tr '\n' ' ')"
-        return
-    fi
-    if [ -z "${WALL[$key]:-}" ] || awk -v a="$R_WALL" -v b="${WALL[$key]}" 'BEGIN{exit !(a < b)}'; then
-        WALL[$key]=$R_WALL
-    fi
-    if [ -n "$R_RSS" ] && (( R_RSS > ${RSS[$key]:-0} )); then RSS[$key]=$R_RSS; fi
-    STATUS[$key]=ok
-    printf '  %-18s run %d: %ss  %s KB\n' "$key" "$RUN" "$R_WALL" "${R_RSS:-?}"
-}
-
 echo "== measurements"
 # The captures take turns within each round, so that a noisy neighbour hurts them alike.
 for ((RUN = 1; RUN <= REPEAT; RUN++)); do
     for k in "${KINDS[@]}"; do
         # shellcheck disable=SC2046
-        measure "xmppscope/$k" "$TIMEOUT" /dev/null $(cmd_x "${CAP_FILE[$k]}")
+        measure_round "xmppscope/$k" "$TIMEOUT" /dev/null $(cmd_x "${CAP_FILE[$k]}")
     done
 done
 if [ "$TSHARK" = 1 ]; then
     RUN=1
-    measure "tshark/ws" "$TIMEOUT" /dev/null "${TSH_WS[@]}"
+    measure_round "tshark/ws" "$TIMEOUT" /dev/null "${TSH_WS[@]}"
 fi
 echo
 

@@ -13,7 +13,7 @@
 #   BENCH_CONNS [200]               connections in the main and 10x captures
 #   BENCH_TINY_STANZAS [20000]      1..7-byte-segment capture (xmppscope, libxml2)
 #   BENCH_TINY_TSHARK_STANZAS [2000] tiny-segment capture for tshark
-#   BENCH_REPEAT [1]                runs per measurement, best wall time kept
+#   BENCH_REPEAT [1]                rounds: each measurement runs once a round, best wall time kept
 #   BENCH_SEED [1]                  generator seed
 #   BENCH_TIMEOUT [600]             seconds per measurement
 #   BENCH_TINY_TSHARK_TIMEOUT [300] seconds for tshark on the tiny capture
@@ -115,7 +115,7 @@ echo "== xmppscope replay benchmark ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
 echo "host: $(nproc) cores, $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)"
 echo "tshark: $(tshark --version 2>/dev/null | head -1)"
 echo "libxml2: $(pkg-config --modversion libxml-2.0), libpcap: $(pkg-config --modversion libpcap 2>/dev/null || echo '?')"
-echo "repeat: $REPEAT (best wall time kept), timeout: ${TIMEOUT}s (tshark on tiny: ${TT_TIMEOUT}s)"
+echo "repeat: $REPEAT rounds (every measurement once a round, best wall time kept), timeout: ${TIMEOUT}s (tshark on tiny: ${TT_TIMEOUT}s)"
 echo
 echo "== commands"
 echo "build:    [ -nt ] $CMD_CC_SYNTH"
@@ -184,72 +184,53 @@ echo
 
 # ---------------------------------------------------------------- measure
 declare -A WALL RSS STATUS
-R_WALL="" R_RSS="" R_RC=0
-
-
-measure() { # key timeout outfile cmd...
-    local key=$1 to=$2 out=$3 i best="" rss=0
-    shift 3
-    printf '  %-28s ' "$key"
-    for ((i = 1; i <= REPEAT; i++)); do
-        run_one "$to" "$out" "$@"
-        if [ "$R_RC" = 124 ] || [ "$R_RC" = 137 ]; then
-            STATUS[$key]="timeout"; WALL[$key]=$R_WALL; RSS[$key]=""
-            echo "TIMEOUT after ${to}s"
-            return
-        elif [ "$R_RC" != 0 ]; then
-            STATUS[$key]="exit $R_RC"; WALL[$key]=""; RSS[$key]=""
-            echo "FAILED (exit $R_RC): $(head -c 300 "$WORK/cmd.err" | tr '\n' ' ')"
-            return
-        fi
-        if [ -z "$best" ] || awk -v a="$R_WALL" -v b="$best" 'BEGIN{exit !(a < b)}'; then
-            best=$R_WALL
-        fi
-        if [ -n "$R_RSS" ] && (( R_RSS > rss )); then rss=$R_RSS; fi
-    done
-    STATUS[$key]=ok; WALL[$key]=$best; RSS[$key]=$rss
-    echo "${best}s  ${rss} KB"
-}
+R_WALL="" R_RSS="" R_RC=0 RUN=0
 
 echo "== measurements"
-BASE_OUT=$WORK/baseline.out
 declare -A BASE_CHECK
-if [ "$HAVE_X" = 1 ]; then
+# Every measurement takes its turn in each round (see measure_round): xmppscope's outputs,
+# libxml2 alone and tshark on a capture run one after the other, so the ratios between them do
+# not measure the machine's drift.
+for ((RUN = 1; RUN <= REPEAT; RUN++)); do
     for k in main big tiny tinyN; do
-        # shellcheck disable=SC2046
-        measure "xmppscope/$k" "$TIMEOUT" /dev/null $(cmd_xmppscope "${CAP_FILE[$k]}")
-        if [ "$k" = main ]; then
-            # The protocol checks' cost: the same replay with them off, in the same run.
+        if [ "$HAVE_X" = 1 ]; then
             # shellcheck disable=SC2046
-            measure "nochecks/$k" "$TIMEOUT" /dev/null $(cmd_xmppscope "${CAP_FILE[$k]}") --no-checks
-            # The other outputs, side by side with --json: the default (pretty) output and
-            # --json both written to a file, and --summary.
-            measure "jsonfile/$k" "$TIMEOUT" "$WORK/json.out" "$XMPPSCOPE" replay "${CAP_FILE[$k]}" --json
-            measure "pretty/$k" "$TIMEOUT" "$WORK/pretty.out" "$XMPPSCOPE" replay "${CAP_FILE[$k]}"
-            measure "summary/$k" "$TIMEOUT" /dev/null "$XMPPSCOPE" replay "${CAP_FILE[$k]}" --summary
+            measure_round "xmppscope/$k" "$TIMEOUT" /dev/null $(cmd_xmppscope "${CAP_FILE[$k]}")
+            if [ "$k" = main ]; then
+                # The protocol checks' cost: the same replay with them off, in the same run.
+                # shellcheck disable=SC2046
+                measure_round "nochecks/$k" "$TIMEOUT" /dev/null $(cmd_xmppscope "${CAP_FILE[$k]}") --no-checks
+                # The other outputs, side by side with --json: the default (pretty) output and
+                # --json both written to a file, and --summary.
+                measure_round "jsonfile/$k" "$TIMEOUT" "$WORK/json.out" "$XMPPSCOPE" replay "${CAP_FILE[$k]}" --json
+                measure_round "pretty/$k" "$TIMEOUT" "$WORK/pretty.out" "$XMPPSCOPE" replay "${CAP_FILE[$k]}"
+                measure_round "summary/$k" "$TIMEOUT" /dev/null "$XMPPSCOPE" replay "${CAP_FILE[$k]}" --summary
+            fi
+            if [ -n "$BEFORE" ] && { [ "$k" = main ] || [ "$k" = tiny ]; }; then
+                measure_round "before/$k" "$TIMEOUT" /dev/null "$BEFORE" replay "${CAP_FILE[$k]}" --json
+            fi
         fi
-        if [ -n "$BEFORE" ] && { [ "$k" = main ] || [ "$k" = tiny ]; }; then
-            measure "before/$k" "$TIMEOUT" /dev/null "$BEFORE" replay "${CAP_FILE[$k]}" --json
-        fi
+        # Its count and errors are checked once the rounds are over, from this run's output.
+        measure_round "libxml2/$k" "$TIMEOUT" "$WORK/libxml2-$k.out" "$BASELINE" "${CAP_FILE[$k]}"
+        [ "${STATUS[libxml2/$k]}" = ok ] && cp "$WORK/cmd.err" "$WORK/libxml2-$k.err"
     done
-fi
-# shellcheck disable=SC2046
-measure "tshark/main" "$TIMEOUT" /dev/null $(cmd_tshark "${CAP_FILE[main]}")
-# shellcheck disable=SC2046
-measure "tshark/tt" "$TT_TIMEOUT" /dev/null $(cmd_tshark "${CAP_FILE[tt]}")
-# shellcheck disable=SC2046
-measure "tshark/ttN" "$TIMEOUT" /dev/null $(cmd_tshark "${CAP_FILE[ttN]}")
+    # shellcheck disable=SC2046
+    measure_round "tshark/main" "$TIMEOUT" /dev/null $(cmd_tshark "${CAP_FILE[main]}")
+    # shellcheck disable=SC2046
+    measure_round "tshark/tt" "$TT_TIMEOUT" /dev/null $(cmd_tshark "${CAP_FILE[tt]}")
+    # shellcheck disable=SC2046
+    measure_round "tshark/ttN" "$TIMEOUT" /dev/null $(cmd_tshark "${CAP_FILE[ttN]}")
+done
 for k in main big tiny tinyN; do
-    measure "libxml2/$k" "$TIMEOUT" "$BASE_OUT" "$BASELINE" "${CAP_FILE[$k]}"
     if [ "${STATUS[libxml2/$k]}" = ok ]; then
-        got=$(sed -n 's/^stanzas=\([0-9]*\) .*/\1/p' "$BASE_OUT")
-        errs=$(sed -n 's/.* errors=\([0-9]*\).*/\1/p' "$WORK/cmd.err")
+        got=$(sed -n 's/^stanzas=\([0-9]*\) .*/\1/p' "$WORK/libxml2-$k.out")
+        errs=$(sed -n 's/.* errors=\([0-9]*\).*/\1/p' "$WORK/libxml2-$k.err")
         if [ "$got" = "${CAP_STANZAS[$k]}" ] && [ "${errs:-0}" = 0 ]; then
             BASE_CHECK[$k]="ok"
         else
             BASE_CHECK[$k]="MISMATCH: counted $got stanzas, generator wrote ${CAP_STANZAS[$k]}, ${errs:-?} XML errors"
         fi
-        BASE_CHECK[$k]="${BASE_CHECK[$k]}; internal: $(cat "$BASE_OUT")"
+        BASE_CHECK[$k]="${BASE_CHECK[$k]}; internal: $(cat "$WORK/libxml2-$k.out")"
     fi
 done
 # How much tshark actually recognised on the tiny capture vs its twin (untimed).
