@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs xmppscope under PREFIX (default /usr/local):
-#   PREFIX/bin/xmppscope                                   release build, Swift runtime linked statically
+#   PREFIX/bin/xmppscope                                   scripts/release-build.sh's build (the Swift
+#                                                          runtime linked statically)
 #   PREFIX/share/man/man1/xmppscope.1                      swift-argument-parser's generate-manual
 #   PREFIX/share/bash-completion/completions/xmppscope     xmppscope --generate-completion-script bash
 #   PREFIX/share/zsh/site-functions/_xmppscope             ... zsh
 #   PREFIX/share/fish/vendor_completions.d/xmppscope.fish  ... fish
-# The build has a scratch path of its own (.build-install), so the debug build in .build is left
-# alone; a second run only checks that nothing changed. DESTDIR=DIR stages the files under DIR
+# The build has a scratch path of its own (.build-install, shared with the benchmarks, which
+# measure the same binary), so the debug build in .build is left alone; a second run only checks
+# that nothing changed. DESTDIR=DIR stages the files under DIR
 # (scripts/build-deb.sh does, with PREFIX=/usr). Needs libxml2-dev, libpcap-dev and zlib1g-dev
 # (scripts/install-deps.sh --build-only).
 #
@@ -18,11 +20,10 @@ prefix=${1:-/usr/local}
 [[ $prefix == /* ]] || { echo "install.sh: PREFIX must be an absolute path, not '$prefix'" >&2; exit 2; }
 root="${DESTDIR:-}$prefix"
 scratch=.build-install
-build=(--configuration release --scratch-path "$scratch")
 
-echo "install.sh: building (release, static Swift runtime) in $scratch" >&2
-swift build "${build[@]}" --static-swift-stdlib --product xmppscope >&2
-binary="$(swift build "${build[@]}" --static-swift-stdlib --show-bin-path)/xmppscope"
+echo "install.sh: building (scripts/release-build.sh: release, static Swift runtime) in $scratch" >&2
+scripts/release-build.sh >&2
+binary="$(scripts/release-build.sh --show-bin-path)/xmppscope"
 if ldd "$binary" | grep -E 'libswift|libFoundation|libdispatch|libBlocksRuntime' >&2; then
     echo "install.sh: $binary links the Swift runtime dynamically (above)" >&2
     exit 1

@@ -77,7 +77,7 @@ GREP_PAT='"type":"error"'
 
 PCAP_LIBS=$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 CMD_CC_SYNTH="gcc -O2 -Wall -Wextra -o $SYNTH $SYNTH_SRC $PCAP_LIBS"
-CMD_SWIFT="(cd $ROOT && swift build -c release --scratch-path .build-install --static-swift-stdlib --product xmppscope)"
+CMD_SWIFT="$ROOT/scripts/release-build.sh"
 
 # The measured commands, as argument arrays (name -> command on FILE).
 TOOLS=(xcount xjson jq grep)
@@ -148,7 +148,7 @@ X_SKIP=""
 if [ "$BUILD_SWIFT" = 1 ]; then
     if [ -f "$ROOT/Package.swift" ] && command -v swift >/dev/null 2>&1; then
         echo "+ $CMD_SWIFT   (log: $WORK/swift-build.log)"
-        if ! (cd "$ROOT" && swift build -c release --scratch-path .build-install --static-swift-stdlib --product xmppscope) >"$WORK/swift-build.log" 2>&1; then
+        if ! "$ROOT/scripts/release-build.sh" >"$WORK/swift-build.log" 2>&1; then
             X_SKIP="swift build failed (see $WORK/swift-build.log)"
         fi
     else

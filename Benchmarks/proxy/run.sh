@@ -248,7 +248,7 @@ if [ ! -x "$LOAD" ] || [ "$HERE/xmpp-load.c" -nt "$LOAD" ]; then
 fi
 X_SKIP=""
 if [ "$BUILD_SWIFT" = 1 ]; then
-    CMD_SWIFT=(swift build -c release --scratch-path "$SCRATCH" --static-swift-stdlib --product xmppscope)
+    CMD_SWIFT=("$ROOT/scripts/release-build.sh" --scratch-path "$SCRATCH")
     echo "+ (cd $ROOT && ${CMD_SWIFT[*]})   (log: $WORK/swift-build.log)"
     (cd "$ROOT" && "${CMD_SWIFT[@]}") >"$WORK/swift-build.log" 2>&1 || X_SKIP="swift build failed (see $WORK/swift-build.log)"
 fi

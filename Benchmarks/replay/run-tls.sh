@@ -91,7 +91,7 @@ plan_capture big  "${BIG_STANZAS} (10x)" "$BIG_STANZAS" "$CONNS"
 
 PCAP_LIBS=$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 CMD_CC_SYNTH="gcc -O2 -Wall -Wextra -o $SYNTH $HERE/synth-capture.c $PCAP_LIBS"
-CMD_SWIFT="(cd $ROOT && swift build -c release --scratch-path .build-install --static-swift-stdlib --product xmppscope)"
+CMD_SWIFT="$ROOT/scripts/release-build.sh"
 
 tls_of()   { echo "${CAP_PREFIX[$1]}.tls.pcap"; }
 keys_of()  { echo "${CAP_PREFIX[$1]}.keys"; }
@@ -138,7 +138,7 @@ X_SKIP=""
 if [ "$BUILD_SWIFT" = 1 ]; then
     if [ -f "$ROOT/Package.swift" ] && command -v swift >/dev/null 2>&1; then
         echo "+ $CMD_SWIFT   (log: $WORK/swift-build.log)"
-        if ! (cd "$ROOT" && swift build -c release --scratch-path .build-install --static-swift-stdlib --product xmppscope) >"$WORK/swift-build.log" 2>&1; then
+        if ! "$ROOT/scripts/release-build.sh" >"$WORK/swift-build.log" 2>&1; then
             X_SKIP="swift build failed (see $WORK/swift-build.log)"
         fi
     else

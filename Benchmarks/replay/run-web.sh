@@ -97,7 +97,7 @@ GEN_ARGS="--stanzas $STANZAS --conns $CONNS --seed $SEED"
 
 PCAP_LIBS=$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 CMD_CC_SYNTH="gcc -O2 -Wall -Wextra -o $SYNTH $HERE/synth-capture.c $PCAP_LIBS"
-CMD_SWIFT="(cd $ROOT && swift build -c release --scratch-path .build-install --static-swift-stdlib --product xmppscope)"
+CMD_SWIFT="$ROOT/scripts/release-build.sh"
 
 cmd_x()      { echo "$XMPPSCOPE replay $1 --json"; }
 # tshark: port 5280 is in its HTTP port range already; -d says so explicitly.
@@ -132,7 +132,7 @@ fi
 X_SKIP=""
 if [ "$BUILD_SWIFT" = 1 ]; then
     echo "+ $CMD_SWIFT   (log: $WORK/swift-build.log)"
-    if ! (cd "$ROOT" && swift build -c release --scratch-path .build-install --static-swift-stdlib --product xmppscope) >"$WORK/swift-build.log" 2>&1; then
+    if ! "$ROOT/scripts/release-build.sh" >"$WORK/swift-build.log" 2>&1; then
         X_SKIP="swift build failed (see $WORK/swift-build.log)"
     fi
 fi

@@ -104,7 +104,7 @@ XML_FLAGS=$(pkg-config --cflags --libs libxml-2.0)
 PCAP_LIBS=$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 CMD_CC_SYNTH="gcc $CFLAGS -o $SYNTH $HERE/synth-capture.c $PCAP_LIBS"
 CMD_CC_BASE="gcc $CFLAGS -o $BASELINE $HERE/libxml2-baseline.c $XML_FLAGS $PCAP_LIBS"
-CMD_SWIFT="(cd $ROOT && swift build -c release --scratch-path .build-install --static-swift-stdlib --product xmppscope)"
+CMD_SWIFT="$ROOT/scripts/release-build.sh"
 
 cmd_xmppscope() { echo "$XMPPSCOPE replay $1 --json"; }
 cmd_tshark()    { echo "tshark -n -r $1 -Y xmpp -T fields -e xmpp.type -e xmpp.id"; }
@@ -147,7 +147,7 @@ X_SKIP=""
 if [ "$BUILD_SWIFT" = 1 ]; then
     if [ -f "$ROOT/Package.swift" ] && command -v swift >/dev/null 2>&1; then
         echo "+ $CMD_SWIFT   (log: $WORK/swift-build.log)"
-        if (cd "$ROOT" && swift build -c release --scratch-path .build-install --static-swift-stdlib --product xmppscope) >"$WORK/swift-build.log" 2>&1; then
+        if "$ROOT/scripts/release-build.sh" >"$WORK/swift-build.log" 2>&1; then
             :
         else
             X_SKIP="swift build failed (see $WORK/swift-build.log)"

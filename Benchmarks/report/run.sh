@@ -57,7 +57,7 @@ echo "host: $(nproc) cores, $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' |
 echo "chromium: $(chromium --version 2>/dev/null | head -1)"
 
 if [ "$BUILD_SWIFT" = 1 ]; then
-    (cd "$ROOT" && swift build -c release --scratch-path .build-install --static-swift-stdlib --product xmppscope) >"$WORK/build.log" 2>&1 \
+    "$ROOT/scripts/release-build.sh" >"$WORK/build.log" 2>&1 \
         || { echo "run.sh: swift build failed, see $WORK/build.log" >&2; exit 1; }
 fi
 [ -x "$XMPPSCOPE" ] || { echo "run.sh: $XMPPSCOPE not found (BENCH_XMPPSCOPE, or BENCH_BUILD_SWIFT=1)" >&2; exit 1; }

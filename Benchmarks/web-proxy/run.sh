@@ -25,7 +25,7 @@ source "$REPO/scripts/lib/peers.sh"
 
 BIN=${1:-}
 if [[ -z $BIN ]]; then
-    (cd "$REPO" && swift build -c release --scratch-path .build-install --static-swift-stdlib --product xmppscope >&2)
+    "$REPO/scripts/release-build.sh" >&2
     BIN=$REPO/.build-install/release/xmppscope
 fi
 [[ -x $BIN ]] || die "$BIN is not an executable"
