@@ -26,12 +26,21 @@ okwall() { if [ "${STATUS[$1]:-}" = ok ]; then echo "${WALL[$1]}"; fi; }
 
 # One run of one measurement, in round RUN: keeps the best wall time and the largest RSS in
 # WALL[key] and RSS[key]; STATUS[key] is "ok", "timeout" or "exit N" (a measurement that failed
-# is not run again). Scripts run every measurement of a comparison in each round, round after
-# round, rather than one measurement's runs in a row: this machine's speed drifts by up to a
-# third within minutes, and a ratio of two figures taken minutes apart would measure the drift.
+# is not run again). The replay scripts run every measurement of a comparison in each round,
+# round after round, rather than one measurement's runs in a row: this machine's speed drifts by
+# up to a third within minutes, and a ratio of two figures taken far apart would measure the drift.
 measure_round() { # key timeout outfile cmd...
     local key=$1 to=$2 out=$3
     shift 3
+    # Keys such as xmppscope/main would be arithmetic in an indexed array: the caller declares them.
+    if [ -z "${MEASURE_ROUND_CHECKED:-}" ]; then
+        local v
+        for v in WALL RSS STATUS; do
+            [[ $(declare -p "$v" 2>/dev/null) == "declare -A"* ]] \
+                || { echo "measure_round: declare -A WALL RSS STATUS first" >&2; exit 2; }
+        done
+        MEASURE_ROUND_CHECKED=1
+    fi
     case ${STATUS[$key]:-} in timeout|exit*) return ;; esac
     run_one "$to" "$out" "$@"
     if [ "$R_RC" = 124 ] || [ "$R_RC" = 137 ]; then

@@ -30,12 +30,15 @@ if [[ -z ${OLD_BIN:-} ]]; then
     tree=$root/.build-compare/tree
     rm -rf "$tree"; git worktree prune
     git worktree add --detach "$tree" "$rev" >/dev/null
-    swift build -c release --product xmppscope --package-path "$tree" --scratch-path "$root/.build-compare/old" >&2
+    # Built as the new one is (this checkout's scripts/release-build.sh), so that only the
+    # sources differ.
+    scripts/release-build.sh --package-path "$tree" --scratch-path "$root/.build-compare/old" >&2
     OLD_BIN=$root/.build-compare/old/release/xmppscope
 fi
 if [[ -z ${NEW_BIN:-} ]]; then
-    swift build -c release --product xmppscope >&2
-    NEW_BIN=$root/.build/release/xmppscope
+    # The binary scripts/install.sh installs.
+    scripts/release-build.sh >&2
+    NEW_BIN=$(scripts/release-build.sh --show-bin-path)/xmppscope
 fi
 
 captures=(captures/*.pcap ../shared/captures-public/*.pcap)

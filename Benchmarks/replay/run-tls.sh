@@ -61,6 +61,7 @@ BIG_STANZAS=$((STANZAS * 10))
 for v in STANZAS CONNS REPEAT SEED TIMEOUT; do
     [[ ${!v} =~ ^[0-9]+$ ]] || { echo "run-tls.sh: $v must be a number" >&2; exit 2; }
 done
+(( REPEAT >= 1 )) || { echo "run-tls.sh: BENCH_REPEAT must be at least 1" >&2; exit 2; }
 
 mkdir -p "$WORK/captures"
 [ -e "$WORK/.gitignore" ] || echo '*' > "$WORK/.gitignore"
@@ -241,7 +242,7 @@ goal()  { # value op target
         ok = (op == ">=") ? (v >= t) : (v < t)
         print ok ? "PASS" : "FAIL" }'
 }
-okrss() { if [ "${STATUS[$1]:-}" = ok ]; then echo "${RSS[$1]}"; fi; }
+okrss() { if [ "${STATUS[$1]:-}" = ok ]; then echo "${RSS[$1]:-}"; fi; }
 
 echo "== results (wall time includes process start-up)"
 printf '%-10s %-6s %-14s %10s %9s %9s %10s %12s %10s  %s\n' \

@@ -14,7 +14,8 @@
 # Environment (defaults in brackets):
 #   BENCH_STANZAS [100000]   stanzas in the capture pair
 #   BENCH_CONNS [200]        connections
-#   BENCH_REPEAT [1]         rounds: each measurement runs once a round, best wall time kept
+#   BENCH_REPEAT [1]         rounds: each xmppscope replay runs once a round (tshark once, after
+#                            them), best wall time kept
 #   BENCH_SEED [1]           generator seed
 #   BENCH_TIMEOUT [600]      seconds per measurement
 #   BENCH_DEFLATE [1]        0: leave out the permessage-deflate capture
@@ -67,6 +68,7 @@ WORK=${BENCH_WORK:-$HERE/.build-bench}
 for v in STANZAS CONNS REPEAT SEED TIMEOUT; do
     [[ ${!v} =~ ^[0-9]+$ ]] || { echo "run-web.sh: $v must be a number" >&2; exit 2; }
 done
+(( REPEAT >= 1 )) || { echo "run-web.sh: BENCH_REPEAT must be at least 1" >&2; exit 2; }
 
 mkdir -p "$WORK/captures"
 [ -e "$WORK/.gitignore" ] || echo '*' > "$WORK/.gitignore"
@@ -268,7 +270,7 @@ goal()  { # value op target
         ok = (op == ">=") ? (v >= t) : (v < t)
         print ok ? "PASS" : "FAIL" }'
 }
-okrss() { if [ "${STATUS[$1]:-}" = ok ]; then echo "${RSS[$1]}"; fi; }
+okrss() { if [ "${STATUS[$1]:-}" = ok ]; then echo "${RSS[$1]:-}"; fi; }
 
 echo "== results (wall time includes process start-up)"
 printf '%-10s %-12s %10s %9s %9s %10s %12s %10s  %s\n' \

@@ -58,6 +58,7 @@ BIG_STANZAS=$((STANZAS * 10))
 for v in STANZAS CONNS TINY_STANZAS TT_STANZAS REPEAT SEED TIMEOUT TT_TIMEOUT; do
     [[ ${!v} =~ ^[0-9]+$ ]] || { echo "run.sh: $v must be a number" >&2; exit 2; }
 done
+(( REPEAT >= 1 )) || { echo "run.sh: BENCH_REPEAT must be at least 1" >&2; exit 2; }
 
 mkdir -p "$WORK/captures"
 [ -e "$WORK/.gitignore" ] || echo '*' > "$WORK/.gitignore"
@@ -212,7 +213,7 @@ for ((RUN = 1; RUN <= REPEAT; RUN++)); do
         fi
         # Its count and errors are checked once the rounds are over, from this run's output.
         measure_round "libxml2/$k" "$TIMEOUT" "$WORK/libxml2-$k.out" "$BASELINE" "${CAP_FILE[$k]}"
-        [ "${STATUS[libxml2/$k]}" = ok ] && cp "$WORK/cmd.err" "$WORK/libxml2-$k.err"
+        if [ "${STATUS[libxml2/$k]:-}" = ok ]; then cp "$WORK/cmd.err" "$WORK/libxml2-$k.err"; fi
     done
     # shellcheck disable=SC2046
     measure_round "tshark/main" "$TIMEOUT" /dev/null $(cmd_tshark "${CAP_FILE[main]}")
@@ -222,7 +223,7 @@ for ((RUN = 1; RUN <= REPEAT; RUN++)); do
     measure_round "tshark/ttN" "$TIMEOUT" /dev/null $(cmd_tshark "${CAP_FILE[ttN]}")
 done
 for k in main big tiny tinyN; do
-    if [ "${STATUS[libxml2/$k]}" = ok ]; then
+    if [ "${STATUS[libxml2/$k]:-}" = ok ]; then
         got=$(sed -n 's/^stanzas=\([0-9]*\) .*/\1/p' "$WORK/libxml2-$k.out")
         errs=$(sed -n 's/.* errors=\([0-9]*\).*/\1/p' "$WORK/libxml2-$k.err")
         if [ "$got" = "${CAP_STANZAS[$k]}" ] && [ "${errs:-0}" = 0 ]; then
@@ -234,7 +235,7 @@ for k in main big tiny tinyN; do
     fi
 done
 # How much tshark actually recognised on the tiny capture vs its twin (untimed).
-if [ "${STATUS[tshark/tt]}" = ok ]; then
+if [ "${STATUS[tshark/tt]:-}" = ok ]; then
     TT_LINES=$(timeout --kill-after=10 "$TT_TIMEOUT" tshark -n -r "${CAP_FILE[tt]}" -Y xmpp -T fields -e xmpp.type -e xmpp.id 2>/dev/null | wc -l || true)
 else
     TT_LINES="not counted (${STATUS[tshark/tt]})"
@@ -289,7 +290,7 @@ echo "tshark lines output (-Y xmpp): ${CAP_LABEL[tt]}: $TT_LINES, ${CAP_LABEL[tt
 echo
 
 # Helpers reading the measurements; empty when not available.
-okrss()  { if [ "${STATUS[$1]:-}" = ok ]; then echo "${RSS[$1]}"; fi; }
+okrss()  { if [ "${STATUS[$1]:-}" = ok ]; then echo "${RSS[$1]:-}"; fi; }
 perbyte() { # id key -> seconds per MB ("" if n/a); timeouts give a lower bound
     local id=$1 key=$2
     case ${STATUS[$id]:-} in
