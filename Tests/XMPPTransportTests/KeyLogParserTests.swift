@@ -65,6 +65,26 @@ struct KeyLogParserTests {
         #expect(problems[4].description == "keys.txt:6: a CLIENT_RANDOM secret of 32 bytes (expected 48); the line is skipped")
     }
 
+    @Test("fields are runs between spaces and tabs; a fourth field, a label's prefix or extension and a bad low digit are problems")
+    func fieldSeparators() throws {
+        let lines = [
+            "CLIENT_RANDOM\t\(Self.random)  \t \(Self.secret48)   ",          // 1: tabs and runs of spaces
+            "  EXPORTER_SECRET \(Self.random)\t\(Self.secret32)",            // 2: leading spaces
+            "CLIENT_RANDOM \(Self.random) \(Self.secret48) extra",            // 3: four fields
+            "CLIENT_ \(Self.random) \(Self.secret48)",                        // 4: a label's prefix
+            "EXPORTER_SECRETS \(Self.random) \(Self.secret32)",               // 5: a label, extended
+            "\t# a comment after a tab",                                     // 6: skipped
+            "EXPORTER_SECRET \(Self.random) \(Self.secret32.dropLast(3))g\(Self.secret32.suffix(2))",  // 7: a low digit not hex
+        ]
+        let (entries, problems) = Self.read(lines.joined(separator: "\n") + "\n")
+        #expect(entries.map(\.label) == [.clientRandom, .exporterSecret])
+        #expect(entries.map(\.secret.count) == [48, 32])
+        try #require(problems.count == 4)
+        #expect(problems.map(\.line) == [3, 4, 5, 7])
+        #expect(problems.map(\.kind) == [.fieldCount(4), .unknownLabel("CLIENT_"), .unknownLabel("EXPORTER_SECRETS"),
+                                         .notHexadecimal(field: "secret")])
+    }
+
     @Test("an endless line is one problem, not unbounded memory, and the next line still counts")
     func endlessLine() {
         let text = String(repeating: "A", count: 100_000) + "\nEXPORTER_SECRET \(Self.random) \(Self.secret32)\n"

@@ -22,6 +22,21 @@ public enum KeyLogLabel: String, Sendable, Hashable, CaseIterable {
         self == .clientRandom ? [48] : [32, 48]
     }
 
+    /// Whether a secret of `length` bytes fits this label (``secretLengths``, without building the set).
+    func allowsSecret(ofLength length: Int) -> Bool {
+        self == .clientRandom ? length == 48 : length == 32 || length == 48
+    }
+
+    /// The label whose name is these bytes (UTF-8), if any: compared as bytes, without building
+    /// a string.
+    init?(utf8 name: ArraySlice<UInt8>) {
+        guard let match = Self.names.first(where: { $0.bytes.elementsEqual(name) }) else { return nil }
+        self = match.label
+    }
+
+    /// Every label with its name's bytes.
+    private static let names: [(bytes: [UInt8], label: KeyLogLabel)] = allCases.map { (Array($0.rawValue.utf8), $0) }
+
     /// Labels other tools write that carry nothing xmppscope needs, skipped without a complaint:
     /// RSA pre-master secrets (keyed by the encrypted secret, not the client random), and the
     /// secrets OpenSSL 3 logs after each TLS 1.3 KeyUpdate (xmppscope derives those itself).

@@ -75,49 +75,92 @@ public struct KeyLogParser: Sendable {
         case problem(KeyLogProblem.Kind)
     }
 
-    /// One line, without its line end.
+    /// One line, without its line end. Its fields are found in place (a key log of thousands of
+    /// sessions is read before a replay starts: splitting each line into an array, building the
+    /// label's string and a set of allowed lengths took about 10,000 instructions a line).
     static func parse(_ line: [UInt8]) -> LineResult {
-        let fields = line.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
-        guard let first = fields.first, first.first != UInt8(ascii: "#") else { return .skip }
-        let labelText = String(decoding: first, as: UTF8.self)
-        guard let label = KeyLogLabel(rawValue: labelText) else {
+        let fields = Fields(line)
+        guard let first = fields.first, line[first.lowerBound] != UInt8(ascii: "#") else { return .skip }
+        guard let label = KeyLogLabel(utf8: line[first]) else {
+            let labelText = String(decoding: line[first], as: UTF8.self)
             return KeyLogLabel.ignored.contains(labelText) ? .skip : .problem(.unknownLabel(labelText))
         }
-        guard fields.count == 3 else { return .problem(.fieldCount(fields.count)) }
-        guard let clientRandom = hexadecimal(fields[1]) else { return .problem(.notHexadecimal(field: "client random")) }
+        guard fields.count == 3, let randomField = fields.second, let secretField = fields.third else {
+            return .problem(.fieldCount(fields.count))
+        }
+        guard let clientRandom = hexadecimal(line[randomField]) else { return .problem(.notHexadecimal(field: "client random")) }
         guard clientRandom.count == 32 else { return .problem(.clientRandomLength(clientRandom.count)) }
-        guard let secret = hexadecimal(fields[2]) else { return .problem(.notHexadecimal(field: "secret")) }
-        guard label.secretLengths.contains(secret.count) else {
+        guard let secret = hexadecimal(line[secretField]) else { return .problem(.notHexadecimal(field: "secret")) }
+        guard label.allowsSecret(ofLength: secret.count) else {
             return .problem(.secretLength(label: label, bytes: secret.count))
         }
         return .entry(KeyLogEntry(label: label, clientRandom: clientRandom, secret: secret))
+    }
+
+    /// How many fields (runs of bytes between spaces and tabs) a line has, and where its first
+    /// three are.
+    struct Fields {
+        private(set) var count = 0
+        private(set) var first: Range<Int>?
+        private(set) var second: Range<Int>?
+        private(set) var third: Range<Int>?
+
+        init(_ line: [UInt8]) {
+            var start: Int?
+            for index in 0...line.count {
+                let separates = index == line.count || line[index] == UInt8(ascii: " ") || line[index] == UInt8(ascii: "\t")
+                if !separates {
+                    if start == nil { start = index }
+                    continue
+                }
+                guard let fieldStart = start else { continue }
+                start = nil
+                let field = fieldStart..<index
+                switch count {
+                case 0: first = field
+                case 1: second = field
+                case 2: third = field
+                default: break
+                }
+                count += 1
+            }
+        }
     }
 
     private static func fieldCount(_ line: [UInt8]) -> Int {
         line.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }).count
     }
 
-    /// Bytes from an even number of hexadecimal digits, either case.
+    /// Bytes from an even number of hexadecimal digits, either case; written in place, two digits
+    /// a byte (appending digit by digit cost about 26 instructions a digit).
     static func hexadecimal(_ text: ArraySlice<UInt8>) -> [UInt8]? {
         guard text.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.count / 2)
-        var high: UInt8?
-        for character in text {
-            let value: UInt8
-            switch character {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = character - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = character - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = character - UInt8(ascii: "A") + 10
-            default: return nil
+        var valid = true
+        let length = text.count / 2
+        let bytes = [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
+            // The buffer may be larger than asked for: write `length` bytes.
+            var digit = text.startIndex
+            for index in 0..<length {
+                guard let high = nibble(text[digit]), let low = nibble(text[digit + 1]) else {
+                    valid = false
+                    initialized = index
+                    return
+                }
+                buffer[index] = high << 4 | low
+                digit += 2
             }
-            if let upper = high {
-                bytes.append(upper << 4 | value)
-                high = nil
-            } else {
-                high = value
-            }
+            initialized = length
         }
-        return bytes
+        return valid ? bytes : nil
+    }
+
+    /// The value of one hexadecimal digit, either case.
+    private static func nibble(_ character: UInt8) -> UInt8? {
+        switch character {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }
