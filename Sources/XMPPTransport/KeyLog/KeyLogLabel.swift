@@ -19,13 +19,12 @@ public enum KeyLogLabel: String, Sendable, Hashable, CaseIterable {
     /// The lengths a secret under this label may have: 48 bytes for a TLS 1.2 master secret; the
     /// hash length of the suite (32 for SHA-256, 48 for SHA-384) for TLS 1.3.
     public var secretLengths: Set<Int> {
-        self == .clientRandom ? [48] : [32, 48]
+        self == .clientRandom ? Self.masterSecretLengths : Self.trafficSecretLengths
     }
 
-    /// Whether a secret of `length` bytes fits this label (``secretLengths``, without building the set).
-    func allowsSecret(ofLength length: Int) -> Bool {
-        self == .clientRandom ? length == 48 : length == 32 || length == 48
-    }
+    /// Made once: a key log's every line asks (building the set there took a tenth of a line's parse).
+    private static let masterSecretLengths: Set<Int> = [48]
+    private static let trafficSecretLengths: Set<Int> = [32, 48]
 
     /// The label whose name is these bytes (UTF-8), if any: compared as bytes, without building
     /// a string.

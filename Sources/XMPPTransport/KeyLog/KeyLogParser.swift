@@ -59,7 +59,7 @@ public struct KeyLogParser: Sendable {
         }
         if pending.last == UInt8(ascii: "\r") { pending.removeLast() }
         if pendingOverflowed {
-            problem(KeyLogProblem(source: source, line: lineNumber, kind: .fieldCount(Self.fieldCount(pending))))
+            problem(KeyLogProblem(source: source, line: lineNumber, kind: .fieldCount(Fields(pending).count)))
             return
         }
         switch Self.parse(pending) {
@@ -91,7 +91,7 @@ public struct KeyLogParser: Sendable {
         guard let clientRandom = hexadecimal(line[randomField]) else { return .problem(.notHexadecimal(field: "client random")) }
         guard clientRandom.count == 32 else { return .problem(.clientRandomLength(clientRandom.count)) }
         guard let secret = hexadecimal(line[secretField]) else { return .problem(.notHexadecimal(field: "secret")) }
-        guard label.allowsSecret(ofLength: secret.count) else {
+        guard label.secretLengths.contains(secret.count) else {
             return .problem(.secretLength(label: label, bytes: secret.count))
         }
         return .entry(KeyLogEntry(label: label, clientRandom: clientRandom, secret: secret))
@@ -125,10 +125,6 @@ public struct KeyLogParser: Sendable {
                 count += 1
             }
         }
-    }
-
-    private static func fieldCount(_ line: [UInt8]) -> Int {
-        line.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }).count
     }
 
     /// Bytes from an even number of hexadecimal digits, either case; written in place, two digits
