@@ -224,6 +224,7 @@ extension XMLFramer: XMLEventConsumer {
 
     /// Flags `cmlns=`-style attributes.
     private func reportMisspeltNamespaceDeclarations(_ tag: StartTag) {
+        guard tag.mayHaveMisspeltNamespaceDeclaration else { return }
         for attribute in tag.misspeltNamespaceDeclarations() {
             collected.append(.error(FramerError(
                 kind: .misspeltNamespaceDeclaration(attribute: attribute, element: tag.name ?? ""),
