@@ -110,6 +110,9 @@ CMD_SWIFT="$ROOT/scripts/release-build.sh"
 cmd_xmppscope() { echo "$XMPPSCOPE replay $1 --json"; }
 cmd_tshark()    { echo "tshark -n -r $1 -Y xmpp -T fields -e xmpp.type -e xmpp.id"; }
 cmd_baseline()  { echo "$BASELINE $1"; }
+# Two runs of a command at once; fails when either does.
+# shellcheck disable=SC2016  # expanded by the bash -c that runs it
+CMD_PAIR='"$1" "$2" > /dev/null 2>&1 & first=$!; "$1" "$2" > /dev/null 2>&1; wait "$first"'
 
 # ---------------------------------------------------------------- header
 echo "== xmppscope replay benchmark ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
@@ -131,6 +134,7 @@ echo "             the same with --no-checks, and with > FILE; $XMPPSCOPE replay
 echo "             $XMPPSCOPE replay FILE --summary > /dev/null       on main"
 echo "  tshark:    $(cmd_tshark FILE) > /dev/null   on main, tiny-tshark, twin(tiny-tshark)"
 echo "  libxml2:   $(cmd_baseline FILE) > OUT                   on main, 10x, tiny, twin(tiny)"
+echo "             two at once on main and 10x: bash -c '$CMD_PAIR' pair $BASELINE FILE"
 echo "  (plus, untimed: the same tshark command | wc -l on the tiny-tshark capture and its twin)"
 echo
 
@@ -214,6 +218,11 @@ for ((RUN = 1; RUN <= REPEAT; RUN++)); do
         # Its count and errors are checked once the rounds are over, from this run's output.
         measure_round "libxml2/$k" "$TIMEOUT" "$WORK/libxml2-$k.out" "$BASELINE" "${CAP_FILE[$k]}"
         if [ "${STATUS[libxml2/$k]:-}" = ok ]; then cp "$WORK/cmd.err" "$WORK/libxml2-$k.err"; fi
+        if [ "$k" = main ] || [ "$k" = big ]; then
+            # What the machine gives two busy threads: two runs of libxml2 alone at once, one on
+            # each core. xmppscope's replay keeps both cores busy; libxml2 alone keeps one.
+            measure_round "libxml2x2/$k" "$TIMEOUT" /dev/null bash -c "$CMD_PAIR" pair "$BASELINE" "${CAP_FILE[$k]}"
+        fi
     done
     # shellcheck disable=SC2046
     measure_round "tshark/main" "$TIMEOUT" /dev/null $(cmd_tshark "${CAP_FILE[main]}")
@@ -311,6 +320,13 @@ printf '%-62s %8s  %s\n' "xmppscope speed / tshark speed (main capture; goal >= 
 printf '%-62s %8s  %s\n' "xmppscope speed / libxml2 speed (main capture; goal >= 0.60)" "$r2" "$(goal "$r2" '>=' 0.60)"
 printf '%-62s %8s  %s\n' "xmppscope peak RSS 10x / 1x (goal < 1.5)" "$r3" "$(goal "$r3" '<' 1.5)"
 printf '%-62s %8s\n' "  (libxml2-baseline peak RSS 10x / 1x, for reference)" "$r3l"
+r2b=$(ratio "$(okwall libxml2/big)" "$(okwall xmppscope/big)")
+printf '%-62s %8s\n' "  (the same on the 10x capture)" "$r2b"
+for k in main big; do
+    cores=$(ratio "$(okwall "libxml2/$k")" "$(okwall "libxml2x2/$k")")
+    cores=$(awk -v r="$cores" 'BEGIN{ if (r == "n/a") print r; else printf "%.2f", 2 * r }')
+    printf '%-62s %8s\n' "  (cores two busy threads get, ${CAP_LABEL[$k]}: 2 x one run / two at once)" "$cores"
+done
 r4=$(ratio "$(okwall nochecks/main)" "$x_main")
 printf '%-62s %8s  %s\n' "speed with checks / speed with --no-checks (main; goal >= 0.87)" "$r4" "$(goal "$r4" '>=' 0.87)"
 r5=$(ratio "$(okwall jsonfile/main)" "$(okwall pretty/main)")
