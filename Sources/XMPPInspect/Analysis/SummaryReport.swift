@@ -171,7 +171,7 @@ public final class SummaryReport: RecordSink {
 
     /// `findings: 1 error, 2 warnings — iq-missing-id ×1 (error), …`, the worst first.
     static func findingsLine(_ findings: [String: (severity: FindingSeverity, count: Int)]) -> String {
-        var bySeverity: [FindingSeverity: Int] = [:]
+        var bySeverity = [FindingSeverity: Int](minimumCapacity: FindingSeverity.allCases.count)
         for (_, value) in findings { bySeverity[value.severity, default: 0] += value.count }
         let items = findings.sorted { ($0.value.severity, $1.key) > ($1.value.severity, $0.key) }
             .map { "\($0.key) ×\($0.value.count) (\($0.value.severity.rawValue))" }
