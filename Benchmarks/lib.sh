@@ -25,8 +25,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a != "" && b != "" && b > 0) print
 okwall() { if [ "${STATUS[$1]:-}" = ok ]; then echo "${WALL[$1]}"; fi; }
 
 # One run of one measurement, in round RUN: keeps the best wall time and the largest RSS in
-# WALL[key] and RSS[key]; STATUS[key] is "ok", "timeout" or "exit N" (a measurement that failed
-# is not run again). The replay scripts run every measurement of a comparison in each round,
+# WALL[key] and RSS[key], and every round's wall time in ROUNDS[key] (" ROUND:SECONDS ...");
+# STATUS[key] is "ok", "timeout" or "exit N" (a measurement that failed is not run again). The replay scripts run every measurement of a comparison in each round,
 # round after round, rather than one measurement's runs in a row: this machine's speed drifts by
 # up to a third within minutes, and a ratio of two figures taken far apart would measure the drift.
 measure_round() { # key timeout outfile cmd...
@@ -35,9 +35,9 @@ measure_round() { # key timeout outfile cmd...
     # Keys such as xmppscope/main would be arithmetic in an indexed array: the caller declares them.
     if [ -z "${MEASURE_ROUND_CHECKED:-}" ]; then
         local v
-        for v in WALL RSS STATUS; do
+        for v in WALL RSS STATUS ROUNDS; do
             [[ $(declare -p "$v" 2>/dev/null) == "declare -A"* ]] \
-                || { echo "measure_round: declare -A WALL RSS STATUS first" >&2; exit 2; }
+                || { echo "measure_round: declare -A WALL RSS STATUS ROUNDS first" >&2; exit 2; }
         done
         MEASURE_ROUND_CHECKED=1
     fi
@@ -55,7 +55,27 @@ measure_round() { # key timeout outfile cmd...
     if [ -z "${WALL[$key]:-}" ] || awk -v a="$R_WALL" -v b="${WALL[$key]}" 'BEGIN{exit !(a < b)}'; then
         WALL[$key]=$R_WALL
     fi
+    ROUNDS[$key]="${ROUNDS[$key]:-} $RUN:$R_WALL"
     if [ -n "$R_RSS" ] && (( R_RSS > ${RSS[$key]:-0} )); then RSS[$key]=$R_RSS; fi
     STATUS[$key]=ok
     printf '  %-28s run %d: %ss  %s KB\n' "$key" "$RUN" "$R_WALL" "${R_RSS:-?}"
+}
+
+# The median, over the rounds both measurements ran in, of the ratio of their wall times
+# (first / second, as `ratio` takes them): the two ran seconds apart in each round, so where the
+# machine's speed drifts this is steadier than the ratio of the two best times, whose rounds may
+# differ. Reads ROUNDS (see measure_round); "n/a" when no round has both.
+round_ratio() { # key_a key_b
+    if [ "${STATUS[$1]:-}" != ok ] || [ "${STATUS[$2]:-}" != ok ]; then echo "n/a"; return; fi
+    awk -v a="${ROUNDS[$1]:-}" -v b="${ROUNDS[$2]:-}" 'BEGIN{
+        na = split(a, ra, " "); nb = split(b, rb, " ")
+        for (i = 1; i <= na; i++) { split(ra[i], p, ":"); ta[p[1]] = p[2] }
+        n = 0
+        for (i = 1; i <= nb; i++) {
+            split(rb[i], p, ":")
+            if ((p[1] in ta) && p[2] > 0) r[++n] = ta[p[1]] / p[2]
+        }
+        if (n == 0) { print "n/a"; exit }
+        for (i = 2; i <= n; i++) { v = r[i]; for (j = i - 1; j >= 1 && r[j] > v; j--) r[j + 1] = r[j]; r[j + 1] = v }
+        printf "%.2f", (n % 2) ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2 }'
 }

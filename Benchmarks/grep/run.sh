@@ -217,7 +217,7 @@ fi
 echo
 
 # ---------------------------------------------------------------- measure
-declare -A WALL RSS STATUS
+declare -A WALL RSS STATUS ROUNDS
 R_WALL="" R_RSS="" R_RC=0
 
 

@@ -174,7 +174,7 @@ done
 echo
 
 # ---------------------------------------------------------------- measure
-declare -A WALL RSS STATUS
+declare -A WALL RSS STATUS ROUNDS
 R_WALL="" R_RSS="" R_RC=0 RUN=0
 
 echo "== measurements"
@@ -281,6 +281,7 @@ r5=$(ratio "$(okrss xmppscope/tls/main)" "$(okrss xmppscope/plain/main)")
 
 echo "== ratios"
 printf '%-66s %8s  %s\n' "xmppscope TLS stanzas/s / xmppscope plaintext stanzas/s (goal >= 0.7)" "$r1" "$(goal "$r1" '>=' 0.7)"
+printf '%-66s %8s\n' "  (median of the rounds' ratios)" "$(round_ratio xmppscope/plain/main xmppscope/tls/main)"
 printf '%-66s %8s  %s\n' "xmppscope TLS speed / tshark TLS speed, same key log (goal >= 7)" "$r2" "$(goal "$r2" '>=' 7)"
 printf '%-66s %8s  %s\n' "xmppscope TLS peak RSS 10x / 1x (goal < 1.5)" "$r3" "$(goal "$r3" '<' 1.5)"
 printf '%-66s %8s\n' "  (xmppscope peak RSS TLS / plaintext, main capture)" "$r5"

@@ -186,7 +186,7 @@ fi
 echo
 
 # ---------------------------------------------------------------- measure
-declare -A WALL RSS STATUS
+declare -A WALL RSS STATUS ROUNDS
 R_WALL="" R_RSS="" R_RC=0 RUN=0
 
 echo "== measurements"
@@ -297,6 +297,7 @@ x_tcp=$(okwall xmppscope/tcp); x_ws=$(okwall xmppscope/ws); x_wsd=$(okwall xmpps
 r1=$(ratio "$x_tcp" "$x_ws")
 echo "== ratios"
 printf '%-66s %8s  %s\n' "xmppscope WebSocket stanzas/s / xmppscope TCP stanzas/s (goal >= 0.6)" "$r1" "$(goal "$r1" '>=' 0.6)"
+printf '%-66s %8s\n' "  (median of the rounds' ratios)" "$(round_ratio xmppscope/tcp xmppscope/ws)"
 if [ "$DEFLATE" = 1 ]; then
     printf '%-66s %8s\n' "  (the same with permessage-deflate)" "$(ratio "$x_tcp" "$x_wsd")"
 fi

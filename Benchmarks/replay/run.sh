@@ -110,9 +110,9 @@ CMD_SWIFT="$ROOT/scripts/release-build.sh"
 cmd_xmppscope() { echo "$XMPPSCOPE replay $1 --json"; }
 cmd_tshark()    { echo "tshark -n -r $1 -Y xmpp -T fields -e xmpp.type -e xmpp.id"; }
 cmd_baseline()  { echo "$BASELINE $1"; }
-# Two runs of a command at once; fails when either does.
+# Two runs of a command at once; fails when either does (the first failure's status).
 # shellcheck disable=SC2016  # expanded by the bash -c that runs it
-CMD_PAIR='"$1" "$2" > /dev/null 2>&1 & first=$!; "$1" "$2" > /dev/null 2>&1; wait "$first"'
+CMD_PAIR='"$1" "$2" > /dev/null & first=$!; "$1" "$2" > /dev/null; second=$?; wait "$first" || exit; exit "$second"'
 
 # ---------------------------------------------------------------- header
 echo "== xmppscope replay benchmark ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
@@ -188,7 +188,7 @@ done
 echo
 
 # ---------------------------------------------------------------- measure
-declare -A WALL RSS STATUS
+declare -A WALL RSS STATUS ROUNDS
 R_WALL="" R_RSS="" R_RC=0 RUN=0
 
 echo "== measurements"
@@ -318,21 +318,24 @@ r3l=$(ratio "$(okrss libxml2/big)" "$(okrss libxml2/main)")
 echo "== ratios"
 printf '%-62s %8s  %s\n' "xmppscope speed / tshark speed (main capture; goal >= 10)" "$r1" "$(goal "$r1" '>=' 10)"
 printf '%-62s %8s  %s\n' "xmppscope speed / libxml2 speed (main capture; goal >= 0.60)" "$r2" "$(goal "$r2" '>=' 0.60)"
+printf '%-62s %8s\n' "  (median of the rounds' ratios)" "$(round_ratio libxml2/main xmppscope/main)"
+printf '%-62s %8s\n' "  (xmppscope speed / libxml2 speed, 10x capture)" "$(ratio "$(okwall libxml2/big)" "$(okwall xmppscope/big)")"
+printf '%-62s %8s\n' "  (the same, median of the rounds' ratios)" "$(round_ratio libxml2/big xmppscope/big)"
 printf '%-62s %8s  %s\n' "xmppscope peak RSS 10x / 1x (goal < 1.5)" "$r3" "$(goal "$r3" '<' 1.5)"
 printf '%-62s %8s\n' "  (libxml2-baseline peak RSS 10x / 1x, for reference)" "$r3l"
-r2b=$(ratio "$(okwall libxml2/big)" "$(okwall xmppscope/big)")
-printf '%-62s %8s\n' "  (the same on the 10x capture)" "$r2b"
 for k in main big; do
-    cores=$(ratio "$(okwall "libxml2/$k")" "$(okwall "libxml2x2/$k")")
-    cores=$(awk -v r="$cores" 'BEGIN{ if (r == "n/a") print r; else printf "%.2f", 2 * r }')
+    cores=$(ratio "$(awk -v a="$(okwall "libxml2/$k")" 'BEGIN{ if (a != "") print 2 * a }')" "$(okwall "libxml2x2/$k")")
     printf '%-62s %8s\n' "  (cores two busy threads get, ${CAP_LABEL[$k]}: 2 x one run / two at once)" "$cores"
 done
 r4=$(ratio "$(okwall nochecks/main)" "$x_main")
 printf '%-62s %8s  %s\n' "speed with checks / speed with --no-checks (main; goal >= 0.87)" "$r4" "$(goal "$r4" '>=' 0.87)"
+printf '%-62s %8s\n' "  (median of the rounds' ratios)" "$(round_ratio nochecks/main xmppscope/main)"
 r5=$(ratio "$(okwall jsonfile/main)" "$(okwall pretty/main)")
 printf '%-62s %8s  %s\n' "pretty output speed / --json speed, both to a file (goal >= 0.5)" "$r5" "$(goal "$r5" '>=' 0.5)"
+printf '%-62s %8s\n' "  (median of the rounds' ratios)" "$(round_ratio jsonfile/main pretty/main)"
 r6=$(ratio "$x_main" "$(okwall summary/main)")
 printf '%-62s %8s  %s\n' "--summary speed / --json speed (main; goal >= 1.0)" "$r6" "$(goal "$r6" '>=' 1.0)"
+printf '%-62s %8s\n' "  (median of the rounds' ratios)" "$(round_ratio xmppscope/main summary/main)"
 if [ -n "$BEFORE" ]; then
     printf '%-62s %8s\n' "xmppscope speed / before speed (main capture)" "$(ratio "$(okwall before/main)" "$x_main")"
     printf '%-62s %8s\n' "xmppscope speed / before speed (tiny segments)" "$(ratio "$(okwall before/tiny)" "$(okwall xmppscope/tiny)")"

@@ -97,7 +97,9 @@ public final class SummaryReport: RecordSink {
         var text = ""
         let all = connections()
         let xmpp = all.filter(\.isXMPP)
-        // About a kilobyte a connection: one allocation instead of a doubling every few lines.
+        // Room for about a kilobyte a connection (a generous guess: a block with a dozen kinds
+        // of stanza and a findings line is about half that), so the text is not copied into a
+        // larger one every few lines.
         text.reserveCapacity(1024 * xmpp.count + 512)
         for connection in xmpp {
             let entry = totals[connection.id] ?? ConnectionTotals()

@@ -52,19 +52,19 @@ struct StartTag {
         return result
     }
 
-    /// Unprefixed attributes named like a misspelt `xmlns` (`cmlns`, `xmnls`): looks at the names
-    /// only, without building strings for the others.
     /// Whether an unprefixed attribute may be a misspelt `xmlns`: the cheap test, on bytes, that
     /// ``misspeltNamespaceDeclarations()`` makes of each name before building a string; asked of
     /// every tag, so it builds no array when (as almost always) none may be.
     var mayHaveMisspeltNamespaceDeclaration: Bool {
-        guard let attributes else { return false }
+        guard attributeCount > 0, let attributes else { return false }
         for index in 0..<attributeCount where attributes[5 * index + 1] == nil {
             if let attributeName = attributes[5 * index], String.mayBeMisspeltXMLNS(attributeName) { return true }
         }
         return false
     }
 
+    /// Unprefixed attributes named like a misspelt `xmlns` (`cmlns`, `xmnls`): looks at the names
+    /// only, without building strings for the others.
     func misspeltNamespaceDeclarations() -> [String] {
         guard attributeCount > 0, let attributes else { return [] }
         var result: [String] = []
