@@ -26,9 +26,10 @@ okwall() { if [ "${STATUS[$1]:-}" = ok ]; then echo "${WALL[$1]}"; fi; }
 
 # One run of one measurement, in round RUN: keeps the best wall time and the largest RSS in
 # WALL[key] and RSS[key], and every round's wall time in ROUNDS[key] (" ROUND:SECONDS ...");
-# STATUS[key] is "ok", "timeout" or "exit N" (a measurement that failed is not run again). The replay scripts run every measurement of a comparison in each round,
-# round after round, rather than one measurement's runs in a row: this machine's speed drifts by
-# up to a third within minutes, and a ratio of two figures taken far apart would measure the drift.
+# STATUS[key] is "ok", "timeout" or "exit N" (a measurement that failed is not run again).
+# The replay scripts run every measurement of a comparison in each round, round after round,
+# rather than one measurement's runs in a row: this machine's speed drifts by up to a third within
+# minutes, and a ratio of two figures taken far apart would measure the drift.
 measure_round() { # key timeout outfile cmd...
     local key=$1 to=$2 out=$3
     shift 3

@@ -56,23 +56,27 @@ struct StartTag {
     /// ``misspeltNamespaceDeclarations()`` makes of each name before building a string; asked of
     /// every tag, so it builds no array when (as almost always) none may be.
     var mayHaveMisspeltNamespaceDeclaration: Bool {
-        guard attributeCount > 0, let attributes else { return false }
-        for index in 0..<attributeCount where attributes[5 * index + 1] == nil {
-            if let attributeName = attributes[5 * index], String.mayBeMisspeltXMLNS(attributeName) { return true }
-        }
-        return false
+        (0..<max(attributeCount, 0)).contains { possiblyMisspeltName(at: $0) != nil }
     }
 
     /// Unprefixed attributes named like a misspelt `xmlns` (`cmlns`, `xmnls`): looks at the names
     /// only, without building strings for the others.
     func misspeltNamespaceDeclarations() -> [String] {
-        guard attributeCount > 0, let attributes else { return [] }
         var result: [String] = []
-        for index in 0..<attributeCount where attributes[5 * index + 1] == nil {
-            guard let attributeName = attributes[5 * index], String.mayBeMisspeltXMLNS(attributeName) else { continue }
+        for index in 0..<max(attributeCount, 0) {
+            guard let attributeName = possiblyMisspeltName(at: index) else { continue }
             let name = String(cString: attributeName)
             if name.isMisspeltXMLNS { result.append(name) }
         }
         return result
+    }
+
+    /// The name of attribute `index` when it has no prefix and passes the byte test
+    /// (``String/mayBeMisspeltXMLNS(_:)``); nil otherwise.
+    @inline(__always)
+    private func possiblyMisspeltName(at index: Int) -> UnsafePointer<UInt8>? {
+        guard let attributes, attributes[5 * index + 1] == nil, let name = attributes[5 * index],
+              String.mayBeMisspeltXMLNS(name) else { return nil }
+        return name
     }
 }
