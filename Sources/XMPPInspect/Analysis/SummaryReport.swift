@@ -4,8 +4,8 @@ import XMPPCore
 public final class SummaryReport: RecordSink {
     /// Totals for one connection.
     public struct ConnectionTotals: Sendable {
-        /// "kind type" → [c2s count, s2c count].
-        public var stanzas: [String: [Int]] = [:]
+        /// Stanzas, nonzas and stream errors by kind, each way.
+        public var stanzas = StanzaTally()
         public var roundTrips: [Double] = []
         public var unanswered = 0
         public var unmatchedResponses = 0
@@ -50,8 +50,8 @@ public final class SummaryReport: RecordSink {
         }
         switch record.event {
         case .stanza, .nonza, .streamError:
-            let key = record.event == .nonza ? "nonza \(record.kind ?? "?")" : "\(record.kind ?? "?") \(record.type ?? "-")"
-            entry.stanzas[key, default: [0, 0]][record.direction == .c2s ? 0 : 1] += 1
+            // Keyed by the record's own strings: a label built here cost an interpolation a record.
+            entry.stanzas.add(StanzaKind(of: record), record.direction)
             if let rtt = record.rttMilliseconds { entry.roundTrips.append(rtt) }
             if record.unmatchedResponse { entry.unmatchedResponses += 1 }
             if let error = record.error {
@@ -120,15 +120,15 @@ public final class SummaryReport: RecordSink {
                 if entry.webErrors > 0 { text += "; web errors: \(entry.webErrors)" }
                 text += "\n"
             }
-            let rows = entry.stanzas.sorted { $0.key < $1.key }
+            let rows = entry.stanzas.rows
             if !rows.isEmpty {
                 // Each row in one interpolation, each key's width counted once (in characters).
-                let widths = rows.map(\.key.count)
+                let widths = rows.map(\.label.count)
                 let width = widths.max() ?? 0
                 text += "    \(Blanks(width))     c2s    s2c\n"
-                for ((key, counts), keyWidth) in zip(rows, widths) {
-                    let c2s = String(counts[0]), s2c = String(counts[1])
-                    text += "    \(key)\(Blanks(width - keyWidth))  \(Blanks(6 - c2s.utf8.count))\(c2s) \(Blanks(6 - s2c.utf8.count))\(s2c)\n"
+                for ((label, counts), labelWidth) in zip(rows, widths) {
+                    let c2s = String(counts.c2s), s2c = String(counts.s2c)
+                    text += "    \(label)\(Blanks(width - labelWidth))  \(Blanks(6 - c2s.utf8.count))\(c2s) \(Blanks(6 - s2c.utf8.count))\(s2c)\n"
                 }
             }
             let sorted = entry.roundTrips.sorted()
@@ -163,7 +163,7 @@ public final class SummaryReport: RecordSink {
             + (carriers > 0 ? "\(carriers) carrying a BOSH session's requests, " : "")
             + "\(other) other with payload (counted, not decoded), \(empty) without payload"
         let stanzaCount = totals.values.reduce(0) { sum, entry in
-            sum + entry.stanzas.filter { !$0.key.hasPrefix("nonza") }.values.reduce(0) { $0 + $1[0] + $1[1] }
+            sum + entry.stanzas.stanzaCount
         }
         totalsLine += "; \(stanzaCount) stanzas"
         text += totalsLine + "\n"

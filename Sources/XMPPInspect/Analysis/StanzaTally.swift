@@ -1,0 +1,61 @@
+public import XMPPBase
+
+/// A connection's stanzas, nonzas and stream errors counted by ``StanzaKind``, each way.
+///
+/// A connection has a handful of kinds (`iq get`, `iq result`, `message chat`, …), so they are
+/// kept in a short list searched from the front: comparing a record's few-byte strings with
+/// each kind's is several times cheaper than hashing them for a dictionary. Past
+/// ``listLimit`` kinds the rest go to a dictionary, so a stream with thousands of made-up types
+/// costs a bounded search a record, not a growing one.
+public struct StanzaTally: Sendable {
+    /// Kinds kept in the list; more go to the dictionary.
+    static let listLimit = 32
+
+    private var list: [(kind: StanzaKind, counts: DirectionCounts)] = []
+    private var overflow: [StanzaKind: DirectionCounts] = [:]
+
+    public init() {}
+
+    /// Counts one more of `kind`, sent in `direction`.
+    public mutating func add(_ kind: StanzaKind, _ direction: Direction) {
+        for index in list.indices where list[index].kind == kind {
+            list[index].counts.add(direction)
+            return
+        }
+        if list.count < Self.listLimit {
+            var counts = DirectionCounts()
+            counts.add(direction)
+            list.append((kind, counts))
+        } else {
+            overflow[kind, default: DirectionCounts()].add(direction)
+        }
+    }
+
+    /// Whether nothing was counted.
+    public var isEmpty: Bool { list.isEmpty }
+
+    /// Every kind counted, with its counts, in no particular order.
+    public var all: [(kind: StanzaKind, counts: DirectionCounts)] {
+        list + overflow.map { (kind: $0.key, counts: $0.value) }
+    }
+
+    /// The counts by label, sorted by it: kinds that read the same (a type written `-` and no
+    /// type) are one row, as the report names them.
+    public var rows: [(label: String, counts: DirectionCounts)] {
+        var byLabel: [String: DirectionCounts] = [:]
+        for (kind, counts) in all {
+            byLabel[kind.label, default: DirectionCounts()].add(counts)
+        }
+        return byLabel.map { (label: $0.key, counts: $0.value) }.sorted { $0.label < $1.label }
+    }
+
+    /// The counts of `kind` (zero both ways when none was counted).
+    public subscript(kind: StanzaKind) -> DirectionCounts {
+        list.first { $0.kind == kind }?.counts ?? overflow[kind] ?? DirectionCounts()
+    }
+
+    /// Stanzas and stream errors, both ways, nonzas left out.
+    public var stanzaCount: Int {
+        all.reduce(0) { $0 + ($1.kind.isNonza ? 0 : $1.counts.total) }
+    }
+}
