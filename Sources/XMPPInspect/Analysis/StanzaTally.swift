@@ -40,13 +40,20 @@ public struct StanzaTally: Sendable {
     }
 
     /// The counts by label, sorted by it: kinds that read the same (a type written `-` and no
-    /// type) are one row, as the report names them.
+    /// type) are one row, as the report names them. Sorted, then runs of a label merged: a
+    /// dictionary by label cost a hash of each.
     public var rows: [(label: String, counts: DirectionCounts)] {
-        var byLabel: [String: DirectionCounts] = [:]
-        for (kind, counts) in all {
-            byLabel[kind.label, default: DirectionCounts()].add(counts)
+        let labelled = all.map { (label: $0.kind.label, counts: $0.counts) }.sorted { $0.label < $1.label }
+        var merged: [(label: String, counts: DirectionCounts)] = []
+        merged.reserveCapacity(labelled.count)
+        for row in labelled {
+            if let last = merged.last, last.label == row.label {
+                merged[merged.count - 1].counts.add(row.counts)
+            } else {
+                merged.append(row)
+            }
         }
-        return byLabel.map { (label: $0.key, counts: $0.value) }.sorted { $0.label < $1.label }
+        return merged
     }
 
     /// The counts of `kind` (zero both ways when none was counted).
