@@ -42,4 +42,15 @@ struct StanzaTallyTests {
         }
         #expect(tally.stanzaCount == kinds.indices.reduce(0) { $0 + $1 % 3 + 1 })
     }
+
+    @Test("a kind in the list and one past it that read the same are still one row")
+    func sameLabelAcrossTheLimit() {
+        var tally = StanzaTally()
+        tally.add(StanzaKind(isNonza: false, name: "message", type: nil), .c2s)
+        for index in 1..<StanzaTally.listLimit { tally.add(StanzaKind(isNonza: false, name: "iq", type: "t\(index)"), .c2s) }
+        tally.add(StanzaKind(isNonza: false, name: "message", type: "-"), .s2c)  // past the limit
+        let rows = tally.rows
+        #expect(rows.count == StanzaTally.listLimit)
+        #expect(rows.filter { $0.label == "message -" }.map(\.counts) == [DirectionCounts(c2s: 1, s2c: 1)])
+    }
 }

@@ -45,4 +45,34 @@ struct SummaryTableTests {
         // is as wide as the header in characters.
         #expect(Set(lines[1...expected.count].map(\.count)).count == 1)
     }
+
+    @Test("rows by kind: stanzas and stream errors by name and type, nonzas by name; the total counts all but nonzas")
+    func kindsAndTotal() {
+        let report = SummaryReport(output: nil)
+        let records: [(Record.Event, String?, String?, Direction)] = [
+            (.stanza, "iq", "get", .c2s), (.stanza, "iq", "get", .c2s),
+            (.stanza, "message", "-", .c2s), (.stanza, "message", nil, .s2c),  // one row: both read "message -"
+            (.nonza, "features", "ignored", .s2c),                             // a nonza's type is not its kind
+            (.streamError, "error", nil, .s2c),
+            (.stanza, "nonzaX", "get", .c2s),                                  // a stanza, whatever its name
+        ]
+        for (seq, (event, kind, type, direction)) in records.enumerated() {
+            var record = Record(seq: seq + 1, timestamp: Timestamp(microseconds: Int64(seq)), connection: 1,
+                                direction: direction, event: event)
+            record.kind = kind
+            record.type = type
+            report.consume(record)
+        }
+        report.connections = {
+            [ConnectionDescription(id: 1, client: "a", server: "b", streamNamespace: "jabber:client", isXMPP: true,
+                                   closeReason: nil, tlsStarted: false, joinedMidStream: false)]
+        }
+        let lines = report.render().split(separator: "\n").map(String.init)
+        // The table: from the line after its header to the iq line below it.
+        let header = lines.firstIndex { $0.hasSuffix("c2s    s2c") } ?? lines.endIndex
+        let rows = lines[min(header + 1, lines.endIndex)...].prefix { !$0.hasPrefix("    iq pairs") }
+            .map { $0.split(separator: " ").joined(separator: " ") }
+        #expect(rows == ["error - 0 1", "iq get 2 0", "message - 1 1", "nonza features 0 1", "nonzaX get 1 0"])
+        #expect(lines.contains { $0.hasSuffix("; 6 stanzas") })
+    }
 }

@@ -1,12 +1,15 @@
 /// What `--summary` counts a connection's top-level elements by: a stanza's (or stream error's)
-/// name and type, or a nonza's name alone. Kept as the record's own strings (a few bytes each,
-/// held inline) and hashed as they are: the label is only written out with the report.
+/// name and type, or a nonza's name alone. It keeps the record's own strings (short ones are
+/// held inline, without an allocation); the label is only built when the report is written.
 public struct StanzaKind: Hashable, Sendable {
+    /// Whether the record was a nonza (counted by name alone, and left out of the stanza total).
     public let isNonza: Bool
+    /// The element's name (`iq`, `message`, `presence`, `error`, a nonza's), if known.
     public let name: String?
     /// The `type` attribute; always nil for a nonza, which is counted by name alone.
     public let type: String?
 
+    /// A kind from its parts; a nonza's `type` is dropped.
     public init(isNonza: Bool, name: String?, type: String?) {
         self.isNonza = isNonza
         self.name = name

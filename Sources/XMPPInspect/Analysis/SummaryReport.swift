@@ -122,7 +122,7 @@ public final class SummaryReport: RecordSink {
             }
             let rows = entry.stanzas.rows
             if !rows.isEmpty {
-                // Each row in one interpolation, each key's width counted once (in characters).
+                // Each row in one interpolation, each label's width counted once (in characters).
                 let widths = rows.map(\.label.count)
                 let width = widths.max() ?? 0
                 text += "    \(Blanks(width))     c2s    s2c\n"

@@ -48,8 +48,8 @@ struct IQOpenRequestsTests {
         #expect(open.waiting(back, from: "")?.seq == 2)
     }
 
-    @Test("the oldest taking over from a list is removed when it is answered")
-    func promotedThenRemoved() {
+    @Test("four requests under one id answered in turn leave nothing waiting; the id then waits anew")
+    func answeredInTurn() {
         var open = IQOpenRequests()
         for seq in 1...4 { open.add(key, request(seq)) }
         for seq in 1...4 {
