@@ -4,27 +4,29 @@ import XMPPBase
 
 @Suite("Summary: the stanza table's columns")
 struct SummaryTableTests {
-    /// A connection whose stanzas are named `kinds` (kind, type, c2s count, s2c count).
-    private static func render(_ kinds: [(String, String, Int, Int)]) -> [String] {
+    /// The report's lines for one connection's records, given as (event, kind, type, direction).
+    private static func render(records: [(Record.Event, String?, String?, Direction)]) -> [String] {
         let report = SummaryReport(output: nil)
-        var seq = 0
-        for (kind, type, c2s, s2c) in kinds {
-            for (direction, count) in [(Direction.c2s, c2s), (.s2c, s2c)] {
-                for _ in 0..<count {
-                    seq += 1
-                    var record = Record(seq: seq, timestamp: Timestamp(microseconds: Int64(seq)), connection: 1,
-                                        direction: direction, event: .stanza)
-                    record.kind = kind
-                    record.type = type
-                    report.consume(record)
-                }
-            }
+        for (seq, (event, kind, type, direction)) in records.enumerated() {
+            var record = Record(seq: seq + 1, timestamp: Timestamp(microseconds: Int64(seq)), connection: 1,
+                                direction: direction, event: event)
+            record.kind = kind
+            record.type = type
+            report.consume(record)
         }
         report.connections = {
             [ConnectionDescription(id: 1, client: "a", server: "b", streamNamespace: "jabber:client", isXMPP: true,
                                    closeReason: nil, tlsStarted: false, joinedMidStream: false)]
         }
         return report.render().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    /// A connection whose stanzas are named `kinds` (kind, type, c2s count, s2c count).
+    private static func render(_ kinds: [(String, String, Int, Int)]) -> [String] {
+        render(records: kinds.flatMap { kind, type, c2s, s2c in
+            Array(repeating: (Record.Event.stanza, kind, type, Direction.c2s), count: c2s)
+                + Array(repeating: (.stanza, kind, type, .s2c), count: s2c)
+        })
     }
 
     @Test("rows are padded to the widest key by characters (not bytes), counts right-aligned in six columns")
@@ -48,7 +50,6 @@ struct SummaryTableTests {
 
     @Test("rows by kind: stanzas and stream errors by name and type, nonzas by name; the total counts all but nonzas")
     func kindsAndTotal() {
-        let report = SummaryReport(output: nil)
         let records: [(Record.Event, String?, String?, Direction)] = [
             (.stanza, "iq", "get", .c2s), (.stanza, "iq", "get", .c2s),
             (.stanza, "message", "-", .c2s), (.stanza, "message", nil, .s2c),  // one row: both read "message -"
@@ -56,18 +57,7 @@ struct SummaryTableTests {
             (.streamError, "error", nil, .s2c),
             (.stanza, "nonzaX", "get", .c2s),                                  // a stanza, whatever its name
         ]
-        for (seq, (event, kind, type, direction)) in records.enumerated() {
-            var record = Record(seq: seq + 1, timestamp: Timestamp(microseconds: Int64(seq)), connection: 1,
-                                direction: direction, event: event)
-            record.kind = kind
-            record.type = type
-            report.consume(record)
-        }
-        report.connections = {
-            [ConnectionDescription(id: 1, client: "a", server: "b", streamNamespace: "jabber:client", isXMPP: true,
-                                   closeReason: nil, tlsStarted: false, joinedMidStream: false)]
-        }
-        let lines = report.render().split(separator: "\n").map(String.init)
+        let lines = Self.render(records: records)
         // The table: from the line after its header to the iq line below it.
         let header = lines.firstIndex { $0.hasSuffix("c2s    s2c") } ?? lines.endIndex
         let rows = lines[min(header + 1, lines.endIndex)...].prefix { !$0.hasPrefix("    iq pairs") }

@@ -5,9 +5,9 @@ public import XMPPBase
 /// A connection has a handful of kinds (`iq get`, `iq result`, `message chat`, …), so they are
 /// kept in a short list searched from the front: comparing a record's few-byte strings with
 /// each kind's costs about half of hashing them for a dictionary (callgrind: about 290 against
-/// 610 instructions a record). Past 32 kinds the
-/// rest go to a dictionary, so a stream with thousands of made-up types costs a bounded search
-/// a record, not a growing one (its memory grows with the kinds, as any count of them would).
+/// 610 instructions a record). Past 32 kinds the rest go to a dictionary, so a stream with
+/// thousands of made-up types costs a bounded search a record, not a growing one (its memory
+/// grows with the kinds, as any count of them would).
 public struct StanzaTally: Sendable {
     /// Kinds kept in the list; more go to the dictionary.
     static let listLimit = 32
