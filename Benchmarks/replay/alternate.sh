@@ -4,12 +4,13 @@
 #
 #   BENCH_PAIRS=16 Benchmarks/replay/alternate.sh CAPTURE BIN_A BIN_B [replay arguments...]
 #
-# Each pair runs both builds on the same command (`replay CAPTURE ARGS`, output to /dev/null as
-# run.sh times it), A first in odd pairs and B first in even ones, so that neither always runs on
-# a machine the other has just warmed or slowed (an even count of pairs alternates evenly). The
-# first pair's outputs go to files and are compared byte for byte first: a speed-up that changes
-# the output is not one, so outputs that differ stop the script (exit 1) unless
-# BENCH_ALLOW_DIFF=1. Then it prints, for each build, the median and best wall time, the median CPU
+# First both builds run once untimed, their outputs to files, compared byte for byte: a speed-up
+# that changes the output is not one, so outputs that differ stop the script (exit 1; the two
+# outputs are kept in BENCH_WORK) unless BENCH_ALLOW_DIFF=1. That run also warms the page cache.
+# Then each timed pair runs both builds on the same command (`replay CAPTURE ARGS`, output to
+# /dev/null as run.sh times it), A first in odd pairs and B first in even ones, so that neither
+# always runs on a machine the other has just warmed or slowed (an even count of pairs alternates
+# evenly). At the end it prints, for each build, the median and best wall time, the median CPU
 # time (user + system, of the run with its child processes) and how many cores that CPU kept busy
 # (median CPU over median wall), and B's median wall time over A's and in how many pairs B was
 # faster (a tie counts for A). Give the same binary twice to see the noise of an A/A comparison.
@@ -22,8 +23,9 @@
 #   BENCH_PAIRS [16]        pairs of runs
 #   BENCH_TIMEOUT [600]     seconds per run
 #   BENCH_ALLOW_DIFF [0]    1: go on when the two builds' outputs differ
-#   BENCH_WORK [Benchmarks/replay/.build-bench]  holds the first pair's outputs, in a folder of
-#                           its own removed on exit
+#   BENCH_WORK [Benchmarks/replay/.build-bench]  holds the untimed run's outputs, in a folder
+#                           of its own removed on exit (outputs that differ are kept, as
+#                           alternate-A.out and alternate-B.out)
 
 set -euo pipefail
 export LC_ALL=C
@@ -58,11 +60,13 @@ trap 'rm -rf "$RUN"' EXIT
 WALL_A=() WALL_B=() CPU_A=() CPU_B=()
 wins=0
 
-# One run of build A or B in pair PAIR: sets R_WALL and R_CPU (seconds, to the millisecond, from
+# One run of build A or B in pair PAIR (0: the untimed run): sets R_WALL and R_CPU (seconds, to the millisecond, from
 # bash's `time`, which counts the child processes it waited for). OUT is where the output goes.
 run() { # A|B pair out
-    local which=$1 pair=$2 out=$3 bin rc times user system
+    local which=$1 pair=$2 out=$3 bin rc times user system where
     bin=$BIN_A
+    where="pair $pair"
+    [ "$pair" -eq 0 ] && where="the untimed run"
     [ "$which" = B ] && bin=$BIN_B
     set +e
     times=$( { TIMEFORMAT='%3R %3U %3S'; time timeout --kill-after=10 "$TIMEOUT" \
@@ -70,10 +74,12 @@ run() { # A|B pair out
     rc=$?
     set -e
     if [ "$rc" -ne 0 ]; then
-        if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-            echo "alternate.sh: build $which ($bin), pair $pair: TIMEOUT after ${TIMEOUT}s" >&2
+        if [ "$rc" -eq 124 ]; then
+            echo "alternate.sh: build $which ($bin), $where: TIMEOUT after ${TIMEOUT}s" >&2
+        elif [ "$rc" -eq 137 ]; then
+            echo "alternate.sh: build $which ($bin), $where: killed (SIGKILL: the timeout's, ${TIMEOUT}s and 10 more, or another's such as the OOM killer)" >&2
         else
-            echo "alternate.sh: build $which ($bin), pair $pair: exit $rc; its last words:" >&2
+            echo "alternate.sh: build $which ($bin), $where: exit $rc; its last words:" >&2
             tail -n 5 "$RUN/err" >&2
         fi
         exit 1
@@ -88,33 +94,34 @@ best() { printf '%s\n' "$@" | sort -g | head -n 1; }
 echo "alternate.sh: $PAIRS pair(s), replay $(basename "$CAPTURE") ${ARGS[*]}"
 echo "  A: $BIN_A"
 echo "  B: $BIN_B"
-outputs=""
+# The untimed run, its outputs compared.
+run A 0 "$RUN/a.out"
+run B 0 "$RUN/b.out"
+if cmp "$RUN/a.out" "$RUN/b.out" >"$RUN/cmp" 2>&1; then
+    outputs="identical ($(wc -c <"$RUN/a.out") bytes)"
+else
+    outputs="DIFFER ($(head -n 1 "$RUN/cmp" | sed "s|$RUN/||g"))"
+    if [ "$ALLOW_DIFF" != 1 ]; then
+        mv "$RUN/a.out" "$WORK/alternate-A.out"
+        mv "$RUN/b.out" "$WORK/alternate-B.out"
+        echo "alternate.sh: the two builds' outputs $outputs; they are $WORK/alternate-A.out and $WORK/alternate-B.out; BENCH_ALLOW_DIFF=1 to time them anyway" >&2
+        exit 1
+    fi
+fi
+echo "  outputs: $outputs"
+rm -f "$RUN/a.out" "$RUN/b.out"
+
 for pair in $(seq "$PAIRS"); do
-    out_a=/dev/null out_b=/dev/null
-    if [ "$pair" -eq 1 ]; then out_a=$RUN/a.out out_b=$RUN/b.out; fi
     order=(A B)
     (( pair % 2 == 0 )) && order=(B A)
     for which in "${order[@]}"; do
         if [ "$which" = A ]; then
-            run A "$pair" "$out_a"; WALL_A+=("$R_WALL"); CPU_A+=("$R_CPU")
+            run A "$pair" /dev/null; WALL_A+=("$R_WALL"); CPU_A+=("$R_CPU")
         else
-            run B "$pair" "$out_b"; WALL_B+=("$R_WALL"); CPU_B+=("$R_CPU")
+            run B "$pair" /dev/null; WALL_B+=("$R_WALL"); CPU_B+=("$R_CPU")
         fi
     done
     if awk -v a="${WALL_A[-1]}" -v b="${WALL_B[-1]}" 'BEGIN{exit !(b < a)}'; then wins=$((wins + 1)); fi
-    if [ "$pair" -eq 1 ]; then
-        if cmp "$RUN/a.out" "$RUN/b.out" >"$RUN/cmp" 2>&1; then
-            outputs="identical ($(wc -c <"$RUN/a.out") bytes)"
-        else
-            outputs="DIFFER ($(head -n 1 "$RUN/cmp" | sed "s|$RUN/||g"))"
-            if [ "$ALLOW_DIFF" != 1 ]; then
-                echo "alternate.sh: the two builds' outputs $outputs; BENCH_ALLOW_DIFF=1 to time them anyway" >&2
-                exit 1
-            fi
-        fi
-        echo "  outputs: $outputs"
-        rm -f "$RUN/a.out" "$RUN/b.out"
-    fi
 done
 
 report() { # name walls... -- cpus...
