@@ -60,8 +60,9 @@ trap 'rm -rf "$RUN"' EXIT
 WALL_A=() WALL_B=() CPU_A=() CPU_B=()
 wins=0
 
-# One run of build A or B in pair PAIR (0: the untimed run): sets R_WALL and R_CPU (seconds, to the millisecond, from
-# bash's `time`, which counts the child processes it waited for). OUT is where the output goes.
+# One run of build A or B in pair PAIR (0: the untimed run): sets R_WALL and R_CPU (seconds, to
+# the millisecond, from bash's `time`, which counts the child processes it waited for). OUT is
+# where the output goes.
 run() { # A|B pair out
     local which=$1 pair=$2 out=$3 bin rc times user system where
     bin=$BIN_A
@@ -115,11 +116,8 @@ for pair in $(seq "$PAIRS"); do
     order=(A B)
     (( pair % 2 == 0 )) && order=(B A)
     for which in "${order[@]}"; do
-        if [ "$which" = A ]; then
-            run A "$pair" /dev/null; WALL_A+=("$R_WALL"); CPU_A+=("$R_CPU")
-        else
-            run B "$pair" /dev/null; WALL_B+=("$R_WALL"); CPU_B+=("$R_CPU")
-        fi
+        run "$which" "$pair" /dev/null
+        if [ "$which" = A ]; then WALL_A+=("$R_WALL") CPU_A+=("$R_CPU"); else WALL_B+=("$R_WALL") CPU_B+=("$R_CPU"); fi
     done
     if awk -v a="${WALL_A[-1]}" -v b="${WALL_B[-1]}" 'BEGIN{exit !(b < a)}'; then wins=$((wins + 1)); fi
 done
