@@ -46,6 +46,11 @@ struct FramingCalls: Sendable {
     /// Bytes of bodies and messages the web events carry.
     private var webPayloadBytes = 0
 
+    /// The TLS or web events a batch makes room for when it records its first: a batch of
+    /// ``FramingThreadFeeder``'s 64 KiB holds about 160 records' plaintext (the benchmark's
+    /// direct-TLS capture), so it grows at most once from here.
+    static let eventsReserved = 128
+
     /// Room for `calls` calls carrying `bytes` bytes (a batch kept within them does not grow).
     init(reservingCalls calls: Int, bytes: Int) {
         self.calls.reserveCapacity(calls)
@@ -73,6 +78,9 @@ struct FramingCalls: Sendable {
     /// Records what the reading thread's TLS decoder said of `connection`.
     mutating func appendTLS(_ event: TLSEvent, connection: Int, time: Timestamp) {
         if case .plaintext(_, let plaintext) = event { tlsPlaintextBytes += plaintext.count }
+        // Room for a batch's worth at the first: grown one by one, the list was copied about ten
+        // times in each batch of a direct-TLS replay.
+        if tlsEvents.isEmpty { tlsEvents.reserveCapacity(Self.eventsReserved) }
         calls.append(.tls(connection: connection, index: tlsEvents.count, time: time))
         tlsEvents.append(event)
     }
@@ -84,6 +92,7 @@ struct FramingCalls: Sendable {
         case .webSocketMessage(let message): webPayloadBytes += message.payload.count
         case .webSocketOpened, .webSocketControl, .problem: break
         }
+        if webEvents.isEmpty { webEvents.reserveCapacity(Self.eventsReserved) }
         calls.append(.webEvent(connection: connection, index: webEvents.count, time: time))
         webEvents.append(event)
     }
