@@ -8,6 +8,8 @@ public enum XMPPNamespace {
     public static let dialback = "jabber:server:dialback"
     public static let tls = "urn:ietf:params:xml:ns:xmpp-tls"
     public static let sasl = "urn:ietf:params:xml:ns:xmpp-sasl"
+    /// XEP-0388: Extensible SASL Profile.
+    public static let sasl2 = "urn:xmpp:sasl:2"
     public static let stanzas = "urn:ietf:params:xml:ns:xmpp-stanzas"
     public static let streamErrors = "urn:ietf:params:xml:ns:xmpp-streams"
     public static let compress = "http://jabber.org/protocol/compress"

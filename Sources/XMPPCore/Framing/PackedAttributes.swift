@@ -31,19 +31,27 @@ struct PackedAttributes {
     /// Packs a start tag's attributes (libxml2's groups of five pointers: local name, prefix,
     /// URI, value start, value end; the names NUL-terminated) into the start of `bytes`, which
     /// grows when it is too short and otherwise keeps its storage from one tag to the next. Says
-    /// how many attributes it packed into how many bytes.
+    /// how many attributes it packed into how many bytes, and whether one of them is `type`
+    /// (no prefix or namespace) with the value `error` as reported: the framer builds such an
+    /// element whole (``WholeElementSelection/errorType``), and this pass measures every name
+    /// and value anyway.
     static func pack(count attributeCount: Int, groups: UnsafeMutablePointer<UnsafePointer<UInt8>?>,
-                     into bytes: inout [UInt8]) -> (count: Int, length: Int) {
+                     into bytes: inout [UInt8]) -> (count: Int, length: Int, errorType: Bool) {
         // One pass: each name's length is measured once, and `bytes` grows (rarely) when the
         // next attribute would not fit.
         var kept = 0
         var cursor = 0
+        var errorType = false
         for index in 0..<attributeCount {
             let base = 5 * index
             guard let start = groups[base + 3], let end = groups[base + 4] else { continue }
             let name = groups[base], prefix = groups[base + 1], namespace = groups[base + 2]
             let nameLength = Self.length(name), prefixLength = Self.length(prefix), namespaceLength = Self.length(namespace)
             let valueLength = end - start
+            if valueLength == 5 && nameLength == 4 && prefix == nil && namespace == nil, let name,
+               memcmp(name, "type", 4) == 0, memcmp(start, "error", 5) == 0 {
+                errorType = true
+            }
             let next = cursor + Self.headerSize + nameLength + prefixLength + namespaceLength + valueLength
             if bytes.count < next {
                 var grown = Array(repeating: UInt8(0), count: max(next, 2 * bytes.count, 256))
@@ -72,7 +80,7 @@ struct PackedAttributes {
             cursor = next
             kept += 1
         }
-        return (kept, cursor)
+        return (kept, cursor, errorType)
     }
 
     private static func length(_ name: UnsafePointer<UInt8>?) -> Int {

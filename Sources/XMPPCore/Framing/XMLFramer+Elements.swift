@@ -24,7 +24,7 @@ extension XMLFramer: XMLEventConsumer {
             itemChildCount += 1
             if let localName = tag.localName { itemChildNames.add(localName) }
         }
-        if content == .topLevel && depth > 2 {
+        if content == .topLevel && !itemWhole && depth > 2 {
             // Below the top: only its namespace (and a misspelt xmlns) matter; not its text.
             if depth == 3 { parser?.reportText(false) }
             if !itemNamespaceIdentities.contains(tag.namespaceIdentity) { itemNamespaceIdentities.append(tag.namespaceIdentity) }
@@ -73,6 +73,7 @@ extension XMLFramer: XMLEventConsumer {
             itemChildCount = 0
             itemChildNames = ChildNameMarks()
             itemPacked = nil
+            itemWhole = false
         }
         if !itemNamespaceIdentities.contains(tag.namespaceIdentity) { itemNamespaceIdentities.append(tag.namespaceIdentity) }
         reportMisspeltNamespaceDeclarations(tag)
@@ -81,11 +82,17 @@ extension XMLFramer: XMLEventConsumer {
             return
         }
         let attributes: [Attribute]
+        var errorType: Bool?  // known from packing, or to be found
         if depth == 2 && content == .topLevel && packsAttributes, tag.attributeCount > 0, let groups = tag.attributes {
-            itemPacked = PackedAttributes.pack(count: tag.attributeCount, groups: groups, into: &itemPackedBytes)
+            let packed = PackedAttributes.pack(count: tag.attributeCount, groups: groups, into: &itemPackedBytes)
+            itemPacked = (packed.count, packed.length)
+            errorType = packed.errorType
             attributes = []
         } else {
             attributes = tag.makeAttributes()
+        }
+        if depth == 2 && content == .topLevel {
+            itemWhole = wholeElements.selects(tag, errorType: errorType)
         }
         openElements.open(Element(
             name: name, prefix: tag.prefix, namespace: namespace,
@@ -115,7 +122,7 @@ extension XMLFramer: XMLEventConsumer {
             closeStream()
             return
         }
-        if content == .topLevel && depth > 1 { return }
+        if content == .topLevel && !itemWhole && depth > 1 { return }
         guard let finished = openElements.close() else { return }
         if !openElements.isEmpty {
             openElements.addChild(finished)
@@ -129,11 +136,12 @@ extension XMLFramer: XMLEventConsumer {
             element: finished, packedAttributes: itemPacked.map { (itemPackedBytes, $0.count, $0.length) },
             raw: (window, start, min(end, window.end)), offset: start,
             namespaces: namespaceCache.namespaces(for: itemNamespaceIdentities, names: names),
-            childCount: itemChildCount, childNames: itemChildNames, isComplete: content == .full,
+            childCount: itemChildCount, childNames: itemChildNames, isComplete: content == .full || itemWhole,
             header: content == .full ? [] : (lastHeaderScope ?? [])
         )))
         itemStart = nil
         itemPacked = nil
+        itemWhole = false
         boundary = end
         switch handOff {
         case .tls? where !stopsAtProceed:
@@ -155,7 +163,7 @@ extension XMLFramer: XMLEventConsumer {
             if depth == 1 { boundary = max(boundary, contextCursor()) }
             return
         }
-        if content == .topLevel && depth > 2 { return }
+        if content == .topLevel && !itemWhole && depth > 2 { return }
         openElements.appendText(text)
     }
 

@@ -47,6 +47,10 @@ public final class XMLFramer {
     /// elements are read on another thread leaves that work, and the allocations, to the reader.
     public var packsAttributes = false
 
+    /// With ``Content/topLevel``: the top-level elements built whole all the same (see
+    /// ``WholeElementSelection``); their ``FramedElement/isComplete`` is true.
+    public var wholeElements = WholeElementSelection.none
+
     /// Whether everything fed so far is framed: no element, header or error is pending (only
     /// whitespace follows the last item). A WebSocket message (RFC 7395) must end so.
     public var isBetweenItems: Bool {
@@ -141,6 +145,9 @@ public final class XMLFramer {
     /// how long (nil when not packed), and their bytes (``PackedAttributes/pack(count:groups:into:)``;
     /// the array keeps its storage from one element to the next).
     var itemPacked: (count: Int, length: Int)?
+    /// Whether the current top-level element is built whole (``wholeElements``), though the
+    /// framer's content is ``Content/topLevel``.
+    var itemWhole = false
     /// The packed attributes' bytes: the first `itemPacked.length` of them.
     var itemPackedBytes: [UInt8] = []
     var discard: Discard?

@@ -60,6 +60,9 @@ final class FramingSession {
         // The records are made on another thread: it builds the attributes it reads.
         c2s.packsAttributes = true
         s2c.packsAttributes = true
+        // What the records thread would parse again for its whole tree is built whole here.
+        c2s.wholeElements = RecordStage.elementsBuiltWhole
+        s2c.wholeElements = RecordStage.elementsBuiltWhole
     }
 
     func framer(_ direction: Direction) -> XMLFramer { direction == .c2s ? c2s : s2c }

@@ -14,6 +14,16 @@ final class RecordStage {
     /// Builds the trees of elements framed with their top only, where a record needs them.
     private let treeParser = ElementTreeParser()
 
+    /// The elements whose whole tree ``handleElement(_:_:_:_:)`` builds every time (errors,
+    /// `failure`, SASL) and the checks read (stream features): the framers build them whole
+    /// (``FramingSession``), so that they are not parsed here a second time. Credentials are
+    /// left out: which elements hold them is known only from all their namespaces.
+    static let elementsBuiltWhole = WholeElementSelection(
+        errorType: true,
+        names: [("failure", nil), ("error", XMPPNamespace.streams), ("features", XMPPNamespace.streams)],
+        namespaces: [XMPPNamespace.sasl, XMPPNamespace.sasl2]
+    )
+
     init(options: InspectorOptions, sink: @escaping (Record) -> Void) {
         self.options = options
         self.output = sink
@@ -187,7 +197,7 @@ final class RecordStage {
         // The whole tree only where it is needed: the printer, errors, credentials.
         let mayCarryError = record.type == "error" || isStreamError || name == "failure"
         let mayHoldSecrets = !options.showSecrets && Redactor.mayHoldSecrets(name: name, namespaces: namespaces)
-        let isSASL = namespaces.first == XMPPNamespace.sasl || namespaces.first == "urn:xmpp:sasl:2"
+        let isSASL = namespaces.first == XMPPNamespace.sasl || namespaces.first == XMPPNamespace.sasl2
         if options.keepsElements || mayCarryError || mayHoldSecrets || isSASL {
             let element = framed.completeElement(using: treeParser)
             record.element = element

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A start tag as libxml2's SAX2 callback reports it: names interned in libxml2's dictionary,
 /// attributes as pointers into its buffer. Valid only during the callback; every accessor builds
 /// what it returns, so a caller pays only for what it reads.
@@ -78,5 +84,21 @@ struct StartTag {
         guard let attributes, attributes[5 * index + 1] == nil, let name = attributes[5 * index],
               String.mayBeMisspeltXMLNS(name) else { return nil }
         return name
+    }
+
+    /// Whether an attribute without prefix or namespace named `name` has exactly `value` as
+    /// libxml2 reports it (character references replaced, `&amp;` and the like not): compared
+    /// as bytes, building no string, the value's length first (asked of every top-level element).
+    func hasUnprefixedAttribute(_ name: StaticString, equalTo value: StaticString) -> Bool {
+        guard let attributes else { return false }
+        let length = value.utf8CodeUnitCount
+        for index in 0..<max(attributeCount, 0) {
+            let base = 5 * index
+            guard let start = attributes[base + 3], let end = attributes[base + 4], end - start == length,
+                  attributes[base + 1] == nil, attributes[base + 2] == nil, let attributeName = attributes[base],
+                  strcmp(attributeName, name.utf8Start) == 0 else { continue }
+            return memcmp(start, value.utf8Start, length) == 0
+        }
+        return false
     }
 }
