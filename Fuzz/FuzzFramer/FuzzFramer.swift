@@ -3,7 +3,8 @@ import XMPPCore
 import XMPPBase
 
 /// libFuzzer target for ``XMLFramer``: arbitrary bytes, fed in chunks the input chooses, in both
-/// content modes, sometimes under tiny limits (so the stanza-size, depth and resynchronisation
+/// content modes (top-level only as the inspector frames: attributes packed, some elements
+/// built whole by a ``WholeElementSelection``), sometimes under tiny limits (so the stanza-size, depth and resynchronisation
 /// paths run), with gaps, resynchronisation and a stream reset sprinkled in, and pieces that are
 /// valid text sometimes fed as checked (``XMLFramer/feed(_:checked:emit:)``).
 ///
@@ -71,6 +72,12 @@ public func fuzzFramer(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     return 0
 }
 
+/// What a top-level framer builds whole here: the inspector's kinds of choice (a type, a name in
+/// any namespace, a name in one, a namespace).
+private let fuzzWholeElements = WholeElementSelection(
+    errorType: true, names: [("failure", nil), ("features", XMPPNamespace.streams)], namespaces: [XMPPNamespace.sasl]
+)
+
 /// An event in a line, for a failure message.
 private func describe(_ event: FramerEvent) -> String {
     switch event {
@@ -101,6 +108,10 @@ private final class FramerRun {
         framer = XMLFramer(limits: limits, content: content,
                            assumedContentNamespace: flags & 0x40 == 0 ? XMPPNamespace.client : XMPPNamespace.server)
         framer.stopsAtProceed = flags & 0x80 == 0
+        if content == .topLevel {
+            framer.packsAttributes = true
+            framer.wholeElements = fuzzWholeElements
+        }
         feedsChecked = flags & 0x08 != 0
         if flags & 0x04 != 0 { framer.resynchronize() }
     }
