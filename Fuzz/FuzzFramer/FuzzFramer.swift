@@ -3,15 +3,19 @@ import XMPPCore
 import XMPPBase
 
 /// libFuzzer target for ``XMLFramer``: arbitrary bytes, fed in chunks the input chooses, in both
-/// content modes (top-level only as the inspector frames: attributes packed, some elements
-/// built whole by a ``WholeElementSelection``), sometimes under tiny limits (so the stanza-size, depth and resynchronisation
-/// paths run), with gaps, resynchronisation and a stream reset sprinkled in, and pieces that are
-/// valid text sometimes fed as checked (``XMLFramer/feed(_:checked:emit:)``).
+/// content modes (top-level with or without packed attributes and with or without some elements
+/// built whole by a ``WholeElementSelection``, as the inspector and the proxy's follower frame),
+/// sometimes under tiny limits (so the stanza-size, depth and resynchronisation paths run), with
+/// gaps, resynchronisation and a stream reset sprinkled in, and pieces that are valid text
+/// sometimes fed as checked (``XMLFramer/feed(_:checked:emit:)``).
 ///
-/// Input layout: `flags`, two limit bytes, four chunk-size bytes, four operation bytes, then the
-/// stream bytes. Besides crashes and sanitizer reports it checks what must hold whatever the
-/// bytes: every element's `raw` is exactly the bytes at its offset, offsets never go backwards,
-/// and (without gaps or resets) the elements do not depend on how the bytes were chunked.
+/// Input layout: `flags`, two limit bytes (with default limits, the second's top bits choose
+/// packing and the selection; under small limits they do too, and set the depth limit), four
+/// chunk-size bytes, four operation bytes, then the stream bytes. Besides crashes and sanitizer
+/// reports it checks what must hold whatever the bytes: every element's `raw` is exactly the
+/// bytes at its offset, offsets never go backwards, (without gaps or resets) the elements do not
+/// depend on how the bytes were chunked, and an element built whole in top-level mode is the
+/// tree a whole-tree framer builds of the same bytes.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzFramer(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     var input = FuzzInput(data, count: count)
@@ -26,10 +30,12 @@ public func fuzzFramer(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let operations = Array(input.take(4))
     let payload = input.rest
 
-    let run = FramerRun(limits: limits, content: content, flags: flags)
+    let topLevel = TopLevelSetting(packs: limitBytes.1 & 0x80 == 0, selects: limitBytes.1 & 0x40 == 0)
+    let run = FramerRun(limits: limits, content: content, flags: flags, topLevel: topLevel)
     // Feeding valid pieces as checked (0x08) must change nothing: a twin fed the same pieces
     // unchecked reports the same events, errors and their positions included.
-    let twin = flags & 0x08 != 0 ? FramerRun(limits: limits, content: content, flags: flags & ~0x08) : nil
+    let twin = flags & 0x08 != 0
+        ? FramerRun(limits: limits, content: content, flags: flags & ~0x08, topLevel: topLevel) : nil
     let pieces = plan.split(payload)
     var usedOperations = false
     for (index, piece) in pieces.enumerated() {
@@ -55,7 +61,7 @@ public func fuzzFramer(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     // The same bytes in one piece: the same elements, whatever the chunking (the framer's tests
     // hold it to the same events, Tests/XMPPCoreTests/FramerRegressionTests.swift).
     if !usedOperations && flags & 0x20 == 0 {
-        let whole = FramerRun(limits: limits, content: content, flags: flags)
+        let whole = FramerRun(limits: limits, content: content, flags: flags, topLevel: topLevel)
         whole.feed(payload)
         whole.finish()
         // The elements must not depend on the chunking. The errors still may: which error a
@@ -69,7 +75,32 @@ public func fuzzFramer(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
                        + "whole:   \(whole.events.map(describe))\nchunked: \(run.events.map(describe))")
         }
     }
+
+    // An element built whole in top-level mode is the tree a whole-tree framer builds of the same
+    // bytes. Compared only where both framed the same elements (the modes may differ in where an
+    // error falls, which is not what this checks).
+    if content == .topLevel && topLevel.selects && !usedOperations && flags & 0x20 == 0 {
+        let full = FramerRun(limits: limits, content: .full, flags: flags, topLevel: topLevel)
+        full.feed(payload)
+        full.finish()
+        let (framed, trees) = (run.elements, full.elements)
+        if framed.count == trees.count {
+            for (index, (element, tree)) in zip(framed, trees).enumerated() where element.isComplete {
+                if element.raw == tree.raw && element.element != tree.element {
+                    fatalError("element \(index), built whole in top-level mode, differs from the whole-tree framer's\n"
+                               + "top-level: \(element.element.xmlString)\nwhole:     \(tree.element.xmlString)")
+                }
+            }
+        }
+    }
     return 0
+}
+
+/// How a top-level run frames: whether it packs the top element's attributes (the inspector
+/// does, the proxy's follower does not) and builds some elements whole.
+private struct TopLevelSetting {
+    let packs: Bool
+    let selects: Bool
 }
 
 /// What a top-level framer builds whole here: the inspector's kinds of choice (a type, a name in
@@ -104,13 +135,13 @@ private final class FramerRun {
         events.compactMap { if case .element(let framed) = $0 { return framed } else { return nil } }
     }
 
-    init(limits: FramerLimits, content: XMLFramer.Content, flags: UInt8) {
+    init(limits: FramerLimits, content: XMLFramer.Content, flags: UInt8, topLevel: TopLevelSetting) {
         framer = XMLFramer(limits: limits, content: content,
                            assumedContentNamespace: flags & 0x40 == 0 ? XMPPNamespace.client : XMPPNamespace.server)
         framer.stopsAtProceed = flags & 0x80 == 0
         if content == .topLevel {
-            framer.packsAttributes = true
-            framer.wholeElements = fuzzWholeElements
+            framer.packsAttributes = topLevel.packs
+            if topLevel.selects { framer.wholeElements = fuzzWholeElements }
         }
         feedsChecked = flags & 0x08 != 0
         if flags & 0x04 != 0 { framer.resynchronize() }

@@ -26,36 +26,54 @@ struct WholeElementSelectionTests {
         // A selected namespace, whatever the name; its text is kept.
         + "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN' id='whole-5'>AGp1bGlldAByMG0zMA==</auth>"
         + "<presence id='top-6'><show>away</show></presence>"
+        + "<stream:error id='whole-7'><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>"
+        + "<authenticate xmlns='urn:xmpp:sasl:2' mechanism='PLAIN' id='whole-8'><initial-response>AGE=</initial-response></authenticate>"
+        // A child in a selected namespace does not select its top element.
+        + "<iq type='set' id='top-7'><auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/></iq>"
+        // A child whose prefix the stream header declares.
+        + "<iq type='error' id='whole-9'><stream:x><y>z</y></stream:x></iq>"
 
     static let selection = WholeElementSelection(
         errorType: true,
-        names: [("failure", nil), ("features", XMPPNamespace.streams)],
-        namespaces: [XMPPNamespace.sasl]
+        names: [("failure", nil), ("features", XMPPNamespace.streams), ("error", XMPPNamespace.streams)],
+        namespaces: [XMPPNamespace.sasl, XMPPNamespace.sasl2]
     )
+    static let elementCount = 15
 
-    private static func frame(content: XMLFramer.Content, packing: Bool, selection: WholeElementSelection?) -> [FramedElement] {
-        let framer = XMLFramer(content: content)
+    /// Frames `text` fed `chunkSize` bytes at a time.
+    private static func frame(_ text: String = stream, content: XMLFramer.Content, packing: Bool, selection: WholeElementSelection?,
+                              chunkSize: Int = .max, limits: FramerLimits = .default) -> [FramerEvent] {
+        let framer = XMLFramer(limits: limits, content: content)
         framer.packsAttributes = packing
         if let selection { framer.wholeElements = selection }
-        var elements: [FramedElement] = []
-        framer.feed(Array(stream.utf8)) { if case .element(let element) = $0 { elements.append(element) } }
-        return elements
+        let bytes = Array(text.utf8)
+        var events: [FramerEvent] = []
+        var index = 0
+        while index < bytes.count {
+            let end = min(bytes.count, index + chunkSize)
+            framer.feed(bytes[index..<end]) { events.append($0) }
+            index = end
+        }
+        return events
     }
 
-    @Test("selected elements come whole, equal to a whole-tree framer's; the rest to their top", arguments: [true, false])
-    func selectedWhole(packing: Bool) {
-        let whole = Self.frame(content: .full, packing: false, selection: nil)
-        let framed = Self.frame(content: .topLevel, packing: packing, selection: Self.selection)
-        #expect(whole.count == 11)
-        #expect(framed.count == 11)
+    @Test("selected elements come whole, equal to a whole-tree framer's and to the tree parsed again; the rest to their top",
+          arguments: [(true, Int.max), (false, Int.max), (true, 1), (false, 7)])
+    func selectedWhole(packing: Bool, chunkSize: Int) {
+        let whole = Self.frame(content: .full, packing: false, selection: nil).elements
+        let framed = Self.frame(content: .topLevel, packing: packing, selection: Self.selection, chunkSize: chunkSize).elements
+        #expect(whole.count == Self.elementCount)
+        #expect(framed.count == Self.elementCount)
         var selected = 0, topOnly = 0
+        let treeParser = ElementTreeParser()
         for (tree, element) in zip(whole, framed) {
             let id = tree.element[attribute: "id"] ?? ""
             if id.hasPrefix("whole-") {
                 selected += 1
                 #expect(element.isComplete, "\(id) built whole")
                 #expect(element.element == tree.element, "\(id): the same tree as a whole-tree framer's")
-                #expect(element.completeElement() == tree.element)
+                // What the records thread built before: the element's bytes parsed again.
+                #expect(treeParser.parse(element.raw, header: element.header) == element.element, "\(id): the same tree as parsed again")
             } else {
                 topOnly += 1
                 #expect(!element.isComplete, "\(id) built to its top")
@@ -63,19 +81,34 @@ struct WholeElementSelectionTests {
                 #expect(element.completeElement() == tree.element, "\(id) parsed again whole")
             }
         }
-        #expect(selected == 6)
-        #expect(topOnly == 5)
+        #expect(selected == 9)
+        #expect(topOnly == 6)
     }
 
     @Test("without a selection, every element is built to its top")
     func noSelection() {
-        let framed = Self.frame(content: .topLevel, packing: true, selection: nil)
-        #expect(framed.count == 11)
+        let framed = Self.frame(content: .topLevel, packing: true, selection: nil).elements
+        #expect(framed.count == Self.elementCount)
         #expect(framed.filter(\.isComplete).isEmpty)
     }
 
-    @Test("packing says whether type is error, as libxml2 reports the value")
-    func packedErrorType() {
+    @Test("a selected element past the depth limit is an error, and the element after it is built to its top")
+    func pastTheDepthLimit() {
+        let text = clientHeader + "<iq type='error' id='deep'><a><b><c><d/></c></b></a></iq>"
+            + "<message id='after'><body>x</body></message>"
+            + "<iq type='error' id='shallow'><a/></iq>"
+        let events = Self.frame(text, content: .topLevel, packing: true, selection: Self.selection,
+                                limits: FramerLimits(maxStanzaBytes: 1 << 20, maxDepth: 3))
+        let elements = events.elements
+        #expect(events.errors.count == 1)
+        #expect(elements.map { $0.element[attribute: "id"] ?? "" } == ["after", "shallow"])
+        #expect(elements.map(\.isComplete) == [false, true])
+        #expect(elements.first?.element.children.isEmpty == true)
+        #expect(elements.last?.element.children.count == 1)
+    }
+
+    @Test("whether type is error, as libxml2 reports the value: from packing, or looked for", arguments: [true, false])
+    func errorType(packing: Bool) {
         let cases: [(tag: String, errorType: Bool)] = [
             ("<iq type='error' id='1'/>", true),
             ("<iq id='1' type='error'/>", true),
@@ -89,7 +122,7 @@ struct WholeElementSelectionTests {
         var checked = 0
         for (tag, expected) in cases {
             let framer = XMLFramer(content: .topLevel)
-            framer.packsAttributes = true
+            framer.packsAttributes = packing
             framer.wholeElements = WholeElementSelection(errorType: true)
             var elements: [FramedElement] = []
             framer.feed(Array((clientHeader + tag).utf8)) { if case .element(let element) = $0 { elements.append(element) } }

@@ -21,6 +21,9 @@ struct PackedAttributes {
     let count: Int
 
     private static let headerSize = 16
+    /// The attribute and value ``pack(count:groups:into:)`` looks out for.
+    private static let type: StaticString = "type"
+    private static let error: StaticString = "error"
 
     /// The `count` attributes ``pack(count:groups:into:)`` wrote into `bytes`.
     init(bytes: UnsafeBufferPointer<UInt8>, count: Int) {
@@ -48,8 +51,9 @@ struct PackedAttributes {
             let name = groups[base], prefix = groups[base + 1], namespace = groups[base + 2]
             let nameLength = Self.length(name), prefixLength = Self.length(prefix), namespaceLength = Self.length(namespace)
             let valueLength = end - start
-            if valueLength == 5 && nameLength == 4 && prefix == nil && namespace == nil, let name,
-               memcmp(name, "type", 4) == 0, memcmp(start, "error", 5) == 0 {
+            if valueLength == Self.error.utf8CodeUnitCount && nameLength == Self.type.utf8CodeUnitCount
+                && prefix == nil && namespace == nil, let name,
+               memcmp(name, Self.type.utf8Start, nameLength) == 0, memcmp(start, Self.error.utf8Start, valueLength) == 0 {
                 errorType = true
             }
             let next = cursor + Self.headerSize + nameLength + prefixLength + namespaceLength + valueLength

@@ -25,6 +25,8 @@ public final class WholeElementSelection: Sendable {
     private let nameStarts: ByteSet
     private let namespaceStarts: ByteSet
 
+    /// A selection of the elements whose `type` is `error` (`errorType`), those with one of
+    /// `names` (in the namespace given with it, or any for nil), and those in one of `namespaces`.
     public init(errorType: Bool = false, names: [(name: String, namespace: String?)] = [], namespaces: [String] = []) {
         self.errorType = errorType
         self.names = names
@@ -74,33 +76,6 @@ public final class WholeElementSelection: Sendable {
             guard byte == table[offset + index] else { return false }
             if byte == 0 { return true }
             index += 1
-        }
-    }
-}
-
-/// A set of bytes, one bit each.
-private struct ByteSet: Sendable {
-    private var bits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-
-    init(_ bytes: [UInt8]) {
-        for byte in bytes {
-            let bit = UInt64(1) << (byte & 63)
-            switch byte >> 6 {
-            case 0: bits.0 |= bit
-            case 1: bits.1 |= bit
-            case 2: bits.2 |= bit
-            default: bits.3 |= bit
-            }
-        }
-    }
-
-    func contains(_ byte: UInt8) -> Bool {
-        let bit = UInt64(1) << (byte & 63)
-        switch byte >> 6 {
-        case 0: return bits.0 & bit != 0
-        case 1: return bits.1 & bit != 0
-        case 2: return bits.2 & bit != 0
-        default: return bits.3 & bit != 0
         }
     }
 }

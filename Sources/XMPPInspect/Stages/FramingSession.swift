@@ -61,8 +61,9 @@ final class FramingSession {
         c2s.packsAttributes = true
         s2c.packsAttributes = true
         // What the records thread would parse again for its whole tree is built whole here.
-        c2s.wholeElements = RecordStage.elementsBuiltWhole
-        s2c.wholeElements = RecordStage.elementsBuiltWhole
+        let whole = RecordStage.elementsBuiltWhole(checking: options.checks != nil)
+        c2s.wholeElements = whole
+        s2c.wholeElements = whole
     }
 
     func framer(_ direction: Direction) -> XMLFramer { direction == .c2s ? c2s : s2c }

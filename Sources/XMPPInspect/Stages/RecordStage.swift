@@ -15,10 +15,21 @@ final class RecordStage {
     private let treeParser = ElementTreeParser()
 
     /// The elements whose whole tree ``handleElement(_:_:_:_:)`` builds every time (errors,
-    /// `failure`, SASL) and the checks read (stream features): the framers build them whole
-    /// (``FramingSession``), so that they are not parsed here a second time. Credentials are
-    /// left out: which elements hold them is known only from all their namespaces.
-    static let elementsBuiltWhole = WholeElementSelection(
+    /// `failure`, SASL), with the checks also stream features, which they read whole: the
+    /// framers build them whole (``FramingSession``), so that they are not parsed here a second
+    /// time. Credentials are left out: which elements hold them is known only from all their
+    /// namespaces. A tree is several times its element's bytes, and trees wait in the hand-off
+    /// to this thread: as in the default (pretty) output, whose framers build every element whole.
+    static func elementsBuiltWhole(checking: Bool) -> WholeElementSelection {
+        checking ? wholeWithChecks : wholeWithoutChecks
+    }
+
+    private static let wholeWithoutChecks = WholeElementSelection(
+        errorType: true,
+        names: [("failure", nil), ("error", XMPPNamespace.streams)],
+        namespaces: [XMPPNamespace.sasl, XMPPNamespace.sasl2]
+    )
+    private static let wholeWithChecks = WholeElementSelection(
         errorType: true,
         names: [("failure", nil), ("error", XMPPNamespace.streams), ("features", XMPPNamespace.streams)],
         namespaces: [XMPPNamespace.sasl, XMPPNamespace.sasl2]
