@@ -9,13 +9,14 @@ import XMPPBase
 /// gaps, resynchronisation and a stream reset sprinkled in, and pieces that are valid text
 /// sometimes fed as checked (``XMLFramer/feed(_:checked:emit:)``).
 ///
-/// Input layout: `flags`, two limit bytes (with default limits, the second's top bits choose
-/// packing and the selection; under small limits they do too, and set the depth limit), four
-/// chunk-size bytes, four operation bytes, then the stream bytes. Besides crashes and sanitizer
-/// reports it checks what must hold whatever the bytes: every element's `raw` is exactly the
-/// bytes at its offset, offsets never go backwards, (without gaps or resets) the elements do not
-/// depend on how the bytes were chunked, and an element built whole in top-level mode is the
-/// tree a whole-tree framer builds of the same bytes.
+/// Input layout: `flags`, two limit bytes (under small limits, the stanza size and the depth
+/// limit; in top-level runs, `flags & 0x01`, the second's bit 0x80 clear packs attributes and its
+/// bit 0x40 clear builds some elements whole), four chunk-size bytes, four operation bytes, then
+/// the stream bytes. Besides crashes and sanitizer reports it checks what must hold whatever the
+/// bytes: every element's `raw` is exactly the bytes at its offset, offsets never go backwards,
+/// and, without gaps, resets or a restart, the elements do not depend on how the bytes were
+/// chunked, and where a top-level run and a whole-tree one frame as many elements, an element
+/// built whole in the first is the tree the second builds of the same bytes.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzFramer(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     var input = FuzzInput(data, count: count)
@@ -86,7 +87,7 @@ public func fuzzFramer(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
         let (framed, trees) = (run.elements, full.elements)
         if framed.count == trees.count {
             for (index, (element, tree)) in zip(framed, trees).enumerated() where element.isComplete {
-                if element.raw == tree.raw && element.element != tree.element {
+                if element.offset == tree.offset && element.raw == tree.raw && element.element != tree.element {
                     fatalError("element \(index), built whole in top-level mode, differs from the whole-tree framer's\n"
                                + "top-level: \(element.element.xmlString)\nwhole:     \(tree.element.xmlString)")
                 }
@@ -162,8 +163,11 @@ private final class FramerRun {
             framer.switchToOpaque()
             return true
         case 0xC:
-            framer.resynchronize()  // a no-op unless nothing was fed yet
-            return false
+            // A no-op once bytes were fed; before the first, the framer hunts, as the runs it is
+            // compared with do not.
+            let tookEffect = framer.totalBytes == 0
+            framer.resynchronize()
+            return tookEffect
         default:
             return false
         }

@@ -119,7 +119,6 @@ struct WholeElementSelectionTests {
             ("<iq types='error'/>", false),
             ("<iq id='error'/>", false),
         ]
-        var checked = 0
         for (tag, expected) in cases {
             let framer = XMLFramer(content: .topLevel)
             framer.packsAttributes = packing
@@ -128,8 +127,6 @@ struct WholeElementSelectionTests {
             framer.feed(Array((clientHeader + tag).utf8)) { if case .element(let element) = $0 { elements.append(element) } }
             #expect(elements.count == 1, "\(tag)")
             #expect(elements.first?.isComplete == expected, "\(tag)")
-            checked += 1
         }
-        #expect(checked == cases.count)
     }
 }

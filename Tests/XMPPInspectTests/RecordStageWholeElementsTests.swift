@@ -30,13 +30,20 @@ struct RecordStageWholeElementsTests {
         var elements: [FramedElement] = []
         framer.feed(Array(Self.stream.utf8)) { if case .element(let element) = $0 { elements.append(element) } }
         #expect(elements.count == 13)
-        var counted = 0
         for element in elements {
             let id = element[attribute: "id"] ?? ""
             let expected = id.hasPrefix("whole-") || (checking && id.hasPrefix("checks-"))
             #expect(element.isComplete == expected, "\(id)")
-            counted += 1
         }
-        #expect(counted == 13)
+    }
+
+    @Test("a framing session's framers are given that selection", arguments: [true, false])
+    func sessionFramers(checking: Bool) {
+        let options = InspectorOptions(keepsElements: false, checks: checking ? .all : nil)
+        let session = FramingSession(id: 1, options: options, joinedMidStream: false)
+        let selection = RecordStage.elementsBuiltWhole(checking: checking)
+        #expect(session.framer(.c2s).wholeElements === selection)
+        #expect(session.framer(.s2c).wholeElements === selection)
+        #expect(selection !== RecordStage.elementsBuiltWhole(checking: !checking))
     }
 }

@@ -50,7 +50,8 @@ public struct FramedElement: Sendable, Hashable {
     /// The stream header the element was parsed under (for its namespace declarations).
     var header: [UInt8] { storage.header.streamHeader }
 
-    /// The element; with ``XMLFramer/Content/topLevel`` only the element itself, no children.
+    /// The element; with ``XMLFramer/Content/topLevel`` only the element itself, no children,
+    /// unless the framer built it whole (``isComplete``, ``XMLFramer/wholeElements``).
     /// Packed attributes are built into strings on each read: where only a few are wanted, read
     /// them with ``subscript(attribute:)``.
     public var element: Element {

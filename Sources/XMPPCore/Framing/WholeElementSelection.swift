@@ -6,13 +6,9 @@
 public final class WholeElementSelection: Sendable {
     /// Elements whose `type` attribute (no prefix) is `error` as libxml2 reports it (character
     /// references replaced): what the record's type will read.
-    public let errorType: Bool
-    /// Elements with this local name, in this namespace (nil: in any).
-    public let names: [(name: String, namespace: String?)]
-    /// Elements in these namespaces (their own, not their children's).
-    public let namespaces: [String]
+    private let errorType: Bool
 
-    /// Every name and namespace above, NUL-terminated, one after the other: compared as bytes
+    /// Every name and namespace of the selection, NUL-terminated, one after the other: compared as bytes
     /// with libxml2's interned names, since every top-level element is asked (a `String`
     /// comparison each cost several times as much).
     private let table: [UInt8]
@@ -29,8 +25,6 @@ public final class WholeElementSelection: Sendable {
     /// `names` (in the namespace given with it, or any for nil), and those in one of `namespaces`.
     public init(errorType: Bool = false, names: [(name: String, namespace: String?)] = [], namespaces: [String] = []) {
         self.errorType = errorType
-        self.names = names
-        self.namespaces = namespaces
         var table: [UInt8] = []
         func add(_ string: String) -> Int {
             defer { table.append(contentsOf: string.utf8); table.append(0) }

@@ -22,7 +22,8 @@ public final class XMLFramer {
         /// The whole tree: every child, attribute and text node.
         case full
         /// The top-level element with its attributes, and the namespaces below it; the tree is
-        /// built on demand by ``FramedElement/completeElement()``. Several times cheaper.
+        /// built on demand by ``FramedElement/completeElement()``. Several times cheaper. The
+        /// elements ``XMLFramer/wholeElements`` selects are built whole all the same.
         case topLevel
     }
 

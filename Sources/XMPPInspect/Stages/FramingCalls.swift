@@ -78,8 +78,8 @@ struct FramingCalls: Sendable {
     /// Records what the reading thread's TLS decoder said of `connection`.
     mutating func appendTLS(_ event: TLSEvent, connection: Int, time: Timestamp) {
         if case .plaintext(_, let plaintext) = event { tlsPlaintextBytes += plaintext.count }
-        // Room for a batch's worth at the first: grown one by one, the list was moved to new
-        // storage about sixteen times a batch in a direct-TLS replay (4,268 times in 264 batches).
+        // Room for a batch's worth at the first: grown one by one, the list's regrowth was called
+        // 4,268 times in the 264 batches of a direct-TLS replay (callgrind).
         if tlsEvents.isEmpty { tlsEvents.reserveCapacity(Self.eventsReserved) }
         calls.append(.tls(connection: connection, index: tlsEvents.count, time: time))
         tlsEvents.append(event)

@@ -18,8 +18,8 @@ final class RecordStage {
     /// `failure`, SASL), with the checks also stream features, which they read whole: the
     /// framers build them whole (``FramingSession``), so that they are not parsed here a second
     /// time. Credentials are left out: which elements hold them is known only from all their
-    /// namespaces. A tree is several times its element's bytes, and trees wait in the hand-off
-    /// to this thread: as in the default (pretty) output, whose framers build every element whole.
+    /// namespaces. The trees take memory (several times their bytes) while they wait in the
+    /// hand-off to this thread, as every tree already does in the default (pretty) output.
     static func elementsBuiltWhole(checking: Bool) -> WholeElementSelection {
         checking ? wholeWithChecks : wholeWithoutChecks
     }

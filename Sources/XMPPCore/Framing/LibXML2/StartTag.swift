@@ -87,7 +87,8 @@ struct StartTag {
     }
 
     /// Whether an attribute without prefix or namespace named `name` has exactly `value` as
-    /// libxml2 reports it (character references replaced, `&amp;` and the like not): compared
+    /// libxml2 reports it (character references and predefined entities replaced, but for `&`,
+    /// kept as `&#38;`): compared
     /// as bytes, building no string, the value's length first (asked of top-level elements whose
     /// attributes are not packed: ``WholeElementSelection``).
     func hasUnprefixedAttribute(_ name: StaticString, equalTo value: StaticString) -> Bool {
