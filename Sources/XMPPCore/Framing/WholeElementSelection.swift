@@ -8,13 +8,13 @@ public final class WholeElementSelection: Sendable {
     /// references replaced): what the record's type will read.
     private let errorType: Bool
 
-    /// Every name and namespace of the selection, NUL-terminated, one after the other: compared as bytes
-    /// with libxml2's interned names, since every top-level element is asked (a `String`
-    /// comparison each cost several times as much).
+    /// Every name and namespace of the selection, NUL-terminated, one after the other: compared
+    /// as bytes with libxml2's interned names, since every top-level element is asked (a
+    /// `String` comparison each cost several times as much).
     private let table: [UInt8]
-    /// Per entry of `names`: where its name and namespace begin in `table` (-1: any namespace).
+    /// Per name selected: where it and its namespace begin in `table` (-1: any namespace).
     private let nameOffsets: [(name: Int, namespace: Int)]
-    /// Per entry of `namespaces`: where it begins in `table`.
+    /// Per namespace selected: where it begins in `table`.
     private let namespaceOffsets: [Int]
     /// The first bytes of the names and of the namespaces: most elements (`iq`, `message`,
     /// `presence` in `jabber:client`) begin with neither, and are passed over on one look each.

@@ -7,7 +7,7 @@ import XMPPBase
 /// `<success/>` hands the client.
 public enum Redactor {
     /// XEP-0388 Extensible SASL Profile.
-    static let sasl2Namespace = "urn:xmpp:sasl:2"
+    static let sasl2Namespace = XMPPNamespace.sasl2
     /// XEP-0484 Fast Authentication Streamlining Tokens.
     static let fastNamespace = "urn:xmpp:fast:0"
     static let registerNamespace = "jabber:iq:register"

@@ -24,16 +24,14 @@ final class RecordStage {
         checking ? wholeWithChecks : wholeWithoutChecks
     }
 
-    private static let wholeWithoutChecks = WholeElementSelection(
-        errorType: true,
-        names: [("failure", nil), ("error", XMPPNamespace.streams)],
-        namespaces: [XMPPNamespace.sasl, XMPPNamespace.sasl2]
-    )
-    private static let wholeWithChecks = WholeElementSelection(
-        errorType: true,
-        names: [("failure", nil), ("error", XMPPNamespace.streams), ("features", XMPPNamespace.streams)],
-        namespaces: [XMPPNamespace.sasl, XMPPNamespace.sasl2]
-    )
+    private static let wholeWithoutChecks = selection(withFeatures: false)
+    private static let wholeWithChecks = selection(withFeatures: true)
+
+    private static func selection(withFeatures: Bool) -> WholeElementSelection {
+        var names: [(name: String, namespace: String?)] = [("failure", nil), ("error", XMPPNamespace.streams)]
+        if withFeatures { names.append(("features", XMPPNamespace.streams)) }
+        return WholeElementSelection(errorType: true, names: names, namespaces: [XMPPNamespace.sasl, XMPPNamespace.sasl2])
+    }
 
     init(options: InspectorOptions, sink: @escaping (Record) -> Void) {
         self.options = options

@@ -17,7 +17,7 @@ public struct StreamPhaseMachine: Sendable {
     private var warnedOfDowngradeProtection = false
 
     /// XEP-0388 Extensible SASL Profile (SASL2).
-    static let sasl2 = "urn:xmpp:sasl:2"
+    static let sasl2 = XMPPNamespace.sasl2
 
     public init(keepsChannelBinding: Bool = false) {
         self.keepsChannelBinding = keepsChannelBinding
