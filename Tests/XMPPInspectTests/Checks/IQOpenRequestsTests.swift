@@ -62,6 +62,29 @@ struct IQOpenRequestsTests {
         #expect(open.waiting(key, from: "")?.seq == 5)
     }
 
+    @Test("adding says which request from the same originator already waited under the id, past the capacity too")
+    func addReturnsTheEarlierOne() {
+        var open = IQOpenRequests()
+        #expect(open.add(key, request(1, "x@a")) == nil)
+        #expect(open.add(key, request(2, "y@a")) == nil)
+        #expect(open.add(key, request(3, "x@a"))?.seq == 1)
+        #expect(open.add(key, request(4, "y@a"))?.seq == 2)
+        open.remove(key, seq: 1)
+        #expect(open.add(key, request(5, "x@a"))?.seq == 3)
+        #expect(open.add(IQExchange.Key(direction: .s2c, id: "a1"), request(6, "x@a")) == nil)
+
+        // Filled to the capacity: the request that starts afresh still finds the one before it.
+        var full = IQOpenRequests()
+        full.add(key, request(0, "x@a"))
+        for seq in 1..<IQExchange.capacity {
+            full.add(IQExchange.Key(direction: .c2s, id: "id\(seq)"), request(seq))
+        }
+        #expect(full.add(key, request(5_000, "x@a"))?.seq == 0)
+        #expect(!full.isWaiting(IQExchange.Key(direction: .c2s, id: "id1")))
+        #expect(full.waiting(key, from: "x@a")?.seq == 5_000)
+        #expect(full.add(key, request(5_001, "x@a"))?.seq == 5_000)
+    }
+
     @Test("past the capacity it starts afresh")
     func bounded() {
         var open = IQOpenRequests()

@@ -12,6 +12,9 @@ public protocol Check: SendableMetatype {
     static var needsDirections: Bool { get }
     /// Which records it looks at (all by default): it is not called for the others.
     static var interests: CheckInterest { get }
+    /// Whether it reads the session's answered iq requests (``CheckSession/answeredRequests``),
+    /// which a session keeps only when a check selected for it does (false by default).
+    static var readsAnsweredRequests: Bool { get }
     init()
     /// Looks at one record. Follow-ups of unanswered requests (``Record/unanswered``) come here too.
     mutating func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList)
@@ -22,5 +25,6 @@ public protocol Check: SendableMetatype {
 extension Check {
     public static var needsDirections: Bool { true }
     public static var interests: CheckInterest { .all }
+    public static var readsAnsweredRequests: Bool { false }
     public mutating func finish(in session: CheckSession, findings: inout FindingList) {}
 }

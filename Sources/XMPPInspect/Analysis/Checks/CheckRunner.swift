@@ -8,7 +8,8 @@ import XMPPBase
 public final class CheckRunner {
     public let selection: CheckSelection
     private let shared = SharedCheckState()
-    private var connections: [Int: ConnectionChecks] = [:]
+    /// Looked up for every record: a direct-mapped front before the dictionary.
+    private var connections = ConnectionTable<ConnectionChecks>()
     private var findings = FindingList()
 
     /// One connection's session facts and its own instance of every selected check.
@@ -45,10 +46,11 @@ public final class CheckRunner {
     /// capture missed its TCP handshake (so its first stream header need not be its first).
     /// Without this call a connection begins at its first record, with directions known.
     public func open(connection: Int, directionsKnown: Bool, joinedMidStream: Bool = false) {
+        let types = selection.checkTypes(directionsKnown: directionsKnown)
         connections[connection] = ConnectionChecks(
-            session: CheckSession(connection: connection, directionsKnown: directionsKnown,
-                                  joinedMidStream: joinedMidStream, shared: shared),
-            types: selection.checkTypes(directionsKnown: directionsKnown)
+            session: CheckSession(connection: connection, directionsKnown: directionsKnown, joinedMidStream: joinedMidStream,
+                                  keepsAnsweredRequests: types.contains { $0.readsAnsweredRequests }, shared: shared),
+            types: types
         )
     }
 

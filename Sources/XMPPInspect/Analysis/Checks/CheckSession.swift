@@ -62,13 +62,21 @@ public final class CheckSession {
     public private(set) var lastSeq = 0
     public private(set) var lastTime = Timestamp(microseconds: 0)
 
+    /// The iq responses that answered a request (the record stage paired them), lately, by
+    /// direction and id: kept once here for the checks that look for a second answer, and only
+    /// when one of them is selected (``Check/readsAnsweredRequests``); empty otherwise.
+    private(set) var answeredRequests = IQAnsweredRequests()
+    private let keepsAnsweredRequests: Bool
+
     /// The capture missed the connection's TCP handshake, or its first bytes were mid-stream.
     private var joinedMidStream: Bool
 
-    init(connection: Int, directionsKnown: Bool, joinedMidStream: Bool = false, shared: SharedCheckState) {
+    init(connection: Int, directionsKnown: Bool, joinedMidStream: Bool = false, keepsAnsweredRequests: Bool = false,
+         shared: SharedCheckState) {
         self.connection = connection
         self.directionsKnown = directionsKnown
         self.joinedMidStream = joinedMidStream
+        self.keepsAnsweredRequests = keepsAnsweredRequests
         self.shared = shared
     }
 
@@ -127,6 +135,9 @@ public final class CheckSession {
                 && (checked.record.type == nil || checked.record.type == "unavailable") {
                 lastBroadcastPresence = (checked.record.type, checked.record.seq)
             }
+            if keepsAnsweredRequests, let requestSeq = checked.record.requestSeq, IQExchange.isResponse(checked) {
+                noteAnswer(checked, to: requestSeq)
+            }
             if checked.record.kind == "iq" && checked.record.type == "result" && checked.record.direction == .s2c
                 && checked.record.namespaces.contains(CheckNamespace.bind),
                let jid = checked.element?.firstChild("bind", namespace: CheckNamespace.bind)?.firstChild("jid")?.text {
@@ -137,6 +148,14 @@ public final class CheckSession {
         default:
             break
         }
+    }
+
+    /// `response` answered the request `requestSeq`.
+    private func noteAnswer(_ response: CheckedRecord, to requestSeq: Int) {
+        guard let id = response.id else { return }
+        answeredRequests.note(IQExchange.Key(direction: response.direction, id: id),
+                              .init(requestSeq: requestSeq, responseSeq: response.seq, responseType: response.type ?? "",
+                                    from: response.from, to: response.to))
     }
 
     private func observeNonza(_ checked: CheckedRecord) {

@@ -1,6 +1,7 @@
 /// The last response sent per direction and id that answered a request, so a second one can be
-/// recognised. Only the recent ones: past ``capacity`` it starts afresh (a second answer comes
-/// soon after the first, and a connection's memory must not grow with its length).
+/// recognised; one per connection, kept by its ``CheckSession`` for the checks that read it. Only
+/// the recent ones: past ``capacity`` it starts afresh (a second answer comes soon after the
+/// first, and a connection's memory must not grow with its length).
 struct IQAnsweredRequests {
     /// A response and the request it answered.
     struct Answer {

@@ -7,20 +7,16 @@ final class IQDuplicateResponse: Check {
         hint: "Send one response per request and stop; if processing fails after a result went out, do not send an error too."
     )
     static let interests: CheckInterest = .iq
-
-    private var answered = IQAnsweredRequests()
+    static let readsAnsweredRequests = true
 
     func examine(_ record: CheckedRecord, in session: CheckSession, findings: inout FindingList) {
         guard record.event == .stanza, record.kind == "iq", IQExchange.isResponse(record), let id = record.id else { return }
-        let key = IQExchange.Key(direction: record.direction, id: id)
-        if let requestSeq = record.record.requestSeq {
-            answered.note(key, .init(requestSeq: requestSeq, responseSeq: record.seq, responseType: record.type ?? "",
-                                     from: record.from, to: record.to))
-            return
-        }
+        // A response that answered a request is noted by the session (after the checks).
+        guard record.record.requestSeq == nil else { return }
         // A gap the other way may hide a second request with this id, which this would answer.
         guard record.record.unmatchedResponse, !session.hadGap.contains(record.direction.opposite),
-              let first = answered.earlier(key, like: record) else { return }
+              let first = session.answeredRequests.earlier(IQExchange.Key(direction: record.direction, id: id), like: record)
+        else { return }
         findings.report(Self.descriptor,
                         "\(record.label) answers the request #\(first.requestSeq) (id '\(id)') a second time: <iq type='\(first.responseType)' id='\(id)'> #\(first.responseSeq) already answered it.",
                         about: [first.requestSeq, first.responseSeq, record.seq])

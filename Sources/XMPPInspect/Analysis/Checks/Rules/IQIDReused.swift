@@ -23,14 +23,13 @@ final class IQIDReused: Check {
             let originator = IQExchange.originator(record, in: session)
             // A gap the other way may hide the earlier request's answer; between servers the
             // answer comes back on another connection, so requests never look answered here.
-            if let earlier = open.waiting(key, from: originator), IQExchange.isTwoWay(session),
-               !session.hadGap.contains(record.direction.opposite) {
+            if let earlier = open.add(key, .init(seq: record.seq, originator: originator, type: record.type ?? "")),
+               IQExchange.isTwoWay(session), !session.hadGap.contains(record.direction.opposite) {
                 let sender = originator.isEmpty ? IQExchange.side(record.direction, in: session) : originator
                 findings.report(Self.descriptor,
                                 "\(record.label) reuses the id of <iq type='\(earlier.type)' id='\(id)'> #\(earlier.seq), which \(sender) sent earlier and is still waiting for its response.",
                                 about: [earlier.seq, record.seq])
             }
-            open.add(key, .init(seq: record.seq, originator: originator, type: record.type ?? ""))
         case "result", "error":
             let requestKey = IQExchange.Key(direction: record.direction.opposite, id: id)
             if let requestSeq = record.record.requestSeq {

@@ -14,9 +14,9 @@ final class IQUnmatchedResponse: Check {
         hint: "Answer only requests you received, copying their id; never send a result or error unprompted."
     )
     static let interests: CheckInterest = [.iq, .nonza]
+    static let readsAnsweredRequests = true
 
     private var open = IQOpenRequests()
-    private var answered = IQAnsweredRequests()
     /// Whether this connection resumed an earlier stream (XEP-0198).
     private var resumed = false
     /// iqs of no valid type (`type='fetch'`), by sender and id: an error may answer them.
@@ -44,11 +44,9 @@ final class IQUnmatchedResponse: Check {
         case "result", "error":
             let requestKey = IQExchange.Key(direction: record.direction.opposite, id: id)
             if record.type == "error" && invalidType.remove(requestKey) != nil { return }
-            let key = IQExchange.Key(direction: record.direction, id: id)
+            // A response that answered a request is noted by the session (after the checks).
             if let requestSeq = record.record.requestSeq {
                 open.remove(requestKey, seq: requestSeq)
-                answered.note(key, .init(requestSeq: requestSeq, responseSeq: record.seq, responseType: record.type ?? "",
-                                         from: record.from, to: record.to))
                 return
             }
             guard record.record.unmatchedResponse else { return }
@@ -57,7 +55,7 @@ final class IQUnmatchedResponse: Check {
                 open.removeOldest(requestKey)
                 return
             }
-            guard answered.earlier(key, like: record) == nil,
+            guard session.answeredRequests.earlier(IQExchange.Key(direction: record.direction, id: id), like: record) == nil,
                   session.isComplete, !resumed, IQExchange.isTwoWay(session) else { return }
             let other = IQExchange.side(record.direction.opposite, in: session)
             findings.report(Self.descriptor,
