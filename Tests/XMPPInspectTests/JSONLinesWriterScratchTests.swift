@@ -66,6 +66,28 @@ struct JSONLinesWriterScratchTests {
         #expect(storage == Array("abc".utf8) + [0])
     }
 
+    @Test("pieces of every length up to 40 land whole at every offset, touching no byte past them")
+    func piecesOfEveryLength() {
+        let source = (0..<64).map { UInt8(0x21 + $0) }
+        var checked = 0
+        for length in 0...40 {
+            for offset in 0..<9 {
+                // The room ends right after the piece; a guard byte beyond it must stay.
+                var storage = [UInt8](repeating: 0xEE, count: offset + length + 1)
+                storage.withUnsafeMutableBufferPointer { whole in
+                    var cursor = JSONByteCursor(UnsafeMutableBufferPointer(rebasing: whole[..<(offset + length)]))
+                    for _ in 0..<offset { cursor.append(UInt8(ascii: "-")) }
+                    source.withUnsafeBufferPointer { cursor.append(bytes: UnsafeBufferPointer(rebasing: $0[3..<(3 + length)])) }
+                    #expect(cursor.count == offset + length && !cursor.overflowed)
+                }
+                let expected = [UInt8](repeating: UInt8(ascii: "-"), count: offset) + source[3..<(3 + length)] + [0xEE]
+                #expect(storage == expected, "\(length) bytes after \(offset)")
+                checked += 1
+            }
+        }
+        #expect(checked == 41 * 9)
+    }
+
     @Test("the writer's lines: small records, one larger than the room it keeps, small again")
     func writerLines() throws {
         let path = FileManager.default.temporaryDirectory
