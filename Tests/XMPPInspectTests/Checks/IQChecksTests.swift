@@ -171,6 +171,45 @@ import XMPPBase
         #expect(records.filter { $0.event == .finding }.isEmpty)
     }
 
+    @Test("an error the record stage paired with a get counts as its answer for both checks, though it may answer an iq of no valid type")
+    func pairedErrorAfterAnInvalidTypeIsAnAnswer() throws {
+        // The error may answer the 'fetch' or the get; the results after it answer nothing. The
+        // first is left alone (the get may still wait, for all iq-unmatched-response knows); the
+        // second is a second answer to the get, and only that: iq-duplicate-response's.
+        let stream = CheckStream.boundSession() + [
+            (.c2s, "<iq type='fetch' id='x1'><ping xmlns='urn:xmpp:ping'/></iq>"),
+            (.c2s, "<iq type='get' id='x1'><ping xmlns='urn:xmpp:ping'/></iq>"),
+            (.s2c, "<iq type='error' id='x1'><error type='cancel'><bad-request xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"),
+            (.s2c, "<iq type='result' id='x1'/>"),
+            (.s2c, "<iq type='result' id='x1'/>"),
+        ]
+        let records = try CheckStream.records(stream, checks: "iq-unmatched-response,iq-duplicate-response")
+        let x1 = records.stanzas.filter { $0.id == "x1" }
+        #expect(x1.count == 5)
+        #expect(x1.map { $0.requestSeq != nil } == [false, false, true, false, false])
+        let findings = records.filter { $0.event == .finding }
+        #expect(findings.findingIDs == ["iq-duplicate-response", "iq-duplicate-response"])
+        #expect(findings.map(\.seq) == [x1[3].seq, x1[4].seq])
+        #expect(try CheckStream.findings(stream, checks: "iq-unmatched-response").isEmpty)
+    }
+
+    @Test("a session keeps the answered requests only when asked to")
+    func sessionKeepsAnswersOnlyWhenAsked() {
+        var kept: [Bool] = []
+        for keeps in [false, true] {
+            let session = CheckSession(connection: 1, directionsKnown: true, keepsAnsweredRequests: keeps, shared: SharedCheckState())
+            var response = Record(seq: 9, timestamp: Timestamp(microseconds: 0), connection: 1, direction: .s2c, event: .stanza)
+            response.kind = "iq"
+            response.type = "result"
+            response.id = "k1"
+            response.requestSeq = 8
+            let checked = CheckedRecord()
+            checked.check(&response, framed: nil) { session.observe(checked) }
+            kept.append(!session.answeredRequests.isEmpty)
+        }
+        #expect(kept == [false, true])
+    }
+
     // MARK: iq-duplicate-response
 
     @Test func secondResponseToOneRequestIsAnError() throws {

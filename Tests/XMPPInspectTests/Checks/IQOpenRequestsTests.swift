@@ -71,6 +71,8 @@ struct IQOpenRequestsTests {
         #expect(open.add(key, request(4, "y@a"))?.seq == 2)
         open.remove(key, seq: 1)
         #expect(open.add(key, request(5, "x@a"))?.seq == 3)
+        // Two from x@a wait (3 and 5): the oldest is the one returned.
+        #expect(open.add(key, request(7, "x@a"))?.seq == 3)
         #expect(open.add(IQExchange.Key(direction: .s2c, id: "a1"), request(6, "x@a")) == nil)
 
         // Filled to the capacity: the request that starts afresh still finds the one before it.

@@ -12,8 +12,8 @@ public protocol Check: SendableMetatype {
     static var needsDirections: Bool { get }
     /// Which records it looks at (all by default): it is not called for the others.
     static var interests: CheckInterest { get }
-    /// Whether it reads the session's answered iq requests (``CheckSession/answeredRequests``),
-    /// which a session keeps only when a check selected for it does (false by default).
+    /// Whether it reads the session's table of answered iq requests, which a session keeps only
+    /// when a check selected for it does (false by default).
     static var readsAnsweredRequests: Bool { get }
     init()
     /// Looks at one record. Follow-ups of unanswered requests (``Record/unanswered``) come here too.

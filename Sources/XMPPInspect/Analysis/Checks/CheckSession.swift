@@ -66,12 +66,13 @@ public final class CheckSession {
     /// direction and id: kept once here for the checks that look for a second answer, and only
     /// when one of them is selected (``Check/readsAnsweredRequests``); empty otherwise.
     private(set) var answeredRequests = IQAnsweredRequests()
+    /// Whether ``answeredRequests`` is kept: a check selected for this connection reads it.
     private let keepsAnsweredRequests: Bool
 
     /// The capture missed the connection's TCP handshake, or its first bytes were mid-stream.
     private var joinedMidStream: Bool
 
-    init(connection: Int, directionsKnown: Bool, joinedMidStream: Bool = false, keepsAnsweredRequests: Bool = false,
+    init(connection: Int, directionsKnown: Bool, joinedMidStream: Bool = false, keepsAnsweredRequests: Bool,
          shared: SharedCheckState) {
         self.connection = connection
         self.directionsKnown = directionsKnown

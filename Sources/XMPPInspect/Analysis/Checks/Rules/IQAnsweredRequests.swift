@@ -13,6 +13,8 @@ struct IQAnsweredRequests {
     }
 
     private var answers: [IQExchange.Key: Answer] = [:]
+    /// Whether no answer is kept.
+    var isEmpty: Bool { answers.isEmpty }
     static let capacity = 256
 
     /// `response` (going `key.direction`, with `key.id`) answered the request `requestSeq`.

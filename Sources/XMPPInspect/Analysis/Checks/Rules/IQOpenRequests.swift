@@ -28,9 +28,11 @@ struct IQOpenRequests {
             return earlier
         }
 
+        /// What ``remove(seq:)`` did: found no such request, removed it, or found it the only one.
         enum Removal { case absent, removed, emptied }
 
-        /// Removes the request with this seq; `.emptied` when it was the only one.
+        /// Removes the request with this seq; `.emptied` when it was the only one, which is left
+        /// in place for the caller to drop the whole slot (a slot never stays without a request).
         mutating func remove(seq: Int) -> Removal {
             if oldest?.seq == seq {
                 guard !later.isEmpty else { return .emptied }
