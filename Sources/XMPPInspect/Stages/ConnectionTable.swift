@@ -1,9 +1,10 @@
 /// Per-connection state by connection id: a dictionary with a direct-mapped front of
 /// ``frontSize`` slots, indexed by the id's low bits, that holds each connection as it is added
-/// when its slot is free. The lookup made for every chunk, event and record (the stages' sessions,
-/// the checks' per-connection state) is then one compare and a load, where the dictionary hashes the id (SipHash) and probes. Ids are handed out in
-/// order, so the connections open at one time seldom share a slot; one that does is found in
-/// the dictionary, as every connection is. Memory: the front's fixed slots, and the dictionary.
+/// when its slot is free. The lookup made for every chunk, event and record (the stages'
+/// sessions, the checks' state per connection) is then one compare and a load, where the
+/// dictionary hashes the id (SipHash) and probes. Ids are handed out in order, so the connections
+/// open at one time seldom share a slot; one that does is found in the dictionary, as every
+/// connection is. Memory: the front's fixed slots, and the dictionary.
 struct ConnectionTable<Value: AnyObject> {
     /// Slots in the front (a power of two).
     static var frontSize: Int { 256 }
