@@ -173,9 +173,10 @@ import XMPPBase
 
     @Test("an error the record stage paired with a get counts as its answer for both checks, though it may answer an iq of no valid type")
     func pairedErrorAfterAnInvalidTypeIsAnAnswer() throws {
-        // The error may answer the 'fetch' or the get; the results after it answer nothing. The
-        // first is left alone (the get may still wait, for all iq-unmatched-response knows); the
-        // second is a second answer to the get, and only that: iq-duplicate-response's.
+        // The error may answer the 'fetch' or the get; the results after it answer nothing.
+        // iq-unmatched-response leaves the first alone (the get may still wait, for all it knows)
+        // and the second too: a second answer to the get is iq-duplicate-response's, which
+        // reports both.
         let stream = CheckStream.boundSession() + [
             (.c2s, "<iq type='fetch' id='x1'><ping xmlns='urn:xmpp:ping'/></iq>"),
             (.c2s, "<iq type='get' id='x1'><ping xmlns='urn:xmpp:ping'/></iq>"),

@@ -66,7 +66,7 @@ struct IQOpenRequests {
             return earlier
         }
         count += 1
-        // One lookup: a new slot is made, or the list appended to where it is stored.
+        // One lookup: a new slot is made for it, or it joins the slot where it is stored.
         return open[key, default: Waiting()].append(request)
     }
 
