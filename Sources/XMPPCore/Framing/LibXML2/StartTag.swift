@@ -88,9 +88,8 @@ struct StartTag {
 
     /// Whether an attribute without prefix or namespace named `name` has exactly `value` as
     /// libxml2 reports it (character references and predefined entities replaced, but for `&`,
-    /// kept as `&#38;`): compared
-    /// as bytes, building no string, the value's length first (asked of top-level elements whose
-    /// attributes are not packed: ``WholeElementSelection``).
+    /// kept as `&#38;`): compared as bytes, building no string, the value's length first (asked
+    /// of top-level elements whose attributes are not packed: ``WholeElementSelection``).
     func hasUnprefixedAttribute(_ name: StaticString, equalTo value: StaticString) -> Bool {
         guard let attributes else { return false }
         let length = value.utf8CodeUnitCount
